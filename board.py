@@ -1,0 +1,16 @@
+"""QR Board entry point: page setup, first-start preparation, language, navigation."""
+import streamlit as st
+
+from pages import _shared as ui
+from qr.i18n import t
+
+projector = ui.projector_mode()
+st.set_page_config(page_title=t("app.title", ui.language_from_url()), layout="wide",
+                   initial_sidebar_state="collapsed" if projector else "auto")
+ui.prepare()
+lang = ui.language()
+navigation = st.navigation([
+    st.Page("pages/tracking_board.py", title=t("page.board", lang), icon=":material/table_view:", default=True),
+    st.Page("pages/issue.py", title=t("page.issue", lang), icon=":material/search:", url_path="issue"),
+])
+navigation.run()

@@ -1,0 +1,153 @@
+"""SQLModel tables: the schema of QR Board and nothing else (Alembic migrations mirror it)."""
+from datetime import date, datetime, timezone
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """A moment in UTC: refuses naive values and always returns aware ones (SQLite drops the zone)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: use datetime.now(timezone.utc)")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def _moment(**kwargs):
+    return Field(sa_type=UTCDateTime, **kwargs)
+
+
+class Area(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=20, unique=True)
+    name_zh: str = Field(max_length=100)
+    name_en: str = Field(max_length=100)
+
+
+class Person(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100)
+    name_en: str = Field(default="", max_length=100)
+    email: str | None = Field(default=None, max_length=200, unique=True)
+    area_id: int | None = Field(default=None, foreign_key="area.id")
+    active: bool = True
+
+
+class Category(SQLModel, table=True):
+    """A source of issues; a row with a parent is a sub-type of that category."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=40, unique=True)
+    name_zh: str = Field(max_length=100)
+    name_en: str = Field(max_length=100)
+    kind: str = Field(max_length=10)  # external | internal
+    parent_id: int | None = Field(default=None, foreign_key="category.id")
+
+
+class StepTemplate(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=40, unique=True)
+    name_zh: str = Field(max_length=100)
+    name_en: str = Field(max_length=100)
+    severity: str | None = Field(default=None, max_length=1)  # the severity it is the default for
+
+
+class TemplateStep(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("template_id", "position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    template_id: int = Field(foreign_key="steptemplate.id", index=True)
+    position: int
+    code: str = Field(max_length=40)  # the same step across templates shares a code (board column)
+    name_zh: str = Field(max_length=100)
+    name_en: str = Field(max_length=100)
+    short_zh: str = Field(max_length=20)
+    short_en: str = Field(max_length=20)
+    eight_d: str = Field(max_length=10)
+    guide_limit_days: int
+    may_be_na: bool = True
+
+
+class IssueSequence(SQLModel, table=True):
+    """Last issue number handed out per year; updated under a row lock so numbers stay unique."""
+
+    year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    last: int = 0
+
+
+class Issue(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(max_length=20, unique=True)
+    description: str = Field(max_length=2000)
+    category_id: int = Field(foreign_key="category.id", index=True)
+    area_id: int = Field(foreign_key="area.id", index=True)
+    part_number: str = Field(default="", max_length=100)
+    severity: str = Field(max_length=1)  # A | B | C
+    owner_id: int = Field(foreign_key="person.id", index=True)
+    lead_id: int = Field(foreign_key="person.id", index=True)
+    template_id: int = Field(foreign_key="steptemplate.id")
+    opened_on: date = Field(index=True)
+    next_report_on: date | None = None
+    closed_on: date | None = Field(default=None, index=True)
+    version: int = 1
+    created_at: datetime = _moment()
+    updated_at: datetime = _moment()
+
+
+class IssueStep(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("issue_id", "template_step_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    issue_id: int = Field(foreign_key="issue.id", index=True)
+    template_step_id: int = Field(foreign_key="templatestep.id")
+    position: int
+    target_on: date
+    state: str = Field(default="open", max_length=4)  # open | done | na
+    started_on: date | None = None
+    completed_on: date | None = None
+    marked_worse: bool = False
+    marked_worse_on: date | None = None
+    worse_reason: str = Field(default="", max_length=500)
+    na_reason: str = Field(default="", max_length=500)
+    countermeasure: str = Field(default="", max_length=2000)
+
+
+class AuditEvent(SQLModel, table=True):
+    """One changed field; written in the same transaction as the change, never edited or deleted."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _moment(index=True)
+    actor_id: int | None = Field(default=None, foreign_key="person.id")
+    entity: str = Field(max_length=30)
+    entity_id: int
+    issue_id: int | None = Field(default=None, foreign_key="issue.id", index=True)
+    field: str = Field(max_length=40)
+    old: str | None = None
+    new: str | None = None
+    reason: str = Field(default="", max_length=500)
+
+
+class DailyQualityStatus(SQLModel, table=True):
+    """The facilitator's override of an area's Q-chart colour for one day."""
+
+    __table_args__ = (sa.UniqueConstraint("area_id", "day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    area_id: int = Field(foreign_key="area.id")
+    day: date
+    colour: str = Field(max_length=1)  # G | Y | R
+    note: str = Field(default="", max_length=500)
+    overridden: bool = False
+    set_by_id: int | None = Field(default=None, foreign_key="person.id")
+    set_at: datetime = _moment()

@@ -1,0 +1,73 @@
+"""What every page shares: first-start preparation, the language switch and the cached store reads."""
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from qr import startup, store
+from qr.config import load_settings
+from qr.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
+
+
+@st.cache_resource(show_spinner=False)
+def _prepared(database_url: str, with_demo: bool) -> bool:
+    startup.prepare_database(with_demo=with_demo)
+    return True
+
+
+def prepare() -> None:
+    """Schema and (unless QR_DEMO=0) demo data, once per process and database."""
+    settings = load_settings()
+    _prepared(settings.database_url, settings.demo)
+
+
+def projector_mode() -> bool:
+    return st.query_params.get("view") == "projector"
+
+
+def language_from_url() -> str:
+    chosen = st.query_params.get("lang", DEFAULT_LANGUAGE)
+    return chosen if chosen in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def _remember_language() -> None:
+    st.query_params["lang"] = st.session_state["lang"]
+
+
+def language() -> str:
+    """The sidebar switch; kept in the URL so links, reloads and the projector keep the language."""
+    if "lang" not in st.session_state:
+        st.session_state["lang"] = language_from_url()
+    st.sidebar.radio(t("app.language", st.session_state["lang"]), LANGUAGES, key="lang",
+                     format_func=lambda code: t(f"lang.{code}"), horizontal=True, on_change=_remember_language)
+    return st.session_state["lang"]
+
+
+def current_language() -> str:
+    return st.session_state.get("lang", language_from_url())
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def board_frame(change_counter: int, on: date, include_recently_closed: bool) -> pd.DataFrame:
+    """Cached per change counter: any write anywhere (any instance) makes the next read fresh."""
+    return store.board_frame(on=on, include_recently_closed=include_recently_closed)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def quality_status(change_counter: int, on: date) -> list[dict]:
+    return store.quality_status(on=on)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def reference_lists(change_counter: int) -> dict[str, list[dict]]:
+    return {name: [row.model_dump() for row in rows] for name, rows in store.reference_lists().items()}
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def step_columns(change_counter: int) -> list[dict]:
+    return store.step_columns()
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def issue_numbers(change_counter: int) -> list[tuple[str, str]]:
+    return store.issue_numbers()

@@ -1,0 +1,76 @@
+"""The tracking board: the projector view of every open issue, refreshed every minute."""
+from datetime import datetime, timezone
+
+import streamlit as st
+
+from pages import _shared as ui
+from qr import store, views
+from qr.board import BoardFilter, board_counters, filter_board, sort_board
+from qr.config import load_settings
+from qr.i18n import t
+
+PROJECTOR_CSS = """<style>
+[data-testid='stSidebar'], [data-testid='stSidebarCollapsedControl'], [data-testid='stHeader'],
+[data-testid='stToolbar'], [data-testid='stDecoration'] { display: none !important; }
+.block-container, [data-testid='stMainBlockContainer'] { padding: 0.4rem 0.8rem 0 0.8rem !important;
+  max-width: 100% !important; }
+[data-testid='stVerticalBlock'] { gap: 0.3rem !important; }
+</style>"""
+
+lang = ui.current_language()
+projector = ui.projector_mode()
+counter = store.change_counter()
+refs = ui.reference_lists(counter)
+
+
+def _set_projector() -> None:
+    if st.session_state["projector"]:
+        st.query_params["view"] = "projector"
+    else:
+        st.query_params.pop("view", None)
+
+
+if projector:
+    st.html(PROJECTOR_CSS)
+
+title, switches, filter_area, filter_category, filter_owner, filter_overall = st.columns(
+    [2.2, 1.6, 1, 1, 1, 1], vertical_alignment="bottom")
+title.markdown(f"### {t('app.title', lang)}")
+switches.toggle(t("board.projector", lang), value=projector, key="projector", on_change=_set_projector)
+switches.toggle(t("board.recently_closed", lang), key="recently_closed")
+areas = {a["id"]: a for a in refs["areas"]}
+filter_area.selectbox(t("board.filter.area", lang), [None, *areas], key="f_area",
+                      format_func=lambda i: t("board.filter.all", lang) if i is None
+                      else areas[i]["name_en" if lang == "en" else "name_zh"])
+top_categories = {c["name_zh"]: c for c in refs["categories"] if c["parent_id"] is None}
+filter_category.selectbox(t("board.filter.category", lang), [None, *top_categories], key="f_category",
+                          format_func=lambda c: t("board.filter.all", lang) if c is None
+                          else (top_categories[c]["name_en"] if lang == "en" else c))
+people = {p["id"]: p for p in refs["people"]}
+filter_owner.selectbox(t("board.filter.owner", lang), [None, *people], key="f_owner",
+                       format_func=lambda i: t("board.filter.all", lang) if i is None
+                       else (people[i]["name_en"] or people[i]["name"]) if lang == "en" else people[i]["name"])
+filter_overall.selectbox(t("board.filter.overall", lang), [None, "R", "Y", "G"], key="f_overall",
+                         format_func=lambda s: t("board.filter.all", lang) if s is None else f"{s} {t('status.' + s, lang)}")
+
+
+@st.fragment(run_every=60)
+def live_board() -> None:
+    """Re-reads the change counter every minute; the cached frame is rebuilt only after a write."""
+    change = store.change_counter()
+    on = store.today()
+    frame = ui.board_frame(change, on, st.session_state.get("recently_closed", False))
+    chosen = BoardFilter(area_id=st.session_state.get("f_area"), category=st.session_state.get("f_category"),
+                         owner_id=st.session_state.get("f_owner"), overall=st.session_state.get("f_overall"))
+    shown = sort_board(filter_board(frame, chosen))
+    st.html(views.render_header(board_counters(shown), ui.quality_status(change, on), lang, projector=projector))
+    if shown.empty:
+        st.info(t("board.empty", lang))
+    else:
+        st.html(views.render_board(shown, ui.step_columns(change), lang, projector=projector))
+    moment = datetime.now(timezone.utc).astimezone(load_settings().tz).strftime("%H:%M")
+    st.caption(f"{t('board.updated', lang, time=moment)} · {t('board.export_hint', lang)}")
+
+
+live_board()
+st.html(views.render_legend(lang))

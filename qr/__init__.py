@@ -1,0 +1,1 @@
+"""QR Board domain: rules, queries and commands, importable without Streamlit."""

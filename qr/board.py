@@ -1,0 +1,53 @@
+"""What the board does with its frame: filter, sort, count. Plain pandas, no database."""
+from dataclasses import dataclass
+
+import pandas as pd
+
+_OVERALL_ORDER = {"R": 0, "Y": 1, "G": 2}
+
+
+@dataclass(frozen=True)
+class BoardFilter:
+    area_id: int | None = None
+    category: str | None = None   # the category label as shown (zh), parent/sub-type included
+    owner_id: int | None = None
+    overall: str | None = None    # G | Y | R
+
+
+def filter_board(frame: pd.DataFrame, chosen: BoardFilter) -> pd.DataFrame:
+    keep = pd.Series(True, index=frame.index)
+    if chosen.area_id is not None:
+        keep &= frame["area_id"] == chosen.area_id
+    if chosen.category is not None:
+        keep &= (frame["category_zh"] == chosen.category) | frame["category_zh"].str.startswith(f"{chosen.category}/")
+    if chosen.owner_id is not None:
+        keep &= frame["owner_id"] == chosen.owner_id
+    if chosen.overall is not None:
+        keep &= frame["overall"] == chosen.overall
+    return frame[keep]
+
+
+def sort_board(frame: pd.DataFrame) -> pd.DataFrame:
+    """Reporting order on the board: red first, then yellow, then green; within each, next report date."""
+    if frame.empty:
+        return frame
+    keys = pd.DataFrame({
+        "closed": frame["closed_on"].notna(),
+        "overall": frame["overall"].map(_OVERALL_ORDER),
+        "next": pd.to_datetime(frame["next_report_on"]),
+        "number": frame["number"],
+    })
+    order = keys.sort_values(["closed", "overall", "next", "number"], na_position="last").index
+    return frame.loc[order]
+
+
+def board_counters(frame: pd.DataFrame) -> dict[str, int]:
+    """The header counters, over open issues only."""
+    open_issues = frame[frame["closed_on"].isna()]
+    return {
+        "open": len(open_issues),
+        "red": int((open_issues["overall"] == "R").sum()),
+        "yellow": int((open_issues["overall"] == "Y").sum()),
+        "report_overdue": int(open_issues["report_overdue"].sum()),
+        "escalated": int((open_issues["escalation_level"] > 0).sum()),
+    }

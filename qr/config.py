@@ -1,0 +1,31 @@
+"""Settings read from the environment (DESIGN.md §5), with the embedded defaults."""
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = f"sqlite:///{ROOT / 'data' / 'board.db'}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    demo: bool = True
+    tz_name: str = "Asia/Shanghai"
+    warning_days: int = 2
+    colour_rule: str = "GM"  # GM | START
+    escalation_ladder: tuple[tuple[int, int], ...] = field(default=((1, 1), (3, 2), (7, 3)))
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.tz_name)
+
+
+def load_settings() -> Settings:
+    """Read DATABASE_URL, QR_DEMO and QR_TZ; anything unset keeps its default."""
+    return Settings(
+        database_url=os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+        demo=os.environ.get("QR_DEMO", "1") != "0",
+        tz_name=os.environ.get("QR_TZ") or "Asia/Shanghai",
+    )

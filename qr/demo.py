@@ -1,0 +1,159 @@
+"""Realistic demo data: a stamping, welding and assembly plant's last 12 weeks, played through the store.
+
+Every issue is created and updated by store commands on the day it happened, so the colours
+follow from the dates under the rule; nothing is coloured at random.
+"""
+import random
+from datetime import date, datetime, time, timedelta, timezone
+
+from sqlmodel import Session
+
+from qr import rules, store
+from qr.config import load_settings
+from qr.defaults import install_defaults
+
+AREAS = [("STAMP", "冲压车间", "Stamping"), ("WELD", "焊装车间", "Body welding"), ("ASSY", "总装车间", "Final assembly")]
+
+PEOPLE = [("张伟", "Zhang Wei", "ASSY"), ("王芳", "Wang Fang", "ASSY"), ("李强", "Li Qiang", "WELD"),
+          ("刘洋", "Liu Yang", "WELD"), ("陈静", "Chen Jing", "STAMP"), ("杨磊", "Yang Lei", "STAMP"),
+          ("赵敏", "Zhao Min", "ASSY"), ("黄勇", "Huang Yong", "WELD"), ("周婷", "Zhou Ting", "STAMP"),
+          ("吴刚", "Wu Gang", "ASSY"), ("孙丽", "Sun Li", None), ("郑浩", "Zheng Hao", None)]
+
+# (category code, area, severity, part number, description)
+ISSUES = [
+    ("complaint_0km", "ASSY", "A", "5310-1021", "客户投诉：左前门内饰板卡扣断裂，客户装车时脱落，0公里退回8件"),
+    ("prr", "WELD", "A", "5401-0317", "PRR：后保险杠支架焊点虚焊，客户入厂检验检出3件"),
+    ("warranty", "ASSY", "B", "5305-2208", "售后：仪表板左侧异响，市场反馈2台车返修"),
+    ("gp12", "STAMP", "B", "5101-0044", "GP12：前围板翻边毛刺超差(>0.2mm)，GP12检出12件"),
+    ("verification", "ASSY", "B", "3724-1150", "验证岗位：发动机舱线束插头未插到位，验证岗位检出4台"),
+    ("lpa", "WELD", "C", "—", "LPA：焊装夹具WF-12定位销磨损，班前点检未记录"),
+    ("line_stop", "STAMP", "A", "5401-2203", "停线：侧围外板冲压开裂，A线停线45分钟"),
+    ("pdi", "ASSY", "B", "6107-0301", "PDI：右后门密封条翘起，PDI检出3台"),
+    ("audit", "ASSY", "B", "—", "DR审核：底盘螺栓扭矩记录缺失，审核不符合项"),
+    ("supplier", "WELD", "B", "Q1841080", "供应商：来料焊接螺母M8螺纹不良，批次退货"),
+    ("ep_failure", "WELD", "A", "5401-0120", "防错失效：螺母漏焊检测传感器失效，漏检2件流入下工序"),
+    ("ftq", "ASSY", "B", "—", "FTQ下降：总装一次合格率由96%降至91%，主要为内饰装配缺陷"),
+    ("dock_audit", "STAMP", "B", "5102-3301", "发运审核：包装标签零件号与实物不符(左右件混放)"),
+    ("complaint_field", "STAMP", "A", "8402-1100", "客户投诉：发动机盖外板凹坑，市场抱怨3起"),
+    ("gp12", "WELD", "B", "5100-4012", "GP12：后地板焊点间距超差，GP12检出5件"),
+    ("verification", "ASSY", "A", "6800-1233", "验证岗位：前排座椅安装螺栓扭矩偏低(38N·m，要求45±5)"),
+    ("lpa", "STAMP", "C", "—", "LPA：冲压首件检验记录未签字确认"),
+    ("line_stop", "WELD", "B", "—", "停线：机器人R07焊枪电极帽脱落，停线30分钟"),
+    ("warranty", "ASSY", "A", "5702-0010", "售后：天窗排水管脱落导致漏水，市场反馈5起"),
+    ("prr", "STAMP", "A", "8403-0201", "PRR：左翼子板装配间隙超差(5.8mm，要求4.5±1)"),
+    ("complaint_0km", "ASSY", "B", "3724-2010", "客户投诉：线束卡扣缺失，0公里抱怨2台"),
+    ("supplier", "ASSY", "B", "6104-0550", "供应商：玻璃升降器电机异响，来料抽检不合格"),
+    ("ep_failure", "ASSY", "A", "—", "防错失效：扭矩枪程序号选择错误未报警"),
+    ("gp12", "STAMP", "C", "5701-0102", "GP12：顶盖外板轻微划伤，可返修"),
+    ("verification", "WELD", "B", "5400-0088", "验证岗位：焊装总成漏涂密封胶，验证岗位检出1件"),
+    ("audit", "WELD", "C", "—", "GCA审核：控制计划版本与现场作业指导书不一致"),
+    ("dock_audit", "WELD", "B", "5401-0317/0318", "发运审核：料架混装两种零件号"),
+    ("line_stop", "STAMP", "A", "—", "停线：拉延模顶杆断裂，B线停线2小时"),
+    ("ftq", "WELD", "B", "—", "FTQ下降：白车身尺寸合格率由92%降至85%"),
+    ("complaint_field", "ASSY", "A", "8202-0400", "客户投诉：外后视镜装配松动，市场抱怨4起"),
+    ("lpa", "ASSY", "C", "—", "LPA：总装防错点检表漏填(夜班)"),
+    ("pdi", "ASSY", "C", "4121-0010", "PDI：前大灯与翼子板间隙不均"),
+    ("warranty", "ASSY", "B", "6105-0031", "售后：后门锁止异常，偶发无法上锁"),
+    ("prr", "STAMP", "B", "5103-0417", "PRR：加强板安装孔位偏移1.5mm"),
+]
+
+COUNTERMEASURES = ["已安排专人跟进，明早汇报进展", "等待供应商8D回复，已电话催促", "试验件已送检，结果预计周五出来",
+                   "增加100%目检作为临时遏制", "与工艺、设备三方会议确定方案", "模具返修中，预计下周二完成"]
+WORSE_REASONS = ["等待供应商样件", "设备备件未到", "客户尚未确认方案"]
+NA_REASONS = {"error_proofing": "产品结构已防错，不适用", "read_across": "无同类产品/工序", "lpa": "已纳入现有分层审核"}
+
+
+def _at(day: date, hour: int) -> datetime:
+    """That hour on that plant day, never later than now (the audit trail holds no future moments)."""
+    return min(datetime.combine(day, time(hour, 0), tzinfo=load_settings().tz), datetime.now(timezone.utc))
+
+
+@store.command
+def load_demo(*, session: Session, issues: int = len(ISSUES), seed: int = 2026, on: date | None = None) -> None:
+    """Areas, people and `issues` issues over the 12 weeks before `on`, each played day by day."""
+    on = on or store.today()
+    rng = random.Random(seed)
+    install_defaults(session=session)
+    refs = store.reference_lists(session=session)
+    area_ids = {}
+    for code, zh, en in AREAS:
+        area_ids[code] = next((a.id for a in refs["areas"] if a.code == code), None) or store.create_area(
+            session=session, code=code, name_zh=zh, name_en=en).id
+    people = [store.create_person(session=session, name=zh, name_en=en, area_id=area_ids.get(area))
+              for zh, en, area in PEOPLE]
+    by_area = {code: [p for p, (_, _, a) in zip(people, PEOPLE) if a == code] for code in area_ids}
+    leads = people[10:]
+    categories = {c.code: c for c in store.reference_lists(session=session)["categories"]}
+    templates = {t.severity: t for t in store.reference_lists(session=session)["templates"]}
+    ages = sorted((int(84 * rng.random() ** 1.5) for _ in range(issues)), reverse=True)  # more recent ones
+    for index, age in enumerate(ages):
+        category_code, area, severity, part, description = ISSUES[index % len(ISSUES)]
+        _play_issue(session, rng, on=on, opened_on=on - timedelta(days=age),
+                    description=description if index < len(ISSUES) else f"{description}（#{index + 1}）",
+                    category=categories[category_code], area_id=area_ids[area], severity=severity, part=part,
+                    owner=rng.choice(by_area[area]), lead=rng.choice(leads + by_area[area]),
+                    template=templates[severity])
+
+
+def _play_issue(session, rng, *, on, opened_on, description, category, area_id, severity, part, owner, lead,
+                template):
+    """Create one issue on its open day, then complete, block or skip its steps as the days pass."""
+    profile = rng.choices(["on_time", "slow", "stuck"], weights=[50, 35, 15])[0]
+    issue = store.create_issue(session=session, actor_id=owner.id, description=description,
+                               category_id=category.id, area_id=area_id, severity=severity, owner_id=owner.id,
+                               lead_id=lead.id, opened_on=opened_on, next_report_on=opened_on + timedelta(days=1),
+                               template_id=template.id, part_number=part,
+                               na_steps={ts_position: NA_REASONS[code] for ts_position, code in
+                                         _na_candidates(session, template.id, rng)},
+                               now=_at(opened_on, 9))
+    detail = store.issue_detail(issue.number, session=session, on=opened_on)
+    version, cursor = detail.issue["version"], opened_on
+    stuck_at = rng.randint(1, len(detail.steps)) if profile == "stuck" else None
+    last_report_day = opened_on
+    for step in detail.steps:
+        if step["status"] == rules.Status.NA:
+            continue
+        delay = {"on_time": rng.randint(-4, 1), "slow": rng.randint(0, 9), "stuck": rng.randint(-2, 3)}[profile]
+        done_on = max(cursor, step["target_on"] + timedelta(days=delay))
+        if step["position"] == stuck_at and step["target_on"] < on - timedelta(days=30):
+            stuck_at += 1  # long-stuck issues get escalated and unblocked; keep the block recent
+        if step["position"] == stuck_at or done_on > on:
+            version = _leave_open(session, rng, step, version, owner, on, cursor, stuck=step["position"] == stuck_at)
+            break
+        store.complete_step(session=session, actor_id=owner.id, step_id=step["id"], done_on=done_on,
+                            expected_version=version, now=_at(done_on, 16))
+        version, cursor = version + 1, done_on
+        last_report_day = done_on
+    else:
+        closed_on = cursor + timedelta(days=rng.randint(0, 2))
+        if closed_on <= on:
+            store.close_issue(session=session, actor_id=lead.id, issue_id=issue.id, closed_on=closed_on,
+                              reason="全部退出标准达成，快速反应会确认关闭", expected_version=version,
+                              now=_at(closed_on, 10))
+            return
+    report_day = max(last_report_day, on - timedelta(days=rng.randint(0, 4)))
+    next_report_on = report_day + timedelta(days=rng.choice([1, 2, 3, 5, 7]))
+    store.set_next_report(session=session, actor_id=owner.id, issue_id=issue.id, next_report_on=next_report_on,
+                          expected_version=version, now=_at(report_day, 8))
+
+
+def _na_candidates(session, template_id, rng):
+    """A few optional steps are not applicable, as in real plants (structure already error-proofed …)."""
+    steps = [s for s in store.template_steps(template_id, session=session) if s.code in NA_REASONS]
+    return [(s.position, s.code) for s in steps if rng.random() < 0.12]
+
+
+def _leave_open(session, rng, step, version, owner, on, cursor, *, stuck):
+    """The current step stays open: blocked steps are marked worse, late or near ones get a countermeasure."""
+    countermeasure = rng.choice(COUNTERMEASURES)
+    if stuck and step["target_on"] >= on - timedelta(days=10):
+        blocked_on = max(on - timedelta(days=rng.randint(0, 5)), step["target_on"] - timedelta(days=5), cursor)
+        store.mark_step_worse(session=session, actor_id=owner.id, step_id=step["id"],
+                              reason=rng.choice(WORSE_REASONS), countermeasure=countermeasure,
+                              expected_version=version, now=_at(blocked_on, 17))
+        return version + 1
+    if step["target_on"] - on <= timedelta(days=load_settings().warning_days):
+        store.set_countermeasure(session=session, actor_id=owner.id, step_id=step["id"],
+                                 countermeasure=countermeasure, expected_version=version, now=_at(on, 7))
+        return version + 1
+    return version

@@ -1,0 +1,130 @@
+"""Board rules (DESIGN.md §2–3) as plain functions of plain values: no database, no Streamlit."""
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import Enum
+from zoneinfo import ZoneInfo
+
+
+class Status(str, Enum):
+    G = "G"
+    Y = "Y"
+    R = "R"
+    NA = "NA"
+
+
+class ColourRule(str, Enum):
+    GM = "GM"          # GM QSB 2009: G done, Y open and not late, R open and late
+    START = "START"    # some plants: R not started, Y started, G done
+
+
+class StepState(str, Enum):
+    OPEN = "open"
+    DONE = "done"
+    NA = "na"
+
+
+SEVERITY = ("A", "B", "C")
+_RANK = {Status.G: 0, Status.Y: 1, Status.R: 2}
+DEFAULT_LADDER: tuple[tuple[int, int], ...] = ((1, 1), (3, 2), (7, 3))
+
+
+@dataclass(frozen=True)
+class StepView:
+    """What the colour rules need to know of one issue step."""
+
+    state: StepState
+    target_on: date
+    completed_on: date | None = None
+    started_on: date | None = None
+    marked_worse: bool = False
+    marked_worse_on: date | None = None
+
+
+def plant_today(now: datetime, tz: ZoneInfo) -> date:
+    """The plant's calendar day of an aware moment: days count in the plant's zone, not UTC."""
+    return now.astimezone(tz).date()
+
+
+def target_dates(opened_on: date, guide_limit_days: list[int]) -> list[date]:
+    """Guide limits are calendar days after the open date (weekends count)."""
+    return [opened_on + timedelta(days=limit) for limit in guide_limit_days]
+
+
+def step_status(step: StepView, today: date, rule: ColourRule = ColourRule.GM) -> Status:
+    """GM QSB 2009: green only by completing; red once the target date has passed or marked worse."""
+    if step.state == StepState.NA:
+        return Status.NA
+    if step.state == StepState.DONE:
+        return Status.G
+    if step.marked_worse:
+        return Status.R
+    if rule == ColourRule.START:
+        return Status.Y if step.started_on is not None else Status.R
+    return Status.R if today > step.target_on else Status.Y
+
+
+def in_warning_window(step: StepView, today: date, warning_days: int) -> bool:
+    """An open step whose target is at most `warning_days` away needs a countermeasure already."""
+    return step.state == StepState.OPEN and 0 <= (step.target_on - today).days <= warning_days
+
+
+def needs_countermeasure(step: StepView, today: date, warning_days: int,
+                         rule: ColourRule = ColourRule.GM) -> bool:
+    """R, or Y inside the warning window, must carry a countermeasure / next step (对策/下一步)."""
+    status = step_status(step, today, rule)
+    return status == Status.R or (status == Status.Y and in_warning_window(step, today, warning_days))
+
+
+def overall_status(statuses: list[Status]) -> Status:
+    """The worst non-N/A step; an issue with nothing left to do (all N/A) is green."""
+    counted = [s for s in statuses if s != Status.NA]
+    return max(counted, key=_RANK.__getitem__) if counted else Status.G
+
+
+def report_overdue(next_report_on: date | None, today: date, closed_on: date | None) -> bool:
+    """The owner missed the agreed report date; flagged whatever the colours say."""
+    return closed_on is None and next_report_on is not None and next_report_on < today
+
+
+def red_since(step: StepView, opened_on: date, rule: ColourRule = ColourRule.GM) -> date | None:
+    """First calendar day the step counted as red under the rule, None if it is not red-able now."""
+    if step.state != StepState.OPEN:
+        return None
+    worse = step.marked_worse_on if step.marked_worse else None
+    if rule == ColourRule.START:
+        natural = opened_on if step.started_on is None else None
+    else:
+        natural = step.target_on + timedelta(days=1)
+    candidates = [d for d in (worse, natural) if d is not None]
+    return min(candidates) if candidates else None
+
+
+def days_red(step: StepView, opened_on: date, today: date, rule: ColourRule = ColourRule.GM) -> int:
+    """Whole days elapsed since the step turned red (0 on its first red day, 0 if not red)."""
+    if step_status(step, today, rule) != Status.R:
+        return 0
+    since = red_since(step, opened_on, rule)
+    return max((today - since).days, 0) if since else 0
+
+
+def escalation_level(days: int, ladder: tuple[tuple[int, int], ...] = DEFAULT_LADDER) -> int:
+    """Highest rung whose threshold (days red) is reached; 0 means not escalated."""
+    return max((level for threshold, level in ladder if days >= threshold), default=0)
+
+
+def qchart_day_colour(new_issue_kinds: list[str]) -> Status:
+    """Default Q-chart rule: R a new external issue that day, Y a new internal board issue, G none."""
+    if "external" in new_issue_kinds:
+        return Status.R
+    if "internal" in new_issue_kinds:
+        return Status.Y
+    return Status.G
+
+
+def qchart_colour(new_issue_kinds: list[str], override: Status | None = None) -> Status:
+    """The facilitator's override wins over the computed colour."""
+    return override if override is not None else qchart_day_colour(new_issue_kinds)
+
+
+def days_open(opened_on: date, today: date, closed_on: date | None) -> int:
+    return ((closed_on or today) - opened_on).days

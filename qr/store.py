@@ -1,0 +1,667 @@
+"""Every query and command the pages need; the only code that touches database sessions.
+
+A command is one user intention in one transaction: validate, check the issue's version
+(optimistic locking), change, write the audit events, commit once. A refusal is a QRError
+carrying an i18n key and its values; the page translates it.
+"""
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from functools import wraps
+
+import pandas as pd
+from sqlalchemy import func, update
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, select
+
+from models import (Area, AuditEvent, Category, DailyQualityStatus, Issue, IssueSequence, IssueStep,
+                    Person, StepTemplate, TemplateStep)
+from qr import db, rules
+from qr.config import Settings, load_settings
+from qr.rules import ColourRule, Status, StepState, StepView
+
+DESCRIPTION_MAX = 2000
+TEXT_MAX = 2000
+REASON_MAX = 500
+RECENTLY_CLOSED_DAYS = 7
+
+
+class QRError(Exception):
+    """A refusal the user can act on: an i18n key plus the values its message needs."""
+
+    def __init__(self, key: str, **values):
+        super().__init__(key, values)
+        self.key = key
+        self.values = values
+
+
+class ValidationFailed(QRError):
+    pass
+
+
+class NotFound(QRError):
+    pass
+
+
+class StaleVersion(QRError):
+    """Someone saved the issue after this user loaded it; nothing was written."""
+
+
+def _settings() -> Settings:
+    return load_settings()
+
+
+def _with_session(opener):
+    """Give the function a session when the caller passes none; roll back on any refusal."""
+    def decorate(fn):
+        @wraps(fn)
+        def wrapper(*args, session: Session | None = None, **kwargs):
+            if session is None:
+                with opener() as own:
+                    return fn(*args, session=own, **kwargs)
+            try:
+                return fn(*args, session=session, **kwargs)
+            except BaseException:
+                session.rollback()
+                raise
+        return wrapper
+    return decorate
+
+
+query = _with_session(db.read_session)
+command = _with_session(db.write_session)
+
+
+def _now(now: datetime | None) -> datetime:
+    return now or datetime.now(timezone.utc)
+
+
+def today(now: datetime | None = None) -> date:
+    """The plant's calendar day now (QR_TZ)."""
+    return rules.plant_today(_now(now), _settings().tz)
+
+
+# ---------------------------------------------------------------- validation helpers
+
+def _text(value, key: str, *, required: bool, limit: int) -> str:
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise ValidationFailed("err.not_text", field=key)
+    value = value.strip()
+    if required and not value:
+        raise ValidationFailed("err.required", field=key)
+    if len(value) > limit:
+        raise ValidationFailed("err.too_long", field=key, limit=limit)
+    return value
+
+
+def _date(value, key: str) -> date:
+    if isinstance(value, datetime) or not isinstance(value, date):
+        raise ValidationFailed("err.not_date", field=key)
+    return value
+
+
+def _get(session: Session, model, ident, key: str):
+    row = session.get(model, ident) if isinstance(ident, int) and not isinstance(ident, bool) else None
+    if row is None:
+        raise NotFound("err.not_found", field=key, value=str(ident))
+    return row
+
+
+def _audit(session: Session, *, at: datetime, actor_id: int | None, entity: str, entity_id: int,
+           issue_id: int | None, field_name: str, old, new, reason: str = "") -> None:
+    session.add(AuditEvent(at=at, actor_id=actor_id, entity=entity, entity_id=entity_id, issue_id=issue_id,
+                           field=field_name, old=None if old is None else str(old),
+                           new=None if new is None else str(new), reason=reason))
+
+
+def _check_actor(session: Session, actor_id: int | None) -> None:
+    if actor_id is not None:
+        _get(session, Person, actor_id, "actor")
+
+
+def _claim_version(session: Session, issue_id: int, expected_version: int, now: datetime) -> Issue:
+    """Compare-and-set on the issue's version: the row lock makes concurrent saves queue, the loser is refused."""
+    if not isinstance(expected_version, int) or isinstance(expected_version, bool):
+        raise ValidationFailed("err.not_number", field="version")
+    claimed = session.execute(
+        update(Issue).where(Issue.id == issue_id, Issue.version == expected_version)
+        .values(version=Issue.version + 1, updated_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        issue = _get(session, Issue, issue_id, "issue")
+        last = session.exec(select(AuditEvent, Person.name).join(Person, isouter=True)
+                            .where(AuditEvent.issue_id == issue_id)
+                            .order_by(AuditEvent.id.desc()).limit(1)).first()
+        who, when = (last[1] or "—", last[0].at) if last else ("—", issue.updated_at)
+        raise StaleVersion("err.stale", number=issue.number, who=who,
+                           when=when.astimezone(_settings().tz).strftime("%Y-%m-%d %H:%M"))
+    return session.exec(select(Issue).where(Issue.id == issue_id).execution_options(populate_existing=True)).one()
+
+
+def _step_view(step: IssueStep) -> StepView:
+    return StepView(state=StepState(step.state), target_on=step.target_on, completed_on=step.completed_on,
+                    started_on=step.started_on, marked_worse=step.marked_worse,
+                    marked_worse_on=step.marked_worse_on)
+
+
+def _require_countermeasure(step: IssueStep, template_step: TemplateStep, on: date, settings: Settings) -> None:
+    """An R step, or a Y step inside the warning window, may not be saved without a countermeasure."""
+    if not step.countermeasure and rules.needs_countermeasure(
+            _step_view(step), on, settings.warning_days, ColourRule(settings.colour_rule)):
+        raise ValidationFailed("err.countermeasure_needed", step=template_step.name_zh,
+                               step_en=template_step.name_en)
+
+
+# ---------------------------------------------------------------- configuration commands
+
+@command
+def create_area(*, session: Session, code: str, name_zh: str, name_en: str,
+                actor_id: int | None = None, now: datetime | None = None) -> Area:
+    area = Area(code=_text(code, "code", required=True, limit=20),
+                name_zh=_text(name_zh, "name_zh", required=True, limit=100),
+                name_en=_text(name_en, "name_en", required=True, limit=100))
+    return _add_config(session, area, actor_id, _now(now), f"{area.code} {area.name_zh}")
+
+
+@command
+def create_person(*, session: Session, name: str, name_en: str = "", email: str | None = None,
+                  area_id: int | None = None, actor_id: int | None = None, now: datetime | None = None) -> Person:
+    if area_id is not None:
+        _get(session, Area, area_id, "area")
+    person = Person(name=_text(name, "name", required=True, limit=100),
+                    name_en=_text(name_en, "name_en", required=False, limit=100),
+                    email=_text(email, "email", required=False, limit=200) or None, area_id=area_id)
+    return _add_config(session, person, actor_id, _now(now), person.name)
+
+
+@command
+def create_category(*, session: Session, code: str, name_zh: str, name_en: str, kind: str,
+                    parent_id: int | None = None, actor_id: int | None = None,
+                    now: datetime | None = None) -> Category:
+    if kind not in ("external", "internal"):
+        raise ValidationFailed("err.bad_choice", field="kind")
+    if parent_id is not None:
+        _get(session, Category, parent_id, "category")
+    category = Category(code=_text(code, "code", required=True, limit=40),
+                        name_zh=_text(name_zh, "name_zh", required=True, limit=100),
+                        name_en=_text(name_en, "name_en", required=True, limit=100),
+                        kind=kind, parent_id=parent_id)
+    return _add_config(session, category, actor_id, _now(now), category.name_zh)
+
+
+@dataclass
+class StepSpec:
+    code: str
+    name_zh: str
+    name_en: str
+    short_zh: str
+    short_en: str
+    eight_d: str
+    guide_limit_days: int
+    may_be_na: bool = True
+
+
+@command
+def create_template(*, session: Session, code: str, name_zh: str, name_en: str, severity: str | None,
+                    steps: list[StepSpec], actor_id: int | None = None,
+                    now: datetime | None = None) -> StepTemplate:
+    if severity is not None and severity not in rules.SEVERITY:
+        raise ValidationFailed("err.bad_choice", field="severity")
+    if not steps:
+        raise ValidationFailed("err.required", field="steps")
+    for spec in steps:
+        if not isinstance(spec.guide_limit_days, int) or spec.guide_limit_days < 0:
+            raise ValidationFailed("err.negative_days", step=spec.name_zh, step_en=spec.name_en)
+    template = StepTemplate(code=_text(code, "code", required=True, limit=40),
+                            name_zh=_text(name_zh, "name_zh", required=True, limit=100),
+                            name_en=_text(name_en, "name_en", required=True, limit=100), severity=severity)
+    _add_config(session, template, actor_id, _now(now), template.name_zh, commit=False)
+    for position, spec in enumerate(steps, start=1):
+        session.add(TemplateStep(template_id=template.id, position=position, **spec.__dict__))
+    session.commit()
+    return template
+
+
+def _add_config(session: Session, row, actor_id, now, label, commit=True):
+    _check_actor(session, actor_id)
+    session.add(row)
+    session.flush()
+    _audit(session, at=now, actor_id=actor_id, entity=type(row).__name__.lower(), entity_id=row.id,
+           issue_id=None, field_name="created", old=None, new=label)
+    if commit:
+        session.commit()
+    return row
+
+
+# ---------------------------------------------------------------- issue commands
+
+def _next_number(session: Session, year: int) -> str:
+    """QR-YYYY-NNNN from a per-year counter row; the UPDATE's row lock keeps numbers unique."""
+    db.insert_ignoring_duplicates(session, IssueSequence, year=year, last=0)
+    last = session.execute(update(IssueSequence).where(IssueSequence.year == year)
+                           .values(last=IssueSequence.last + 1).returning(IssueSequence.last)).scalar_one()
+    return f"QR-{year}-{last:04d}"
+
+
+@command
+def create_issue(*, session: Session, actor_id: int | None, description: str, category_id: int, area_id: int,
+                 severity: str, owner_id: int, lead_id: int, opened_on: date, next_report_on: date,
+                 template_id: int, part_number: str = "",
+                 target_changes: dict[int, tuple[date, str]] | None = None,
+                 na_steps: dict[int, str] | None = None, now: datetime | None = None) -> Issue:
+    """Open an issue with one step per template step, targets from the guide limits.
+
+    target_changes and na_steps are keyed by template step position (1-based) and carry a reason.
+    """
+    now = _now(now)
+    day = rules.plant_today(now, _settings().tz)
+    _check_actor(session, actor_id)
+    description = _text(description, "description", required=True, limit=DESCRIPTION_MAX)
+    part_number = _text(part_number, "part_number", required=False, limit=100)
+    if severity not in rules.SEVERITY:
+        raise ValidationFailed("err.bad_choice", field="severity")
+    _get(session, Category, category_id, "category")
+    _get(session, Area, area_id, "area")
+    _get(session, Person, owner_id, "owner")
+    _get(session, Person, lead_id, "lead")
+    _get(session, StepTemplate, template_id, "template")
+    opened_on = _date(opened_on, "opened_on")
+    if opened_on > day:
+        raise ValidationFailed("err.future_date", field="opened_on")
+    next_report_on = _date(next_report_on, "next_report_on")
+    if next_report_on < day:
+        raise ValidationFailed("err.past_date", field="next_report_on")
+    template_steps = session.exec(select(TemplateStep).where(TemplateStep.template_id == template_id)
+                                  .order_by(TemplateStep.position)).all()
+    positions = {ts.position for ts in template_steps}
+    target_changes, na_steps = dict(target_changes or {}), dict(na_steps or {})
+    for position in list(target_changes) + list(na_steps):
+        if position not in positions:
+            raise ValidationFailed("err.not_found", field="step", value=str(position))
+
+    issue = Issue(number=_next_number(session, opened_on.year), description=description,
+                  category_id=category_id, area_id=area_id, part_number=part_number, severity=severity,
+                  owner_id=owner_id, lead_id=lead_id, template_id=template_id, opened_on=opened_on,
+                  next_report_on=next_report_on, created_at=now, updated_at=now)
+    session.add(issue)
+    session.flush()
+    _audit(session, at=now, actor_id=actor_id, entity="issue", entity_id=issue.id, issue_id=issue.id,
+           field_name="created", old=None, new=issue.number)
+    for ts, target_on in zip(template_steps, rules.target_dates(opened_on, [t.guide_limit_days for t in template_steps])):
+        step = IssueStep(issue_id=issue.id, template_step_id=ts.id, position=ts.position, target_on=target_on)
+        session.add(step)
+        session.flush()
+        if ts.position in target_changes:
+            new_target, reason = target_changes[ts.position]
+            _move_target(session, step, ts, issue, _date(new_target, "target_on"), reason, actor_id, now)
+        if ts.position in na_steps:
+            _mark_na(session, step, ts, na_steps[ts.position], actor_id, now)
+    session.commit()
+    return issue
+
+
+def _load_step(session: Session, step_id: int) -> tuple[IssueStep, TemplateStep]:
+    step = _get(session, IssueStep, step_id, "step")
+    return step, session.get(TemplateStep, step.template_step_id)
+
+
+def _step_command(session: Session, *, actor_id, step_id, expected_version, now):
+    """Common start of a step command: actor, step, version claim, open-issue check."""
+    _check_actor(session, actor_id)
+    step, template_step = _load_step(session, step_id)
+    issue = _claim_version(session, step.issue_id, expected_version, now)
+    if issue.closed_on is not None:
+        raise ValidationFailed("err.issue_closed", number=issue.number)
+    return step, template_step, issue
+
+
+def _set(session, step: IssueStep, field_name: str, value, *, actor_id, now, reason="") -> None:
+    old = getattr(step, field_name)
+    if old != value:
+        setattr(step, field_name, value)
+        _audit(session, at=now, actor_id=actor_id, entity="step", entity_id=step.id, issue_id=step.issue_id,
+               field_name=field_name, old=old, new=value, reason=reason)
+
+
+@command
+def complete_step(*, session: Session, actor_id: int | None, step_id: int, done_on: date,
+                  expected_version: int, now: datetime | None = None) -> Issue:
+    """The only way a step turns green: completed on a day between the open date and today."""
+    now = _now(now)
+    step, template_step, issue = _step_command(session, actor_id=actor_id, step_id=step_id,
+                                               expected_version=expected_version, now=now)
+    done_on = _date(done_on, "completed_on")
+    if not issue.opened_on <= done_on <= rules.plant_today(now, _settings().tz):
+        raise ValidationFailed("err.done_out_of_range", field="completed_on")
+    if step.state != StepState.OPEN:
+        raise ValidationFailed("err.step_not_open", step=template_step.name_zh, step_en=template_step.name_en)
+    _set(session, step, "state", StepState.DONE.value, actor_id=actor_id, now=now)
+    _set(session, step, "completed_on", done_on, actor_id=actor_id, now=now)
+    session.commit()
+    return issue
+
+
+def _mark_na(session, step, template_step, reason, actor_id, now):
+    reason = _text(reason, "reason", required=True, limit=REASON_MAX)
+    if not template_step.may_be_na:
+        raise ValidationFailed("err.na_not_allowed", step=template_step.name_zh, step_en=template_step.name_en)
+    if step.state != StepState.OPEN:
+        raise ValidationFailed("err.step_not_open", step=template_step.name_zh, step_en=template_step.name_en)
+    _set(session, step, "na_reason", reason, actor_id=actor_id, now=now, reason=reason)
+    _set(session, step, "state", StepState.NA.value, actor_id=actor_id, now=now, reason=reason)
+
+
+@command
+def mark_step_na(*, session: Session, actor_id: int | None, step_id: int, reason: str,
+                 expected_version: int, now: datetime | None = None) -> Issue:
+    now = _now(now)
+    step, template_step, issue = _step_command(session, actor_id=actor_id, step_id=step_id,
+                                               expected_version=expected_version, now=now)
+    _mark_na(session, step, template_step, reason, actor_id, now)
+    session.commit()
+    return issue
+
+
+@command
+def mark_step_worse(*, session: Session, actor_id: int | None, step_id: int, reason: str, countermeasure: str,
+                    expected_version: int, now: datetime | None = None) -> Issue:
+    """Y→R by the owner's judgement (e.g. blocked); a red step always carries its countermeasure."""
+    now = _now(now)
+    step, template_step, issue = _step_command(session, actor_id=actor_id, step_id=step_id,
+                                               expected_version=expected_version, now=now)
+    reason = _text(reason, "reason", required=True, limit=REASON_MAX)
+    countermeasure = _text(countermeasure, "countermeasure", required=False, limit=TEXT_MAX)
+    if step.state != StepState.OPEN:
+        raise ValidationFailed("err.step_not_open", step=template_step.name_zh, step_en=template_step.name_en)
+    _set(session, step, "countermeasure", countermeasure, actor_id=actor_id, now=now)
+    _set(session, step, "marked_worse", True, actor_id=actor_id, now=now, reason=reason)
+    _set(session, step, "marked_worse_on", rules.plant_today(now, _settings().tz), actor_id=actor_id, now=now)
+    _set(session, step, "worse_reason", reason, actor_id=actor_id, now=now, reason=reason)
+    _require_countermeasure(step, template_step, rules.plant_today(now, _settings().tz), _settings())
+    session.commit()
+    return issue
+
+
+@command
+def set_countermeasure(*, session: Session, actor_id: int | None, step_id: int, countermeasure: str,
+                       expected_version: int, now: datetime | None = None) -> Issue:
+    now = _now(now)
+    step, template_step, issue = _step_command(session, actor_id=actor_id, step_id=step_id,
+                                               expected_version=expected_version, now=now)
+    text = _text(countermeasure, "countermeasure", required=False, limit=TEXT_MAX)
+    _set(session, step, "countermeasure", text, actor_id=actor_id, now=now)
+    if step.state == StepState.OPEN:
+        _require_countermeasure(step, template_step, rules.plant_today(now, _settings().tz), _settings())
+    session.commit()
+    return issue
+
+
+def _move_target(session, step, template_step, issue, target_on, reason, actor_id, now):
+    reason = _text(reason, "reason", required=True, limit=REASON_MAX)
+    if target_on < issue.opened_on:
+        raise ValidationFailed("err.before_opened", field="target_on")
+    _set(session, step, "target_on", target_on, actor_id=actor_id, now=now, reason=reason)
+
+
+@command
+def move_target(*, session: Session, actor_id: int | None, step_id: int, target_on: date, reason: str,
+                expected_version: int, now: datetime | None = None) -> Issue:
+    """A new target date, always with its reason in the audit trail."""
+    now = _now(now)
+    step, template_step, issue = _step_command(session, actor_id=actor_id, step_id=step_id,
+                                               expected_version=expected_version, now=now)
+    if step.state != StepState.OPEN:
+        raise ValidationFailed("err.step_not_open", step=template_step.name_zh, step_en=template_step.name_en)
+    _move_target(session, step, template_step, issue, _date(target_on, "target_on"), reason, actor_id, now)
+    _require_countermeasure(step, template_step, rules.plant_today(now, _settings().tz), _settings())
+    session.commit()
+    return issue
+
+
+@command
+def set_next_report(*, session: Session, actor_id: int | None, issue_id: int, next_report_on: date,
+                    expected_version: int, now: datetime | None = None) -> Issue:
+    now = _now(now)
+    _check_actor(session, actor_id)
+    issue = _claim_version(session, issue_id, expected_version, now)
+    next_report_on = _date(next_report_on, "next_report_on")
+    if issue.closed_on is not None:
+        raise ValidationFailed("err.issue_closed", number=issue.number)
+    if next_report_on < rules.plant_today(now, _settings().tz):
+        raise ValidationFailed("err.past_date", field="next_report_on")
+    old = issue.next_report_on
+    if old != next_report_on:
+        issue.next_report_on = next_report_on
+        _audit(session, at=now, actor_id=actor_id, entity="issue", entity_id=issue.id, issue_id=issue.id,
+               field_name="next_report_on", old=old, new=next_report_on)
+    session.commit()
+    return issue
+
+
+@command
+def close_issue(*, session: Session, actor_id: int | None, issue_id: int, closed_on: date, reason: str,
+                expected_version: int, now: datetime | None = None) -> Issue:
+    """Closing needs every step G or N/A; recorded with who, when and why."""
+    now = _now(now)
+    _check_actor(session, actor_id)
+    issue = _claim_version(session, issue_id, expected_version, now)
+    reason = _text(reason, "reason", required=True, limit=REASON_MAX)
+    closed_on = _date(closed_on, "closed_on")
+    if issue.closed_on is not None:
+        raise ValidationFailed("err.issue_closed", number=issue.number)
+    if not issue.opened_on <= closed_on <= rules.plant_today(now, _settings().tz):
+        raise ValidationFailed("err.done_out_of_range", field="closed_on")
+    open_steps = session.exec(select(TemplateStep.name_zh, TemplateStep.name_en).join(IssueStep)
+                              .where(IssueStep.issue_id == issue.id, IssueStep.state == StepState.OPEN.value)
+                              .order_by(IssueStep.position)).all()
+    if open_steps:
+        raise ValidationFailed("err.open_steps", steps="、".join(s[0] for s in open_steps),
+                               steps_en=", ".join(s[1] for s in open_steps))
+    issue.closed_on = closed_on
+    _audit(session, at=now, actor_id=actor_id, entity="issue", entity_id=issue.id, issue_id=issue.id,
+           field_name="closed_on", old=None, new=closed_on, reason=reason)
+    session.commit()
+    return issue
+
+
+# ---------------------------------------------------------------- queries
+
+@query
+def change_counter(*, session: Session) -> int:
+    """Grows with every write (each one writes audit events): the key that invalidates page caches."""
+    return session.exec(select(func.coalesce(func.max(AuditEvent.id), 0))).one()
+
+
+@query
+def is_empty(*, session: Session) -> bool:
+    return session.exec(select(func.count()).select_from(Area)).one() == 0
+
+
+@query
+def issue_count(*, session: Session) -> int:
+    return session.exec(select(func.count()).select_from(Issue)).one()
+
+
+@query
+def issue_numbers(*, session: Session) -> list[tuple[str, str]]:
+    """Every issue's number and description, newest first, for the detail page's chooser."""
+    return [tuple(row) for row in session.exec(select(Issue.number, Issue.description).order_by(Issue.id.desc())).all()]
+
+
+@query
+def reference_lists(*, session: Session) -> dict[str, list]:
+    """People, areas, categories and templates for pickers and filters."""
+    return {
+        "people": list(session.exec(select(Person).where(Person.active).order_by(Person.name)).all()),
+        "areas": list(session.exec(select(Area).order_by(Area.code)).all()),
+        "categories": list(session.exec(select(Category).order_by(Category.id)).all()),
+        "templates": list(session.exec(select(StepTemplate).order_by(StepTemplate.id)).all()),
+    }
+
+
+@query
+def template_steps(template_id: int, *, session: Session) -> list[TemplateStep]:
+    return list(session.exec(select(TemplateStep).where(TemplateStep.template_id == template_id)
+                             .order_by(TemplateStep.position)).all())
+
+
+@query
+def step_columns(*, session: Session) -> list[dict]:
+    """Board step columns: each step code once, in template order (shorter templates leave gaps)."""
+    columns: dict[str, dict] = {}
+    for ts in session.exec(select(TemplateStep).order_by(TemplateStep.position, TemplateStep.id)).all():
+        columns.setdefault(ts.code, {"code": ts.code, "position": ts.position, "name_zh": ts.name_zh,
+                                     "name_en": ts.name_en, "short_zh": ts.short_zh, "short_en": ts.short_en,
+                                     "eight_d": ts.eight_d})
+    return sorted(columns.values(), key=lambda c: c["position"])
+
+
+BOARD_COLUMNS = ["id", "number", "description", "category_zh", "category_en", "category_kind", "area_id",
+                 "area_zh", "area_en", "part_number", "severity", "owner_id", "owner", "owner_en", "lead_id",
+                 "lead", "lead_en", "opened_on", "next_report_on", "closed_on", "version", "days_open",
+                 "steps", "overall", "report_overdue", "days_red", "escalation_level"]
+
+
+@query
+def board_frame(*, session: Session, on: date | None = None, include_recently_closed: bool = False) -> pd.DataFrame:
+    """One row per board issue with steps, colours, overall, report overdue and escalation.
+
+    Two statements whatever the number of issues: issues with their names, then all their steps.
+    """
+    settings = _settings()
+    on = on or today()
+    rule = ColourRule(settings.colour_rule)
+    owner, lead = aliased(Person), aliased(Person)
+    parent = aliased(Category)
+    shown = Issue.closed_on.is_(None)
+    if include_recently_closed:
+        shown = shown | (Issue.closed_on >= on - timedelta(days=RECENTLY_CLOSED_DAYS))
+    issue_rows = session.exec(
+        select(Issue, Category, parent.name_zh, parent.name_en, Area, owner.name, owner.name_en,
+               lead.name, lead.name_en)
+        .join(Category, Issue.category_id == Category.id)
+        .join(parent, Category.parent_id == parent.id, isouter=True)
+        .join(Area, Issue.area_id == Area.id)
+        .join(owner, Issue.owner_id == owner.id)
+        .join(lead, Issue.lead_id == lead.id)
+        .where(shown)
+    ).all()
+    step_rows = session.exec(
+        select(IssueStep, TemplateStep).join(TemplateStep, IssueStep.template_step_id == TemplateStep.id)
+        .join(Issue, IssueStep.issue_id == Issue.id).where(shown).order_by(IssueStep.issue_id, IssueStep.position)
+    ).all()
+    steps_by_issue: dict[int, list] = defaultdict(list)
+    for step, ts in step_rows:
+        steps_by_issue[step.issue_id].append((step, ts))
+
+    records = [
+        _issue_record(issue, category=category, parent_names=(parent_zh, parent_en), area=area,
+                      owner_names=(owner_zh, owner_en), lead_names=(lead_zh, lead_en),
+                      steps=[_step_record(step, ts, issue.opened_on, on, rule, settings)
+                             for step, ts in steps_by_issue[issue.id]],
+                      on=on, settings=settings)
+        for issue, category, parent_zh, parent_en, area, owner_zh, owner_en, lead_zh, lead_en in issue_rows
+    ]
+    return pd.DataFrame.from_records(records, columns=BOARD_COLUMNS)
+
+
+def _step_record(step: IssueStep, ts: TemplateStep, opened_on: date, on: date, rule: ColourRule,
+                 settings: Settings) -> dict:
+    view = _step_view(step)
+    status = rules.step_status(view, on, rule)
+    return {
+        "id": step.id, "code": ts.code, "position": step.position, "name_zh": ts.name_zh, "name_en": ts.name_en,
+        "eight_d": ts.eight_d, "status": status, "target_on": step.target_on, "completed_on": step.completed_on,
+        "countermeasure": step.countermeasure, "worse_reason": step.worse_reason, "na_reason": step.na_reason,
+        "warning": status == Status.Y and rules.in_warning_window(view, on, settings.warning_days),
+        "days_red": rules.days_red(view, opened_on, on, rule),
+    }
+
+
+@dataclass
+class IssueDetail:
+    issue: dict
+    steps: list[dict]
+    history: list[dict] = field(default_factory=list)
+
+
+@query
+def issue_detail(number: str, *, session: Session, on: date | None = None) -> IssueDetail:
+    """Every field of one issue, its steps with colours and its audit trail, newest first."""
+    settings = _settings()
+    on = on or today()
+    issue = session.exec(select(Issue).where(Issue.number == number)).first()
+    if issue is None:
+        raise NotFound("err.not_found", field="number", value=number)
+    record = _single_issue_record(session, issue, on)
+    actor = aliased(Person)
+    events = session.exec(select(AuditEvent, actor.name).join(actor, AuditEvent.actor_id == actor.id, isouter=True)
+                          .where(AuditEvent.issue_id == issue.id).order_by(AuditEvent.id.desc())).all()
+    history = [{"at": e.at.astimezone(settings.tz), "actor": name or "—", "entity": e.entity, "field": e.field,
+                "old": e.old, "new": e.new, "reason": e.reason} for e, name in events]
+    steps = sorted(record["steps"].values(), key=lambda s: s["position"])
+    return IssueDetail(issue={k: v for k, v in record.items() if k != "steps"}, steps=steps, history=history)
+
+
+def _single_issue_record(session: Session, issue: Issue, on: date) -> dict:
+    """The board record of one issue, closed or not, built by the same code as the board's rows."""
+    settings = _settings()
+    rule = ColourRule(settings.colour_rule)
+    category = session.get(Category, issue.category_id)
+    parent = session.get(Category, category.parent_id) if category.parent_id else None
+    owner, lead = session.get(Person, issue.owner_id), session.get(Person, issue.lead_id)
+    step_rows = session.exec(select(IssueStep, TemplateStep).join(TemplateStep)
+                             .where(IssueStep.issue_id == issue.id).order_by(IssueStep.position)).all()
+    return _issue_record(issue, category=category,
+                         parent_names=(parent.name_zh, parent.name_en) if parent else (None, None),
+                         area=session.get(Area, issue.area_id), owner_names=(owner.name, owner.name_en),
+                         lead_names=(lead.name, lead.name_en),
+                         steps=[_step_record(step, ts, issue.opened_on, on, rule, settings) for step, ts in step_rows],
+                         on=on, settings=settings)
+
+
+def _issue_record(issue: Issue, *, category: Category, parent_names: tuple, area: Area, owner_names: tuple,
+                  lead_names: tuple, steps: list[dict], on: date, settings: Settings) -> dict:
+    """One board row: the issue's fields plus what the rules compute from its steps."""
+    worst_days = max((s["days_red"] for s in steps), default=0)
+    parent_zh, parent_en = parent_names
+    return {
+        "id": issue.id, "number": issue.number, "description": issue.description,
+        "category_zh": f"{parent_zh}/{category.name_zh}" if parent_zh else category.name_zh,
+        "category_en": f"{parent_en}/{category.name_en}" if parent_en else category.name_en,
+        "category_kind": category.kind, "area_id": area.id, "area_zh": area.name_zh, "area_en": area.name_en,
+        "part_number": issue.part_number, "severity": issue.severity,
+        "owner_id": issue.owner_id, "owner": owner_names[0], "owner_en": owner_names[1] or owner_names[0],
+        "lead_id": issue.lead_id, "lead": lead_names[0], "lead_en": lead_names[1] or lead_names[0],
+        "opened_on": issue.opened_on, "next_report_on": issue.next_report_on, "closed_on": issue.closed_on,
+        "version": issue.version, "days_open": rules.days_open(issue.opened_on, on, issue.closed_on),
+        "steps": {s["code"]: s for s in steps},
+        "overall": rules.overall_status([s["status"] for s in steps]).value,
+        "report_overdue": rules.report_overdue(issue.next_report_on, on, issue.closed_on),
+        "days_red": worst_days,
+        "escalation_level": rules.escalation_level(worst_days, settings.escalation_ladder),
+    }
+
+
+@query
+def quality_status(*, session: Session, on: date | None = None) -> list[dict]:
+    """Each area's Q-chart colour for the day: the facilitator's override, else the day rule."""
+    on = on or today()
+    areas = session.exec(select(Area).order_by(Area.code)).all()
+    kinds: dict[int, list[str]] = defaultdict(list)
+    for area_id, kind in session.exec(select(Issue.area_id, Category.kind).join(Category)
+                                      .where(Issue.opened_on == on)).all():
+        kinds[area_id].append(kind)
+    overrides = {row.area_id: row for row in session.exec(
+        select(DailyQualityStatus).where(DailyQualityStatus.day == on, DailyQualityStatus.overridden)).all()}
+    result = []
+    for area in areas:
+        override = overrides.get(area.id)
+        colour = rules.qchart_colour(kinds[area.id], Status(override.colour) if override else None)
+        result.append({"area_id": area.id, "area_zh": area.name_zh, "area_en": area.name_en,
+                       "colour": colour.value, "overridden": override is not None,
+                       "note": override.note if override else ""})
+    return result

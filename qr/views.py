@@ -1,0 +1,243 @@
+"""HTML of the board and the issue detail: pure functions of plain data, every user text escaped.
+
+The board markup is a stable interface (DESIGN.md §5): `<table class="qr-board">`, one
+`<tr data-issue=NUMBER>` per issue, step cells `data-status="G|Y|R|NA"`, overall `data-overall`.
+"""
+from datetime import date
+from html import escape
+from urllib.parse import urlencode
+
+import pandas as pd
+
+from qr.i18n import t
+
+LETTER = {"G": "G", "Y": "Y", "R": "R", "NA": "–"}
+
+BOARD_CSS = """
+<style>
+.qr-wrap { overflow-x: auto; }
+table.qr-board { border-collapse: collapse; width: 100%; font-size: 15px; line-height: 1.25; }
+table.qr-board th, table.qr-board td { border: 1px solid #9aa0a6; padding: 3px 5px; vertical-align: middle; }
+table.qr-board th { background: #1f2a44; color: #fff; font-weight: 600; text-align: center; white-space: nowrap; }
+table.qr-board td.qr-step, table.qr-board td.qr-overall { text-align: center; font-weight: 700; white-space: nowrap; }
+table.qr-board td.qr-no a { color: #0b57d0; text-decoration: none; font-weight: 600; white-space: nowrap; }
+table.qr-board td.qr-date { white-space: nowrap; }
+table.qr-board tr.qr-closed td { opacity: .55; }
+.qr-G { background: #1b7f3b; color: #fff; }
+.qr-Y { background: #f2c200; color: #111; }
+.qr-R { background: #c62828; color: #fff; }
+.qr-NA { background: #e3e3e3; color: #444; }
+.qr-warn { font-size: .8em; vertical-align: super; }
+.qr-esc { display: inline-block; margin-left: 4px; padding: 0 4px; border-radius: 3px; background: #111; color: #fff;
+          font-size: .8em; }
+td.qr-overdue { outline: 3px solid #c62828; outline-offset: -3px; color: #c62828; font-weight: 700; }
+.qr-days { color: #555; font-size: .85em; }
+.qr-header { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; margin: 2px 0 6px 0; font-size: 16px; }
+.qr-chip { padding: 2px 10px; border-radius: 12px; border: 1px solid #9aa0a6; background: #f5f5f5; white-space: nowrap; }
+.qr-chip b { font-size: 1.1em; }
+.qr-chip.qr-G { background: #1b7f3b; color: #fff; border-color: #1b7f3b; }
+.qr-chip.qr-Y { background: #f2c200; color: #111; border-color: #f2c200; }
+.qr-chip.qr-R { background: #c62828; color: #fff; border-color: #c62828; }
+.qr-legend { display: flex; flex-wrap: wrap; gap: 10px; font-size: 14px; margin-top: 6px; align-items: center; }
+.qr-legend span.qr-key { display: inline-block; min-width: 1.6em; text-align: center; font-weight: 700; }
+table.qr-board.qr-projector { font-size: 20px; table-layout: fixed; }
+table.qr-board.qr-projector th { font-size: 20px; padding: 2px 3px; }
+table.qr-board.qr-projector td { padding: 2px 4px; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.qr-header.qr-projector { font-size: 20px; }
+table.qr-detail { border-collapse: collapse; font-size: 15px; margin-bottom: 12px; }
+table.qr-detail th, table.qr-detail td { border: 1px solid #c4c7c5; padding: 4px 8px; text-align: left;
+                                         vertical-align: top; }
+table.qr-detail th { background: #eef1f6; white-space: nowrap; }
+table.qr-detail td.qr-step { text-align: center; font-weight: 700; }
+.qr-pre { white-space: pre-wrap; }
+</style>
+"""
+
+# Column widths for the projector's fixed layout (px); the description takes the rest.
+_PROJECTOR_WIDTHS = {"overall": 78, "number": 158, "category": 120, "opened": 128, "part": 118, "owner": 84,
+                     "lead": 84, "next_report": 104, "step": 60, "closed": 84}
+
+
+def _e(value) -> str:
+    """Escape anything shown: user text is data, never markup."""
+    return escape("" if value is None or (not isinstance(value, (list, dict)) and pd.isna(value)) else str(value),
+                  quote=True)
+
+
+def _short_date(value) -> str:
+    return value.strftime("%m-%d") if isinstance(value, date) else ""
+
+
+def _long_date(value) -> str:
+    return value.isoformat() if isinstance(value, date) else ""
+
+
+def _name(record: dict, key: str, lang: str) -> str:
+    return record[f"{key}_en"] if lang == "en" else record[f"{key}_zh"]
+
+
+def detail_link(number: str, lang: str) -> str:
+    query = {"no": number} | ({"lang": lang} if lang != "zh" else {})
+    return f"issue?{urlencode(query)}"
+
+
+def step_cell(step: dict | None, column: dict, lang: str, tag: str = "td") -> str:
+    """One step: letter and colour, its name, dates and countermeasure in the tooltip."""
+    if step is None:
+        tip = f"{_name(column, 'name', lang)} — {t('cell.absent', lang)}"
+        return f'<{tag} class="qr-step qr-NA" data-status="NA" data-step="{_e(column["code"])}" title="{_e(tip)}">–</{tag}>'
+    status = step["status"].value if hasattr(step["status"], "value") else step["status"]
+    tip = [f"{_name(step, 'name', lang)} ({step['eight_d']}) · {t('status.' + status, lang)}",
+           t("cell.target", lang, date=_long_date(step["target_on"]))]
+    if step["completed_on"]:
+        tip.append(t("cell.done", lang, date=_long_date(step["completed_on"])))
+    if step["days_red"]:
+        tip.append(t("cell.days_red", lang, days=step["days_red"]))
+    if step["warning"]:
+        tip.append(t("cell.warning", lang))
+    if step["countermeasure"]:
+        tip.append(f"{t('step.countermeasure', lang)}: {step['countermeasure']}")
+    warn = '<span class="qr-warn">!</span>' if step["warning"] else ""
+    return (f'<{tag} class="qr-step qr-{status}" data-status="{status}" data-step="{_e(column["code"])}" '
+            f'title="{_e(chr(10).join(tip))}">{LETTER[status]}{warn}</{tag}>')
+
+
+def _escalation_badge(level: int, lang: str) -> str:
+    if not level:
+        return ""
+    return f'<span class="qr-esc" title="{_e(t(f"escalation.{level}", lang))}">▲{level}</span>'
+
+
+def render_board(frame: pd.DataFrame, columns: list[dict], lang: str, *, projector: bool = False) -> str:
+    """The tracking board in the GM QSB column order, as a table a browser and a screen reader can read."""
+    head = [t("col.overall", lang), t("col.number", lang), t("col.category", lang), t("col.description", lang),
+            t("col.opened", lang), t("col.part", lang), t("col.owner", lang), t("col.lead", lang),
+            t("col.next_report", lang)]
+    step_heads = "".join(f'<th title="{_e(_name(c, "name", lang))} ({_e(c["eight_d"])})">'
+                         f'{_e(c["short_en"] if lang == "en" else c["short_zh"])}</th>' for c in columns)
+    header = ("<tr>" + "".join(f"<th>{_e(h)}</th>" for h in head) + step_heads
+              + f"<th>{_e(t('col.closed', lang))}</th></tr>")
+    body = "".join(_board_row(record, columns, lang) for record in frame.to_dict("records"))
+    colgroup = _projector_colgroup(len(columns)) if projector else ""
+    css_class = "qr-board qr-projector" if projector else "qr-board"
+    return (f'{BOARD_CSS}<div class="qr-wrap"><table class="{css_class}">{colgroup}'
+            f"<thead>{header}</thead><tbody>{body}</tbody></table></div>")
+
+
+def _projector_colgroup(step_count: int) -> str:
+    w = _PROJECTOR_WIDTHS
+    widths = [w["overall"], w["number"], w["category"], None, w["opened"], w["part"], w["owner"], w["lead"],
+              w["next_report"]] + [w["step"]] * step_count + [w["closed"]]
+    return "<colgroup>" + "".join(f'<col style="width:{px}px">' if px else "<col>" for px in widths) + "</colgroup>"
+
+
+def _board_row(record: dict, columns: list[dict], lang: str) -> str:
+    overall = record["overall"]
+    overdue = record["report_overdue"]
+    next_tip = t("cell.report_overdue", lang) if overdue else ""
+    closed = _short_date(record["closed_on"]) if record["closed_on"] else t("cell.open", lang)
+    cells = [
+        f'<td class="qr-overall qr-{overall}" data-overall="{overall}" '
+        f'title="{_e(t("status." + overall, lang))}">{overall}{_escalation_badge(record["escalation_level"], lang)}</td>',
+        f'<td class="qr-no"><a href="{_e(detail_link(record["number"], lang))}" target="_self">'
+        f'{_e(record["number"])}</a></td>',
+        f'<td title="{_e(_name(record, "category", lang))}">{_e(_name(record, "category", lang))}</td>',
+        f'<td class="qr-desc" title="{_e(record["description"])}">{_e(record["description"])}</td>',
+        f'<td class="qr-date" title="{_e(_long_date(record["opened_on"]))}">{_short_date(record["opened_on"])} '
+        f'<span class="qr-days">{_e(t("cell.days", lang, days=record["days_open"]))}</span></td>',
+        f'<td title="{_e(record["part_number"])}">{_e(record["part_number"])}</td>',
+        f'<td>{_e(record["owner_en"] if lang == "en" else record["owner"])}</td>',
+        f'<td>{_e(record["lead_en"] if lang == "en" else record["lead"])}</td>',
+        f'<td class="qr-date{" qr-overdue" if overdue else ""}" data-report-overdue="{str(overdue).lower()}" '
+        f'title="{_e(next_tip or _long_date(record["next_report_on"]))}">'
+        f'{_short_date(record["next_report_on"])}{" ⚠" if overdue else ""}</td>',
+    ]
+    cells += [step_cell(record["steps"].get(c["code"]), c, lang) for c in columns]
+    cells.append(f'<td class="qr-date" title="{_e(_long_date(record["closed_on"]))}">{_e(closed)}</td>')
+    row_class = "qr-row qr-closed" if record["closed_on"] else "qr-row"
+    return (f'<tr class="{row_class}" data-issue="{_e(record["number"])}" '
+            f'data-escalation="{record["escalation_level"]}">{"".join(cells)}</tr>')
+
+
+def render_header(counters: dict[str, int], quality: list[dict], lang: str, *, projector: bool = False) -> str:
+    """Counters (open, red, yellow, report overdue, escalated) and today's quality status per area."""
+    chips = [f'<span class="qr-chip">{_e(t("counter.open", lang))} <b>{counters["open"]}</b></span>',
+             f'<span class="qr-chip qr-R">{_e(t("counter.red", lang))} <b>{counters["red"]}</b></span>',
+             f'<span class="qr-chip qr-Y">{_e(t("counter.yellow", lang))} <b>{counters["yellow"]}</b></span>',
+             f'<span class="qr-chip" data-counter="report_overdue">⚠ {_e(t("counter.report_overdue", lang))} '
+             f'<b>{counters["report_overdue"]}</b></span>',
+             f'<span class="qr-chip" data-counter="escalated">▲ {_e(t("counter.escalated", lang))} '
+             f'<b>{counters["escalated"]}</b></span>',
+             f'<span style="margin-left:12px">{_e(t("qstatus.title", lang))}:</span>']
+    for area in quality:
+        note = t("qstatus.overridden", lang, note=area["note"]) if area["overridden"] else ""
+        chips.append(f'<span class="qr-chip qr-{area["colour"]}" data-area-status="{area["colour"]}" '
+                     f'title="{_e(note)}">{_e(_name(area, "area", lang))} {area["colour"]}</span>')
+    css_class = "qr-header qr-projector" if projector else "qr-header"
+    return f'{BOARD_CSS}<div class="{css_class}">{"".join(chips)}</div>'
+
+
+def render_legend(lang: str) -> str:
+    keys = "".join(f'<span><span class="qr-key qr-{s}">{LETTER[s]}</span> {_e(t("status." + s, lang))}</span>'
+                   for s in ("G", "Y", "R", "NA"))
+    return (f'{BOARD_CSS}<div class="qr-legend"><b>{_e(t("legend.title", lang))}</b>{keys}'
+            f'<span><span class="qr-key">Y!</span> {_e(t("legend.warning", lang))}</span>'
+            f'<span><span class="qr-esc">▲1–3</span> {_e(t("legend.escalation", lang))}: '
+            f'{_e(" / ".join(t(f"escalation.{n}", lang) for n in (1, 2, 3)))}</span>'
+            f'<span>⚠ {_e(t("legend.report_overdue", lang))}</span></div>')
+
+
+def render_issue_detail(issue: dict, steps: list[dict], history: list[dict], lang: str) -> str:
+    """Every field of the issue, its steps with dates and countermeasures, and its history newest first."""
+    fields = [
+        ("col.number", issue["number"]), ("col.description", issue["description"]),
+        ("col.category", _name(issue, "category", lang)), ("col.area", _name(issue, "area", lang)),
+        ("col.part", issue["part_number"]), ("col.severity", t(f"severity.{issue['severity']}", lang)),
+        ("col.owner", issue["owner_en"] if lang == "en" else issue["owner"]),
+        ("col.lead", issue["lead_en"] if lang == "en" else issue["lead"]),
+        ("col.opened", _long_date(issue["opened_on"])), ("col.days_open", issue["days_open"]),
+        ("col.next_report", _long_date(issue["next_report_on"])
+         + (f" ⚠ {t('cell.report_overdue', lang)}" if issue["report_overdue"] else "")),
+        ("col.closed", _long_date(issue["closed_on"]) or t("cell.open", lang)),
+        ("col.escalation", t(f"escalation.{issue['escalation_level']}", lang)),
+        ("col.version", issue["version"]),
+    ]
+    overall = issue["overall"]
+    field_rows = (f'<tr><th>{_e(t("col.overall", lang))}</th><td class="qr-step qr-{overall}" '
+                  f'data-overall="{overall}">{overall}</td></tr>')
+    field_rows += "".join(f'<tr><th>{_e(t(key, lang))}</th><td class="qr-pre">{_e(value)}</td></tr>'
+                          for key, value in fields)
+    step_head = "".join(f"<th>{_e(t(k, lang))}</th>" for k in ("step.name", "step.eight_d", "step.status",
+                                                               "step.target", "step.completed",
+                                                               "step.countermeasure", "step.note"))
+    step_rows = ""
+    for step in steps:
+        status = step["status"].value if hasattr(step["status"], "value") else step["status"]
+        notes = []
+        if step["worse_reason"]:
+            notes.append(t("step.worse", lang, reason=step["worse_reason"]))
+        if step["na_reason"]:
+            notes.append(t("step.na", lang, reason=step["na_reason"]))
+        if step["days_red"]:
+            notes.append(t("cell.days_red", lang, days=step["days_red"]))
+        if step["warning"]:
+            notes.append(t("cell.warning", lang))
+        step_rows += (f'<tr data-step-id="{step["id"]}"><td>{_e(_name(step, "name", lang))}</td>'
+                      f'<td>{_e(step["eight_d"])}</td>'
+                      f'<td class="qr-step qr-{status}" data-status="{status}">{LETTER[status]}</td>'
+                      f'<td>{_long_date(step["target_on"])}</td><td>{_long_date(step["completed_on"])}</td>'
+                      f'<td class="qr-pre">{_e(step["countermeasure"])}</td>'
+                      f'<td class="qr-pre">{_e("; ".join(notes))}</td></tr>')
+    history_rows = "".join(
+        f'<tr><td>{_e(h["at"].strftime("%Y-%m-%d %H:%M"))}</td><td>{_e(h["actor"])}</td>'
+        f'<td>{_e(t("field." + h["field"], lang))}</td><td class="qr-pre">{_e(h["old"])}</td>'
+        f'<td class="qr-pre">{_e(h["new"])}</td><td class="qr-pre">{_e(h["reason"])}</td></tr>' for h in history)
+    history_head = "".join(f"<th>{_e(t(k, lang))}</th>" for k in ("history.at", "history.actor", "history.field",
+                                                                  "history.old", "history.new", "history.reason"))
+    history_table = (f'<table class="qr-detail qr-history"><thead><tr>{history_head}</tr></thead>'
+                     f"<tbody>{history_rows}</tbody></table>" if history
+                     else f"<p>{_e(t('detail.no_history', lang))}</p>")
+    return (f'{BOARD_CSS}<table class="qr-detail qr-fields" data-issue="{_e(issue["number"])}">{field_rows}</table>'
+            f'<h3>{_e(t("detail.steps", lang))}</h3><div class="qr-wrap"><table class="qr-detail qr-steps">'
+            f"<thead><tr>{step_head}</tr></thead><tbody>{step_rows}</tbody></table></div>"
+            f'<h3>{_e(t("detail.history", lang))}</h3><div class="qr-wrap">{history_table}</div>')
