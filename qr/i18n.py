@@ -95,6 +95,7 @@ TEXT: dict[str, dict[str, str]] = {
     # field names (audit trail and error messages)
     "field.created": {"zh": "创建", "en": "Created"},
     "field.state": {"zh": "步骤状态", "en": "Step state"},
+    "field.started_on": {"zh": "开始日期", "en": "Started on"},
     "field.completed_on": {"zh": "完成日期", "en": "Completed on"},
     "field.countermeasure": {"zh": "对策/下一步", "en": "Countermeasure"},
     "field.marked_worse": {"zh": "标红", "en": "Marked red"},

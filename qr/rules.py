@@ -70,9 +70,13 @@ def in_warning_window(step: StepView, today: date, warning_days: int) -> bool:
 
 def needs_countermeasure(step: StepView, today: date, warning_days: int,
                          rule: ColourRule = ColourRule.GM) -> bool:
-    """R, or Y inside the warning window, must carry a countermeasure / next step (对策/下一步)."""
+    """R, or Y inside or past the warning window, must carry a countermeasure / next step (对策/下一步).
+
+    Under the START rule a started step stays Y after its target date: it still needs one.
+    """
     status = step_status(step, today, rule)
-    return status == Status.R or (status == Status.Y and in_warning_window(step, today, warning_days))
+    late_or_near = in_warning_window(step, today, warning_days) or today > step.target_on
+    return status == Status.R or (status == Status.Y and late_or_near)
 
 
 def overall_status(statuses: list[Status]) -> Status:

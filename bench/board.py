@@ -1,0 +1,113 @@
+"""Benchmark of the tracking board at a realistic size.
+
+DESIGN: the projector board must stay fast at 500 issues. This seeds a fresh SQLite database
+with demo issues played through the store, counts the SQL statements of one board query, and
+times the server-side render of the real board page, cold (caches cleared, so the store query is
+included) and warm (caches kept). As a yardstick it times a bare page that shows the same frame
+with Streamlit's own st.table: the ratio board/bare shows what our HTML rendering costs compared
+with Streamlit's table (it should be about 1).
+
+    python bench/board.py --issues 500 --repeat 5
+"""
+import argparse
+import logging
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import streamlit as st
+from sqlalchemy import event
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def bare_page() -> None:
+    """The same frame through Streamlit's own table (runs as an AppTest script, hence the imports)."""
+    import streamlit as st
+
+    from qr import store
+
+    frame = store.board_frame()
+    st.table(frame.assign(steps=frame["steps"].map(str)))
+
+
+def count_statements(engine, call) -> int:
+    """How many statements the engine sends to the database while `call` runs."""
+    statements = []
+
+    def record(_conn, _cursor, statement, _parameters, _context, _executemany):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        call()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return len(statements)
+
+
+def timed_runs(at: AppTest, repeat: int, *, cold: bool) -> list[float]:
+    """Milliseconds per at.run(); cold runs clear st.cache_data first. Exits if a run raised."""
+    times = []
+    for _ in range(repeat):
+        if cold:
+            st.cache_data.clear()
+        start = time.perf_counter()
+        at.run()
+        times.append((time.perf_counter() - start) * 1000)
+        if at.exception:
+            sys.exit(f"the page raised: {[e.value for e in at.exception]}")
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--issues", type=int, default=500, help="demo issues to seed (default 500)")
+    parser.add_argument("--repeat", type=int, default=5, help="timed runs per measurement (default 5)")
+    args = parser.parse_args()
+    for noisy in ("streamlit.runtime.caching.cache_data_api", "streamlit.runtime.scriptrunner_utils.script_run_context"):
+        logging.getLogger(noisy).disabled = True  # st.cache_data.clear() outside a script run warns each time
+
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["DATABASE_URL"] = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        os.environ["QR_DEMO"] = "0"
+        from qr import db, demo, store  # only now: they read the settings from the environment
+
+        start = time.perf_counter()
+        db.upgrade()
+        demo.load_demo(issues=args.issues)
+        seed_s = time.perf_counter() - start
+        statements = count_statements(db.get_engine(), store.board_frame)
+
+        board = AppTest.from_file(str(ROOT / "board.py"), default_timeout=120)
+        timed_runs(board, 1, cold=False)  # warm-up: prepares the database, fills the caches
+        board_cold = statistics.median(timed_runs(board, args.repeat, cold=True))
+        board_warm = statistics.median(timed_runs(board, args.repeat, cold=False))
+        bare_at = AppTest.from_function(bare_page, default_timeout=120)
+        timed_runs(bare_at, 1, cold=False)  # warm-up, as for the board: first-run costs are not the page's
+        bare = statistics.median(timed_runs(bare_at, args.repeat, cold=True))
+        db.get_engine().dispose()
+
+    figures = [
+        ("issues", f"{args.issues}"),
+        ("seed time", f"{seed_s:.1f} s"),
+        ("SQL statements per board query", f"{statements}"),
+        ("board render (cold)", f"{board_cold:.1f} ms"),
+        ("board render (warm)", f"{board_warm:.1f} ms"),
+        ("bare st.table render", f"{bare:.1f} ms"),
+        ("ratio board/bare (cold)", f"{board_cold / bare:.2f}"),
+        ("ratio board/bare (warm)", f"{board_warm / bare:.2f}"),
+    ]
+    width = max(len(name) for name, _ in figures)
+    print(f"median of {args.repeat} runs")
+    for name, value in figures:
+        print(f"{name:<{width}}  {value:>10}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,89 @@
+"""Every page runs in Chinese and English through AppTest, on the demo plant, without an exception."""
+import re
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from qr import demo, store
+from tests.conftest import ROOT
+
+ENTRY = str(ROOT / "board.py")
+
+
+@pytest.fixture
+def demo_plant(engine):
+    """The demo plant in a fresh database; page caches cleared so no other test's board leaks in."""
+    demo.load_demo()
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    return store.board_frame()
+
+
+def _html(at: AppTest) -> str:
+    return "".join(element.proto.body for element in at.get("html"))
+
+
+def _run(query: dict[str, str], page: str | None = None) -> AppTest:
+    at = AppTest.from_file(ENTRY, default_timeout=60)
+    at.query_params.update(query)
+    at.run()
+    if page:
+        at.switch_page(page)
+        at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+@pytest.mark.parametrize("lang, heading, open_word", [("zh", "问题描述", "开启"), ("en", "Description", "Open")])
+def test_board_shows_every_open_issue_in_both_languages(demo_plant, lang, heading, open_word):
+    at = _run({"lang": lang})
+    html = _html(at)
+    assert '<table class="qr-board">' in html
+    rows = re.findall(r'<tr class="qr-row" data-issue="([^"]+)"', html)
+    assert sorted(rows) == sorted(demo_plant["number"])
+    assert f"<th>{heading}</th>" in html and f">{open_word}</td>" in html
+    assert at.sidebar.radio[0].value == lang
+
+
+def test_board_lists_red_issues_first(demo_plant):
+    html = _html(_run({}))
+    overall = re.findall(r'data-overall="([GYR])"', html)
+    assert overall == sorted(overall, key="RYG".index)
+    assert overall.count("R") == (demo_plant["overall"] == "R").sum()
+
+
+def test_projector_mode_uses_the_large_layout(demo_plant):
+    at = _run({"view": "projector"})
+    html = _html(at)
+    assert '<table class="qr-board qr-projector">' in html
+    assert "[data-testid='stSidebar']" in html          # chrome hidden
+    assert at.toggle(key="projector").value is True
+
+
+def test_filters_narrow_the_board(demo_plant):
+    at = _run({})
+    red = demo_plant[demo_plant["overall"] == "R"]
+    at.selectbox(key="f_overall").set_value("R").run()
+    rows = re.findall(r'data-issue="([^"]+)"', _html(at))
+    assert sorted(rows) == sorted(red["number"]) and rows
+
+
+def test_switching_language_keeps_it_in_the_url(demo_plant):
+    at = _run({})
+    at.sidebar.radio[0].set_value("en").run()
+    assert "<th>Description</th>" in _html(at)
+    assert at.query_params["lang"] == "en"
+
+
+@pytest.mark.parametrize("lang, steps_title, history_title", [("zh", "退出标准(步骤)", "变更记录"),
+                                                              ("en", "Exit criteria (steps)", "History")])
+def test_issue_detail_shows_fields_steps_and_history(demo_plant, lang, steps_title, history_title):
+    number = demo_plant.iloc[0]["number"]
+    at = _run({"lang": lang, "no": number}, page="pages/issue.py")
+    html = _html(at)
+    assert f'data-issue="{number}"' in html
+    assert steps_title in html and history_title in html
+    detail = store.issue_detail(number)
+    assert html.count('<tr data-step-id=') == len(detail.steps)
+    assert at.selectbox[0].value == number

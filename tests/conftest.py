@@ -1,0 +1,79 @@
+"""Fixtures: every test gets a fresh SQLite file migrated by Alembic, copied from one migrated template."""
+import shutil
+import sys
+from datetime import date, datetime, time, timezone
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from qr import db, store  # noqa: E402
+from qr.config import load_settings  # noqa: E402
+from qr.defaults import install_defaults  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory) -> Path:
+    """One database upgraded to head with the default configuration; tests copy it (fast, still real)."""
+    path = tmp_path_factory.mktemp("template") / "board.db"
+    engine = db.make_engine(f"sqlite:///{path}")
+    db.upgrade(engine)
+    db.use_engine(engine)
+    install_defaults()
+    db.use_engine(None)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def database_url(tmp_path, migrated_template, monkeypatch) -> str:
+    """A fresh database file for this test; DATABASE_URL points at it for code that reads the settings."""
+    path = tmp_path / "board.db"
+    shutil.copy(migrated_template, path)
+    url = f"sqlite:///{path}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("QR_DEMO", "0")
+    return url
+
+
+@pytest.fixture
+def engine(database_url):
+    engine = db.make_engine(database_url)
+    db.use_engine(engine)
+    yield engine
+    db.use_engine(None)
+    engine.dispose()
+
+
+def plant_moment(day: date, hour: int = 10) -> datetime:
+    """That hour of a plant day as an aware moment (the store's `now`)."""
+    return datetime.combine(day, time(hour), tzinfo=load_settings().tz).astimezone(timezone.utc)
+
+
+@pytest.fixture
+def plant(engine):
+    """A small plant: one area, two people, the default templates and categories."""
+    area = store.create_area(code="ASSY", name_zh="总装车间", name_en="Final assembly")
+    owner = store.create_person(name="张伟", name_en="Zhang Wei", area_id=area.id)
+    lead = store.create_person(name="孙丽", name_en="Sun Li", area_id=area.id)
+    refs = store.reference_lists()
+    return {
+        "area": area, "owner": owner, "lead": lead,
+        "categories": {c.code: c for c in refs["categories"]},
+        "templates": {t.code: t for t in refs["templates"]},
+    }
+
+
+@pytest.fixture
+def open_issue(plant):
+    """Factory: an issue opened on a given day through the store, with its `now` on that day."""
+    def make(opened_on: date, *, template: str = "standard", category: str = "complaint", severity: str = "A",
+             description: str = "客户投诉：左前门内饰板卡扣断裂", next_report_on: date | None = None):
+        return store.create_issue(
+            actor_id=plant["owner"].id, description=description, category_id=plant["categories"][category].id,
+            area_id=plant["area"].id, severity=severity, owner_id=plant["owner"].id, lead_id=plant["lead"].id,
+            opened_on=opened_on, next_report_on=next_report_on or opened_on,
+            template_id=plant["templates"][template].id, part_number="5310-1021", now=plant_moment(opened_on))
+    return make

@@ -1,0 +1,71 @@
+"""A real Streamlit server on a free port and Debian's Chromium; a missing browser fails, never skips."""
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from tests.conftest import ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+ARTIFACTS = ROOT / "artifacts"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """`streamlit run board.py` on an empty database file: the first start migrates and loads the demo."""
+    database = tmp_path_factory.mktemp("e2e") / "board.db"
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}", "QR_DEMO": "1"}
+    log = open(database.with_suffix(".log"), "w")
+    process = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "board.py"),
+                                "--server.port", str(port), "--server.address", "127.0.0.1",
+                                "--server.headless", "true"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).status == 200:
+                break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        process.kill()
+        raise RuntimeError(f"streamlit did not start; log: {database.with_suffix('.log').read_text()}")
+    yield {"url": url, "database_url": env["DATABASE_URL"], "database": database}
+    process.terminate()
+    process.wait(timeout=20)
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: apt-get install chromium fonts-noto-cjk"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def open_page(browser, url: str, *, width: int = 1920, height: int = 1080):
+    """Load a page and wait until the script run has finished; fail on an exception box."""
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.goto(url, timeout=60_000)
+    page.wait_for_selector('[data-testid="stApp"]', timeout=60_000)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+    page.wait_for_selector("table.qr-board, table.qr-detail", timeout=60_000)
+    assert page.query_selector_all('[data-testid="stException"]') == []
+    return page

@@ -1,0 +1,78 @@
+"""The board as a browser shows it: every open issue's row, its colours and the projector's readability."""
+from collections import defaultdict
+
+import pytest
+from sqlmodel import Session, select
+
+from models import Issue, IssueStep, TemplateStep
+from qr import db, rules, store
+from tests.e2e.conftest import ARTIFACTS, open_page
+
+pytestmark = pytest.mark.e2e
+
+
+def _expected_from_database(database_url: str) -> dict[str, dict]:
+    """Step colours straight from the rows and the rule, independent of the board query."""
+    engine = db.make_engine(database_url)
+    today = store.today()
+    expected: dict[str, dict] = defaultdict(dict)
+    with Session(engine) as session:
+        rows = session.exec(select(Issue.number, TemplateStep.code, IssueStep)
+                            .join(IssueStep, IssueStep.issue_id == Issue.id)
+                            .join(TemplateStep, IssueStep.template_step_id == TemplateStep.id)
+                            .where(Issue.closed_on.is_(None))).all()
+    engine.dispose()
+    for number, code, step in rows:
+        view = rules.StepView(state=rules.StepState(step.state), target_on=step.target_on,
+                              completed_on=step.completed_on, started_on=step.started_on,
+                              marked_worse=step.marked_worse, marked_worse_on=step.marked_worse_on)
+        expected[number][code] = rules.step_status(view, today).value
+    return expected
+
+
+def test_every_open_issue_row_matches_the_database(server, browser):
+    page = open_page(browser, server["url"])    # the first start creates and fills the database
+    expected = _expected_from_database(server["database_url"])
+    assert len(expected) >= 20
+    shown = page.eval_on_selector_all("table.qr-board tr[data-issue]", """rows => rows.map(r => ({
+        number: r.dataset.issue,
+        overall: r.querySelector('[data-overall]').dataset.overall,
+        steps: Object.fromEntries([...r.querySelectorAll('td[data-status]')].map(c => [c.dataset.step, c.dataset.status]))
+    }))""")
+    assert sorted(row["number"] for row in shown) == sorted(expected)
+    rank = {"G": 0, "Y": 1, "R": 2}
+    for row in shown:
+        in_database = expected[row["number"]]
+        assert {code: row["steps"][code] for code in in_database} == in_database, row["number"]
+        assert all(status == "NA" for code, status in row["steps"].items() if code not in in_database)
+        counted = [s for s in in_database.values() if s != "NA"]
+        assert row["overall"] == (max(counted, key=rank.get) if counted else "G"), row["number"]
+    page.close()
+
+
+def test_projector_shows_twenty_readable_rows_at_1920x1080(server, browser):
+    page = open_page(browser, f"{server['url']}/?view=projector")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "projector-1920x1080.png"))
+    measured = page.eval_on_selector_all("table.qr-board tbody tr", """rows => rows.map(r => {
+        const box = r.getBoundingClientRect();
+        const cells = [...r.querySelectorAll('td')];
+        return {bottom: box.bottom, smallest: Math.min(...cells.map(c => parseFloat(getComputedStyle(c).fontSize))),
+                letters: cells.filter(c => c.dataset.status).map(c => c.textContent.trim()[0])};
+    })""")
+    visible = [row for row in measured if row["bottom"] <= 1080]
+    assert len(visible) >= 20
+    assert min(row["smallest"] for row in visible) >= 20
+    assert all(letter in "GYR–" for row in visible for letter in row["letters"])
+    assert page.is_hidden('[data-testid="stSidebar"]')
+    page.close()
+
+
+def test_clicking_a_number_opens_its_detail(server, browser):
+    page = open_page(browser, server["url"])
+    number = page.get_attribute("table.qr-board tr[data-issue]", "data-issue")
+    page.click(f'tr[data-issue="{number}"] td.qr-no a')
+    page.wait_for_selector(f'table.qr-fields[data-issue="{number}"]', timeout=60_000)
+    assert page.query_selector_all("table.qr-steps tbody tr")
+    assert page.query_selector_all('[data-testid="stException"]') == []
+    page.close()
