@@ -3,10 +3,19 @@ from datetime import date
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from qr import startup, store
 from qr.config import load_settings
 from qr.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
+
+
+def run_through_entry() -> None:
+    """A server's first request to a sub-page runs pages/*.py bare (Streamlit's legacy pages/ mode,
+    until st.navigation is first called); rerun it through board.py's navigation instead."""
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
 
 
 @st.cache_resource(show_spinner=False)
@@ -31,20 +40,20 @@ def language_from_url() -> str:
 
 
 def _remember_language() -> None:
-    st.query_params["lang"] = st.session_state["lang"]
+    st.query_params["lang"] = st.session_state["lang_switch"]
 
 
 def language() -> str:
-    """The sidebar switch; kept in the URL so links, reloads and the projector keep the language."""
-    if "lang" not in st.session_state:
-        st.session_state["lang"] = language_from_url()
-    st.sidebar.radio(t("app.language", st.session_state["lang"]), LANGUAGES, key="lang",
+    """The sidebar switch; the URL (?lang=en) is the one place the choice lives, so links, reloads
+    and the projector keep it."""
+    current = language_from_url()
+    st.sidebar.radio(t("app.language", current), LANGUAGES, index=LANGUAGES.index(current), key="lang_switch",
                      format_func=lambda code: t(f"lang.{code}"), horizontal=True, on_change=_remember_language)
-    return st.session_state["lang"]
+    return language_from_url()
 
 
 def current_language() -> str:
-    return st.session_state.get("lang", language_from_url())
+    return language_from_url()
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

@@ -5,6 +5,8 @@ from pages import _shared as ui
 from qr import store, views
 from qr.i18n import error_message, t
 
+ui.run_through_entry()
+
 lang = ui.current_language()
 numbers = dict(ui.issue_numbers(store.change_counter()))
 st.page_link("pages/tracking_board.py", label=t("detail.back", lang), icon=":material/arrow_back:")

@@ -9,6 +9,8 @@ from qr.board import BoardFilter, board_counters, filter_board, sort_board
 from qr.config import load_settings
 from qr.i18n import t
 
+ui.run_through_entry()
+
 PROJECTOR_CSS = """<style>
 [data-testid='stSidebar'], [data-testid='stSidebarCollapsedControl'], [data-testid='stHeader'],
 [data-testid='stToolbar'], [data-testid='stDecoration'] { display: none !important; }
@@ -54,9 +56,9 @@ filter_overall.selectbox(t("board.filter.overall", lang), [None, "R", "Y", "G"],
                          format_func=lambda s: t("board.filter.all", lang) if s is None else f"{s} {t('status.' + s, lang)}")
 
 
-@st.fragment(run_every=60)
+@st.fragment(run_every=load_settings().refresh_seconds)
 def live_board() -> None:
-    """Re-reads the change counter every minute; the cached frame is rebuilt only after a write."""
+    """Re-reads the change counter every refresh; the cached frame is rebuilt only after a write."""
     change = store.change_counter()
     on = store.today()
     frame = ui.board_frame(change, on, st.session_state.get("recently_closed", False))
@@ -68,8 +70,10 @@ def live_board() -> None:
         st.info(t("board.empty", lang))
     else:
         st.html(views.render_board(shown, ui.step_columns(change), lang, projector=projector))
-    moment = datetime.now(timezone.utc).astimezone(load_settings().tz).strftime("%H:%M")
-    st.caption(f"{t('board.updated', lang, time=moment)} · {t('board.export_hint', lang)}")
+    settings = load_settings()
+    moment = datetime.now(timezone.utc).astimezone(settings.tz).strftime("%H:%M:%S")
+    st.caption(f"{t('board.updated', lang, time=moment, seconds=settings.refresh_seconds)} · "
+               f"{t('board.export_hint', lang)}")
 
 
 live_board()

@@ -16,6 +16,7 @@ class Settings:
     warning_days: int = 2
     colour_rule: str = "GM"  # GM | START
     escalation_ladder: tuple[tuple[int, int], ...] = field(default=((1, 1), (3, 2), (7, 3)))
+    refresh_seconds: int = 60
 
     @property
     def tz(self) -> ZoneInfo:
@@ -23,9 +24,10 @@ class Settings:
 
 
 def load_settings() -> Settings:
-    """Read DATABASE_URL, QR_DEMO and QR_TZ; anything unset keeps its default."""
+    """Read DATABASE_URL, QR_DEMO, QR_TZ and QR_REFRESH_SECONDS; anything unset keeps its default."""
     return Settings(
         database_url=os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
         demo=os.environ.get("QR_DEMO", "1") != "0",
         tz_name=os.environ.get("QR_TZ") or "Asia/Shanghai",
+        refresh_seconds=max(int(os.environ.get("QR_REFRESH_SECONDS") or 60), 1),
     )

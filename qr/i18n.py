@@ -20,7 +20,7 @@ TEXT: dict[str, dict[str, str]] = {
     "board.filter.all": {"zh": "全部", "en": "All"},
     "board.filters": {"zh": "筛选", "en": "Filters"},
     "board.empty": {"zh": "没有符合条件的问题。", "en": "No issue matches the filters."},
-    "board.updated": {"zh": "更新于 {time}，每60秒自动刷新", "en": "Updated {time}, refreshes every 60 s"},
+    "board.updated": {"zh": "更新于 {time}，每{seconds}秒自动刷新", "en": "Updated {time}, refreshes every {seconds} s"},
     "board.open_detail": {"zh": "打开问题详情", "en": "Open issue detail"},
     "board.export_hint": {"zh": "点击编号查看详情", "en": "Click a number for its detail"},
     "col.overall": {"zh": "总体", "en": "Overall"},

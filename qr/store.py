@@ -8,6 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from functools import wraps
+import numbers
 
 import pandas as pd
 from sqlalchemy import func, update
@@ -56,6 +57,7 @@ def _with_session(opener):
     def decorate(fn):
         @wraps(fn)
         def wrapper(*args, session: Session | None = None, **kwargs):
+            kwargs = {name: _plain(value) for name, value in kwargs.items()}
             if session is None:
                 with opener() as own:
                     return fn(*args, session=own, **kwargs)
@@ -66,6 +68,11 @@ def _with_session(opener):
                 raise
         return wrapper
     return decorate
+
+
+def _plain(value):
+    """Ids read from a DataFrame arrive as numpy integers; the database wants Python ints."""
+    return int(value) if isinstance(value, numbers.Integral) and not isinstance(value, (bool, int)) else value
 
 
 query = _with_session(db.read_session)

@@ -5,6 +5,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -24,31 +25,42 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """`streamlit run board.py` on an empty database file: the first start migrates and loads the demo."""
-    database = tmp_path_factory.mktemp("e2e") / "board.db"
+@contextmanager
+def running_server(directory: Path):
+    """`streamlit run board.py` on an empty database file: the first request migrates and loads the demo."""
+    database = directory / "board.db"
     port = _free_port()
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}", "QR_DEMO": "1"}
-    log = open(database.with_suffix(".log"), "w")
-    process = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "board.py"),
-                                "--server.port", str(port), "--server.address", "127.0.0.1",
-                                "--server.headless", "true"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}", "QR_DEMO": "1", "QR_REFRESH_SECONDS": "3"}
+    log_path = database.with_suffix(".log")
+    with open(log_path, "w") as log:
+        process = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "board.py"),
+                                    "--server.port", str(port), "--server.address", "127.0.0.1",
+                                    "--server.headless", "true"], cwd=ROOT, env=env, stdout=log,
+                                   stderr=subprocess.STDOUT)
+        try:
+            url = f"http://127.0.0.1:{port}"
+            _wait_healthy(url, log_path)
+            yield {"url": url, "database_url": env["DATABASE_URL"], "refresh_seconds": 3}
+        finally:
+            process.terminate()
+            process.wait(timeout=20)
+
+
+def _wait_healthy(url: str, log_path: Path) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
             if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).status == 200:
-                break
+                return
         except OSError:
             time.sleep(0.3)
-    else:
-        process.kill()
-        raise RuntimeError(f"streamlit did not start; log: {database.with_suffix('.log').read_text()}")
-    yield {"url": url, "database_url": env["DATABASE_URL"], "database": database}
-    process.terminate()
-    process.wait(timeout=20)
-    log.close()
+    raise RuntimeError(f"streamlit did not start; log: {log_path.read_text()}")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    with running_server(tmp_path_factory.mktemp("e2e")) as running:
+        yield running
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ from sqlmodel import Session, select
 
 from models import Issue, IssueStep, TemplateStep
 from qr import db, rules, store
-from tests.e2e.conftest import ARTIFACTS, open_page
+from tests.e2e.conftest import ARTIFACTS, open_page, running_server
 
 pytestmark = pytest.mark.e2e
 
@@ -76,3 +76,54 @@ def test_clicking_a_number_opens_its_detail(server, browser):
     assert page.query_selector_all("table.qr-steps tbody tr")
     assert page.query_selector_all('[data-testid="stException"]') == []
     page.close()
+
+
+def test_sidebar_lists_each_page_once(server, browser):
+    page = open_page(browser, server["url"])
+    labels = page.eval_on_selector_all('[data-testid="stSidebarNav"] a', "links => links.map(a => a.textContent.trim())")
+    assert len(labels) == 2                      # the icon's ligature name precedes each label
+    assert labels[0].endswith("跟踪板") and labels[1].endswith("问题详情")
+    page.close()
+
+
+def _choose(page, label: str, option: str) -> None:
+    page.locator('[data-testid="stSelectbox"]', has_text=label).click()
+    page.locator('[role="option"]', has_text=option).first.click()
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000)
+
+
+def test_refresh_shows_a_new_write_and_keeps_the_filter(server, browser):
+    page = open_page(browser, server["url"])
+    _choose(page, "总体状态", "R 逾期/受阻")
+    page.wait_for_function("() => [...document.querySelectorAll('[data-overall]')].every(c => c.dataset.overall === 'R')")
+    red_before = set(page.eval_on_selector_all("tr[data-issue]", "rows => rows.map(r => r.dataset.issue)"))
+
+    engine = db.make_engine(server["database_url"])
+    db.use_engine(engine)
+    try:
+        board = store.board_frame()
+        yellow = board[board["overall"] == "Y"].iloc[0]
+        step = next(s for s in yellow["steps"].values() if s["status"] == rules.Status.Y)
+        store.mark_step_worse(actor_id=yellow["owner_id"], step_id=step["id"], reason="等待供应商样件",
+                              countermeasure="每日电话跟进", expected_version=int(yellow["version"]))
+    finally:
+        db.use_engine(None)
+        engine.dispose()
+
+    # no reload, no click: the fragment's own refresh brings the new red issue, under the same filter
+    page.wait_for_selector(f'tr[data-issue="{yellow["number"]}"]', timeout=server["refresh_seconds"] * 5000)
+    shown = page.eval_on_selector_all("tr[data-issue]", "rows => rows.map(r => [r.dataset.issue, "
+                                      "r.querySelector('[data-overall]').dataset.overall])")
+    assert {number for number, _ in shown} == red_before | {yellow["number"]}
+    assert {overall for _, overall in shown} == {"R"}
+    page.close()
+
+
+def test_first_request_of_a_new_server_to_the_detail_page(tmp_path, browser):
+    """Streamlit would run pages/issue.py bare on a fresh server; it must go through board.py."""
+    with running_server(tmp_path) as fresh:
+        page = open_page(browser, f"{fresh['url']}/issue?no=QR-2026-0001")
+        page.wait_for_selector('table.qr-fields[data-issue="QR-2026-0001"]', timeout=60_000)
+        labels = page.eval_on_selector_all('[data-testid="stSidebarNav"] a', "links => links.map(a => a.textContent)")
+        assert len(labels) == 2
+        page.close()

@@ -217,3 +217,14 @@ def test_board_query_statement_count_does_not_grow_with_issues(open_issue):
     assert at_ten == at_five_hundred <= 3
     with db.read_session() as session:
         assert session.exec(select(func.count()).select_from(IssueStep)).one() == 5000
+
+
+def test_ids_taken_from_the_board_frame_work_as_arguments(open_issue):
+    """Pages pass numpy integers straight from the DataFrame."""
+    open_issue(OPENED)
+    row = store.board_frame(on=TODAY).iloc[0]
+    step = row["steps"]["root_cause"]
+    store.set_countermeasure(actor_id=row["owner_id"], step_id=step["id"], countermeasure="5-Why 分析中",
+                             expected_version=row["version"], now=plant_moment(TODAY))
+    assert _steps(row["number"])["root_cause"]["countermeasure"] == "5-Why 分析中"
+    assert store.issue_detail(row["number"], on=TODAY).history[0]["actor"] == "张伟"
