@@ -131,6 +131,7 @@ def _play_issue(session, rng, *, on, opened_on, description, category, area_id, 
                               reason="全部退出标准达成，快速反应会确认关闭", expected_version=version,
                               now=_at(closed_on, 10))
             return
+    version = _countermeasures_where_needed(session, rng, issue.number, version, owner, on)
     report_day = max(last_report_day, on - timedelta(days=rng.randint(0, 4)))
     next_report_on = report_day + timedelta(days=rng.choice([1, 2, 3, 5, 7]))
     store.set_next_report(session=session, actor_id=owner.id, issue_id=issue.id, next_report_on=next_report_on,
@@ -144,16 +145,23 @@ def _na_candidates(session, template_id, rng):
 
 
 def _leave_open(session, rng, step, version, owner, on, cursor, *, stuck):
-    """The current step stays open: blocked steps are marked worse, late or near ones get a countermeasure."""
-    countermeasure = rng.choice(COUNTERMEASURES)
+    """The current step stays open; a recently blocked one is marked worse with its countermeasure."""
     if stuck and step["target_on"] >= on - timedelta(days=10):
         blocked_on = max(on - timedelta(days=rng.randint(0, 5)), step["target_on"] - timedelta(days=5), cursor)
         store.mark_step_worse(session=session, actor_id=owner.id, step_id=step["id"],
-                              reason=rng.choice(WORSE_REASONS), countermeasure=countermeasure,
+                              reason=rng.choice(WORSE_REASONS), countermeasure=rng.choice(COUNTERMEASURES),
                               expected_version=version, now=_at(blocked_on, 17))
         return version + 1
-    if step["target_on"] - on <= timedelta(days=load_settings().warning_days):
-        store.set_countermeasure(session=session, actor_id=owner.id, step_id=step["id"],
-                                 countermeasure=countermeasure, expected_version=version, now=_at(on, 7))
-        return version + 1
+    return version
+
+
+def _countermeasures_where_needed(session, rng, number, version, owner, on):
+    """Owners write a countermeasure for every step that is red or near its target, as the board demands."""
+    for step in store.issue_detail(number, session=session, on=on).steps:
+        late_or_near = step["status"] == rules.Status.R or step["warning"]
+        if late_or_near and not step["countermeasure"]:
+            store.set_countermeasure(session=session, actor_id=owner.id, step_id=step["id"],
+                                     countermeasure=rng.choice(COUNTERMEASURES), expected_version=version,
+                                     now=_at(on, 7))
+            version += 1
     return version

@@ -228,3 +228,16 @@ def test_ids_taken_from_the_board_frame_work_as_arguments(open_issue):
                              expected_version=row["version"], now=plant_moment(TODAY))
     assert _steps(row["number"])["root_cause"]["countermeasure"] == "5-Why 分析中"
     assert store.issue_detail(row["number"], on=TODAY).history[0]["actor"] == "张伟"
+
+
+def test_demo_board_keeps_its_own_rules(engine):
+    """Demo issues follow the rules they teach: red and warned steps carry a countermeasure, colours from dates."""
+    from qr import demo, rules
+    demo.load_demo(on=TODAY)
+    board = store.board_frame(on=TODAY)
+    assert len(board) >= 20 and store.issue_count() == len(demo.ISSUES)
+    assert set(board["overall"]) >= {"R", "Y"} and board["report_overdue"].any() and board["escalation_level"].any()
+    steps = [s for row in board["steps"] for s in row.values()]
+    assert any(s["status"] == rules.Status.NA for s in steps)
+    needing = [s for s in steps if s["status"] == rules.Status.R or s["warning"]]
+    assert needing and all(s["countermeasure"] for s in needing)
