@@ -151,3 +151,18 @@ class DailyQualityStatus(SQLModel, table=True):
     overridden: bool = False
     set_by_id: int | None = Field(default=None, foreign_key="person.id")
     set_at: datetime = _moment()
+
+
+class Attachment(SQLModel, table=True):
+    """Evidence or the problem-solving report (8D/PPSR), kept in the database so every instance sees it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    issue_id: int = Field(foreign_key="issue.id", index=True)
+    step_id: int | None = Field(default=None, foreign_key="issuestep.id")
+    kind: str = Field(max_length=10)  # report | evidence
+    file_name: str = Field(max_length=255)
+    file_type: str = Field(max_length=10)  # what the content is, sniffed: pdf, docx, png …
+    size: int
+    content: bytes = Field(sa_type=sa.LargeBinary)
+    uploaded_by_id: int | None = Field(default=None, foreign_key="person.id")
+    uploaded_at: datetime = _moment()

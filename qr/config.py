@@ -17,6 +17,7 @@ class Settings:
     colour_rule: str = "GM"  # GM | START
     escalation_ladder: tuple[tuple[int, int], ...] = field(default=((1, 1), (3, 2), (7, 3)))
     refresh_seconds: int = 60
+    max_upload_mb: int = 20
 
     @property
     def tz(self) -> ZoneInfo:
@@ -24,10 +25,11 @@ class Settings:
 
 
 def load_settings() -> Settings:
-    """Read DATABASE_URL, QR_DEMO, QR_TZ and QR_REFRESH_SECONDS; anything unset keeps its default."""
+    """Read DATABASE_URL, QR_DEMO, QR_TZ, QR_REFRESH_SECONDS and QR_MAX_UPLOAD_MB; unset keeps the default."""
     return Settings(
         database_url=os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
         demo=os.environ.get("QR_DEMO", "1") != "0",
         tz_name=os.environ.get("QR_TZ") or "Asia/Shanghai",
         refresh_seconds=max(int(os.environ.get("QR_REFRESH_SECONDS") or 60), 1),
+        max_upload_mb=max(int(os.environ.get("QR_MAX_UPLOAD_MB") or 20), 1),
     )

@@ -63,6 +63,25 @@ WORSE_REASONS = ["等待供应商样件", "设备备件未到", "客户尚未确
 NA_REASONS = {"error_proofing": "产品结构已防错，不适用", "read_across": "无同类产品/工序", "lpa": "已纳入现有分层审核"}
 
 
+def report_pdf(title: str) -> bytes:
+    """A one-page PDF with an ASCII title: the demo's stand-in for a plant's 8D report."""
+    stream = f"BT /F1 18 Tf 72 720 Td ({title}) Tj ET".encode("ascii")
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+               b"/Resources << /Font << /F1 5 0 R >> >> >>",
+               b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
+               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    pdf, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(pdf))
+        pdf += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(pdf)
+    pdf += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    pdf += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    pdf += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(pdf)
+
+
 def _at(day: date, hour: int) -> datetime:
     """That hour on that plant day, never later than now (the audit trail holds no future moments)."""
     return min(datetime.combine(day, time(hour, 0), tzinfo=load_settings().tz), datetime.now(timezone.utc))
@@ -127,6 +146,10 @@ def _play_issue(session, rng, *, on, opened_on, description, category, area_id, 
     else:
         closed_on = cursor + timedelta(days=rng.randint(0, 2))
         if closed_on <= on:
+            store.attach_file(session=session, actor_id=owner.id, issue_id=issue.id, file_name=f"8D-{issue.number}.pdf",
+                              content=report_pdf(f"8D report {issue.number}"), kind="report",
+                              expected_version=version, now=_at(closed_on, 9))
+            version += 1
             store.close_issue(session=session, actor_id=lead.id, issue_id=issue.id, closed_on=closed_on,
                               reason="全部退出标准达成，快速反应会确认关闭", expected_version=version,
                               now=_at(closed_on, 10))

@@ -120,6 +120,10 @@ TEXT: dict[str, dict[str, str]] = {
     "field.number": {"zh": "编号", "en": "Number"},
     "field.reason": {"zh": "原因", "en": "Reason"},
     "field.actor": {"zh": "操作人", "en": "Acting person"},
+    "field.file": {"zh": "文件", "en": "File"},
+    "field.file_name": {"zh": "文件名", "en": "File name"},
+    "field.attachment_report": {"zh": "问题解决报告", "en": "Problem-solving report"},
+    "field.attachment_evidence": {"zh": "证据附件", "en": "Evidence"},
     "field.version": {"zh": "版本", "en": "Version"},
     "field.code": {"zh": "代码", "en": "Code"},
     "field.name": {"zh": "名称", "en": "Name"},
@@ -149,6 +153,12 @@ TEXT: dict[str, dict[str, str]] = {
     "err.na_not_allowed": {"zh": "步骤“{step}”不允许设为不适用。", "en": "Step “{step_en}” cannot be N/A."},
     "err.countermeasure_needed": {"zh": "步骤“{step}”为红色或临近目标日期，必须填写对策/下一步。",
                                   "en": "Step “{step_en}” is red or near its target date: it needs a countermeasure / next step."},
+    "err.report_needed": {"zh": "{number} 关闭前须附上问题解决报告(8D/PPSR)。",
+                          "en": "{number} needs its problem-solving report (8D/PPSR) attached before it can close."},
+    "err.issue_open": {"zh": "{number} 未关闭，无需重新打开。", "en": "{number} is open; there is nothing to reopen."},
+    "err.file_too_large": {"zh": "文件超过{limit} MB。", "en": "The file is larger than {limit} MB."},
+    "err.file_type": {"zh": "“{name}”不是允许的文件类型(PDF、Word、Excel、PowerPoint、PNG、JPEG)，或内容与扩展名不符。",
+                      "en": "“{name}” is not an allowed file (PDF, Word, Excel, PowerPoint, PNG, JPEG), or its content does not match its name."},
     "err.open_steps": {"zh": "还有未完成的步骤：{steps}。", "en": "These steps are still open: {steps_en}."},
 }
 

@@ -15,9 +15,9 @@ from sqlalchemy import func, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from models import (Area, AuditEvent, Category, DailyQualityStatus, Issue, IssueSequence, IssueStep,
+from models import (Area, Attachment, AuditEvent, Category, DailyQualityStatus, Issue, IssueSequence, IssueStep,
                     Person, StepTemplate, TemplateStep)
-from qr import db, rules
+from qr import db, files, rules
 from qr.config import Settings, load_settings
 from qr.rules import ColourRule, Status, StepState, StepView
 
@@ -451,7 +451,7 @@ def set_next_report(*, session: Session, actor_id: int | None, issue_id: int, ne
 @command
 def close_issue(*, session: Session, actor_id: int | None, issue_id: int, closed_on: date, reason: str,
                 expected_version: int, now: datetime | None = None) -> Issue:
-    """Closing needs every step G or N/A; recorded with who, when and why."""
+    """Closing needs every step G or N/A and a problem-solving report; recorded with who, when and why."""
     now = _now(now)
     _check_actor(session, actor_id)
     issue = _claim_version(session, issue_id, expected_version, now)
@@ -467,11 +467,68 @@ def close_issue(*, session: Session, actor_id: int | None, issue_id: int, closed
     if open_steps:
         raise ValidationFailed("err.open_steps", steps="、".join(s[0] for s in open_steps),
                                steps_en=", ".join(s[1] for s in open_steps))
+    has_report = session.exec(select(func.count()).select_from(Attachment).where(
+        Attachment.issue_id == issue.id, Attachment.kind == "report")).one()
+    if not has_report:
+        raise ValidationFailed("err.report_needed", number=issue.number)
     issue.closed_on = closed_on
     _audit(session, at=now, actor_id=actor_id, entity="issue", entity_id=issue.id, issue_id=issue.id,
            field_name="closed_on", old=None, new=closed_on, reason=reason)
     session.commit()
     return issue
+
+
+@command
+def reopen_issue(*, session: Session, actor_id: int | None, issue_id: int, reason: str, expected_version: int,
+                 now: datetime | None = None) -> Issue:
+    """Back on the board (the problem came back, or was closed too early), with the reason recorded."""
+    now = _now(now)
+    _check_actor(session, actor_id)
+    issue = _claim_version(session, issue_id, expected_version, now)
+    reason = _text(reason, "reason", required=True, limit=REASON_MAX)
+    if issue.closed_on is None:
+        raise ValidationFailed("err.issue_open", number=issue.number)
+    _audit(session, at=now, actor_id=actor_id, entity="issue", entity_id=issue.id, issue_id=issue.id,
+           field_name="closed_on", old=issue.closed_on, new=None, reason=reason)
+    issue.closed_on = None
+    day = rules.plant_today(now, _settings().tz)
+    if issue.next_report_on is None or issue.next_report_on < day:
+        _audit(session, at=now, actor_id=actor_id, entity="issue", entity_id=issue.id, issue_id=issue.id,
+               field_name="next_report_on", old=issue.next_report_on, new=day, reason=reason)
+        issue.next_report_on = day
+    session.commit()
+    return issue
+
+
+@command
+def attach_file(*, session: Session, actor_id: int | None, issue_id: int, file_name: str, content: bytes,
+                kind: str, expected_version: int, step_id: int | None = None,
+                now: datetime | None = None) -> Attachment:
+    """Store evidence or the report in the database; the type is judged from the bytes, not only the name."""
+    now = _now(now)
+    _check_actor(session, actor_id)
+    issue = _claim_version(session, issue_id, expected_version, now)
+    file_name = _text(file_name, "file_name", required=True, limit=255)
+    if kind not in ("report", "evidence"):
+        raise ValidationFailed("err.bad_choice", field="kind")
+    if not isinstance(content, bytes) or not content:
+        raise ValidationFailed("err.required", field="file")
+    limit_mb = _settings().max_upload_mb
+    if len(content) > limit_mb * 1024 * 1024:
+        raise ValidationFailed("err.file_too_large", limit=limit_mb)
+    file_type = files.sniff_file_type(file_name, content)
+    if file_type is None:
+        raise ValidationFailed("err.file_type", name=file_name)
+    if step_id is not None and _get(session, IssueStep, step_id, "step").issue_id != issue.id:
+        raise NotFound("err.not_found", field="step", value=str(step_id))
+    attachment = Attachment(issue_id=issue.id, step_id=step_id, kind=kind, file_name=file_name, file_type=file_type,
+                            size=len(content), content=content, uploaded_by_id=actor_id, uploaded_at=now)
+    session.add(attachment)
+    session.flush()
+    _audit(session, at=now, actor_id=actor_id, entity="attachment", entity_id=attachment.id, issue_id=issue.id,
+           field_name=f"attachment_{kind}", old=None, new=file_name)
+    session.commit()
+    return attachment
 
 
 # ---------------------------------------------------------------- queries
@@ -485,6 +542,25 @@ def change_counter(*, session: Session) -> int:
 @query
 def is_empty(*, session: Session) -> bool:
     return session.exec(select(func.count()).select_from(Area)).one() == 0
+
+
+@query
+def attachments(issue_id: int, *, session: Session) -> list[dict]:
+    """What is attached to an issue, without the bytes (those load only on download)."""
+    uploader = aliased(Person)
+    rows = session.exec(select(Attachment.id, Attachment.kind, Attachment.file_name, Attachment.file_type,
+                               Attachment.size, Attachment.step_id, Attachment.uploaded_at, uploader.name)
+                        .join(uploader, Attachment.uploaded_by_id == uploader.id, isouter=True)
+                        .where(Attachment.issue_id == issue_id).order_by(Attachment.id)).all()
+    return [{"id": r[0], "kind": r[1], "file_name": r[2], "file_type": r[3], "size": r[4], "step_id": r[5],
+             "uploaded_at": r[6], "uploaded_by": r[7] or "—"} for r in rows]
+
+
+@query
+def attachment_content(attachment_id: int, *, session: Session) -> tuple[str, str, bytes]:
+    """File name, MIME type and bytes of one attachment, for its download button."""
+    attachment = _get(session, Attachment, attachment_id, "file")
+    return attachment.file_name, files.mime_type(attachment.file_type), attachment.content
 
 
 @query

@@ -6,7 +6,7 @@ from sqlalchemy import event, func
 from sqlmodel import select
 
 from models import AuditEvent, Issue, IssueStep
-from qr import db, store
+from qr import db, demo, store
 from qr.rules import Status
 from tests.conftest import plant_moment
 
@@ -152,8 +152,14 @@ def test_close_refuses_open_steps_then_closes_when_all_green_or_na(plant, open_i
         store.complete_step(actor_id=plant["owner"].id, step_id=step["id"], done_on=TODAY,
                             expected_version=version, now=plant_moment(TODAY))
         version += 1
+    with pytest.raises(store.ValidationFailed) as refusal:
+        store.close_issue(actor_id=plant["lead"].id, issue_id=issue.id, closed_on=TODAY, reason="完成",
+                          expected_version=version, now=plant_moment(TODAY))
+    assert refusal.value.key == "err.report_needed"
+    store.attach_file(actor_id=plant["owner"].id, issue_id=issue.id, file_name="8D.pdf", kind="report",
+                      content=demo.report_pdf("8D"), expected_version=version, now=plant_moment(TODAY))
     store.close_issue(actor_id=plant["lead"].id, issue_id=issue.id, closed_on=TODAY, reason="快速反应会确认关闭",
-                      expected_version=version, now=plant_moment(TODAY))
+                      expected_version=version + 1, now=plant_moment(TODAY))
     assert store.board_frame(on=TODAY).empty
     recent = store.board_frame(on=TODAY, include_recently_closed=True)
     assert list(recent["number"]) == [issue.number] and recent.iloc[0]["overall"] == "G"
@@ -232,7 +238,7 @@ def test_ids_taken_from_the_board_frame_work_as_arguments(open_issue):
 
 def test_demo_board_keeps_its_own_rules(engine):
     """Demo issues follow the rules they teach: red and warned steps carry a countermeasure, colours from dates."""
-    from qr import demo, rules
+    from qr import rules
     demo.load_demo(on=TODAY)
     board = store.board_frame(on=TODAY)
     assert len(board) >= 20 and store.issue_count() == len(demo.ISSUES)
@@ -241,3 +247,44 @@ def test_demo_board_keeps_its_own_rules(engine):
     assert any(s["status"] == rules.Status.NA for s in steps)
     needing = [s for s in steps if s["status"] == rules.Status.R or s["warning"]]
     assert needing and all(s["countermeasure"] for s in needing)
+
+
+def test_reopen_puts_the_issue_back_with_its_reason(plant, open_issue):
+    issue = open_issue(OPENED, template="minor", severity="C")
+    version = issue.version
+    for step in store.issue_detail(issue.number, on=TODAY).steps:
+        store.complete_step(actor_id=plant["owner"].id, step_id=step["id"], done_on=TODAY, expected_version=version,
+                            now=plant_moment(TODAY))
+        version += 1
+    store.attach_file(actor_id=plant["owner"].id, issue_id=issue.id, file_name="8D.pdf", kind="report",
+                      content=demo.report_pdf("8D"), expected_version=version, now=plant_moment(TODAY))
+    store.close_issue(actor_id=plant["lead"].id, issue_id=issue.id, closed_on=TODAY, reason="关闭",
+                      expected_version=version + 1, now=plant_moment(TODAY))
+    later = TODAY + timedelta(days=3)
+    store.reopen_issue(actor_id=plant["lead"].id, issue_id=issue.id, reason="客户再次抱怨",
+                       expected_version=version + 2, now=plant_moment(later))
+    row = store.board_frame(on=later).iloc[0]
+    assert (row["number"], row["closed_on"], row["next_report_on"]) == (issue.number, None, later)
+    history = store.issue_detail(issue.number, on=later).history
+    assert (history[1]["field"], history[1]["old"], history[1]["new"], history[1]["reason"]) == (
+        "closed_on", "2026-03-12", None, "客户再次抱怨")
+
+
+def test_attachments_are_judged_by_content(plant, open_issue):
+    import io
+    import openpyxl
+    issue = open_issue(OPENED)
+    workbook = io.BytesIO()
+    openpyxl.Workbook().save(workbook)
+    stored = store.attach_file(actor_id=plant["owner"].id, issue_id=issue.id, file_name="围堵清单.xlsx",
+                               content=workbook.getvalue(), kind="evidence", expected_version=issue.version,
+                               now=plant_moment(TODAY))
+    for name, content in [("8D.pdf", b"MZ\x90\x00 not a pdf"), ("photo.png", demo.report_pdf("x")),
+                          ("notes.txt", b"plain text")]:
+        with pytest.raises(store.ValidationFailed) as refusal:
+            store.attach_file(actor_id=plant["owner"].id, issue_id=issue.id, file_name=name, content=content,
+                              kind="evidence", expected_version=issue.version + 1, now=plant_moment(TODAY))
+        assert refusal.value.key == "err.file_type"
+    assert [(a["file_name"], a["file_type"]) for a in store.attachments(issue.id)] == [("围堵清单.xlsx", "xlsx")]
+    name, mime, content = store.attachment_content(stored.id)
+    assert (name, content) == ("围堵清单.xlsx", workbook.getvalue()) and mime.endswith("spreadsheetml.sheet")
