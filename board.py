@@ -11,6 +11,7 @@ ui.prepare()
 lang = ui.language()
 navigation = st.navigation([
     st.Page("pages/tracking_board.py", title=t("page.board", lang), icon=":material/table_view:", default=True),
+    st.Page("pages/update.py", title=t("page.update", lang), icon=":material/edit_note:", url_path="update"),
     st.Page("pages/issue.py", title=t("page.issue", lang), icon=":material/search:", url_path="issue"),
 ])
 navigation.run()

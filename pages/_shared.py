@@ -7,7 +7,7 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from qr import startup, store
 from qr.config import load_settings
-from qr.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
+from qr.i18n import DEFAULT_LANGUAGE, LANGUAGES, error_message, t
 
 
 def run_through_entry() -> None:
@@ -77,6 +77,64 @@ def step_columns(change_counter: int) -> list[dict]:
     return store.step_columns()
 
 
+@st.cache_data(show_spinner=False, max_entries=256)
+def attachments(change_counter: int, issue_id: int) -> list[dict]:
+    return store.attachments(issue_id)
+
+
 @st.cache_data(show_spinner=False, max_entries=4)
 def issue_numbers(change_counter: int) -> list[tuple[str, str]]:
     return store.issue_numbers()
+
+
+def _remember_me() -> None:
+    chosen = st.session_state["me_picker"]
+    if chosen is None:
+        st.query_params.pop("me", None)
+    else:
+        st.query_params["me"] = str(chosen)
+
+
+def who_am_i(people: list[dict], lang: str) -> int | None:
+    """Until sign-in exists: the person every write is recorded for, kept in the URL (?me=ID)."""
+    ids = [p["id"] for p in people]
+    wanted = st.query_params.get("me")
+    current = int(wanted) if wanted and wanted.isdigit() and int(wanted) in ids else None
+    names = {p["id"]: (p["name_en"] or p["name"]) if lang == "en" else p["name"] for p in people}
+    st.sidebar.selectbox(t("update.me", lang), [None, *ids], index=0 if current is None else ids.index(current) + 1,
+                         key="me_picker", format_func=lambda i: t("update.me_none", lang) if i is None else names[i],
+                         on_change=_remember_me)
+    return current
+
+
+def loaded_version(issue_id: int, current: int) -> int:
+    """The version this user loaded the issue at; kept across reruns so another person's save makes it stale."""
+    versions = st.session_state.setdefault("loaded_versions", {})
+    return versions.setdefault(issue_id, current)
+
+
+def reload_issue(issue_id: int, current: int) -> None:
+    st.session_state.setdefault("loaded_versions", {})[issue_id] = current
+
+
+def run_command(command, arguments: dict, lang: str, *, issue_id: int | None, success) -> None:
+    """Call a store command; a refusal becomes a translated message (the form keeps its input), a success
+    moves the user's loaded version on by one (every applied command does) and reruns to show it.
+    `success` is the message, or a function of the command's result that makes it."""
+    try:
+        result = command(**arguments)
+    except store.QRError as refusal:
+        st.error(error_message(refusal.key, refusal.values, lang))
+        if isinstance(refusal, store.StaleVersion):
+            st.session_state.setdefault("stale_issues", set()).add(issue_id)
+        return
+    if "expected_version" in arguments:
+        reload_issue(issue_id, arguments["expected_version"] + 1)
+    st.session_state["flash"] = success(result) if callable(success) else success
+    st.rerun()
+
+
+def show_flash() -> None:
+    message = st.session_state.pop("flash", "")
+    if message:
+        st.success(message)

@@ -656,7 +656,7 @@ def _step_record(step: IssueStep, ts: TemplateStep, opened_on: date, on: date, r
     view = _step_view(step)
     status = rules.step_status(view, on, rule)
     return {
-        "id": step.id, "code": ts.code, "position": step.position, "name_zh": ts.name_zh, "name_en": ts.name_en,
+        "id": step.id, "code": ts.code, "position": step.position, "state": step.state, "name_zh": ts.name_zh, "name_en": ts.name_en,
         "eight_d": ts.eight_d, "status": status, "target_on": step.target_on, "completed_on": step.completed_on,
         "countermeasure": step.countermeasure, "worse_reason": step.worse_reason, "na_reason": step.na_reason,
         "warning": status == Status.Y and rules.in_warning_window(view, on, settings.warning_days),

@@ -241,3 +241,25 @@ def render_issue_detail(issue: dict, steps: list[dict], history: list[dict], lan
             f'<h3>{_e(t("detail.steps", lang))}</h3><div class="qr-wrap"><table class="qr-detail qr-steps">'
             f"<thead><tr>{step_head}</tr></thead><tbody>{step_rows}</tbody></table></div>"
             f'<h3>{_e(t("detail.history", lang))}</h3><div class="qr-wrap">{history_table}</div>')
+
+
+def render_step_list(steps: list[dict], lang: str) -> str:
+    """A narrow list of an issue's steps for the update page: fits a phone without sideways scrolling."""
+    rows = ""
+    for step in steps:
+        status = step["status"].value if hasattr(step["status"], "value") else step["status"]
+        when = (t("cell.done", lang, date=_short_date(step["completed_on"])) if step["completed_on"]
+                else t("cell.target", lang, date=_short_date(step["target_on"])))
+        warn = '<span class="qr-warn">!</span>' if step["warning"] else ""
+        note = step["countermeasure"] or step["worse_reason"] or step["na_reason"]
+        rows += (f'<tr data-step-id="{step["id"]}"><td class="qr-step qr-{status}" data-status="{status}">'
+                 f'{LETTER[status]}{warn}</td><td>{_e(_name(step, "name", lang))}<br>'
+                 f'<span class="qr-days">{_e(when)}</span></td><td class="qr-pre">{_e(note)}</td></tr>')
+    return (f'{BOARD_CSS}<table class="qr-detail qr-step-list" style="width:100%;table-layout:fixed">'
+            f'<colgroup><col style="width:2.6em"><col style="width:40%"><col></colgroup>'
+            f"<tbody>{rows}</tbody></table>")
+
+
+def paragraph(text: str) -> str:
+    """User text shown as it was typed: escaped, line breaks kept."""
+    return f'<p class="qr-pre" style="font-weight:600;margin:0">{_e(text)}</p>'

@@ -1,0 +1,183 @@
+"""Owners and leads update their issues before the meeting: steps, next report date, evidence, close."""
+import streamlit as st
+
+from pages import _shared as ui
+from qr import store, views
+from qr.i18n import t
+
+ui.run_through_entry()
+
+ACTIONS = ("complete", "countermeasure", "worse", "na", "move_target")
+
+lang = ui.current_language()
+counter = store.change_counter()
+refs = ui.reference_lists(counter)
+me = ui.who_am_i(refs["people"], lang)
+today = store.today()
+
+
+def _label(record: dict, key: str) -> str:
+    return record[f"{key}_en"] if lang == "en" else record[f"{key}_zh"]
+
+
+def step_form(issue: dict, version: int) -> None:
+    """One form per issue: pick a step and what happened to it; the default is 'completed today'."""
+    open_steps = [s for s in sorted(issue["steps"].values(), key=lambda s: s["position"]) if s["state"] == "open"]
+    if not open_steps:
+        return
+    labels = {s["id"]: f'{views.LETTER[s["status"].value]} · {_label(s, "name")}' for s in open_steps}
+    key = issue["id"]
+    with st.form(f"step_form_{key}"):
+        step_id = st.selectbox(t("update.step", lang), list(labels), format_func=labels.get, key=f"step_{key}")
+        action = st.radio(t("update.action", lang), ACTIONS, horizontal=True, key=f"action_{key}",
+                          format_func=lambda a: t(f"update.action.{a}", lang))
+        day = st.date_input(t("update.date", lang), value=today, key=f"date_{key}", format="YYYY-MM-DD")
+        countermeasure = st.text_area(t("step.countermeasure", lang), key=f"text_{key}", max_chars=2000, height=80)
+        reason = st.text_input(t("history.reason", lang), key=f"reason_{key}", max_chars=500)
+        submitted = st.form_submit_button(t("update.save", lang), type="primary", width="stretch")
+    if submitted:
+        command, arguments = {
+            "complete": (store.complete_step, {"done_on": day}),
+            "countermeasure": (store.set_countermeasure, {"countermeasure": countermeasure}),
+            "worse": (store.mark_step_worse, {"reason": reason, "countermeasure": countermeasure}),
+            "na": (store.mark_step_na, {"reason": reason}),
+            "move_target": (store.move_target, {"target_on": day, "reason": reason}),
+        }[action]
+        ui.run_command(command, {"actor_id": me, "step_id": step_id, "expected_version": version, **arguments},
+                       lang, issue_id=key, success=t("update.saved", lang, number=issue["number"]))
+
+
+def next_report_form(issue: dict, version: int) -> None:
+    key = issue["id"]
+    with st.form(f"next_report_form_{key}"):
+        next_report = st.date_input(t("col.next_report", lang), value=max(issue["next_report_on"] or today, today),
+                                    key=f"next_{key}", format="YYYY-MM-DD")
+        submitted = st.form_submit_button(t("update.save_next_report", lang), width="stretch")
+    if submitted:
+        ui.run_command(store.set_next_report, {"actor_id": me, "issue_id": key, "next_report_on": next_report,
+                                               "expected_version": version},
+                       lang, issue_id=key, success=t("update.saved", lang, number=issue["number"]))
+
+
+def files_form(issue: dict, version: int) -> None:
+    """Evidence and the 8D/PPSR report, stored in the database; downloads load the bytes only when asked."""
+    key = issue["id"]
+    for attachment in ui.attachments(counter, key):
+        st.download_button(f'{t("update.kind." + attachment["kind"], lang)} · {attachment["file_name"]}',
+                           data=lambda ident=attachment["id"]: store.attachment_content(ident)[2],
+                           file_name=attachment["file_name"], key=f"download_{attachment['id']}",
+                           icon=":material/download:", on_click="ignore")
+    with st.form(f"files_form_{key}", clear_on_submit=True):
+        kind = st.radio(t("update.kind", lang), ("report", "evidence"), horizontal=True, key=f"kind_{key}",
+                        format_func=lambda k: t(f"update.kind.{k}", lang))
+        upload = st.file_uploader(t("update.file", lang), type=["pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx",
+                                                                "png", "jpg", "jpeg"], key=f"file_{key}")
+        submitted = st.form_submit_button(t("update.upload", lang), width="stretch")
+    if submitted:
+        ui.run_command(store.attach_file, {"actor_id": me, "issue_id": key, "kind": kind, "expected_version": version,
+                                           "file_name": upload.name if upload else "",
+                                           "content": upload.getvalue() if upload else b""},
+                       lang, issue_id=key, success=t("update.saved", lang, number=issue["number"]))
+
+
+def close_form(issue: dict, version: int) -> None:
+    key = issue["id"]
+    closing = issue["closed_on"] is None
+    with st.form(f"close_form_{key}"):
+        day = st.date_input(t("col.closed", lang), value=today, key=f"closed_on_{key}", format="YYYY-MM-DD",
+                            disabled=not closing)
+        reason = st.text_input(t("history.reason", lang), key=f"close_reason_{key}", max_chars=500)
+        submitted = st.form_submit_button(t("update.close" if closing else "update.reopen", lang), width="stretch")
+    if submitted:
+        arguments = {"actor_id": me, "issue_id": key, "reason": reason, "expected_version": version}
+        if closing:
+            ui.run_command(store.close_issue, {**arguments, "closed_on": day}, lang, issue_id=key,
+                           success=t("update.closed", lang, number=issue["number"]))
+        else:
+            ui.run_command(store.reopen_issue, arguments, lang, issue_id=key,
+                           success=t("update.reopened", lang, number=issue["number"]))
+
+
+def issue_panel(issue: dict) -> None:
+    version = ui.loaded_version(issue["id"], issue["version"])
+    stale_issues = st.session_state.setdefault("stale_issues", set())
+    overdue = f" ⚠ {t('cell.report_overdue', lang)}" if issue["report_overdue"] else ""
+    next_report = issue["next_report_on"].strftime("%m-%d") if issue["next_report_on"] else "—"
+    summary = issue["description"] if len(issue["description"]) <= 24 else issue["description"][:23] + "…"
+    title = f'{issue["overall"]} · {issue["number"]} · {summary} · {t("col.next_report", lang)} {next_report}{overdue}'
+    with st.expander(title, expanded=issue["id"] in stale_issues or len(shown) == 1):
+        reload_slot = st.container()
+        st.html(views.paragraph(issue["description"]))
+        st.html(views.render_step_list(sorted(issue["steps"].values(), key=lambda s: s["position"]), lang))
+        if issue["closed_on"] is None:
+            step_form(issue, version)
+            next_report_form(issue, version)
+        files_form(issue, version)
+        close_form(issue, version)
+        if issue["id"] in stale_issues:          # filled after the forms: a refusal in this run shows it at once
+            reload_slot.button(t("update.reload", lang), key=f"reload_{issue['id']}", icon=":material/refresh:",
+                               on_click=_reload, args=(issue["id"], issue["version"]))
+
+
+def _reload(issue_id: int, current_version: int) -> None:
+    ui.reload_issue(issue_id, current_version)
+    st.session_state["stale_issues"].discard(issue_id)
+
+
+def new_issue_form() -> None:
+    categories = {c["id"]: c for c in refs["categories"]}
+    def category_label(ident: int) -> str:
+        category = categories[ident]
+        parent = categories.get(category["parent_id"])
+        return f"{_label(parent, 'name')}/{_label(category, 'name')}" if parent else _label(category, "name")
+    areas = {a["id"]: _label(a, "name") for a in refs["areas"]}
+    people = {p["id"]: (p["name_en"] or p["name"]) if lang == "en" else p["name"] for p in refs["people"]}
+    templates = {tp["id"]: tp for tp in refs["templates"]}
+    with st.form("new_issue"):
+        description = st.text_area(t("col.description", lang), max_chars=store.DESCRIPTION_MAX, key="new_description")
+        category = st.selectbox(t("col.category", lang), list(categories), format_func=category_label,
+                                key="new_category")
+        area = st.selectbox(t("col.area", lang), list(areas), format_func=areas.get, key="new_area")
+        part = st.text_input(t("col.part", lang), max_chars=100, key="new_part")
+        severity = st.radio(t("col.severity", lang), ("A", "B", "C"), horizontal=True, key="new_severity",
+                            format_func=lambda s: t(f"severity.{s}", lang))
+        owner = st.selectbox(t("col.owner", lang), list(people), index=list(people).index(me),
+                             format_func=people.get, key="new_owner")
+        lead = st.selectbox(t("col.lead", lang), list(people), format_func=people.get, key="new_lead")
+        opened = st.date_input(t("col.opened", lang), value=today, key="new_opened", format="YYYY-MM-DD")
+        next_report = st.date_input(t("col.next_report", lang), value=today, key="new_next_report",
+                                    format="YYYY-MM-DD")
+        template = st.selectbox(t("update.template", lang), [None, *templates], key="new_template",
+                                format_func=lambda i: t("update.template.auto", lang) if i is None
+                                else _label(templates[i], "name"))
+        submitted = st.form_submit_button(t("update.create", lang), type="primary", width="stretch")
+    if submitted:
+        template_id = template or next((i for i, tp in templates.items() if tp["severity"] == severity),
+                                       next(iter(templates)))
+        ui.run_command(store.create_issue, {"actor_id": me, "description": description, "category_id": category,
+                                            "area_id": area, "severity": severity, "owner_id": owner,
+                                            "lead_id": lead, "opened_on": opened, "next_report_on": next_report,
+                                            "template_id": template_id, "part_number": part},
+                       lang, issue_id=None, success=lambda issue: t("update.created", lang, number=issue.number))
+
+
+st.markdown(f"### {t('page.update', lang)}")
+ui.show_flash()
+if me is None:
+    st.info(t("update.choose_me", lang))
+    st.stop()
+
+mine_tab, new_tab = st.tabs([t("update.tab.mine", lang), t("update.tab.new", lang)])
+with mine_tab:
+    only_mine = st.toggle(t("update.only_mine", lang), value=True, key="only_mine")
+    with_closed = st.toggle(t("board.recently_closed", lang), key="update_closed")
+    frame = ui.board_frame(counter, today, with_closed)
+    if only_mine:
+        frame = frame[(frame["owner_id"] == me) | (frame["lead_id"] == me)]
+    shown = frame.sort_values(["next_report_on", "number"], na_position="last").to_dict("records")
+    if not shown:
+        st.info(t("update.none", lang))
+    for record in shown:
+        issue_panel(record)
+with new_tab:
+    new_issue_form()

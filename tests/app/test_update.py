@@ -1,0 +1,157 @@
+"""The update page through AppTest: every owner action, checked in the database and in the history."""
+from datetime import timedelta
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+from sqlmodel import select
+
+from models import Issue
+from qr import db, demo, store
+from tests.conftest import ROOT
+
+
+@pytest.fixture
+def owner_plant(plant, open_issue):
+    """One issue opened 10 days ago: containment and root cause are red, the rest yellow."""
+    st.cache_data.clear()
+    today = store.today()
+    issue = open_issue(today - timedelta(days=10), next_report_on=today)
+    return {**plant, "issue": issue, "today": today}
+
+
+def _page(plant, lang: str = "zh") -> AppTest:
+    at = AppTest.from_file(str(ROOT / "board.py"), default_timeout=60)
+    at.query_params.update({"me": str(plant["owner"].id), "lang": lang})
+    at.run()
+    at.switch_page("pages/update.py")
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def _submit(at: AppTest, form: str) -> AppTest:
+    button = next(b for b in at.button if b.key and b.key.startswith(f"FormSubmitter:{form}-"))
+    button.click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def _steps(number: str) -> dict[str, dict]:
+    return {s["code"]: s for s in store.issue_detail(number).steps}
+
+
+def _history(number: str) -> list[tuple[str, str | None, str]]:
+    return [(h["field"], h["new"], h["actor"]) for h in store.issue_detail(number).history]
+
+
+def test_page_runs_in_both_languages_and_asks_who_i_am(owner_plant):
+    for lang, title in (("zh", "更新我的问题"), ("en", "Update my issues")):
+        at = _page(owner_plant, lang)
+        assert any(title in m.value for m in at.markdown)
+        assert any(owner_plant["issue"].number in e.label for e in at.expander)
+    anonymous = AppTest.from_file(str(ROOT / "board.py"), default_timeout=60)
+    anonymous.run()
+    anonymous.switch_page("pages/update.py").run()
+    assert [i.value for i in anonymous.info] == ["请先在左侧栏选择您是谁，所有更改都会记录操作人。"]
+
+
+def test_create_an_issue(owner_plant):
+    at = _page(owner_plant)
+    at.text_area(key="new_description").input("GP12：前围板毛刺超差，检出12件")
+    at.text_input(key="new_part").input("5101-0044")
+    at.radio(key="new_severity").set_value("B")
+    _submit(at, "new_issue")
+    assert [s.value for s in at.success] == ["已创建 QR-2026-0002。"]
+    with db.read_session() as session:
+        created = session.exec(select(Issue).where(Issue.description == "GP12：前围板毛刺超差，检出12件")).one()
+    assert (created.part_number, created.severity, created.owner_id) == ("5101-0044", "B", owner_plant["owner"].id)
+    assert _history(created.number) == [("created", created.number, "张伟")]
+
+
+def test_create_refuses_an_empty_description_and_keeps_the_input(owner_plant):
+    at = _page(owner_plant)
+    at.text_input(key="new_part").input("5101-0044")
+    _submit(at, "new_issue")
+    assert [e.value for e in at.error] == ["请填写“问题描述”。"]
+    assert at.text_input(key="new_part").value == "5101-0044"
+    assert store.issue_count() == 1
+
+
+def test_complete_a_step_with_one_click(owner_plant):
+    issue = owner_plant["issue"]
+    at = _page(owner_plant)
+    _submit(at, f"step_form_{issue.id}")          # defaults: first open step, completed, today
+    assert [s.value for s in at.success] == [f"已保存 {issue.number}。"]
+    containment = _steps(issue.number)["containment"]
+    assert (containment["state"], containment["completed_on"]) == ("done", owner_plant["today"])
+    assert ("completed_on", owner_plant["today"].isoformat(), "张伟") in _history(issue.number)
+
+
+def test_red_step_is_refused_without_a_countermeasure(owner_plant):
+    issue = owner_plant["issue"]
+    root_cause = _steps(issue.number)["root_cause"]
+    at = _page(owner_plant)
+    at.selectbox(key=f"step_{issue.id}").set_value(root_cause["id"])
+    at.radio(key=f"action_{issue.id}").set_value("countermeasure")
+    _submit(at, f"step_form_{issue.id}")
+    assert [e.value for e in at.error] == ["步骤“根本原因分析”为红色或临近目标日期，必须填写对策/下一步。"]
+    assert _history(issue.number) == [("created", issue.number, "张伟")]
+    at.text_area(key=f"text_{issue.id}").input("5-Why 分析中，周五汇报")
+    _submit(at, f"step_form_{issue.id}")
+    assert _steps(issue.number)["root_cause"]["countermeasure"] == "5-Why 分析中，周五汇报"
+    assert ("countermeasure", "5-Why 分析中，周五汇报", "张伟") in _history(issue.number)
+
+
+def test_close_is_refused_with_open_steps_then_closes_and_reopens(owner_plant):
+    issue = owner_plant["issue"]
+    at = _page(owner_plant)
+    at.text_input(key=f"close_reason_{issue.id}").input("客户确认")
+    _submit(at, f"close_form_{issue.id}")
+    assert at.error and at.error[0].value.startswith("还有未完成的步骤：遏制措施、根本原因分析")
+    assert store.board_frame().iloc[0]["closed_on"] is None
+
+    version = issue.version
+    for step in store.issue_detail(issue.number).steps:     # the owner finished the work meanwhile
+        store.complete_step(actor_id=owner_plant["owner"].id, step_id=step["id"], done_on=owner_plant["today"],
+                            expected_version=version)
+        version += 1
+    store.attach_file(actor_id=owner_plant["owner"].id, issue_id=issue.id, file_name="8D.pdf", kind="report",
+                      content=demo.report_pdf("8D"), expected_version=version)
+    at = _page(owner_plant)
+    at.text_input(key=f"close_reason_{issue.id}").input("全部退出标准达成")
+    _submit(at, f"close_form_{issue.id}")
+    assert [s.value for s in at.success] == [f"{issue.number} 已关闭。"]
+    assert store.board_frame().empty
+    assert ("closed_on", owner_plant["today"].isoformat(), "张伟") in _history(issue.number)
+
+    at.toggle(key="update_closed").set_value(True).run()
+    at.text_input(key=f"close_reason_{issue.id}").input("客户再次抱怨")
+    _submit(at, f"close_form_{issue.id}")
+    assert [s.value for s in at.success] == [f"{issue.number} 已重新打开。"]
+    assert list(store.board_frame()["number"]) == [issue.number]
+    reopened = store.issue_detail(issue.number).history
+    assert any(h["field"] == "closed_on" and h["new"] is None and h["reason"] == "客户再次抱怨" for h in reopened)
+
+
+def test_stale_save_is_refused_and_keeps_the_second_owners_input(owner_plant):
+    issue = owner_plant["issue"]
+    root_cause = _steps(issue.number)["root_cause"]
+    first, second = _page(owner_plant), _page(owner_plant)       # both loaded version 1
+    for at, text in ((first, "张伟：鱼骨图分析中"), (second, "李强：等待供应商回复")):
+        at.selectbox(key=f"step_{issue.id}").set_value(root_cause["id"])
+        at.radio(key=f"action_{issue.id}").set_value("countermeasure")
+        at.text_area(key=f"text_{issue.id}").input(text)
+    _submit(first, f"step_form_{issue.id}")
+    assert [s.value for s in first.success] == [f"已保存 {issue.number}。"]
+    _submit(second, f"step_form_{issue.id}")
+    assert len(second.error) == 1
+    message = second.error[0].value
+    assert message.startswith(f"{issue.number} 已被张伟于") and "您的更改未保存" in message
+    assert second.text_area(key=f"text_{issue.id}").value == "李强：等待供应商回复"
+    assert _steps(issue.number)["root_cause"]["countermeasure"] == "张伟：鱼骨图分析中"
+    # the second owner reloads and re-applies: now it is saved on top of the first
+    next(b for b in second.button if b.key == f"reload_{issue.id}").click().run()
+    assert second.text_area(key=f"text_{issue.id}").value == "李强：等待供应商回复"
+    _submit(second, f"step_form_{issue.id}")
+    assert _steps(issue.number)["root_cause"]["countermeasure"] == "李强：等待供应商回复"
