@@ -130,6 +130,7 @@ def run_command(command, arguments: dict, lang: str, *, issue_id: int | None, su
         return
     if "expected_version" in arguments:
         reload_issue(issue_id, arguments["expected_version"] + 1)
+    st.session_state["last_saved_issue"] = issue_id
     st.session_state["flash"] = success(result) if callable(success) else success
     st.rerun()
 

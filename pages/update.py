@@ -105,7 +105,8 @@ def issue_panel(issue: dict) -> None:
     next_report = issue["next_report_on"].strftime("%m-%d") if issue["next_report_on"] else "—"
     summary = issue["description"] if len(issue["description"]) <= 24 else issue["description"][:23] + "…"
     title = f'{issue["overall"]} · {issue["number"]} · {summary} · {t("col.next_report", lang)} {next_report}{overdue}'
-    with st.expander(title, expanded=issue["id"] in stale_issues or len(shown) == 1):
+    keep_open = issue["id"] in stale_issues or issue["id"] == st.session_state.get("last_saved_issue")
+    with st.expander(title, expanded=keep_open or len(shown) == 1):
         reload_slot = st.container()
         st.html(views.paragraph(issue["description"]))
         st.html(views.render_step_list(sorted(issue["steps"].values(), key=lambda s: s["position"]), lang))

@@ -81,8 +81,8 @@ def test_clicking_a_number_opens_its_detail(server, browser):
 def test_sidebar_lists_each_page_once(server, browser):
     page = open_page(browser, server["url"])
     labels = page.eval_on_selector_all('[data-testid="stSidebarNav"] a', "links => links.map(a => a.textContent.trim())")
-    assert len(labels) == 2                      # the icon's ligature name precedes each label
-    assert labels[0].endswith("跟踪板") and labels[1].endswith("问题详情")
+    assert len(labels) == 3                      # the icon's ligature name precedes each label
+    assert [label.endswith(name) for label, name in zip(labels, ["跟踪板", "更新我的问题", "问题详情"])] == [True] * 3
     page.close()
 
 
@@ -125,5 +125,5 @@ def test_first_request_of_a_new_server_to_the_detail_page(tmp_path, browser):
         page = open_page(browser, f"{fresh['url']}/issue?no=QR-2026-0001")
         page.wait_for_selector('table.qr-fields[data-issue="QR-2026-0001"]', timeout=60_000)
         labels = page.eval_on_selector_all('[data-testid="stSidebarNav"] a', "links => links.map(a => a.textContent)")
-        assert len(labels) == 2
+        assert len(labels) == 3
         page.close()

@@ -1,0 +1,91 @@
+"""The update page in a real browser: a phone owner completes a step; typed markup stays text."""
+import pytest
+
+from qr import db, store
+from tests.e2e.conftest import ARTIFACTS, open_page
+
+pytestmark = pytest.mark.e2e
+
+XSS = '<img src=x onerror=alert(1)><script>alert(2)</script>'
+
+
+def _read(database_url: str, read):
+    engine = db.make_engine(database_url)
+    db.use_engine(engine)
+    try:
+        return read()
+    finally:
+        db.use_engine(None)
+        engine.dispose()
+
+
+def _settle(page) -> None:
+    page.wait_for_timeout(300)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000)
+
+
+def test_phone_owner_completes_a_step(server, browser):
+    open_page(browser, server["url"]).close()             # first start: schema and demo data
+    board = _read(server["database_url"], store.board_frame)
+    issue = board.sort_values("next_report_on").iloc[0]
+    owner = int(issue["owner_id"])
+    first_open = min((s for s in issue["steps"].values() if s["state"] == "open"), key=lambda s: s["position"])
+
+    page = open_page(browser, f"{server['url']}/update?me={owner}", width=390, height=844)
+    expander = page.locator('[data-testid="stExpander"]', has_text=issue["number"])
+    expander.locator("summary").click()
+    form = expander.locator('[data-testid="stForm"]').first
+    form.locator("button", has_text="保存").click()
+    page.wait_for_selector('[data-testid="stAlertContentSuccess"]', timeout=30_000)
+    _settle(page)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "update-phone-390x844.png"), full_page=True)
+
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390      # no sideways scrolling
+    steps = _read(server["database_url"], lambda: store.issue_detail(issue["number"]).steps)
+    done = next(s for s in steps if s["id"] == first_open["id"])
+    assert (done["state"], done["completed_on"]) == ("done", store.today())
+    page.close()
+
+
+def test_typed_markup_is_shown_as_text_everywhere(server, browser):
+    open_page(browser, server["url"]).close()
+    owner_id = int(_read(server["database_url"], store.board_frame).iloc[0]["owner_id"])
+    page = open_page(browser, f"{server['url']}/update?me={owner_id}")
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    page.get_by_role("tab", name="新建问题").click()
+    page.get_by_label("问题描述").fill(f"客户投诉 {XSS}")
+    page.get_by_role("button", name="创建问题").click()
+    page.wait_for_selector('[data-testid="stAlertContentSuccess"]', timeout=30_000)
+    number = page.locator('[data-testid="stAlertContentSuccess"]').inner_text().split()[1].rstrip("。")
+    _settle(page)
+
+    expander = page.locator('[data-testid="stExpander"]', has_text=number)
+    expander.locator("summary").click()
+    form = expander.locator('[data-testid="stForm"]').first
+    form.get_by_text("写对策").click()
+    form.get_by_label("对策/下一步").fill(f"对策 {XSS}")
+    form.locator("button", has_text="保存").click()
+    page.wait_for_selector('[data-testid="stAlertContentSuccess"]', timeout=30_000)
+    _settle(page)
+
+    board = open_page(browser, server["url"])
+    board.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    row = board.locator(f'tr[data-issue="{number}"]')
+    assert XSS in row.locator("td.qr-desc").inner_text()
+    assert row.locator("img, script").count() == 0
+    detail = open_page(browser, f"{server['url']}/issue?no={number}")
+    detail.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    detail.wait_for_selector(f'table.qr-fields[data-issue="{number}"]')
+    assert XSS in detail.locator("table.qr-fields").inner_text()
+    assert f"对策 {XSS}" in detail.locator("table.qr-steps").inner_text()
+    assert detail.locator("table.qr-detail img, table.qr-detail script").count() == 0
+    page.wait_for_timeout(500)
+    assert dialogs == []
+    for p in (page, board, detail):
+        p.close()
+    saved = _read(server["database_url"], lambda: store.issue_detail(number))
+    assert saved.issue["description"] == f"客户投诉 {XSS}"
+    assert any(s["countermeasure"] == f"对策 {XSS}" for s in saved.steps)
