@@ -139,3 +139,21 @@ def show_flash() -> None:
     message = st.session_state.pop("flash", "")
     if message:
         st.success(message)
+
+
+def attachment_label(attachment: dict, issue: dict, lang: str) -> str:
+    """'Evidence · Containment · photo.jpg' — what it is, for which step, and its name."""
+    step = next((s for s in issue["steps"].values() if s["id"] == attachment["step_id"]), None)
+    parts = [t(f"update.kind.{attachment['kind']}", lang)]
+    if step:
+        parts.append(step["name_en"] if lang == "en" else step["name_zh"])
+    return " · ".join([*parts, attachment["file_name"]])
+
+
+def download_buttons(issue: dict, lang: str, counter: int) -> None:
+    """One button per attachment; the bytes are read from the database only when clicked."""
+    for attachment in attachments(counter, issue["id"]):
+        st.download_button(attachment_label(attachment, issue, lang),
+                           data=lambda ident=attachment["id"]: store.attachment_content(ident)[2],
+                           file_name=attachment["file_name"], key=f"download_{attachment['id']}",
+                           icon=":material/download:", on_click="ignore")

@@ -26,3 +26,8 @@ except store.QRError as refusal:
     st.stop()
 st.subheader(f"{detail.issue['number']}")
 st.html(views.render_issue_detail(detail.issue, detail.steps, detail.history, lang))
+st.markdown(f"#### {t('detail.files', lang)}")
+if ui.attachments(store.change_counter(), detail.issue["id"]):
+    ui.download_buttons({**detail.issue, "steps": {s["code"]: s for s in detail.steps}}, lang, store.change_counter())
+else:
+    st.caption(t("detail.no_files", lang))

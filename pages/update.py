@@ -62,19 +62,19 @@ def next_report_form(issue: dict, version: int) -> None:
 def files_form(issue: dict, version: int) -> None:
     """Evidence and the 8D/PPSR report, stored in the database; downloads load the bytes only when asked."""
     key = issue["id"]
-    for attachment in ui.attachments(counter, key):
-        st.download_button(f'{t("update.kind." + attachment["kind"], lang)} · {attachment["file_name"]}',
-                           data=lambda ident=attachment["id"]: store.attachment_content(ident)[2],
-                           file_name=attachment["file_name"], key=f"download_{attachment['id']}",
-                           icon=":material/download:", on_click="ignore")
+    ui.download_buttons(issue, lang, counter)
     with st.form(f"files_form_{key}", clear_on_submit=True):
         kind = st.radio(t("update.kind", lang), ("report", "evidence"), horizontal=True, key=f"kind_{key}",
                         format_func=lambda k: t(f"update.kind.{k}", lang))
+        steps = {s["id"]: _label(s, "name") for s in sorted(issue["steps"].values(), key=lambda s: s["position"])}
+        step_id = st.selectbox(t("update.for_step", lang), [None, *steps], key=f"file_step_{key}",
+                               format_func=lambda i: t("update.whole_issue", lang) if i is None else steps[i])
         upload = st.file_uploader(t("update.file", lang), type=["pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx",
                                                                 "png", "jpg", "jpeg"], key=f"file_{key}")
         submitted = st.form_submit_button(t("update.upload", lang), width="stretch")
     if submitted:
         ui.run_command(store.attach_file, {"actor_id": me, "issue_id": key, "kind": kind, "expected_version": version,
+                                           "step_id": step_id,
                                            "file_name": upload.name if upload else "",
                                            "content": upload.getvalue() if upload else b""},
                        lang, issue_id=key, success=t("update.saved", lang, number=issue["number"]))

@@ -155,3 +155,24 @@ def test_stale_save_is_refused_and_keeps_the_second_owners_input(owner_plant):
     assert second.text_area(key=f"text_{issue.id}").value == "李强：等待供应商回复"
     _submit(second, f"step_form_{issue.id}")
     assert _steps(issue.number)["root_cause"]["countermeasure"] == "李强：等待供应商回复"
+
+
+def test_upload_evidence_for_a_step_and_refuse_a_renamed_file(owner_plant):
+    issue = owner_plant["issue"]
+    containment = _steps(issue.number)["containment"]
+    at = _page(owner_plant)
+    at.radio(key=f"kind_{issue.id}").set_value("evidence")
+    at.selectbox(key=f"file_step_{issue.id}").set_value(containment["id"])
+    at.get("file_uploader")[0].upload("围堵记录.pdf", demo.report_pdf("containment"), "application/pdf")
+    _submit(at, f"files_form_{issue.id}")
+    assert [s.value for s in at.success] == [f"已保存 {issue.number}。"]
+    assert [(a["file_name"], a["step_id"], a["kind"]) for a in store.attachments(issue.id)] == [
+        ("围堵记录.pdf", containment["id"], "evidence")]
+    assert ("attachment_evidence", "围堵记录.pdf", "张伟") in _history(issue.number)
+    assert any(b.label == "证据 · 遏制措施 · 围堵记录.pdf" for b in at.get("download_button"))
+
+    at.get("file_uploader")[0].upload("报告.pdf", b"MZ\x90\x00 renamed program", "application/pdf")
+    _submit(at, f"files_form_{issue.id}")
+    assert [e.value for e in at.error] == [
+        "“报告.pdf”不是允许的文件类型(PDF、Word、Excel、PowerPoint、PNG、JPEG)，或内容与扩展名不符。"]
+    assert len(store.attachments(issue.id)) == 1

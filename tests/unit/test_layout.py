@@ -77,3 +77,10 @@ def test_audit_field_names_are_translated():
     audited = {column for table in models.SQLModel.metadata.tables.values() for column in table.columns.keys()
                if table.name == "issuestep"} - {"id", "issue_id", "template_step_id", "position"}
     assert sorted(f"field.{name}" for name in audited if f"field.{name}" not in TEXT) == []
+
+
+def test_no_code_edits_or_deletes_the_audit_trail():
+    """Audit events are only ever added: nothing updates or deletes them."""
+    pattern = re.compile(r"(update|delete)\(\s*AuditEvent|session\.delete\(|AuditEvent\.__table__\.delete")
+    offenders = [p.name for p in CODE_FILES if pattern.search(p.read_text(encoding="utf-8"))]
+    assert offenders == []
