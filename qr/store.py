@@ -6,9 +6,9 @@ carrying an i18n key and its values; the page translates it.
 """
 from collections import defaultdict
 from dataclasses import dataclass, field
+import numbers
 from datetime import date, datetime, timedelta, timezone
 from functools import wraps
-import numbers
 
 import pandas as pd
 from sqlalchemy import func, update
@@ -25,6 +25,8 @@ DESCRIPTION_MAX = 2000
 TEXT_MAX = 2000
 REASON_MAX = 500
 RECENTLY_CLOSED_DAYS = 7
+MAX_GUIDE_LIMIT_DAYS = 3650
+_LARGEST_ID = 2**63 - 1   # what both databases' integer columns hold
 
 
 class QRError(Exception):
@@ -93,7 +95,7 @@ def today(now: datetime | None = None) -> date:
 def _text(value, key: str, *, required: bool, limit: int) -> str:
     if value is None:
         value = ""
-    if not isinstance(value, str):
+    if not isinstance(value, str) or "\x00" in value:   # PostgreSQL text cannot hold NUL
         raise ValidationFailed("err.not_text", field=key)
     value = value.strip()
     if required and not value:
@@ -109,8 +111,12 @@ def _date(value, key: str) -> date:
     return value
 
 
+def _is_whole_number(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and -_LARGEST_ID <= value <= _LARGEST_ID
+
+
 def _get(session: Session, model, ident, key: str):
-    row = session.get(model, ident) if isinstance(ident, int) and not isinstance(ident, bool) else None
+    row = session.get(model, ident) if _is_whole_number(ident) else None
     if row is None:
         raise NotFound("err.not_found", field=key, value=str(ident))
     return row
@@ -130,7 +136,7 @@ def _check_actor(session: Session, actor_id: int | None) -> None:
 
 def _claim_version(session: Session, issue_id: int, expected_version: int, now: datetime) -> Issue:
     """Compare-and-set on the issue's version: the row lock makes concurrent saves queue, the loser is refused."""
-    if not isinstance(expected_version, int) or isinstance(expected_version, bool):
+    if not _is_whole_number(expected_version):
         raise ValidationFailed("err.not_number", field="version")
     claimed = session.execute(
         update(Issue).where(Issue.id == issue_id, Issue.version == expected_version)
@@ -219,9 +225,7 @@ def create_template(*, session: Session, code: str, name_zh: str, name_en: str, 
         raise ValidationFailed("err.bad_choice", field="severity")
     if not steps:
         raise ValidationFailed("err.required", field="steps")
-    for spec in steps:
-        if not isinstance(spec.guide_limit_days, int) or spec.guide_limit_days < 0:
-            raise ValidationFailed("err.negative_days", step=spec.name_zh, step_en=spec.name_en)
+    steps = [_checked_step(spec) for spec in steps]
     template = StepTemplate(code=_text(code, "code", required=True, limit=40),
                             name_zh=_text(name_zh, "name_zh", required=True, limit=100),
                             name_en=_text(name_en, "name_en", required=True, limit=100), severity=severity)
@@ -230,6 +234,17 @@ def create_template(*, session: Session, code: str, name_zh: str, name_en: str, 
         session.add(TemplateStep(template_id=template.id, position=position, **spec.__dict__))
     session.commit()
     return template
+
+
+def _checked_step(spec: StepSpec) -> StepSpec:
+    """A template step with its names within their limits and a guide limit of 0 to 10 years."""
+    names = {name: _text(getattr(spec, name), name, required=True, limit=limit)
+             for name, limit in (("code", 40), ("name_zh", 100), ("name_en", 100), ("short_zh", 20),
+                                 ("short_en", 20), ("eight_d", 10))}
+    if not _is_whole_number(spec.guide_limit_days) or not 0 <= spec.guide_limit_days <= MAX_GUIDE_LIMIT_DAYS:
+        raise ValidationFailed("err.limit_range", step=names["name_zh"], step_en=names["name_en"],
+                               limit=MAX_GUIDE_LIMIT_DAYS)
+    return StepSpec(**names, guide_limit_days=spec.guide_limit_days, may_be_na=bool(spec.may_be_na))
 
 
 def _add_config(session: Session, row, actor_id, now, label, commit=True):
