@@ -1,4 +1,4 @@
-"""QR Board entry point: page setup, first-start preparation, language, navigation."""
+"""QR Board entry point: page setup, language, navigation, then first-start preparation."""
 import streamlit as st
 
 from pages import _shared as ui
@@ -7,11 +7,13 @@ from qr.i18n import t
 projector = ui.projector_mode()
 st.set_page_config(page_title=t("app.title", ui.language_from_url()), layout="wide",
                    initial_sidebar_state="collapsed" if projector else "auto")
-ui.prepare()
 lang = ui.language()
+# Navigation first: the sidebar shows our pages at once, even while a first start prepares the database.
 navigation = st.navigation([
     st.Page("pages/tracking_board.py", title=t("page.board", lang), icon=":material/table_view:", default=True),
     st.Page("pages/update.py", title=t("page.update", lang), icon=":material/edit_note:", url_path="update"),
     st.Page("pages/issue.py", title=t("page.issue", lang), icon=":material/search:", url_path="issue"),
 ])
+with st.spinner(t("app.preparing", lang)):
+    ui.prepare()
 navigation.run()

@@ -9,7 +9,7 @@ TEXT: dict[str, dict[str, str]] = {
     "lang.en": {"zh": "English", "en": "English"},
     "page.board": {"zh": "跟踪板", "en": "Board"},
     "page.issue": {"zh": "问题详情", "en": "Issue detail"},
-    "app.error": {"zh": "出错了：{message}", "en": "Something went wrong: {message}"},
+    "app.preparing": {"zh": "首次启动：正在准备数据库…", "en": "First start: preparing the database…"},
     # board
     "board.projector": {"zh": "投影模式", "en": "Projector mode"},
     "board.recently_closed": {"zh": "显示近7天关闭", "en": "Show closed in last 7 days"},
@@ -18,10 +18,8 @@ TEXT: dict[str, dict[str, str]] = {
     "board.filter.owner": {"zh": "责任人", "en": "Owner"},
     "board.filter.overall": {"zh": "总体状态", "en": "Overall"},
     "board.filter.all": {"zh": "全部", "en": "All"},
-    "board.filters": {"zh": "筛选", "en": "Filters"},
     "board.empty": {"zh": "没有符合条件的问题。", "en": "No issue matches the filters."},
     "board.updated": {"zh": "更新于 {time}，每{seconds}秒自动刷新", "en": "Updated {time}, refreshes every {seconds} s"},
-    "board.open_detail": {"zh": "打开问题详情", "en": "Open issue detail"},
     "board.export_hint": {"zh": "点击编号查看详情", "en": "Click a number for its detail"},
     "col.overall": {"zh": "总体", "en": "Overall"},
     "col.number": {"zh": "编号", "en": "No."},
@@ -68,8 +66,6 @@ TEXT: dict[str, dict[str, str]] = {
     "severity.A": {"zh": "A 严重", "en": "A major"},
     "severity.B": {"zh": "B 一般", "en": "B moderate"},
     "severity.C": {"zh": "C 轻微", "en": "C minor"},
-    "kind.external": {"zh": "外部", "en": "External"},
-    "kind.internal": {"zh": "内部", "en": "Internal"},
     # update page
     "page.update": {"zh": "更新我的问题", "en": "Update my issues"},
     "update.me": {"zh": "我是", "en": "I am"},
