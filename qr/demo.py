@@ -157,6 +157,8 @@ def _play_issue(session, rng, *, on, opened_on, description, category, area_id, 
     version = _countermeasures_where_needed(session, rng, issue.number, version, owner, on)
     report_day = max(last_report_day, on - timedelta(days=rng.randint(0, 4)))
     next_report_on = report_day + timedelta(days=rng.choice([1, 2, 3, 5, 7]))
+    if next_report_on == opened_on + timedelta(days=1):
+        return                                  # the date set at opening still holds: nothing to save
     store.set_next_report(session=session, actor_id=owner.id, issue_id=issue.id, next_report_on=next_report_on,
                           expected_version=version, now=_at(report_day, 8))
 

@@ -26,6 +26,7 @@ TEXT_MAX = 2000
 REASON_MAX = 500
 RECENTLY_CLOSED_DAYS = 7
 MAX_GUIDE_LIMIT_DAYS = 3650
+EARLIEST_OPENED_ON = date(2000, 1, 1)
 _LARGEST_ID = 2**63 - 1   # what both databases' integer columns hold
 
 
@@ -63,6 +64,7 @@ def _with_session(opener):
             if session is None:
                 with opener() as own:
                     return fn(*args, session=own, **kwargs)
+            session.info["audit_events"] = 0       # _commit_change counts this call's events only
             try:
                 return fn(*args, session=session, **kwargs)
             except BaseException:
@@ -124,6 +126,7 @@ def _get(session: Session, model, ident, key: str):
 
 def _audit(session: Session, *, at: datetime, actor_id: int | None, entity: str, entity_id: int,
            issue_id: int | None, field_name: str, old, new, reason: str = "") -> None:
+    session.info["audit_events"] = session.info.get("audit_events", 0) + 1
     session.add(AuditEvent(at=at, actor_id=actor_id, entity=entity, entity_id=entity_id, issue_id=issue_id,
                            field=field_name, old=None if old is None else str(old),
                            new=None if new is None else str(new), reason=reason))
@@ -136,6 +139,8 @@ def _check_actor(session: Session, actor_id: int | None) -> None:
 
 def _claim_version(session: Session, issue_id: int, expected_version: int, now: datetime) -> Issue:
     """Compare-and-set on the issue's version: the row lock makes concurrent saves queue, the loser is refused."""
+    if not _is_whole_number(issue_id):
+        raise NotFound("err.not_found", field="issue", value=str(issue_id))
     if not _is_whole_number(expected_version):
         raise ValidationFailed("err.not_number", field="version")
     claimed = session.execute(
@@ -152,6 +157,13 @@ def _claim_version(session: Session, issue_id: int, expected_version: int, now: 
         raise StaleVersion("err.stale", number=issue.number, who=who,
                            when=when.astimezone(_settings().tz).strftime("%Y-%m-%d %H:%M"))
     return session.exec(select(Issue).where(Issue.id == issue_id).execution_options(populate_existing=True)).one()
+
+
+def _commit_change(session: Session) -> None:
+    """Commit an issue command; one that changed nothing is refused, so no version moves without a trace."""
+    if not session.info.get("audit_events"):
+        raise ValidationFailed("err.no_change")
+    session.commit()
 
 
 def _step_view(step: IssueStep) -> StepView:
@@ -176,6 +188,7 @@ def create_area(*, session: Session, code: str, name_zh: str, name_en: str,
     area = Area(code=_text(code, "code", required=True, limit=20),
                 name_zh=_text(name_zh, "name_zh", required=True, limit=100),
                 name_en=_text(name_en, "name_en", required=True, limit=100))
+    _require_unique(session, Area.code, area.code, "code")
     return _add_config(session, area, actor_id, _now(now), f"{area.code} {area.name_zh}")
 
 
@@ -187,6 +200,7 @@ def create_person(*, session: Session, name: str, name_en: str = "", email: str 
     person = Person(name=_text(name, "name", required=True, limit=100),
                     name_en=_text(name_en, "name_en", required=False, limit=100),
                     email=_text(email, "email", required=False, limit=200) or None, area_id=area_id)
+    _require_unique(session, Person.email, person.email, "email")
     return _add_config(session, person, actor_id, _now(now), person.name)
 
 
@@ -202,6 +216,7 @@ def create_category(*, session: Session, code: str, name_zh: str, name_en: str, 
                         name_zh=_text(name_zh, "name_zh", required=True, limit=100),
                         name_en=_text(name_en, "name_en", required=True, limit=100),
                         kind=kind, parent_id=parent_id)
+    _require_unique(session, Category.code, category.code, "code")
     return _add_config(session, category, actor_id, _now(now), category.name_zh)
 
 
@@ -229,6 +244,7 @@ def create_template(*, session: Session, code: str, name_zh: str, name_en: str, 
     template = StepTemplate(code=_text(code, "code", required=True, limit=40),
                             name_zh=_text(name_zh, "name_zh", required=True, limit=100),
                             name_en=_text(name_en, "name_en", required=True, limit=100), severity=severity)
+    _require_unique(session, StepTemplate.code, template.code, "code")
     _add_config(session, template, actor_id, _now(now), template.name_zh, commit=False)
     for position, spec in enumerate(steps, start=1):
         session.add(TemplateStep(template_id=template.id, position=position, **spec.__dict__))
@@ -245,6 +261,11 @@ def _checked_step(spec: StepSpec) -> StepSpec:
         raise ValidationFailed("err.limit_range", step=names["name_zh"], step_en=names["name_en"],
                                limit=MAX_GUIDE_LIMIT_DAYS)
     return StepSpec(**names, guide_limit_days=spec.guide_limit_days, may_be_na=bool(spec.may_be_na))
+
+
+def _require_unique(session: Session, column, value, field_name: str) -> None:
+    if value is not None and session.exec(select(func.count()).where(column == value)).one():
+        raise ValidationFailed("err.duplicate", field=field_name, value=value)
 
 
 def _add_config(session: Session, row, actor_id, now, label, commit=True):
@@ -265,7 +286,7 @@ def _next_number(session: Session, year: int) -> str:
     db.insert_ignoring_duplicates(session, IssueSequence, year=year, last=0)
     last = session.execute(update(IssueSequence).where(IssueSequence.year == year)
                            .values(last=IssueSequence.last + 1).returning(IssueSequence.last)).scalar_one()
-    return f"QR-{year}-{last:04d}"
+    return f"QR-{year:04d}-{last:04d}"
 
 
 @command
@@ -293,6 +314,8 @@ def create_issue(*, session: Session, actor_id: int | None, description: str, ca
     opened_on = _date(opened_on, "opened_on")
     if opened_on > day:
         raise ValidationFailed("err.future_date", field="opened_on")
+    if opened_on < EARLIEST_OPENED_ON:
+        raise ValidationFailed("err.too_early", field="opened_on", date=EARLIEST_OPENED_ON.isoformat())
     next_report_on = _date(next_report_on, "next_report_on")
     if next_report_on < day:
         raise ValidationFailed("err.past_date", field="next_report_on")
@@ -321,7 +344,7 @@ def create_issue(*, session: Session, actor_id: int | None, description: str, ca
             _move_target(session, step, ts, issue, _date(new_target, "target_on"), reason, actor_id, now)
         if ts.position in na_steps:
             _mark_na(session, step, ts, na_steps[ts.position], actor_id, now)
-    session.commit()
+    _commit_change(session)
     return issue
 
 
@@ -362,7 +385,7 @@ def complete_step(*, session: Session, actor_id: int | None, step_id: int, done_
         raise ValidationFailed("err.step_not_open", step=template_step.name_zh, step_en=template_step.name_en)
     _set(session, step, "state", StepState.DONE.value, actor_id=actor_id, now=now)
     _set(session, step, "completed_on", done_on, actor_id=actor_id, now=now)
-    session.commit()
+    _commit_change(session)
     return issue
 
 
@@ -383,7 +406,7 @@ def mark_step_na(*, session: Session, actor_id: int | None, step_id: int, reason
     step, template_step, issue = _step_command(session, actor_id=actor_id, step_id=step_id,
                                                expected_version=expected_version, now=now)
     _mark_na(session, step, template_step, reason, actor_id, now)
-    session.commit()
+    _commit_change(session)
     return issue
 
 
@@ -403,7 +426,7 @@ def mark_step_worse(*, session: Session, actor_id: int | None, step_id: int, rea
     _set(session, step, "marked_worse_on", rules.plant_today(now, _settings().tz), actor_id=actor_id, now=now)
     _set(session, step, "worse_reason", reason, actor_id=actor_id, now=now, reason=reason)
     _require_countermeasure(step, template_step, rules.plant_today(now, _settings().tz), _settings())
-    session.commit()
+    _commit_change(session)
     return issue
 
 
@@ -417,7 +440,7 @@ def set_countermeasure(*, session: Session, actor_id: int | None, step_id: int, 
     _set(session, step, "countermeasure", text, actor_id=actor_id, now=now)
     if step.state == StepState.OPEN:
         _require_countermeasure(step, template_step, rules.plant_today(now, _settings().tz), _settings())
-    session.commit()
+    _commit_change(session)
     return issue
 
 
@@ -439,7 +462,7 @@ def move_target(*, session: Session, actor_id: int | None, step_id: int, target_
         raise ValidationFailed("err.step_not_open", step=template_step.name_zh, step_en=template_step.name_en)
     _move_target(session, step, template_step, issue, _date(target_on, "target_on"), reason, actor_id, now)
     _require_countermeasure(step, template_step, rules.plant_today(now, _settings().tz), _settings())
-    session.commit()
+    _commit_change(session)
     return issue
 
 
@@ -459,7 +482,7 @@ def set_next_report(*, session: Session, actor_id: int | None, issue_id: int, ne
         issue.next_report_on = next_report_on
         _audit(session, at=now, actor_id=actor_id, entity="issue", entity_id=issue.id, issue_id=issue.id,
                field_name="next_report_on", old=old, new=next_report_on)
-    session.commit()
+    _commit_change(session)
     return issue
 
 
@@ -489,7 +512,7 @@ def close_issue(*, session: Session, actor_id: int | None, issue_id: int, closed
     issue.closed_on = closed_on
     _audit(session, at=now, actor_id=actor_id, entity="issue", entity_id=issue.id, issue_id=issue.id,
            field_name="closed_on", old=None, new=closed_on, reason=reason)
-    session.commit()
+    _commit_change(session)
     return issue
 
 
@@ -511,7 +534,7 @@ def reopen_issue(*, session: Session, actor_id: int | None, issue_id: int, reaso
         _audit(session, at=now, actor_id=actor_id, entity="issue", entity_id=issue.id, issue_id=issue.id,
                field_name="next_report_on", old=issue.next_report_on, new=day, reason=reason)
         issue.next_report_on = day
-    session.commit()
+    _commit_change(session)
     return issue
 
 
@@ -542,7 +565,7 @@ def attach_file(*, session: Session, actor_id: int | None, issue_id: int, file_n
     session.flush()
     _audit(session, at=now, actor_id=actor_id, entity="attachment", entity_id=attachment.id, issue_id=issue.id,
            field_name=f"attachment_{kind}", old=None, new=file_name)
-    session.commit()
+    _commit_change(session)
     return attachment
 
 

@@ -236,11 +236,13 @@ def test_ids_taken_from_the_board_frame_work_as_arguments(open_issue):
     assert store.issue_detail(row["number"], on=TODAY).history[0]["actor"] == "张伟"
 
 
-def test_demo_board_keeps_its_own_rules(engine):
-    """Demo issues follow the rules they teach: red and warned steps carry a countermeasure, colours from dates."""
+@pytest.mark.parametrize("on", [TODAY, date(2026, 1, 2), date(2026, 7, 31), date(2026, 11, 20)])
+def test_demo_board_keeps_its_own_rules(engine, on):
+    """On any day the demo loads and follows the rules it teaches: red and warned steps carry a
+    countermeasure, colours come from dates (the demo plays against the real today)."""
     from qr import rules
-    demo.load_demo(on=TODAY)
-    board = store.board_frame(on=TODAY)
+    demo.load_demo(on=on)
+    board = store.board_frame(on=on)
     assert len(board) >= 20 and store.issue_count() == len(demo.ISSUES)
     assert set(board["overall"]) >= {"R", "Y"} and board["report_overdue"].any() and board["escalation_level"].any()
     steps = [s for row in board["steps"] for s in row.values()]
