@@ -363,6 +363,12 @@ def _step_command(session: Session, *, actor_id, step_id, expected_version, now)
     return step, template_step, issue
 
 
+def _issue_command(session: Session, *, actor_id, issue_id, expected_version, now) -> Issue:
+    """Common start of an issue command: actor, then the version claim."""
+    _check_actor(session, actor_id)
+    return _claim_version(session, issue_id, expected_version, now)
+
+
 def _set(session, step: IssueStep, field_name: str, value, *, actor_id, now, reason="") -> None:
     old = getattr(step, field_name)
     if old != value:
@@ -470,8 +476,8 @@ def move_target(*, session: Session, actor_id: int | None, step_id: int, target_
 def set_next_report(*, session: Session, actor_id: int | None, issue_id: int, next_report_on: date,
                     expected_version: int, now: datetime | None = None) -> Issue:
     now = _now(now)
-    _check_actor(session, actor_id)
-    issue = _claim_version(session, issue_id, expected_version, now)
+    issue = _issue_command(session, actor_id=actor_id, issue_id=issue_id, expected_version=expected_version,
+                           now=now)
     next_report_on = _date(next_report_on, "next_report_on")
     if issue.closed_on is not None:
         raise ValidationFailed("err.issue_closed", number=issue.number)
@@ -491,8 +497,8 @@ def close_issue(*, session: Session, actor_id: int | None, issue_id: int, closed
                 expected_version: int, now: datetime | None = None) -> Issue:
     """Closing needs every step G or N/A and a problem-solving report; recorded with who, when and why."""
     now = _now(now)
-    _check_actor(session, actor_id)
-    issue = _claim_version(session, issue_id, expected_version, now)
+    issue = _issue_command(session, actor_id=actor_id, issue_id=issue_id, expected_version=expected_version,
+                           now=now)
     reason = _text(reason, "reason", required=True, limit=REASON_MAX)
     closed_on = _date(closed_on, "closed_on")
     if issue.closed_on is not None:
@@ -521,8 +527,8 @@ def reopen_issue(*, session: Session, actor_id: int | None, issue_id: int, reaso
                  now: datetime | None = None) -> Issue:
     """Back on the board (the problem came back, or was closed too early), with the reason recorded."""
     now = _now(now)
-    _check_actor(session, actor_id)
-    issue = _claim_version(session, issue_id, expected_version, now)
+    issue = _issue_command(session, actor_id=actor_id, issue_id=issue_id, expected_version=expected_version,
+                           now=now)
     reason = _text(reason, "reason", required=True, limit=REASON_MAX)
     if issue.closed_on is None:
         raise ValidationFailed("err.issue_open", number=issue.number)
@@ -544,8 +550,8 @@ def attach_file(*, session: Session, actor_id: int | None, issue_id: int, file_n
                 now: datetime | None = None) -> Attachment:
     """Store evidence or the report in the database; the type is judged from the bytes, not only the name."""
     now = _now(now)
-    _check_actor(session, actor_id)
-    issue = _claim_version(session, issue_id, expected_version, now)
+    issue = _issue_command(session, actor_id=actor_id, issue_id=issue_id, expected_version=expected_version,
+                           now=now)
     file_name = _text(file_name, "file_name", required=True, limit=255)
     if kind not in ("report", "evidence"):
         raise ValidationFailed("err.bad_choice", field="kind")
