@@ -166,7 +166,8 @@ def _commit_change(session: Session) -> None:
     session.commit()
 
 
-def _step_view(step: IssueStep) -> StepView:
+def _step_view(step) -> StepView:
+    """The rule's view of an issue step (an IssueStep or a row of STEP_COLUMNS)."""
     return StepView(state=StepState(step.state), target_on=step.target_on, completed_on=step.completed_on,
                     started_on=step.started_on, marked_worse=step.marked_worse,
                     marked_worse_on=step.marked_worse_on)
@@ -646,6 +647,11 @@ def step_columns(*, session: Session) -> list[dict]:
     return sorted(columns.values(), key=lambda c: c["position"])
 
 
+STEP_COLUMNS = (IssueStep.id, IssueStep.issue_id, IssueStep.position, IssueStep.state, IssueStep.target_on,
+                IssueStep.started_on, IssueStep.completed_on, IssueStep.marked_worse, IssueStep.marked_worse_on,
+                IssueStep.worse_reason, IssueStep.na_reason, IssueStep.countermeasure, TemplateStep.code,
+                TemplateStep.name_zh, TemplateStep.name_en, TemplateStep.eight_d)
+
 BOARD_COLUMNS = ["id", "number", "description", "category_zh", "category_en", "category_kind", "area_id",
                  "area_zh", "area_en", "part_number", "severity", "owner_id", "owner", "owner_en", "lead_id",
                  "lead", "lead_en", "opened_on", "next_report_on", "closed_on", "version", "days_open",
@@ -677,31 +683,31 @@ def board_frame(*, session: Session, on: date | None = None, include_recently_cl
         .where(shown)
     ).all()
     step_rows = session.exec(
-        select(IssueStep, TemplateStep).join(TemplateStep, IssueStep.template_step_id == TemplateStep.id)
+        select(*STEP_COLUMNS).join(TemplateStep, IssueStep.template_step_id == TemplateStep.id)
         .join(Issue, IssueStep.issue_id == Issue.id).where(shown).order_by(IssueStep.issue_id, IssueStep.position)
     ).all()
     steps_by_issue: dict[int, list] = defaultdict(list)
-    for step, ts in step_rows:
-        steps_by_issue[step.issue_id].append((step, ts))
+    for row in step_rows:                       # plain rows, no ORM objects: the board reads thousands of steps
+        steps_by_issue[row.issue_id].append(row)
 
     records = [
         _issue_record(issue, category=category, parent_names=(parent_zh, parent_en), area=area,
                       owner_names=(owner_zh, owner_en), lead_names=(lead_zh, lead_en),
-                      steps=[_step_record(step, ts, issue.opened_on, on, rule, settings)
-                             for step, ts in steps_by_issue[issue.id]],
+                      steps=[_step_record(row, issue.opened_on, on, rule, settings)
+                             for row in steps_by_issue[issue.id]],
                       on=on, settings=settings)
         for issue, category, parent_zh, parent_en, area, owner_zh, owner_en, lead_zh, lead_en in issue_rows
     ]
     return pd.DataFrame.from_records(records, columns=BOARD_COLUMNS)
 
 
-def _step_record(step: IssueStep, ts: TemplateStep, opened_on: date, on: date, rule: ColourRule,
-                 settings: Settings) -> dict:
+def _step_record(step, opened_on: date, on: date, rule: ColourRule, settings: Settings) -> dict:
+    """One step as the board shows it; `step` is a row of STEP_COLUMNS."""
     view = _step_view(step)
     status = rules.step_status(view, on, rule)
     return {
-        "id": step.id, "code": ts.code, "position": step.position, "state": step.state, "name_zh": ts.name_zh, "name_en": ts.name_en,
-        "eight_d": ts.eight_d, "status": status, "target_on": step.target_on, "completed_on": step.completed_on,
+        "id": step.id, "code": step.code, "position": step.position, "state": step.state, "name_zh": step.name_zh,
+        "name_en": step.name_en, "eight_d": step.eight_d, "status": status, "target_on": step.target_on, "completed_on": step.completed_on,
         "countermeasure": step.countermeasure, "worse_reason": step.worse_reason, "na_reason": step.na_reason,
         "warning": status == Status.Y and rules.in_warning_window(view, on, settings.warning_days),
         "days_red": rules.days_red(view, opened_on, on, rule),
@@ -740,13 +746,13 @@ def _single_issue_record(session: Session, issue: Issue, on: date) -> dict:
     category = session.get(Category, issue.category_id)
     parent = session.get(Category, category.parent_id) if category.parent_id else None
     owner, lead = session.get(Person, issue.owner_id), session.get(Person, issue.lead_id)
-    step_rows = session.exec(select(IssueStep, TemplateStep).join(TemplateStep)
+    step_rows = session.exec(select(*STEP_COLUMNS).join(TemplateStep, IssueStep.template_step_id == TemplateStep.id)
                              .where(IssueStep.issue_id == issue.id).order_by(IssueStep.position)).all()
     return _issue_record(issue, category=category,
                          parent_names=(parent.name_zh, parent.name_en) if parent else (None, None),
                          area=session.get(Area, issue.area_id), owner_names=(owner.name, owner.name_en),
                          lead_names=(lead.name, lead.name_en),
-                         steps=[_step_record(step, ts, issue.opened_on, on, rule, settings) for step, ts in step_rows],
+                         steps=[_step_record(row, issue.opened_on, on, rule, settings) for row in step_rows],
                          on=on, settings=settings)
 
 
