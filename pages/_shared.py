@@ -5,7 +5,8 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from qr import startup, store
+from qr import excel, startup, store
+from qr.board import filter_board, sort_board
 from qr.config import load_settings
 from qr.i18n import DEFAULT_LANGUAGE, LANGUAGES, error_message, t
 
@@ -157,3 +158,13 @@ def download_buttons(issue: dict, lang: str, counter: int) -> None:
                            data=lambda ident=attachment["id"]: store.attachment_content(ident)[2],
                            file_name=attachment["file_name"], key=f"download_{attachment['id']}",
                            icon=":material/download:", on_click="ignore")
+
+
+def board_workbook(lang: str, include_recently_closed: bool, chosen) -> bytes:
+    """The board as filtered on screen, as an .xlsx; built only when the download is clicked."""
+    on = store.today()
+    frame = sort_board(filter_board(board_frame(store.change_counter(), on, include_recently_closed), chosen))
+    area = next((a for a in store.reference_lists()["areas"] if a.id == chosen.area_id), None)
+    name = (area.name_en if lang == "en" else area.name_zh) if area else None
+    return excel.export_board(frame, step_columns(store.change_counter()), lang,
+                              title=excel.export_title(lang, on, name))

@@ -56,15 +56,18 @@ filter_overall.selectbox(t("board.filter.overall", lang), [None, "R", "Y", "G"],
                          format_func=lambda s: t("board.filter.all", lang) if s is None else f"{s} {t('status.' + s, lang)}")
 
 
+def _chosen_filter() -> BoardFilter:
+    return BoardFilter(area_id=st.session_state.get("f_area"), category=st.session_state.get("f_category"),
+                       owner_id=st.session_state.get("f_owner"), overall=st.session_state.get("f_overall"))
+
+
 @st.fragment(run_every=load_settings().refresh_seconds)
 def live_board() -> None:
     """Re-reads the change counter every refresh; the cached frame is rebuilt only after a write."""
     change = store.change_counter()
     on = store.today()
     frame = ui.board_frame(change, on, st.session_state.get("recently_closed", False))
-    chosen = BoardFilter(area_id=st.session_state.get("f_area"), category=st.session_state.get("f_category"),
-                         owner_id=st.session_state.get("f_owner"), overall=st.session_state.get("f_overall"))
-    shown = sort_board(filter_board(frame, chosen))
+    shown = sort_board(filter_board(frame, _chosen_filter()))
     st.html(views.render_header(board_counters(shown), ui.quality_status(change, on), lang, projector=projector))
     if shown.empty:
         st.info(t("board.empty", lang))
@@ -78,3 +81,9 @@ def live_board() -> None:
 
 live_board()
 st.html(views.render_legend(lang))
+if not projector:
+    st.download_button(t("board.export", lang), icon=":material/download:", on_click="ignore",
+                       data=lambda: ui.board_workbook(lang, st.session_state.get("recently_closed", False),
+                                                     _chosen_filter()),
+                       file_name=f"QR-board-{store.today().isoformat()}.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -1,8 +1,10 @@
-"""Command line: python -m qr init-db | demo. Exit 0 on success, 2 on bad input (reasons on stderr)."""
+"""Command line: python -m qr init-db | demo | export. Exit 0 on success, 2 on bad input (reasons on stderr)."""
 import argparse
 import sys
+from pathlib import Path
 
-from qr import db, demo, store
+from qr import db, demo, excel, store
+from qr.board import BoardFilter, filter_board, sort_board
 from qr.defaults import install_defaults
 from qr.i18n import error_message
 
@@ -24,15 +26,45 @@ def _demo(args) -> int:
     return 0
 
 
+def _export(args) -> int:
+    if Path(args.file).suffix.lower() != ".xlsx":
+        print(f"{args.file}: the export is an Excel workbook, name it *.xlsx", file=sys.stderr)
+        return 2
+    db.upgrade()
+    areas = store.reference_lists()["areas"]
+    area = None
+    if args.area is not None:
+        area = next((a for a in areas if args.area in (a.code, a.name_zh, a.name_en)), None)
+        if area is None:
+            known = ", ".join(f"{a.code} ({a.name_zh})" for a in areas) or "none"
+            print(f"no area {args.area!r}; known areas: {known}", file=sys.stderr)
+            return 2
+    on = store.today()
+    frame = sort_board(filter_board(store.board_frame(on=on), BoardFilter(area_id=area.id if area else None)))
+    name = (area.name_en if args.lang == "en" else area.name_zh) if area else None
+    content = excel.export_board(frame, store.step_columns(), args.lang, title=excel.export_title(args.lang, on, name))
+    try:
+        Path(args.file).write_bytes(content)
+    except OSError as problem:
+        print(f"{args.file}: {problem.strerror}", file=sys.stderr)
+        return 2
+    print(f"{len(frame)} issues written to {args.file}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m qr", description="QR Board command line")
     verbs = parser.add_subparsers(dest="verb", required=True)
     verbs.add_parser("init-db", help="create or upgrade the schema (Alembic) and the default configuration")
     demo_parser = verbs.add_parser("demo", help="load realistic demo data into an empty database")
     demo_parser.add_argument("--issues", type=int, default=len(demo.ISSUES), help="how many issues (default 34)")
+    export_parser = verbs.add_parser("export", help="write the open board to an .xlsx (GM column order, coloured)")
+    export_parser.add_argument("file", help="the workbook to write, *.xlsx")
+    export_parser.add_argument("--area", help="only this area (code or name)")
+    export_parser.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of headers and names")
     args = parser.parse_args(argv)
     try:
-        return {"init-db": _init_db, "demo": _demo}[args.verb](args)
+        return {"init-db": _init_db, "demo": _demo, "export": _export}[args.verb](args)
     except store.QRError as refusal:
         print(error_message(refusal.key, refusal.values, "en"), file=sys.stderr)
         return 2

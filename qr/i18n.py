@@ -18,6 +18,7 @@ TEXT: dict[str, dict[str, str]] = {
     "board.filter.owner": {"zh": "责任人", "en": "Owner"},
     "board.filter.overall": {"zh": "总体状态", "en": "Overall"},
     "board.filter.all": {"zh": "全部", "en": "All"},
+    "board.export": {"zh": "导出Excel", "en": "Export to Excel"},
     "board.empty": {"zh": "没有符合条件的问题。", "en": "No issue matches the filters."},
     "board.updated": {"zh": "更新于 {time}，每{seconds}秒自动刷新", "en": "Updated {time}, refreshes every {seconds} s"},
     "board.export_hint": {"zh": "点击编号查看详情", "en": "Click a number for its detail"},

@@ -638,13 +638,17 @@ def template_steps(template_id: int, *, session: Session) -> list[TemplateStep]:
 
 @query
 def step_columns(*, session: Session) -> list[dict]:
-    """Board step columns: each step code once, in template order (shorter templates leave gaps)."""
+    """Board step columns: each step code once, in the order of the fullest template (shorter templates
+    leave gaps); a step only a smaller template has comes after."""
+    by_template: dict[int, list[TemplateStep]] = defaultdict(list)
+    for ts in session.exec(select(TemplateStep).order_by(TemplateStep.template_id, TemplateStep.position)).all():
+        by_template[ts.template_id].append(ts)
     columns: dict[str, dict] = {}
-    for ts in session.exec(select(TemplateStep).order_by(TemplateStep.position, TemplateStep.id)).all():
-        columns.setdefault(ts.code, {"code": ts.code, "position": ts.position, "name_zh": ts.name_zh,
-                                     "name_en": ts.name_en, "short_zh": ts.short_zh, "short_en": ts.short_en,
-                                     "eight_d": ts.eight_d})
-    return sorted(columns.values(), key=lambda c: c["position"])
+    for steps in sorted(by_template.values(), key=len, reverse=True):
+        for ts in steps:
+            columns.setdefault(ts.code, {"code": ts.code, "name_zh": ts.name_zh, "name_en": ts.name_en,
+                                         "short_zh": ts.short_zh, "short_en": ts.short_en, "eight_d": ts.eight_d})
+    return list(columns.values())
 
 
 STEP_COLUMNS = (IssueStep.id, IssueStep.issue_id, IssueStep.position, IssueStep.state, IssueStep.target_on,

@@ -87,3 +87,9 @@ def test_issue_detail_shows_fields_steps_and_history(demo_plant, lang, steps_tit
     detail = store.issue_detail(number)
     assert html.count('<tr data-step-id=') == len(detail.steps)
     assert at.selectbox[0].value == number
+
+
+def test_export_button_on_the_board_but_not_on_the_projector(demo_plant):
+    labels = [b.proto.label for b in _run({}).get("download_button")]
+    assert labels == ["导出Excel"]
+    assert _run({"view": "projector"}).get("download_button") == []

@@ -290,3 +290,9 @@ def test_attachments_are_judged_by_content(plant, open_issue):
     assert [(a["file_name"], a["file_type"]) for a in store.attachments(issue.id)] == [("围堵清单.xlsx", "xlsx")]
     name, mime, content = store.attachment_content(stored.id)
     assert (name, content) == ("围堵清单.xlsx", workbook.getvalue()) and mime.endswith("spreadsheetml.sheet")
+
+
+def test_board_columns_follow_the_fullest_template(plant):
+    """The minor template's 5th step is lessons learned; on the board it stays the last column."""
+    from qr.defaults import STANDARD_STEPS
+    assert [c["code"] for c in store.step_columns()] == [s.code for s in STANDARD_STEPS]

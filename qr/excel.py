@@ -1,0 +1,102 @@
+"""The board as an Excel workbook for customers and auditors: GM column order, letters and fills, print-ready."""
+import io
+from datetime import date
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+
+from qr.i18n import t
+from qr.views import LETTER
+
+FILLS = {"G": "1B7F3B", "Y": "F2C200", "R": "C62828", "NA": "E3E3E3"}
+FONT_COLOURS = {"G": "FFFFFF", "Y": "111111", "R": "FFFFFF", "NA": "444444"}
+HEADER_FILL = PatternFill("solid", fgColor="1F2A44")
+THIN = Side(style="thin", color="9AA0A6")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+# widths in characters: overall, number, category, description, opened, part, owner, lead, next report; steps; closed
+WIDTHS = [7, 15, 16, 48, 12, 15, 10, 10, 12]
+STEP_WIDTH, CLOSED_WIDTH = 8, 12
+HEADER_ROW, FIRST_ROW = 2, 3
+
+
+def export_title(lang: str, on: date, area_name: str | None = None) -> str:
+    parts = [t("app.title", lang), area_name or t("board.filter.all", lang), on.isoformat()]
+    return " · ".join(parts)
+
+
+def status_fill(status: str) -> PatternFill:
+    return PatternFill("solid", fgColor=FILLS[status])
+
+
+def export_board(frame: pd.DataFrame, columns: list[dict], lang: str, *, title: str) -> bytes:
+    """An .xlsx of the board rows in `frame` (already filtered and sorted), ready to print on one page width."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = t("page.board", lang)[:31]
+    headers = [t(key, lang) for key in ("col.overall", "col.number", "col.category", "col.description",
+                                        "col.opened", "col.part", "col.owner", "col.lead", "col.next_report")]
+    headers += [c["name_en"] if lang == "en" else c["name_zh"] for c in columns] + [t("col.closed", lang)]
+    sheet.cell(row=1, column=1, value=title).font = Font(bold=True, size=14)
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
+    for index, header in enumerate(headers, start=1):
+        cell = sheet.cell(row=HEADER_ROW, column=index, value=header)
+        cell.font, cell.fill, cell.border = Font(bold=True, color="FFFFFF"), HEADER_FILL, BORDER
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    for row_index, record in enumerate(frame.to_dict("records"), start=FIRST_ROW):
+        _write_row(sheet, row_index, record, columns, lang)
+    _layout(sheet, len(columns), len(headers))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _write_row(sheet, row: int, record: dict, columns: list[dict], lang: str) -> None:
+    english = lang == "en"
+    values = [record["overall"], record["number"], record["category_en" if english else "category_zh"],
+              record["description"], record["opened_on"], record["part_number"],
+              record["owner_en" if english else "owner"], record["lead_en" if english else "lead"],
+              record["next_report_on"]]
+    for column, value in enumerate(values, start=1):
+        cell = sheet.cell(row=row, column=column, value=value)
+        cell.border = BORDER
+        cell.alignment = Alignment(vertical="center", wrap_text=column == 4)
+        if isinstance(value, date):
+            cell.number_format = "yyyy-mm-dd"
+    _colour(sheet.cell(row=row, column=1), record["overall"])
+    if record["report_overdue"]:
+        sheet.cell(row=row, column=9).font = Font(bold=True, color="C62828")
+    for offset, step_column in enumerate(columns, start=len(values) + 1):
+        step = record["steps"].get(step_column["code"])
+        status = step["status"].value if step else "NA"
+        cell = sheet.cell(row=row, column=offset, value=LETTER[status] if status != "NA" else "N/A")
+        cell.border = BORDER
+        _colour(cell, status)
+    closed = sheet.cell(row=row, column=len(values) + len(columns) + 1,
+                        value=record["closed_on"] or t("cell.open", lang))
+    closed.border = BORDER
+    if record["closed_on"]:
+        closed.number_format = "yyyy-mm-dd"
+
+
+def _colour(cell, status: str) -> None:
+    cell.fill = status_fill(status)
+    cell.font = Font(bold=True, color=FONT_COLOURS[status])
+    cell.alignment = Alignment(horizontal="center", vertical="center")
+
+
+def _layout(sheet, step_count: int, column_count: int) -> None:
+    """Frozen header and number column, widths, and a landscape page that fits the width of A3."""
+    widths = WIDTHS + [STEP_WIDTH] * step_count + [CLOSED_WIDTH]
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.row_dimensions[HEADER_ROW].height = 45
+    sheet.freeze_panes = sheet.cell(row=FIRST_ROW, column=3)
+    sheet.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(column_count)}{max(sheet.max_row, HEADER_ROW)}"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A3
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
