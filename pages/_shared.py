@@ -53,10 +53,6 @@ def language() -> str:
     return language_from_url()
 
 
-def current_language() -> str:
-    return language_from_url()
-
-
 @st.cache_data(show_spinner=False, max_entries=16)
 def board_frame(change_counter: int, on: date, include_recently_closed: bool) -> pd.DataFrame:
     """Cached per change counter: any write anywhere (any instance) makes the next read fresh."""

@@ -7,7 +7,7 @@ from qr.i18n import error_message, t
 
 ui.run_through_entry()
 
-lang = ui.current_language()
+lang = ui.language_from_url()
 numbers = dict(ui.issue_numbers(store.change_counter()))
 st.page_link("pages/tracking_board.py", label=t("detail.back", lang), icon=":material/arrow_back:")
 if not numbers:

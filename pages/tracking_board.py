@@ -19,7 +19,7 @@ PROJECTOR_CSS = """<style>
 [data-testid='stVerticalBlock'] { gap: 0.3rem !important; }
 </style>"""
 
-lang = ui.current_language()
+lang = ui.language_from_url()
 projector = ui.projector_mode()
 counter = store.change_counter()
 refs = ui.reference_lists(counter)

@@ -9,7 +9,7 @@ ui.run_through_entry()
 
 ACTIONS = ("complete", "countermeasure", "worse", "na", "move_target")
 
-lang = ui.current_language()
+lang = ui.language_from_url()
 counter = store.change_counter()
 refs = ui.reference_lists(counter)
 me = ui.who_am_i(refs["people"], lang)
