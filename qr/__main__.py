@@ -1,4 +1,4 @@
-"""Command line: python -m qr init-db | demo | export. Exit 0 on success, 2 on bad input (reasons on stderr)."""
+"""Command line: python -m qr init-db | demo | import | export. Exit 0 on success, 2 on bad input (reasons on stderr)."""
 import argparse
 import sys
 from pathlib import Path
@@ -6,7 +6,7 @@ from pathlib import Path
 from qr import db, demo, excel, store
 from qr.board import BoardFilter, filter_board, sort_board
 from qr.defaults import install_defaults
-from qr.i18n import error_message
+from qr.i18n import error_message, t
 
 
 def _init_db(_args) -> int:
@@ -52,6 +52,43 @@ def _export(args) -> int:
     return 0
 
 
+def _import(args) -> int:
+    path = Path(args.file)
+    try:
+        content = path.read_bytes()
+    except OSError as problem:
+        print(f"{args.file}: {problem.strerror}", file=sys.stderr)
+        return 2
+    db.upgrade()
+    install_defaults()
+    step_names = {c["code"]: [c["name_zh"], c["name_en"], c["short_zh"], c["short_en"]] for c in store.step_columns()}
+    try:
+        preview = excel.read_board(content, step_names, sheet=args.sheet, today=store.today())
+    except KeyError:
+        print(f"{args.file}: no sheet named {args.sheet!r}", file=sys.stderr)
+        return 2
+    except (ValueError, OSError) as problem:            # not an .xlsx workbook
+        print(f"{args.file}: cannot be read as an Excel workbook ({problem})", file=sys.stderr)
+        return 2
+    for column in preview.unknown_columns:
+        print(f"sheet {preview.sheet}, column {column}: not a board column, not imported", file=sys.stderr)
+    if preview.errors:
+        for error in preview.errors:
+            print(f"sheet {preview.sheet}, cell {error.cell}: {t(error.key, 'en', value=error.value)}",
+                  file=sys.stderr)
+        print(f"nothing imported: {len(preview.errors)} cells to correct", file=sys.stderr)
+        return 2
+    outcome = store.import_issues(actor_id=None, issues=preview.issues, apply=not args.dry_run,
+                                  source=f"imported from {path.name}, sheet {preview.sheet}")
+    verb = "would be" if args.dry_run else "were"
+    print(f"{len(outcome.created)} issues {verb} created, {len(outcome.updated)} updated, "
+          f"{len(outcome.unchanged)} unchanged")
+    for kind, names in outcome.new_names.items():
+        if names:
+            print(f"new {kind}: {', '.join(names)}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m qr", description="QR Board command line")
     verbs = parser.add_subparsers(dest="verb", required=True)
@@ -62,9 +99,13 @@ def main(argv: list[str] | None = None) -> int:
     export_parser.add_argument("file", help="the workbook to write, *.xlsx")
     export_parser.add_argument("--area", help="only this area (code or name)")
     export_parser.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of headers and names")
+    import_parser = verbs.add_parser("import", help="bring an existing Excel board in (all rows or none)")
+    import_parser.add_argument("file", help="the .xlsx to read")
+    import_parser.add_argument("--sheet", help="the sheet to read (default: the active one)")
+    import_parser.add_argument("--dry-run", action="store_true", help="check and report, change nothing")
     args = parser.parse_args(argv)
     try:
-        return {"init-db": _init_db, "demo": _demo, "export": _export}[args.verb](args)
+        return {"init-db": _init_db, "demo": _demo, "import": _import, "export": _export}[args.verb](args)
     except store.QRError as refusal:
         print(error_message(refusal.key, refusal.values, "en"), file=sys.stderr)
         return 2

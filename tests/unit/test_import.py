@@ -1,0 +1,184 @@
+"""Plants' own Excel boards, built with openpyxl, imported into a fresh database through the store."""
+import io
+import subprocess
+import sys
+from datetime import date, datetime
+
+import openpyxl
+import pytest
+from openpyxl.styles import PatternFill
+from sqlmodel import func, select
+
+from models import AuditEvent, Issue
+from qr import db, demo, excel, store
+from qr.board import sort_board
+from tests.conftest import ROOT, plant_moment
+
+ON = date(2026, 3, 12)
+NOW = plant_moment(ON)
+
+
+def _step_names() -> dict[str, list[str]]:
+    return {c["code"]: [c["name_zh"], c["name_en"], c["short_zh"], c["short_en"]] for c in store.step_columns()}
+
+
+def _workbook(rows: list[list], *, title_rows: int = 0, fills: dict[str, str] | None = None,
+              sheet: str = "总装车间") -> bytes:
+    """A sheet as plants keep them: optional merged title rows above the header, fills by cell address."""
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = sheet
+    for n in range(1, title_rows + 1):
+        ws.cell(row=n, column=1, value=f"快速反应跟踪板 {n}")
+        ws.merge_cells(start_row=n, start_column=1, end_row=n, end_column=6)
+    for r, values in enumerate(rows, start=title_rows + 1):
+        for c, value in enumerate(values, start=1):
+            ws.cell(row=r, column=c, value=value)
+    for address, colour in (fills or {}).items():
+        ws[address].fill = PatternFill("solid", fgColor=colour)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _import(content: bytes, *, apply: bool = True):
+    preview = excel.read_board(content, _step_names(), today=ON)
+    outcome = None
+    if not preview.errors:
+        outcome = store.import_issues(actor_id=None, issues=preview.issues, apply=apply, source="test.xlsx",
+                                      now=NOW)
+    return preview, outcome
+
+
+def _statuses(number: str) -> dict[str, str]:
+    return {s["code"]: s["status"].value for s in store.issue_detail(number, on=ON).steps}
+
+
+def test_english_headers_under_merged_title_rows_with_letters(plant):
+    header = ["No.", "Category", "Issue", "Date Opened", "Part #", "Resp.", "Lead", "Next Review",
+              "Containment", "Root cause analysis", "Lessons learned", "Date Closed", "Remarks"]
+    rows = [header,
+            ["P-001", "PRR", "Weld nut missing", datetime(2026, 3, 2), "5401-0120", "Zhang Wei", "Sun Li",
+             "2026/3/13", "G", "r", "", "OPEN", "call supplier"],
+            ["P-002", "客户投诉", "Door trim clip broken", "3/4/2026", "5310-1021", "李强", "", "2026年3月16日",
+             "g", "G", "N/A", "2026-03-10", ""]]
+    preview, outcome = _import(_workbook(rows, title_rows=3))
+    assert preview.header_row == 4 and preview.errors == []
+    assert preview.unknown_columns == ["M4: Remarks"]                 # reported, not silently dropped
+    assert outcome.created == ["P-001", "P-002"] and outcome.new_names["people"] == ["李强"]
+    first = store.issue_detail("P-001", on=ON)
+    assert (first.issue["owner"], first.issue["lead"], first.issue["category_zh"]) == ("张伟", "孙丽", "PRR")
+    assert (first.issue["opened_on"], first.issue["next_report_on"], first.issue["closed_on"]) == (
+        date(2026, 3, 2), date(2026, 3, 13), None)
+    assert first.issue["area_zh"] == "总装车间"                        # the sheet name names the area
+    statuses = _statuses("P-001")
+    assert (statuses["containment"], statuses["root_cause"]) == ("G", "R")
+    assert statuses["corrective_action"] == "Y"
+    second = store.issue_detail("P-002", on=ON)
+    assert (second.issue["opened_on"], second.issue["closed_on"], second.issue["owner_en"]) == (
+        date(2026, 3, 4), date(2026, 3, 10), "李强")
+    assert _statuses("P-002")["lessons_learned"] == "NA"
+
+
+def test_chinese_headers_fills_only_and_status_words(plant):
+    header = ["问题描述", "开启日期", "责任人", "状态", "遏制措施", "根本原因分析", "纠正措施实施", "防错/探测"]
+    rows = [header,
+            ["GP12：前围板毛刺超差", "5.3.2026", "张伟", "进行中", None, None, None, None],
+            ["停线：模具顶杆断裂", "2026-03-01", "孙丽", "已关闭", None, None, None, None]]
+    fills = {"E2": "00B050", "F2": "92D050", "G2": "FFC000", "H2": "FF0000",     # greens, amber, red
+             "E3": "FF00B050", "F3": "C6EFCE", "G3": "FFFF00", "H3": "C00000"}
+    preview, outcome = _import(_workbook(rows, fills=fills))
+    assert preview.errors == [] and len(outcome.created) == 2
+    first = store.board_frame(on=ON)
+    assert len(first) == 1                                             # the 已关闭 one is closed
+    number = first.iloc[0]["number"]
+    statuses = _statuses(number)
+    assert [statuses[c] for c in ("containment", "root_cause", "corrective_action", "error_proofing")] == [
+        "G", "G", "Y", "R"]
+    with db.read_session() as session:
+        closed = session.exec(select(Issue).where(Issue.description == "停线：模具顶杆断裂")).one()
+    assert closed.closed_on == ON                                      # closed by word: the import day
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("2026-03-05", date(2026, 3, 5)), ("2026/3/5", date(2026, 3, 5)), ("3/5/2026", date(2026, 3, 5)),
+    ("5.3.2026", date(2026, 3, 5)), ("2026年3月5日", date(2026, 3, 5)), (datetime(2026, 3, 5, 8, 0), date(2026, 3, 5)),
+    ("2026-02-30", None), ("next week", None),
+])
+def test_date_formats(text, expected):
+    assert excel.parse_date(text) == expected
+
+
+def test_a_bad_cell_imports_nothing_and_names_the_cell(plant):
+    rows = [["问题描述", "开启日期", "责任人"],
+            ["好的一行", "2026-03-02", "张伟"],
+            ["日期写错", "2026-13-02", "张伟"],
+            ["", "2026-03-02", ""]]
+    preview, outcome = _import(_workbook(rows, title_rows=1))
+    assert outcome is None
+    assert [(e.cell, e.key) for e in preview.errors] == [
+        ("B4", "import.err.date"), ("A5", "import.err.required"), ("C5", "import.err.required")]
+    assert store.issue_count() == 0
+
+
+def test_reimporting_the_same_file_twice_creates_no_duplicates(plant):
+    rows = [["Description", "Open date", "Owner"], ["无编号的问题", "2026-03-02", "张伟"]]
+    content = _workbook(rows)
+    _, first = _import(content)
+    _, second = _import(content)
+    _, third = _import(content)
+    assert (len(first.created), second.created, third.unchanged) == (1, [], first.created)
+    assert store.issue_count() == 1
+    with db.read_session() as session:
+        imported = session.exec(select(func.count()).select_from(AuditEvent)
+                                .where(AuditEvent.field == "imported")).one()
+    assert imported == 1
+
+
+def test_dry_run_changes_nothing(plant):
+    rows = [["Description", "Open date", "Owner"], ["预览不写入", "2026-03-02", "新同事"]]
+    preview, outcome = _import(_workbook(rows), apply=False)
+    assert outcome.created and outcome.new_names["people"] == ["新同事"]
+    assert store.issue_count() == 0 and all(p.name != "新同事" for p in store.reference_lists()["people"])
+
+
+def test_export_then_import_gives_the_same_board(engine, tmp_path):
+    demo.load_demo(on=ON)
+    columns = store.step_columns()
+    before = sort_board(store.board_frame(on=ON))
+    exported = excel.export_board(before, columns, "zh", title="t")
+    _, again = _import(exported)
+    assert again.created == [] and again.updated == [] and sorted(again.unchanged) == sorted(before["number"])
+
+    db.use_engine(None)
+    fresh = db.make_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
+    db.upgrade(fresh)
+    db.use_engine(fresh)
+    from qr.defaults import install_defaults
+    install_defaults()
+    _, into_fresh = _import(exported)
+    assert sorted(into_fresh.created) == sorted(before["number"])
+    after = sort_board(store.board_frame(on=ON))
+    letters = lambda frame: {r["number"]: (r["overall"], {c["code"]: (r["steps"][c["code"]]["status"].value
+                                                                      if c["code"] in r["steps"] else "NA")
+                                                          for c in columns}) for r in frame.to_dict("records")}
+    assert letters(after) == letters(before)
+    fresh.dispose()
+
+
+def test_cli_import_reports_cells_and_exit_codes(engine, database_url, tmp_path):
+    good, bad = tmp_path / "good.xlsx", tmp_path / "bad.xlsx"
+    good.write_bytes(_workbook([["Description", "Open date", "Owner"], ["CLI 导入", "2026-03-02", "张伟"]]))
+    bad.write_bytes(_workbook([["Description", "Open date", "Owner"], ["CLI 导入", "someday", "张伟"]]))
+
+    def cli(*arguments):
+        return subprocess.run([sys.executable, "-m", "qr", "import", *arguments], cwd=ROOT, capture_output=True,
+                              text=True, env={"DATABASE_URL": database_url, "PATH": "/usr/bin:/bin"})
+    refused = cli(str(bad))
+    assert refused.returncode == 2 and "sheet 总装车间, cell B2: “someday” is not a date" in refused.stderr
+    dry = cli(str(good), "--dry-run")
+    assert dry.returncode == 0 and "1 issues would be created" in dry.stdout and store.issue_count() == 0
+    done = cli(str(good))
+    assert done.returncode == 0 and store.issue_count() == 1
+    assert cli(str(good), "--sheet", "没有这页").returncode == 2
+    assert cli(str(tmp_path / "missing.xlsx")).returncode == 2
