@@ -1,5 +1,7 @@
-"""Command line: python -m qr init-db | demo | import | export. Exit 0 on success, 2 on bad input (reasons on stderr)."""
+"""Command line: python -m qr init-db | demo | import | export | backup | restore.
+Exit 0 on success, 2 on bad input (reasons on stderr)."""
 import argparse
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -89,6 +91,32 @@ def _import(args) -> int:
     return 0
 
 
+def _backup(args) -> int:
+    try:
+        db.backup_to(Path(args.file))
+    except db.BackupUnavailable as kind:
+        print(f"backup of a {kind} database is not available yet (SQLite only)", file=sys.stderr)
+        return 2
+    except (OSError, sqlite3.Error) as problem:
+        print(f"{args.file}: {problem}", file=sys.stderr)
+        return 2
+    print(f"backup written to {args.file} ({Path(args.file).stat().st_size} bytes)")
+    return 0
+
+
+def _restore(args) -> int:
+    try:
+        db.restore_from(Path(args.file))
+    except db.BackupUnavailable as kind:
+        print(f"restore into a {kind} database is not available yet (SQLite only)", file=sys.stderr)
+        return 2
+    except (OSError, ValueError, sqlite3.Error) as problem:
+        print(f"{args.file}: {problem}", file=sys.stderr)
+        return 2
+    print(f"restored from {args.file}: {store.issue_count()} issues")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m qr", description="QR Board command line")
     verbs = parser.add_subparsers(dest="verb", required=True)
@@ -103,9 +131,14 @@ def main(argv: list[str] | None = None) -> int:
     import_parser.add_argument("file", help="the .xlsx to read")
     import_parser.add_argument("--sheet", help="the sheet to read (default: the active one)")
     import_parser.add_argument("--dry-run", action="store_true", help="check and report, change nothing")
+    verbs.add_parser("backup", help="a consistent copy of the database, also while the app runs").add_argument(
+        "file", help="where to write the backup")
+    verbs.add_parser("restore", help="replace the database's content with a backup").add_argument(
+        "file", help="a backup written by 'backup'")
     args = parser.parse_args(argv)
     try:
-        return {"init-db": _init_db, "demo": _demo, "import": _import, "export": _export}[args.verb](args)
+        return {"init-db": _init_db, "demo": _demo, "import": _import, "export": _export, "backup": _backup,
+                "restore": _restore}[args.verb](args)
     except store.QRError as refusal:
         print(error_message(refusal.key, refusal.values, "en"), file=sys.stderr)
         return 2

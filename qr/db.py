@@ -1,5 +1,6 @@
 """Engine, sessions and schema upgrades; the only place that knows SQLite from PostgreSQL."""
-from contextlib import contextmanager
+import sqlite3
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 from alembic import command
@@ -98,3 +99,45 @@ def insert_ignoring_duplicates(session: Session, table, **values) -> None:
     else:
         from sqlalchemy.dialects.sqlite import insert
     session.execute(insert(table).values(**values).on_conflict_do_nothing())
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+class BackupUnavailable(Exception):
+    """The database kind has no backup here yet (PostgreSQL: a portable dump is still to come)."""
+
+
+def backup_to(path: Path, engine: Engine | None = None) -> None:
+    """A consistent copy of the live SQLite database (SQLite's online backup: writers may go on meanwhile)."""
+    engine = engine or get_engine()
+    if engine.dialect.name != "sqlite":
+        raise BackupUnavailable(engine.dialect.name)
+    source = engine.raw_connection()
+    try:
+        with closing(sqlite3.connect(path)) as target:
+            source.driver_connection.backup(target)
+    finally:
+        source.close()
+
+
+def restore_from(path: Path, engine: Engine | None = None) -> None:
+    """Replace the database's content with a backup's, then bring the schema up to date."""
+    engine = engine or get_engine()
+    if engine.dialect.name != "sqlite":
+        raise BackupUnavailable(engine.dialect.name)
+    with open(path, "rb") as file:
+        if file.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
+            raise ValueError("not a SQLite backup")
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as source:
+        if source.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+            raise ValueError("the backup is damaged")
+        if not source.execute("SELECT 1 FROM sqlite_master WHERE name = 'issue'").fetchone():
+            raise ValueError("not a QR Board database")
+        target = engine.raw_connection()
+        try:
+            source.backup(target.driver_connection)
+        finally:
+            target.close()
+    engine.dispose()
+    upgrade(engine)
