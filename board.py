@@ -9,9 +9,11 @@ st.set_page_config(page_title=t("app.title", ui.language_from_url()), layout="wi
                    initial_sidebar_state="collapsed" if projector else "auto")
 lang = ui.language()
 # Navigation first: the sidebar shows our pages at once, even while a first start prepares the database.
+# Each url_path equals its file's name: a server's first request is routed by file name (pages/ legacy mode).
 navigation = st.navigation([
     st.Page("pages/tracking_board.py", title=t("page.board", lang), icon=":material/table_view:", default=True),
     st.Page("pages/update.py", title=t("page.update", lang), icon=":material/edit_note:", url_path="update"),
+    st.Page("pages/excel.py", title=t("page.excel", lang), icon=":material/upload_file:", url_path="excel"),
     st.Page("pages/issue.py", title=t("page.issue", lang), icon=":material/search:", url_path="issue"),
 ])
 with st.spinner(t("app.preparing", lang)):

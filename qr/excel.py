@@ -174,6 +174,10 @@ class ImportPreview:
     unknown_columns: list[str]
 
 
+def sheet_names(content: bytes) -> list[str]:
+    return load_workbook(io.BytesIO(content), read_only=True).sheetnames
+
+
 def read_board(content: bytes, step_names: dict[str, list[str]], *, sheet: str | None = None,
                today: date) -> ImportPreview:
     """Read a plant's own Excel board: header anywhere in the first rows, zh/en headers, letters or fills."""
