@@ -717,7 +717,7 @@ def _import_step(session, step: IssueStep, letter: str | None, day: date, reason
     R an open step marked worse unless its date already makes it red, Y (or nothing) stays open."""
     if step.state != StepState.OPEN.value or letter in (None, "Y"):
         return
-    note = f"imported from {reason}"
+    note = reason
     if letter == "G":
         _set(session, step, "state", StepState.DONE.value, actor_id=actor_id, now=now, reason=note)
         _set(session, step, "completed_on", day, actor_id=actor_id, now=now, reason=f"{note}; completion date unknown")

@@ -182,3 +182,25 @@ def test_cli_import_reports_cells_and_exit_codes(engine, database_url, tmp_path)
     assert done.returncode == 0 and store.issue_count() == 1
     assert cli(str(good), "--sheet", "没有这页").returncode == 2
     assert cli(str(tmp_path / "missing.xlsx")).returncode == 2
+
+
+@pytest.mark.parametrize("status, closed_cell, closed_on", [
+    ("Open", None, None), ("OPEN", None, None), ("open", None, None), ("开启", None, None), ("进行中", None, None),
+    ("CLOSED", None, ON), ("已关闭", None, ON), (None, "2026-03-10", date(2026, 3, 10)), (None, "已关闭", ON),
+    (None, "Open", None),
+])
+def test_status_words_and_close_dates(plant, status, closed_cell, closed_on):
+    rows = [["Description", "Open date", "Owner", "Status", "Date Closed"],
+            ["状态词测试", "2026-03-02", "张伟", status, closed_cell]]
+    preview, outcome = _import(_workbook(rows))
+    assert preview.errors == [] and len(outcome.created) == 1
+    assert store.issue_detail(outcome.created[0], on=ON).issue["closed_on"] == closed_on
+
+
+def test_imported_steps_say_where_they_came_from(plant):
+    rows = [["Description", "Open date", "Owner", "Containment"], ["来源说明", "2026-03-02", "张伟", "G"]]
+    _, outcome = _import(_workbook(rows))
+    history = store.issue_detail(outcome.created[0], on=ON).history
+    reasons = {h["field"]: h["reason"] for h in history}
+    assert reasons["imported"] == "test.xlsx, row 2"
+    assert reasons["completed_on"] == "test.xlsx, row 2; completion date unknown"
