@@ -625,8 +625,23 @@ class _ImportNames:
     def __init__(self, session: Session, now: datetime, actor_id: int | None):
         self.session, self.now, self.actor_id = session, now, actor_id
         self.new: dict[str, list[str]] = {"areas": [], "people": [], "categories": []}
+        self._known: dict[tuple[str, str], object] = {}     # a 5,000-row sheet names the same few again and again
+
+    def _remembered(self, kind: str, name, find):
+        if (kind, name) not in self._known:
+            self._known[(kind, name)] = find(name)
+        return self._known[(kind, name)]
 
     def area(self, name: str) -> Area:
+        return self._remembered("area", name, self._area)
+
+    def person(self, name: str) -> Person:
+        return self._remembered("person", name, self._person)
+
+    def category(self, label: str | None) -> Category:
+        return self._remembered("category", label, self._category)
+
+    def _area(self, name: str) -> Area:
         found = self.session.exec(select(Area).where((Area.code == name) | (Area.name_zh == name)
                                                      | (Area.name_en == name))).first()
         if found is None:
@@ -635,7 +650,7 @@ class _ImportNames:
             self.new["areas"].append(name)
         return found
 
-    def person(self, name: str) -> Person:
+    def _person(self, name: str) -> Person:
         name = _text(name, "owner", required=True, limit=100)
         found = self.session.exec(select(Person).where((Person.name == name) | (Person.name_en == name))).first()
         if found is None:
@@ -643,7 +658,7 @@ class _ImportNames:
             self.new["people"].append(name)
         return found
 
-    def category(self, label: str | None) -> Category:
+    def _category(self, label: str | None) -> Category:
         label = (label or "未分类").strip()
         for category in self.session.exec(select(Category)).all():
             parent = self.session.get(Category, category.parent_id) if category.parent_id else None
