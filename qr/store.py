@@ -620,17 +620,21 @@ def import_issues(*, session: Session, actor_id: int | None, issues: list, sourc
 
 
 class _ImportNames:
-    """Areas, people and categories by any of their names; unknown ones are created and listed."""
+    """Areas, people and categories by any of their names (unknown ones are created and listed), and
+    template steps, each looked up once per import."""
 
     def __init__(self, session: Session, now: datetime, actor_id: int | None):
         self.session, self.now, self.actor_id = session, now, actor_id
         self.new: dict[str, list[str]] = {"areas": [], "people": [], "categories": []}
-        self._known: dict[tuple[str, str], object] = {}     # a 5,000-row sheet names the same few again and again
+        self._known: dict[tuple, object] = {}     # a 5,000-row sheet names the same few again and again
 
     def _remembered(self, kind: str, name, find):
         if (kind, name) not in self._known:
             self._known[(kind, name)] = find(name)
         return self._known[(kind, name)]
+
+    def template_steps(self, template_id: int) -> list[TemplateStep]:
+        return self._remembered("template", template_id, lambda i: template_steps(i, session=self.session))
 
     def area(self, name: str) -> Area:
         return self._remembered("area", name, self._area)
@@ -698,12 +702,13 @@ def _import_new(session, row, template, resolve, day, reason, actor_id, now) -> 
     session.flush()
     _audit(session, at=now, actor_id=actor_id, entity="issue", entity_id=issue.id, issue_id=issue.id,
            field_name="imported", old=None, new=issue.number, reason=reason)
-    for ts in template_steps(template.id, session=session):
-        step = IssueStep(issue_id=issue.id, template_step_id=ts.id, position=ts.position,
-                         target_on=row.opened_on + timedelta(days=ts.guide_limit_days))
-        session.add(step)
-        session.flush()
-        _import_step(session, step, row.steps.get(ts.code), day, reason, actor_id, now)
+    steps = [(IssueStep(issue_id=issue.id, template_step_id=ts.id, position=ts.position,
+                        target_on=row.opened_on + timedelta(days=ts.guide_limit_days)), ts.code)
+             for ts in resolve.template_steps(template.id)]
+    session.add_all(step for step, _ in steps)
+    session.flush()
+    for step, code in steps:
+        _import_step(session, step, row.steps.get(code), day, reason, actor_id, now)
     return issue
 
 
