@@ -3,6 +3,7 @@ import streamlit as st
 
 from pages import _shared as ui
 from qr import store, views
+from qr.config import load_settings
 from qr.i18n import t
 
 ui.run_through_entry()
@@ -70,7 +71,8 @@ def files_form(issue: dict, version: int) -> None:
         step_id = st.selectbox(t("update.for_step", lang), [None, *steps], key=f"file_step_{key}",
                                format_func=lambda i: t("update.whole_issue", lang) if i is None else steps[i])
         upload = st.file_uploader(t("update.file", lang), type=["pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx",
-                                                                "png", "jpg", "jpeg"], key=f"file_{key}")
+                                                                "png", "jpg", "jpeg"], key=f"file_{key}",
+                                  max_upload_size=load_settings().max_upload_mb)
         submitted = st.form_submit_button(t("update.upload", lang), width="stretch")
     if submitted:
         ui.run_command(store.attach_file, {"actor_id": me, "issue_id": key, "kind": kind, "expected_version": version,
