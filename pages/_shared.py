@@ -158,9 +158,7 @@ def download_buttons(issue: dict, lang: str, counter: int) -> None:
 
 def board_workbook(lang: str, include_recently_closed: bool, chosen) -> bytes:
     """The board as filtered on screen, as an .xlsx; built only when the download is clicked."""
-    on = store.today()
-    frame = sort_board(filter_board(board_frame(store.change_counter(), on, include_recently_closed), chosen))
+    on, change = store.today(), store.change_counter()
+    frame = sort_board(filter_board(board_frame(change, on, include_recently_closed), chosen))
     area = next((a for a in store.reference_lists()["areas"] if a.id == chosen.area_id), None)
-    name = (area.name_en if lang == "en" else area.name_zh) if area else None
-    return excel.export_board(frame, step_columns(store.change_counter()), lang,
-                              title=excel.export_title(lang, on, name))
+    return excel.export_board(frame, step_columns(change), lang, on=on, area=area)

@@ -11,6 +11,10 @@ from qr.defaults import install_defaults
 from qr.i18n import error_message, t
 
 
+class BadInput(Exception):
+    """A reason the command cannot do what was asked; main() prints it and exits 2."""
+
+
 def _init_db(_args) -> int:
     db.upgrade()
     install_defaults()
@@ -21,8 +25,7 @@ def _init_db(_args) -> int:
 def _demo(args) -> int:
     db.upgrade()
     if store.issue_count() > 0:
-        print("the database already holds issues; demo data goes only into an empty board", file=sys.stderr)
-        return 2
+        raise BadInput("the database already holds issues; demo data goes only into an empty board")
     demo.load_demo(issues=args.issues)
     print(f"demo data loaded: {store.issue_count()} issues")
     return 0
@@ -30,8 +33,7 @@ def _demo(args) -> int:
 
 def _export(args) -> int:
     if Path(args.file).suffix.lower() != ".xlsx":
-        print(f"{args.file}: the export is an Excel workbook, name it *.xlsx", file=sys.stderr)
-        return 2
+        raise BadInput(f"{args.file}: the export is an Excel workbook, name it *.xlsx")
     db.upgrade()
     areas = store.reference_lists()["areas"]
     area = None
@@ -39,17 +41,14 @@ def _export(args) -> int:
         area = next((a for a in areas if args.area in (a.code, a.name_zh, a.name_en)), None)
         if area is None:
             known = ", ".join(f"{a.code} ({a.name_zh})" for a in areas) or "none"
-            print(f"no area {args.area!r}; known areas: {known}", file=sys.stderr)
-            return 2
+            raise BadInput(f"no area {args.area!r}; known areas: {known}")
     on = store.today()
     frame = sort_board(filter_board(store.board_frame(on=on), BoardFilter(area_id=area.id if area else None)))
-    name = (area.name_en if args.lang == "en" else area.name_zh) if area else None
-    content = excel.export_board(frame, store.step_columns(), args.lang, title=excel.export_title(args.lang, on, name))
+    content = excel.export_board(frame, store.step_columns(), args.lang, on=on, area=area)
     try:
         Path(args.file).write_bytes(content)
     except OSError as problem:
-        print(f"{args.file}: {problem.strerror}", file=sys.stderr)
-        return 2
+        raise BadInput(f"{args.file}: {problem.strerror}") from problem
     print(f"{len(frame)} issues written to {args.file}")
     return 0
 
@@ -59,27 +58,22 @@ def _import(args) -> int:
     try:
         content = path.read_bytes()
     except OSError as problem:
-        print(f"{args.file}: {problem.strerror}", file=sys.stderr)
-        return 2
+        raise BadInput(f"{args.file}: {problem.strerror}") from problem
     db.upgrade()
     install_defaults()
     step_names = {c["code"]: [c["name_zh"], c["name_en"], c["short_zh"], c["short_en"]] for c in store.step_columns()}
     try:
         preview = excel.read_board(content, step_names, sheet=args.sheet, today=store.today())
     except KeyError:
-        print(f"{args.file}: no sheet named {args.sheet!r}", file=sys.stderr)
-        return 2
+        raise BadInput(f"{args.file}: no sheet named {args.sheet!r}") from None
     except (ValueError, OSError) as problem:            # not an .xlsx workbook
-        print(f"{args.file}: cannot be read as an Excel workbook ({problem})", file=sys.stderr)
-        return 2
+        raise BadInput(f"{args.file}: cannot be read as an Excel workbook ({problem})") from problem
     for column in preview.unknown_columns:
         print(f"sheet {preview.sheet}, column {column}: not a board column, not imported", file=sys.stderr)
+    for error in preview.errors:
+        print(f"sheet {preview.sheet}, cell {error.cell}: {t(error.key, 'en', value=error.value)}", file=sys.stderr)
     if preview.errors:
-        for error in preview.errors:
-            print(f"sheet {preview.sheet}, cell {error.cell}: {t(error.key, 'en', value=error.value)}",
-                  file=sys.stderr)
-        print(f"nothing imported: {len(preview.errors)} cells to correct", file=sys.stderr)
-        return 2
+        raise BadInput(f"nothing imported: {len(preview.errors)} cells to correct")
     outcome = store.import_issues(actor_id=None, issues=preview.issues, apply=not args.dry_run,
                                   source=f"imported from {path.name}, sheet {preview.sheet}")
     verb = "would be" if args.dry_run else "were"
@@ -94,12 +88,8 @@ def _import(args) -> int:
 def _backup(args) -> int:
     try:
         db.backup_to(Path(args.file))
-    except db.BackupUnavailable as kind:
-        print(f"backup of a {kind} database is not available yet (SQLite only)", file=sys.stderr)
-        return 2
     except (OSError, sqlite3.Error) as problem:
-        print(f"{args.file}: {problem}", file=sys.stderr)
-        return 2
+        raise BadInput(f"{args.file}: {problem}") from problem
     print(f"backup written to {args.file} ({Path(args.file).stat().st_size} bytes)")
     return 0
 
@@ -107,12 +97,8 @@ def _backup(args) -> int:
 def _restore(args) -> int:
     try:
         db.restore_from(Path(args.file))
-    except db.BackupUnavailable as kind:
-        print(f"restore into a {kind} database is not available yet (SQLite only)", file=sys.stderr)
-        return 2
     except (OSError, ValueError, sqlite3.Error) as problem:
-        print(f"{args.file}: {problem}", file=sys.stderr)
-        return 2
+        raise BadInput(f"{args.file}: {problem}") from problem
     print(f"restored from {args.file}: {store.issue_count()} issues")
     return 0
 
@@ -141,6 +127,9 @@ def main(argv: list[str] | None = None) -> int:
                 "restore": _restore}[args.verb](args)
     except store.QRError as refusal:
         print(error_message(refusal.key, refusal.values, "en"), file=sys.stderr)
+        return 2
+    except (BadInput, db.BackupUnavailable) as problem:
+        print(problem, file=sys.stderr)
         return 2
 
 

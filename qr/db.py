@@ -107,6 +107,9 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 class BackupUnavailable(Exception):
     """The database kind has no backup here yet (PostgreSQL: a portable dump is still to come)."""
 
+    def __init__(self, dialect: str):
+        super().__init__(f"backup and restore work on SQLite only for now, not on {dialect}")
+
 
 def backup_to(path: Path, engine: Engine | None = None) -> None:
     """A consistent copy of the live SQLite database (SQLite's online backup: writers may go on meanwhile)."""

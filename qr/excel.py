@@ -24,24 +24,26 @@ STEP_WIDTH, CLOSED_WIDTH = 8, 12
 HEADER_ROW, FIRST_ROW = 2, 3
 
 
-def export_title(lang: str, on: date, area_name: str | None = None) -> str:
-    parts = [t("app.title", lang), area_name or t("board.filter.all", lang), on.isoformat()]
-    return " · ".join(parts)
+def export_title(lang: str, on: date, area=None) -> str:
+    """'QR Board · Final assembly · 2026-11-23': what, which area (or all), which day."""
+    area_name = (area.name_en if lang == "en" else area.name_zh) if area is not None else t("board.filter.all", lang)
+    return " · ".join([t("app.title", lang), area_name, on.isoformat()])
 
 
 def status_fill(status: str) -> PatternFill:
     return PatternFill("solid", fgColor=FILLS[status])
 
 
-def export_board(frame: pd.DataFrame, columns: list[dict], lang: str, *, title: str) -> bytes:
-    """An .xlsx of the board rows in `frame` (already filtered and sorted), ready to print on one page width."""
+def export_board(frame: pd.DataFrame, columns: list[dict], lang: str, *, on: date, area=None) -> bytes:
+    """An .xlsx of the board rows in `frame` (already filtered and sorted, of `area` or all areas on day
+    `on`), ready to print on one page width."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = t("page.board", lang)[:31]
     headers = [t(key, lang) for key in ("col.overall", "col.number", "col.category", "col.description",
                                         "col.opened", "col.part", "col.owner", "col.lead", "col.next_report")]
     headers += [c["name_en"] if lang == "en" else c["name_zh"] for c in columns] + [t("col.closed", lang)]
-    sheet.cell(row=1, column=1, value=title).font = Font(bold=True, size=14)
+    sheet.cell(row=1, column=1, value=export_title(lang, on, area)).font = Font(bold=True, size=14)
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
     for index, header in enumerate(headers, start=1):
         cell = sheet.cell(row=HEADER_ROW, column=index, value=header)

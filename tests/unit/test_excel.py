@@ -18,7 +18,7 @@ def exported(engine, tmp_path):
     demo.load_demo(on=ON)
     frame = sort_board(store.board_frame(on=ON))
     path = tmp_path / "board.xlsx"
-    path.write_bytes(excel.export_board(frame, store.step_columns(), "zh", title=excel.export_title("zh", ON)))
+    path.write_bytes(excel.export_board(frame, store.step_columns(), "zh", on=ON))
     return frame, openpyxl.load_workbook(path).active
 
 

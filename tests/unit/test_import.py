@@ -146,7 +146,7 @@ def test_export_then_import_gives_the_same_board(engine, tmp_path):
     demo.load_demo(on=ON)
     columns = store.step_columns()
     before = sort_board(store.board_frame(on=ON))
-    exported = excel.export_board(before, columns, "zh", title="t")
+    exported = excel.export_board(before, columns, "zh", on=ON)
     _, again = _import(exported)
     assert again.created == [] and again.updated == [] and sorted(again.unchanged) == sorted(before["number"])
 
