@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 import pandas as pd
 
 from qr.i18n import t
+from qr.rules import Status
 
 LETTER = {"G": "G", "Y": "Y", "R": "R", "NA": "–"}
 
@@ -76,6 +77,11 @@ def _name(record: dict, key: str, lang: str) -> str:
     return record[f"{key}_en"] if lang == "en" else record[f"{key}_zh"]
 
 
+def _status_code(step: dict) -> str:
+    """G, Y, R or NA, whether the record holds the rule's Status or its code."""
+    return Status(step["status"]).value
+
+
 def detail_link(number: str, lang: str) -> str:
     query = {"no": number} | ({"lang": lang} if lang != "zh" else {})
     return f"issue?{urlencode(query)}"
@@ -86,7 +92,7 @@ def step_cell(step: dict | None, column: dict, lang: str, tag: str = "td") -> st
     if step is None:
         tip = f"{_name(column, 'name', lang)} — {t('cell.absent', lang)}"
         return f'<{tag} class="qr-step qr-NA" data-status="NA" data-step="{_e(column["code"])}" title="{_e(tip)}">–</{tag}>'
-    status = step["status"].value if hasattr(step["status"], "value") else step["status"]
+    status = _status_code(step)
     tip = [f"{_name(step, 'name', lang)} ({step['eight_d']}) · {t('status.' + status, lang)}",
            t("cell.target", lang, date=_long_date(step["target_on"]))]
     if step["completed_on"]:
@@ -212,7 +218,7 @@ def render_issue_detail(issue: dict, steps: list[dict], history: list[dict], lan
                                                                "step.countermeasure", "step.note"))
     step_rows = ""
     for step in steps:
-        status = step["status"].value if hasattr(step["status"], "value") else step["status"]
+        status = _status_code(step)
         notes = []
         if step["worse_reason"]:
             notes.append(t("step.worse", lang, reason=step["worse_reason"]))
@@ -247,7 +253,7 @@ def render_step_list(steps: list[dict], lang: str) -> str:
     """A narrow list of an issue's steps for the update page: fits a phone without sideways scrolling."""
     rows = ""
     for step in steps:
-        status = step["status"].value if hasattr(step["status"], "value") else step["status"]
+        status = _status_code(step)
         when = (t("cell.done", lang, date=_short_date(step["completed_on"])) if step["completed_on"]
                 else t("cell.target", lang, date=_short_date(step["target_on"])))
         warn = '<span class="qr-warn">!</span>' if step["warning"] else ""
