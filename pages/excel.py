@@ -27,8 +27,7 @@ except (zipfile.BadZipFile, ValueError, OSError, KeyError):
     st.error(t("import.unreadable", lang, name=upload.name))
     st.stop()
 sheet = st.selectbox(t("import.sheet", lang), sheets, key="import_sheet")
-step_names = {c["code"]: [c["name_zh"], c["name_en"], c["short_zh"], c["short_en"]] for c in ui.step_columns(counter)}
-preview = excel.read_board(content, step_names, sheet=sheet, today=store.today())
+preview = excel.read_board(content, ui.step_columns(counter), sheet=sheet, today=store.today())
 for column in preview.unknown_columns:
     st.warning(t("import.unknown_column", lang, column=column))
 if preview.errors:

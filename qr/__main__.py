@@ -61,9 +61,8 @@ def _import(args) -> int:
         raise BadInput(f"{args.file}: {problem.strerror}") from problem
     db.upgrade()
     install_defaults()
-    step_names = {c["code"]: [c["name_zh"], c["name_en"], c["short_zh"], c["short_en"]] for c in store.step_columns()}
     try:
-        preview = excel.read_board(content, step_names, sheet=args.sheet, today=store.today())
+        preview = excel.read_board(content, store.step_columns(), sheet=args.sheet, today=store.today())
     except KeyError:
         raise BadInput(f"{args.file}: no sheet named {args.sheet!r}") from None
     except (ValueError, OSError) as problem:            # not an .xlsx workbook

@@ -180,15 +180,17 @@ def sheet_names(content: bytes) -> list[str]:
     return load_workbook(io.BytesIO(content), read_only=True).sheetnames
 
 
-def read_board(content: bytes, step_names: dict[str, list[str]], *, sheet: str | None = None,
+def read_board(content: bytes, step_columns: list[dict], *, sheet: str | None = None,
                today: date) -> ImportPreview:
-    """Read a plant's own Excel board: header anywhere in the first rows, zh/en headers, letters or fills."""
+    """Read a plant's own Excel board: header anywhere in the first rows, zh/en headers, letters or fills.
+    A step column is recognised by any of the board step's names (store.step_columns)."""
     workbook = load_workbook(io.BytesIO(content), data_only=True)
     if sheet is not None and sheet not in workbook.sheetnames:
         raise KeyError(sheet)
     worksheet = workbook[sheet] if sheet else workbook.active
     lookup = {_key(name): field_name for field_name, names in SYNONYMS.items() for name in names}
-    lookup.update({_key(name): f"step:{code}" for code, names in step_names.items() for name in names})
+    lookup.update({_key(column[name]): f"step:{column['code']}" for column in step_columns
+                   for name in ("name_zh", "name_en", "short_zh", "short_en")})
     header_row, columns = _find_header(worksheet, lookup)
     unknown = [f"{get_column_letter(c)}{header_row}: {v[1:]}" for c, v in columns.items() if v.startswith("?")]
     columns = {c: v for c, v in columns.items() if not v.startswith("?")}

@@ -18,10 +18,6 @@ ON = date(2026, 3, 12)
 NOW = plant_moment(ON)
 
 
-def _step_names() -> dict[str, list[str]]:
-    return {c["code"]: [c["name_zh"], c["name_en"], c["short_zh"], c["short_en"]] for c in store.step_columns()}
-
-
 def _workbook(rows: list[list], *, title_rows: int = 0, fills: dict[str, str] | None = None,
               sheet: str = "总装车间") -> bytes:
     """A sheet as plants keep them: optional merged title rows above the header, fills by cell address."""
@@ -42,7 +38,7 @@ def _workbook(rows: list[list], *, title_rows: int = 0, fills: dict[str, str] | 
 
 
 def _import(content: bytes, *, apply: bool = True):
-    preview = excel.read_board(content, _step_names(), today=ON)
+    preview = excel.read_board(content, store.step_columns(), today=ON)
     outcome = None
     if not preview.errors:
         outcome = store.import_issues(actor_id=None, issues=preview.issues, apply=apply, source="test.xlsx",
