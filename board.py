@@ -17,5 +17,5 @@ navigation = st.navigation([
     st.Page("pages/issue.py", title=t("page.issue", lang), icon=":material/search:", url_path="issue"),
 ])
 with st.spinner(t("app.preparing", lang)):
-    ui.prepare()
+    ui.prepare(lang)
 navigation.run()

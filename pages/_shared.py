@@ -25,10 +25,15 @@ def _prepared(database_url: str, with_demo: bool) -> bool:
     return True
 
 
-def prepare() -> None:
-    """Schema and (unless QR_DEMO=0) demo data, once per process and database."""
+def prepare(lang: str) -> None:
+    """Schema and (unless QR_DEMO=0) demo data, once per process and database; a schema that is behind
+    stops every page with the command that mends it (not cached: the next run checks again)."""
     settings = load_settings()
-    _prepared(settings.database_url, settings.demo)
+    try:
+        _prepared(settings.database_url, settings.demo)
+    except startup.SchemaBehind as refusal:
+        st.error(t("app.schema_behind", lang, reason=str(refusal)))
+        st.stop()
 
 
 def projector_mode() -> bool:
@@ -54,33 +59,33 @@ def language() -> str:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def board_frame(change_counter: int, on: date, include_recently_closed: bool) -> pd.DataFrame:
+def board_frame(change_counter: tuple[int, int], on: date, include_recently_closed: bool) -> pd.DataFrame:
     """Cached per change counter: any write anywhere (any instance) makes the next read fresh."""
     return store.board_frame(on=on, include_recently_closed=include_recently_closed)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def quality_status(change_counter: int, on: date) -> list[dict]:
+def quality_status(change_counter: tuple[int, int], on: date) -> list[dict]:
     return store.quality_status(on=on)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def reference_lists(change_counter: int) -> dict[str, list[dict]]:
+def reference_lists(change_counter: tuple[int, int]) -> dict[str, list[dict]]:
     return {name: [row.model_dump() for row in rows] for name, rows in store.reference_lists().items()}
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def step_columns(change_counter: int) -> list[dict]:
+def step_columns(change_counter: tuple[int, int]) -> list[dict]:
     return store.step_columns()
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def attachments(change_counter: int, issue_id: int) -> list[dict]:
+def attachments(change_counter: tuple[int, int], issue_id: int) -> list[dict]:
     return store.attachments(issue_id)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def issue_numbers(change_counter: int) -> list[tuple[str, str]]:
+def issue_numbers(change_counter: tuple[int, int]) -> list[tuple[str, str]]:
     return store.issue_numbers()
 
 
@@ -147,7 +152,7 @@ def attachment_label(attachment: dict, issue: dict, lang: str) -> str:
     return " · ".join([*parts, attachment["file_name"]])
 
 
-def download_buttons(issue: dict, lang: str, counter: int) -> None:
+def download_buttons(issue: dict, lang: str, counter: tuple[int, int]) -> None:
     """One button per attachment; the bytes are read from the database only when clicked."""
     for attachment in attachments(counter, issue["id"]):
         st.download_button(attachment_label(attachment, issue, lang),

@@ -16,17 +16,19 @@ class BadInput(Exception):
 
 
 def _init_db(_args) -> int:
-    db.upgrade()
-    install_defaults()
+    with db.setup_lock():
+        db.upgrade()
+        install_defaults()
     print("schema up to date; default templates and categories in place")
     return 0
 
 
 def _demo(args) -> int:
-    db.upgrade()
-    if store.issue_count() > 0:
-        raise BadInput("the database already holds issues; demo data goes only into an empty board")
-    demo.load_demo(issues=args.issues)
+    with db.setup_lock():
+        db.ensure_schema()
+        if store.issue_count() > 0:
+            raise BadInput("the database already holds issues; demo data goes only into an empty board")
+        demo.load_demo(issues=args.issues)
     print(f"demo data loaded: {store.issue_count()} issues")
     return 0
 
@@ -34,7 +36,7 @@ def _demo(args) -> int:
 def _export(args) -> int:
     if Path(args.file).suffix.lower() != ".xlsx":
         raise BadInput(f"{args.file}: the export is an Excel workbook, name it *.xlsx")
-    db.upgrade()
+    db.ensure_schema()
     areas = store.reference_lists()["areas"]
     area = None
     if args.area is not None:
@@ -59,8 +61,9 @@ def _import(args) -> int:
         content = path.read_bytes()
     except OSError as problem:
         raise BadInput(f"{args.file}: {problem.strerror}") from problem
-    db.upgrade()
-    install_defaults()
+    with db.setup_lock():
+        db.ensure_schema()
+        install_defaults()
     try:
         preview = excel.read_board(content, store.step_columns(), sheet=args.sheet, today=store.today())
     except KeyError:
@@ -127,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     except store.QRError as refusal:
         print(error_message(refusal.key, refusal.values, "en"), file=sys.stderr)
         return 2
-    except (BadInput, db.BackupUnavailable) as problem:
+    except (BadInput, db.SchemaBehind) as problem:
         print(problem, file=sys.stderr)
         return 2
 

@@ -1,15 +1,22 @@
 """Engine, sessions and schema upgrades; the only place that knows SQLite from PostgreSQL."""
+import fcntl
+import shutil
 import sqlite3
+import tempfile
 from contextlib import closing, contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event, inspect
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
+from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, create_engine
+from sqlmodel import Session, SQLModel, create_engine
 
-from qr.config import ROOT, load_settings
+import models  # noqa: F401  (the tables a backup copies are the models' metadata)
+from qr.config import DEFAULT_DATABASE_URL, ROOT, load_settings
 
 _engine: Engine | None = None
 
@@ -88,8 +95,83 @@ def upgrade(engine: Engine | None = None) -> None:
         command.upgrade(config, "head")
 
 
-def has_schema(engine: Engine | None = None) -> bool:
-    return inspect(engine or get_engine()).has_table("issue")
+class SchemaBehind(Exception):
+    """The database's schema is not the one this code was written for: running on it could lose data."""
+
+    def __init__(self, current: str | None, head: str):
+        self.current, self.head = current, head
+        if current is None:
+            reason = "the database holds tables but no QR Board schema version; point DATABASE_URL at an empty " \
+                     "database or a QR Board database"
+        elif _known_revision(current):
+            reason = f"the database schema is at revision {current}, this QR Board needs {head}: " \
+                     "run `python -m qr init-db` to upgrade it"
+        else:
+            reason = f"the database schema is at revision {current}, which this QR Board does not know " \
+                     f"(it needs {head}): the database was upgraded by a newer QR Board"
+        super().__init__(reason)
+
+
+def _scripts() -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config(DEFAULT_DATABASE_URL))
+
+
+def _known_revision(revision: str) -> bool:
+    try:
+        return _scripts().get_revision(revision) is not None
+    except CommandError:
+        return False
+
+
+def head_revision() -> str:
+    return _scripts().get_current_head()
+
+
+def schema_revision(engine: Engine | None = None) -> str | None:
+    """The Alembic revision the database is at; None for a database without a schema."""
+    with (engine or get_engine()).connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def ensure_schema(engine: Engine | None = None) -> bool:
+    """Create the schema in an empty database (True); accept a current one; refuse any other (SchemaBehind)."""
+    engine = engine or get_engine()
+    head, current = head_revision(), schema_revision(engine)
+    if current == head:
+        return False
+    if current is None and not inspect(engine).get_table_names():
+        upgrade(engine)
+        return True
+    raise SchemaBehind(current, head)
+
+
+@contextmanager
+def setup_lock(engine: Engine | None = None):
+    """One process at a time creates the schema and the first data: instances may start together."""
+    engine = engine or get_engine()
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _SETUP_LOCK_KEY})
+            connection.commit()
+            try:
+                yield
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _SETUP_LOCK_KEY})
+                connection.commit()
+        return
+    database = engine.url.database
+    if not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.setup-lock", "a") as lock_file:
+        fcntl.flock(lock_file, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+
+_SETUP_LOCK_KEY = 0x51520001   # "QR" and 1: the advisory lock id of first-start preparation
 
 
 def insert_ignoring_duplicates(session: Session, table, **values) -> None:
@@ -104,31 +186,41 @@ def insert_ignoring_duplicates(session: Session, table, **values) -> None:
 SQLITE_HEADER = b"SQLite format 3\x00"
 
 
-class BackupUnavailable(Exception):
-    """The database kind has no backup here yet (PostgreSQL: a portable dump is still to come)."""
-
-    def __init__(self, dialect: str):
-        super().__init__(f"backup and restore work on SQLite only for now, not on {dialect}")
-
-
 def backup_to(path: Path, engine: Engine | None = None) -> None:
-    """A consistent copy of the live SQLite database (SQLite's online backup: writers may go on meanwhile)."""
+    """A consistent copy of the live database as one SQLite file, whichever database is live (writers go on).
+
+    SQLite uses its online backup; PostgreSQL is read in one REPEATABLE READ snapshot into a migrated file,
+    so a backup restores into either kind of database (also the way from one PC to the plant's server).
+    """
     engine = engine or get_engine()
-    if engine.dialect.name != "sqlite":
-        raise BackupUnavailable(engine.dialect.name)
-    source = engine.raw_connection()
+    path = Path(path)
+    partial = path.with_name(f".{path.name}.partial")
+    partial.unlink(missing_ok=True)
     try:
-        with closing(sqlite3.connect(path)) as target:
-            source.driver_connection.backup(target)
+        if engine.dialect.name == "sqlite":
+            source = engine.raw_connection()
+            try:
+                with closing(sqlite3.connect(partial)) as target:
+                    source.driver_connection.backup(target)
+            finally:
+                source.close()
+        else:
+            if schema_revision(engine) != head_revision():
+                raise ValueError("the database schema is not current: run `python -m qr init-db` first")
+            target = make_engine(f"sqlite:///{partial}")
+            try:
+                upgrade(target)
+                _copy_content(engine, target)
+            finally:
+                target.dispose()
+        partial.replace(path)
     finally:
-        source.close()
+        partial.unlink(missing_ok=True)
 
 
 def restore_from(path: Path, engine: Engine | None = None) -> None:
     """Replace the database's content with a backup's, then bring the schema up to date."""
     engine = engine or get_engine()
-    if engine.dialect.name != "sqlite":
-        raise BackupUnavailable(engine.dialect.name)
     with open(path, "rb") as file:
         if file.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
             raise ValueError("not a SQLite backup")
@@ -137,10 +229,47 @@ def restore_from(path: Path, engine: Engine | None = None) -> None:
             raise ValueError("the backup is damaged")
         if not source.execute("SELECT 1 FROM sqlite_master WHERE name = 'issue'").fetchone():
             raise ValueError("not a QR Board database")
-        target = engine.raw_connection()
+        if engine.dialect.name == "sqlite":
+            target = engine.raw_connection()
+            try:
+                source.backup(target.driver_connection)
+            finally:
+                target.close()
+            engine.dispose()
+            upgrade(engine)
+            return
+    with tempfile.TemporaryDirectory() as scratch:
+        copy = Path(scratch) / "backup.db"
+        shutil.copy(path, copy)
+        backup = make_engine(f"sqlite:///{copy}")
         try:
-            source.backup(target.driver_connection)
+            upgrade(backup)          # an older backup is brought to this code's schema first
+            upgrade(engine)
+            _copy_content(backup, engine)
         finally:
-            target.close()
-    engine.dispose()
-    upgrade(engine)
+            backup.dispose()
+
+
+def _copy_content(source: Engine, target: Engine) -> None:
+    """Every row of every table from one snapshot of `source` into `target` (emptied first), in one transaction."""
+    tables = SQLModel.metadata.sorted_tables
+    reading = source.connect()
+    if source.dialect.name == "postgresql":
+        reading = reading.execution_options(isolation_level="REPEATABLE READ")
+    with reading, target.begin() as writing:
+        reading.begin()
+        if target.dialect.name == "postgresql":
+            writing.execute(text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables) + " RESTART IDENTITY"))
+        else:
+            for table in reversed(tables):
+                writing.execute(table.delete())
+        for table in tables:
+            rows = reading.execute(table.select().order_by(*table.primary_key.columns)).mappings()
+            while batch := rows.fetchmany(1000):
+                writing.execute(table.insert(), [dict(row) for row in batch])
+        if target.dialect.name == "postgresql":
+            for table in tables:
+                if "id" in table.columns and table.columns["id"].autoincrement is not False:
+                    writing.execute(text(f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
+                                         f'COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) FROM "{table.name}"'))
+        reading.rollback()

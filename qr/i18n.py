@@ -10,6 +10,9 @@ TEXT: dict[str, dict[str, str]] = {
     "page.board": {"zh": "跟踪板", "en": "Board"},
     "page.issue": {"zh": "问题详情", "en": "Issue detail"},
     "app.preparing": {"zh": "首次启动：正在准备数据库…", "en": "First start: preparing the database…"},
+    "app.schema_behind": {"zh": "数据库结构不是本版本所需的结构，看板已停止，以免损坏数据。请管理员处理：{reason}",
+                          "en": "The database schema is not the one this version needs; the board stopped so that "
+                                "no data is damaged. For the administrator: {reason}"},
     # board
     "board.projector": {"zh": "投影模式", "en": "Projector mode"},
     "board.recently_closed": {"zh": "显示近7天关闭", "en": "Show closed in last 7 days"},

@@ -1,11 +1,15 @@
 """What a first start does: schema through Alembic, the default configuration, demo data unless QR_DEMO=0."""
 from qr import db, demo, store
+from qr.db import SchemaBehind  # noqa: F401  (pages catch it from here)
 from qr.defaults import install_defaults
 
 
 def prepare_database(*, with_demo: bool) -> None:
-    db.upgrade()
-    if store.is_empty():
-        install_defaults()
-        if with_demo:
-            demo.load_demo()
+    """Create what an empty database lacks; refuse one whose schema is behind (SchemaBehind), never upgrade it
+    behind the back of the other instances that share it."""
+    with db.setup_lock():
+        db.ensure_schema()
+        if store.is_empty():
+            install_defaults()
+            if with_demo:
+                demo.load_demo()

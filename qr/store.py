@@ -27,7 +27,7 @@ REASON_MAX = 500
 RECENTLY_CLOSED_DAYS = 7
 MAX_GUIDE_LIMIT_DAYS = 3650
 EARLIEST_OPENED_ON = date(2000, 1, 1)
-_LARGEST_ID = 2**63 - 1   # what both databases' integer columns hold
+_LARGEST_ID = 2**31 - 1   # PostgreSQL INTEGER, the narrower of the two databases
 
 
 class QRError(Exception):
@@ -753,9 +753,12 @@ def _import_step(session, step: IssueStep, letter: str | None, day: date, reason
 # ---------------------------------------------------------------- queries
 
 @query
-def change_counter(*, session: Session) -> int:
-    """Grows with every write (each one writes audit events): the key that invalidates page caches."""
-    return session.exec(select(func.coalesce(func.max(AuditEvent.id), 0))).one()
+def change_counter(*, session: Session) -> tuple[int, int]:
+    """The key that invalidates page caches: every write adds audit events, which are never deleted.
+
+    The count, not only the newest id: on PostgreSQL a transaction holding a lower id may commit after one
+    holding a higher id, and the count still moves when it does."""
+    return tuple(session.exec(select(func.count(AuditEvent.id), func.coalesce(func.max(AuditEvent.id), 0))).one())
 
 
 @query

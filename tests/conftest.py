@@ -1,5 +1,7 @@
-"""Fixtures: every test gets a fresh SQLite file migrated by Alembic, copied from one migrated template."""
-import shutil
+"""Fixtures: every test gets a fresh database migrated by Alembic, copied from one migrated template.
+
+The backend is SQLite unless QR_TEST_DB=postgresql (see tests/databases.py); the same tests run on both.
+"""
 import sys
 from datetime import date, datetime, time, timezone
 from pathlib import Path
@@ -12,30 +14,44 @@ sys.path.insert(0, str(ROOT))
 from qr import db, store  # noqa: E402
 from qr.config import load_settings  # noqa: E402
 from qr.defaults import install_defaults  # noqa: E402
+from tests.databases import drop_database, new_database  # noqa: E402
 
 
 @pytest.fixture(scope="session")
-def migrated_template(tmp_path_factory) -> Path:
+def migrated_template(tmp_path_factory) -> str:
     """One database upgraded to head with the default configuration; tests copy it (fast, still real)."""
-    path = tmp_path_factory.mktemp("template") / "board.db"
-    engine = db.make_engine(f"sqlite:///{path}")
+    url = new_database(tmp_path_factory.mktemp("template"))
+    engine = db.make_engine(url)
     db.upgrade(engine)
     db.use_engine(engine)
     install_defaults()
     db.use_engine(None)
     engine.dispose()
-    return path
+    yield url
+    drop_database(url)
 
 
 @pytest.fixture
 def database_url(tmp_path, migrated_template, monkeypatch) -> str:
-    """A fresh database file for this test; DATABASE_URL points at it for code that reads the settings."""
-    path = tmp_path / "board.db"
-    shutil.copy(migrated_template, path)
-    url = f"sqlite:///{path}"
+    """A fresh database for this test; DATABASE_URL points at it for code that reads the settings."""
+    url = new_database(tmp_path, template=migrated_template)
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("QR_DEMO", "0")
-    return url
+    yield url
+    drop_database(url)
+
+
+@pytest.fixture
+def empty_database(tmp_path):
+    """Factory: URLs of new empty databases (no schema) on the backend under test, dropped afterwards."""
+    made = []
+
+    def make() -> str:
+        made.append(new_database(tmp_path))
+        return made[-1]
+    yield make
+    for url in made:
+        drop_database(url)
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from tests.conftest import ROOT
+from tests.databases import drop_database, new_database
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -26,12 +27,10 @@ def _free_port() -> int:
 
 
 @contextmanager
-def running_server(directory: Path):
-    """`streamlit run board.py` on an empty database file: the first request migrates and loads the demo."""
-    database = directory / "board.db"
+def running_server(database_url: str, log_path: Path):
+    """`streamlit run board.py` on `database_url`; an empty database gets the schema and the demo at start."""
     port = _free_port()
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}", "QR_DEMO": "1", "QR_REFRESH_SECONDS": "3"}
-    log_path = database.with_suffix(".log")
+    env = {**os.environ, "DATABASE_URL": database_url, "QR_DEMO": "1", "QR_REFRESH_SECONDS": "3"}
     with open(log_path, "w") as log:
         process = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "board.py"),
                                     "--server.port", str(port), "--server.address", "127.0.0.1",
@@ -59,8 +58,13 @@ def _wait_healthy(url: str, log_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    with running_server(tmp_path_factory.mktemp("e2e")) as running:
-        yield running
+    directory = tmp_path_factory.mktemp("e2e")
+    database_url = new_database(directory)
+    try:
+        with running_server(database_url, directory / "streamlit.log") as running:
+            yield running
+    finally:
+        drop_database(database_url)
 
 
 @pytest.fixture(scope="session")

@@ -125,9 +125,9 @@ def test_refresh_shows_a_new_write_and_keeps_the_filter(server, browser):
     ("update?me=1", '[data-testid="stExpander"]'),
     ("excel", '[data-testid="stFileUploader"]'),
 ])
-def test_first_request_of_a_new_server_to_a_sub_page(tmp_path, browser, path, ready):
+def test_first_request_of_a_new_server_to_a_sub_page(tmp_path, empty_database, browser, path, ready):
     """Streamlit would run pages/*.py bare on a fresh server; each must go through board.py, unannounced."""
-    with running_server(tmp_path) as fresh:
+    with running_server(empty_database(), tmp_path / "streamlit.log") as fresh:
         page = open_page(browser, f"{fresh['url']}/{path}")
         page.wait_for_selector(ready, timeout=60_000)
         page.wait_for_timeout(500)

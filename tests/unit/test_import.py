@@ -138,7 +138,7 @@ def test_dry_run_changes_nothing(plant):
     assert store.issue_count() == 0 and all(p.name != "新同事" for p in store.reference_lists()["people"])
 
 
-def test_export_then_import_gives_the_same_board(engine, tmp_path):
+def test_export_then_import_gives_the_same_board(engine, empty_database):
     demo.load_demo(on=ON)
     columns = store.step_columns()
     before = sort_board(store.board_frame(on=ON))
@@ -147,7 +147,7 @@ def test_export_then_import_gives_the_same_board(engine, tmp_path):
     assert again.created == [] and again.updated == [] and sorted(again.unchanged) == sorted(before["number"])
 
     db.use_engine(None)
-    fresh = db.make_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
+    fresh = db.make_engine(empty_database())
     db.upgrade(fresh)
     db.use_engine(fresh)
     from qr.defaults import install_defaults

@@ -23,8 +23,8 @@ def test_migrations_and_models_describe_the_same_schema(engine):
     assert differences == []
 
 
-def test_upgrade_on_an_empty_database_creates_every_table(tmp_path):
-    engine = db.make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+def test_upgrade_on_an_empty_database_creates_every_table(empty_database):
+    engine = db.make_engine(empty_database())
     db.upgrade(engine)
     from sqlalchemy import inspect
     assert set(inspect(engine).get_table_names()) >= set(models.SQLModel.metadata.tables) | {"alembic_version"}

@@ -10,7 +10,7 @@ import itertools
 import os
 import re
 import zipfile
-from datetime import date, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import numpy as np
 import pytest
@@ -118,29 +118,33 @@ COLUMNS: dict[str, list[str]] = {}                          # column names per t
 
 
 def _content(engine) -> dict[str, dict[tuple, tuple]]:
-    """Every table of the schema: each row with all its columns, exactly as SQLite holds them, by primary key."""
+    """Every table of the schema: each row with all its columns, exactly as the database holds them, by key."""
     content = {}
     with engine.connect() as connection:
+        transaction = connection.begin()                    # one snapshot for all tables
         cursor = connection.connection.cursor()             # the driver's own tuples: no type conversion, fast
-        cursor.execute("BEGIN")                             # one snapshot for all tables
-        try:
-            for table in SQLModel.metadata.sorted_tables:
-                key = [column.name for column in table.primary_key.columns]
-                cursor.execute(f'SELECT * FROM "{table.name}" ORDER BY ' + ", ".join(f'"{k}"' for k in key))
-                names = COLUMNS.setdefault(table.name, [d[0] for d in cursor.description])
-                at = [names.index(k) for k in key]
-                content[table.name] = {tuple(row[i] for i in at): row for row in cursor.fetchall()}
-        finally:
-            cursor.execute("ROLLBACK")
+        for table in SQLModel.metadata.sorted_tables:
+            key = [column.name for column in table.primary_key.columns]
+            cursor.execute(f'SELECT * FROM "{table.name}" ORDER BY ' + ", ".join(f'"{k}"' for k in key))
+            names = COLUMNS.setdefault(table.name, [d[0] for d in cursor.description])
+            at = [names.index(k) for k in key]
+            content[table.name] = {tuple(row[i] for i in at): row for row in cursor.fetchall()}
+        transaction.rollback()
     return content
 
 
 def _rows(content: dict, table: str) -> dict[tuple, dict]:
-    return {key: dict(zip(COLUMNS[table], row)) for key, row in content[table].items()}
+    """Rows by key; a date reads as SQLite stores it (ISO text) whichever database holds it."""
+    return {key: {name: _as_sqlite_text(value) for name, value in zip(COLUMNS[table], row)}
+            for key, row in content[table].items()}
+
+
+def _as_sqlite_text(value):
+    return value.isoformat() if isinstance(value, date) and not isinstance(value, datetime) else value
 
 
 def _row(content: dict, table: str, ident: int) -> dict:
-    return dict(zip(COLUMNS[table], content[table][(ident,)]))
+    return {name: _as_sqlite_text(value) for name, value in zip(COLUMNS[table], content[table][(ident,)])}
 
 
 def _attempt(engine, command, **arguments):
@@ -181,7 +185,8 @@ def _disallowed(table: sa.Table, row: dict) -> list[str]:
             if not isinstance(value, int):
                 problems.append(f"{column.name} holds {type(value).__name__} {value!r:.40}")
         elif isinstance(kind, sa.Date):
-            if not (isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)):
+            as_sqlite_text = isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)
+            if not (as_sqlite_text or (isinstance(value, date) and not isinstance(value, datetime))):
                 problems.append(f"{column.name} holds {value!r:.40} as a date")
     return problems
 
