@@ -19,6 +19,7 @@ import models  # noqa: F401  (the tables a backup copies are the models' metadat
 from qr.config import DEFAULT_DATABASE_URL, ROOT, load_settings
 
 _engine: Engine | None = None
+_engines_by_url: dict[str, Engine] = {}
 
 
 def make_engine(url: str) -> Engine:
@@ -48,10 +49,13 @@ def make_engine(url: str) -> Engine:
 
 
 def get_engine() -> Engine:
-    global _engine
-    if _engine is None:
-        _engine = make_engine(load_settings().database_url)
-    return _engine
+    """The engine set by use_engine, else one per DATABASE_URL (a changed setting gets its own engine)."""
+    if _engine is not None:
+        return _engine
+    url = load_settings().database_url
+    if url not in _engines_by_url:
+        _engines_by_url[url] = make_engine(url)
+    return _engines_by_url[url]
 
 
 def use_engine(engine: Engine | None) -> None:
