@@ -1415,7 +1415,8 @@ def meeting_changes(meeting_id: int, *, session: Session, now: datetime | None =
     changes: dict[int, list[dict]] = defaultdict(list)
     for event, name, name_en in events:
         changes[event.issue_id].append({"at": event.at, "actor": name or "—", "actor_en": name_en or name or "—",
-                                        "entity": event.entity, "field": event.field, "old": event.old,
+                                        "entity": event.entity, "entity_id": event.entity_id,
+                                        "field": event.field, "old": event.old,
                                         "new": event.new, "reason": event.reason})
     return dict(changes)
 
@@ -1472,6 +1473,7 @@ def meeting_minutes(meeting_id: int, *, session: Session, now: datetime | None =
         items.append({"number": issue.number, "description": issue.description, "owner": record["owner"],
                       "owner_en": record["owner_en"], "overall": record["overall"],
                       "next_report_on": issue.next_report_on, "reported": issue_id in reported,
+                      "step_names": {s["id"]: (s["name_zh"], s["name_en"]) for s in record["steps"].values()},
                       "changes": [{**c, "at": c["at"].astimezone(tz)} for c in changes.get(issue_id, [])],
                       "decisions": decisions.get(issue_id, [])})
     ended = meeting.ended_at or now
