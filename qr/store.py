@@ -1403,8 +1403,10 @@ def _change_window(session: Session, meeting: Meeting, now: datetime) -> tuple[d
 
 @query
 def meeting_changes(meeting_id: int, *, session: Session, now: datetime | None = None) -> dict[int, list[dict]]:
-    """What changed on each of the area's issues since its previous meeting, from the audit trail, oldest first."""
+    """What changed on each of the area's issues since its previous meeting, from the audit trail, oldest first
+    (moments in the plant's zone)."""
     meeting = _get(session, Meeting, meeting_id, "meeting")
+    tz = _settings().tz
     since, until = _change_window(session, meeting, _now(now))
     actor = aliased(Person)
     events = session.exec(select(AuditEvent, actor.name, actor.name_en)
@@ -1414,7 +1416,7 @@ def meeting_changes(meeting_id: int, *, session: Session, now: datetime | None =
                           .order_by(AuditEvent.id)).all()
     changes: dict[int, list[dict]] = defaultdict(list)
     for event, name, name_en in events:
-        changes[event.issue_id].append({"at": event.at, "actor": name or "—", "actor_en": name_en or name or "—",
+        changes[event.issue_id].append({"at": event.at.astimezone(tz), "actor": name or "—", "actor_en": name_en or name or "—",
                                         "entity": event.entity, "entity_id": event.entity_id,
                                         "field": event.field, "old": event.old,
                                         "new": event.new, "reason": event.reason})
@@ -1474,7 +1476,7 @@ def meeting_minutes(meeting_id: int, *, session: Session, now: datetime | None =
                       "owner_en": record["owner_en"], "overall": record["overall"],
                       "next_report_on": issue.next_report_on, "reported": issue_id in reported,
                       "step_names": {s["id"]: (s["name_zh"], s["name_en"]) for s in record["steps"].values()},
-                      "changes": [{**c, "at": c["at"].astimezone(tz)} for c in changes.get(issue_id, [])],
+                      "changes": changes.get(issue_id, []),
                       "decisions": decisions.get(issue_id, [])})
     ended = meeting.ended_at or now
     return Minutes(held_on=meeting.held_on, area_code=area.code, area_zh=area.name_zh, area_en=area.name_en,

@@ -20,7 +20,7 @@ def _expected_from_database(database_url: str) -> dict[str, dict]:
         rows = session.exec(select(Issue.number, TemplateStep.code, IssueStep)
                             .join(IssueStep, IssueStep.issue_id == Issue.id)
                             .join(TemplateStep, IssueStep.template_step_id == TemplateStep.id)
-                            .where(Issue.closed_on.is_(None))).all()
+                            .where(Issue.closed_on.is_(None), Issue.on_board)).all()
     engine.dispose()
     for number, code, step in rows:
         view = rules.StepView(state=rules.StepState(step.state), target_on=step.target_on,
