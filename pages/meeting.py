@@ -128,7 +128,7 @@ def qchart_tab(area_id: int) -> None:
         day = st.date_input(t("qchart.day", lang), value=today, max_value=today, key="qchart_day",
                             format="YYYY-MM-DD")
         colour = st.radio(t("qchart.colour", lang), (None, "G", "Y", "R"), horizontal=True, key="qchart_colour",
-                          format_func=lambda c: t("qchart.by_rule", lang) if c is None else f"{c} {t('status.' + c, lang)}")
+                          format_func=lambda c: t("qchart.by_rule", lang) if c is None else t(f"qchart.{c}", lang))
         note = st.text_input(t("qchart.note", lang), key="qchart_note", max_chars=500)
         submitted = st.form_submit_button(t("qchart.save", lang))
     if submitted:

@@ -12,6 +12,7 @@ from functools import wraps
 
 import pandas as pd
 from sqlalchemy import func, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
@@ -1034,15 +1035,12 @@ def set_quality_status(*, session: Session, actor_id: int, area_id: int, day: da
     if colour is not None and colour not in (Status.G.value, Status.Y.value, Status.R.value):
         raise ValidationFailed("err.bad_choice", field="colour")
     note = _text(note, "note", required=colour is not None, limit=REASON_MAX)
+    db.insert_ignoring_duplicates(session, DailyQualityStatus, area_id=area_id, day=day, colour=Status.G.value,
+                                  note="", overridden=False, set_at=now)    # one row per area and day, also when racing
     row = session.exec(select(DailyQualityStatus).where(DailyQualityStatus.area_id == area_id,
-                                                        DailyQualityStatus.day == day)).first()
-    if row is None:
-        row = DailyQualityStatus(area_id=area_id, day=day, colour=colour or Status.G.value, set_at=now)
-        session.add(row)
-        session.flush()
-        old = None
-    else:
-        old = row.colour if row.overridden else None
+                                                        DailyQualityStatus.day == day)
+                       .with_for_update()).one()
+    old = row.colour if row.overridden else None
     if old == colour and (colour is None or row.note == note):
         raise ValidationFailed("err.no_change")
     row.colour, row.overridden, row.note = colour or row.colour, colour is not None, note
@@ -1111,7 +1109,11 @@ def start_meeting(*, session: Session, actor_id: int, area_id: int, now: datetim
         raise ValidationFailed("err.meeting_exists", area=area.name_zh, area_en=area.name_en, who=existing[1])
     meeting = Meeting(area_id=area_id, held_on=held_on, facilitator_id=facilitator.id, started_at=now)
     session.add(meeting)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:                      # another facilitator started it a moment ago (PostgreSQL)
+        session.rollback()
+        raise ValidationFailed("err.meeting_exists", area=area.name_zh, area_en=area.name_en, who="—") from None
     members = session.exec(select(Person.id).where(Person.area_id == area_id, Person.active)
                            .order_by(Person.id)).all()
     session.add_all(MeetingAttendance(meeting_id=meeting.id, person_id=person_id) for person_id in members)
@@ -1208,6 +1210,8 @@ def record_report(*, session: Session, actor_id: int, meeting_id: int, issue_id:
     meeting = _get(session, Meeting, meeting_id, "meeting")
     _require_running(meeting)
     issue = _get(session, Issue, issue_id, "issue")
+    session.execute(update(Meeting).where(Meeting.id == meeting.id).values(version=Meeting.version)
+                    .execution_options(synchronize_session=False))     # row lock: two clicks record once
     reported = session.exec(select(MeetingReport).where(MeetingReport.meeting_id == meeting.id,
                                                         MeetingReport.issue_id == issue.id)).first()
     if reported is not None:

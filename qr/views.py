@@ -283,7 +283,7 @@ PRESENTER_CSS = """
 .qr-presenter .qr-next { font-size: 28px; font-weight: 700; }
 .qr-presenter table.qr-board { font-size: 24px; }
 .qr-presenter table.qr-board th { font-size: 24px; }
-.qr-timers { display: flex; gap: 18px; align-items: center; font-size: 30px; font-weight: 700; }
+.qr-timers { display: flex; flex-wrap: wrap; gap: 10px 18px; align-items: center; font-size: 30px; font-weight: 700; }
 .qr-timer { padding: 2px 16px; border-radius: 8px; border: 2px solid #1f2a44; background: #fff;
             font-variant-numeric: tabular-nums; white-space: nowrap; }
 .qr-timer.qr-timer-warn { background: #f2c200; color: #111; border-color: #f2c200; }
