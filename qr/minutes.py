@@ -39,10 +39,11 @@ def minutes_pdf(minutes: Minutes, lang: str = "zh") -> bytes:
         line(t("minutes.no_issues", lang))
     for number, row in enumerate(rows, start=1):
         line(f"{number}. {row['number']} [{row['overall']}] {row['owner']}: {row['description']}", size=11, height=7)
-        line(f"  {t('minutes.changes', lang)}: " + ("; ".join(row["changes"]) or t("minutes.none", lang)), size=9,
-             height=5)
-        line(f"  {t('minutes.decisions', lang)}: " + ("; ".join(row["decisions"]) or t("minutes.none", lang)),
-             size=9, height=5)
+        for label, entries in ((t("minutes.changes", lang), row["changes"]),
+                               (t("minutes.decisions", lang), row["decisions"])):
+            line(f"  {label}: {'' if entries else t('minutes.none', lang)}", size=9, height=5)
+            for entry in entries:
+                line(f"    · {entry}", size=9, height=5)
         line(f"  {t('col.next_report', lang)}: {row['next_report_on']}", size=9, height=5)
         pdf.ln(1)
     return bytes(pdf.output())

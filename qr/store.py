@@ -1416,7 +1416,8 @@ def meeting_changes(meeting_id: int, *, session: Session, now: datetime | None =
     events = session.exec(select(AuditEvent, actor.name, actor.name_en)
                           .join(actor, AuditEvent.actor_id == actor.id, isouter=True)
                           .join(Issue, AuditEvent.issue_id == Issue.id)
-                          .where(Issue.area_id == meeting.area_id, AuditEvent.at > since, AuditEvent.at <= until)
+                          .where(Issue.area_id == meeting.area_id, AuditEvent.at > since, AuditEvent.at <= until,
+                                 AuditEvent.entity != "decision")        # decisions are listed as such
                           .order_by(AuditEvent.id)).all()
     changes: dict[int, list[dict]] = defaultdict(list)
     for event, name, name_en in events:
