@@ -129,3 +129,17 @@ def test_qchart_override_needs_a_note(meeting_plant):
     assert store.quality_status(on=meeting_plant["today"])[0] | {"area_id": 0} == {
         "area_id": 0, "area_zh": "总装车间", "area_en": "Final assembly", "colour": "Y", "overridden": True,
         "note": "客户确认非质量问题"}
+
+
+def test_list_issues_stay_off_the_board_but_on_the_owners_update_page(meeting_plant):
+    minor = meeting_plant["minor"]
+    board = AppTest.from_file(str(ROOT / "board.py"), default_timeout=60)
+    _ok(board.run())
+    assert f'data-issue="{minor.number}"' not in _html(board)
+    assert all(f'data-issue="{i.number}"' in _html(board) for i in meeting_plant["board"])
+    update = AppTest.from_file(str(ROOT / "board.py"), default_timeout=60)
+    update.query_params.update({"me": str(meeting_plant["owner"].id)})
+    update.run()
+    update.switch_page("pages/update.py")
+    _ok(update.run())
+    assert any(minor.number in e.label for e in update.expander)
