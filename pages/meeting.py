@@ -63,7 +63,7 @@ def sign_in_tab(current: dict, version: int, running: bool) -> None:
     attended = sum(line["status"] in rules.ATTENDED for line in members)
     st.markdown(f"**{t('signin.rate', lang, rate=f'{rate:.1%}', attended=attended, listed=len(members))}**"
                 if rate is not None else t("signin.rate_none", lang))
-    so_far = store.person_attendance([line["person_id"] for line in members], area_id=current["area_id"])
+    so_far = store.attendance_rates([line["person_id"] for line in members], area_id=current["area_id"])
     with st.form("sign_in"):
         statuses = {}
         for line in sheet:

@@ -1074,7 +1074,8 @@ def _claim_meeting(session: Session, meeting_id: int, expected_version: int, now
                               .execution_options(synchronize_session=False)).rowcount
     if claimed != 1:
         last = session.exec(select(AuditEvent, Person.name).join(Person, isouter=True)
-                            .where(AuditEvent.entity.in_(("meeting", "attendance")))
+                            .where(AuditEvent.entity.in_(("meeting", "attendance")),
+                                   AuditEvent.reason == _meeting_reason(meeting))
                             .order_by(AuditEvent.id.desc()).limit(1)).first()
         who, when = (last[1] or "—", last[0].at) if last else ("—", meeting.started_at)
         raise MeetingStale("err.meeting_stale", who=who,
@@ -1090,10 +1091,15 @@ def _require_running(meeting: Meeting) -> None:
         raise ValidationFailed("err.meeting_ended")
 
 
+def _meeting_reason(meeting: Meeting) -> str:
+    """What every audit event of a meeting names as its reason: the meeting, readable in an issue's history."""
+    return f"meeting {meeting.held_on.isoformat()} #{meeting.id}"
+
+
 def _meeting_event(session, meeting: Meeting, *, actor_id, now, field_name, old, new, entity="meeting",
                    entity_id=None) -> None:
     _audit(session, at=now, actor_id=actor_id, entity=entity, entity_id=entity_id or meeting.id, issue_id=None,
-           field_name=field_name, old=old, new=new, reason=f"meeting {meeting.id}")
+           field_name=field_name, old=old, new=new, reason=_meeting_reason(meeting))
 
 
 @command
@@ -1222,7 +1228,7 @@ def record_report(*, session: Session, actor_id: int, meeting_id: int, issue_id:
     session.add(report)
     session.flush()
     _audit(session, at=now, actor_id=actor_id, entity="meeting", entity_id=meeting.id, issue_id=None,
-           field_name="reported", old=None, new=issue.number, reason=f"meeting {meeting.id}")
+           field_name="reported", old=None, new=issue.number, reason=_meeting_reason(meeting))
     session.commit()
     return report
 
@@ -1244,7 +1250,7 @@ def _add_decision(session, meeting, issue, *, actor_id, now, kind, field_name, o
     session.add(decision)
     session.flush()
     _audit(session, at=now, actor_id=actor_id, entity="decision", entity_id=decision.id, issue_id=issue.id,
-           field_name=field_name, old=old, new=new, reason=f"meeting {meeting.held_on.isoformat()}")
+           field_name=field_name, old=old, new=new, reason=_meeting_reason(meeting))
     return decision
 
 
@@ -1259,7 +1265,7 @@ def decide_next_report(*, session: Session, actor_id: int, meeting_id: int, issu
     if _date(next_report_on, "next_report_on") == old:
         raise ValidationFailed("err.no_change")
     _set_next_report(session, issue, next_report_on, actor_id=actor_id, now=now,
-                     reason=f"meeting {meeting.held_on.isoformat()}")
+                     reason=_meeting_reason(meeting))
     decision = _add_decision(session, meeting, issue, actor_id=actor_id, now=now, kind="next_report",
                              field_name="decision_next_report", old=old, new=issue.next_report_on,
                              next_report_on=issue.next_report_on)
@@ -1302,7 +1308,7 @@ def decide_escalation(*, session: Session, actor_id: int, meeting_id: int, issue
     old = issue.escalated_level
     issue.escalated_level = level
     _audit(session, at=now, actor_id=actor_id, entity="issue", entity_id=issue.id, issue_id=issue.id,
-           field_name="escalated_level", old=old, new=level, reason=f"meeting {meeting.held_on.isoformat()}")
+           field_name="escalated_level", old=old, new=level, reason=_meeting_reason(meeting))
     decision = _add_decision(session, meeting, issue, actor_id=actor_id, now=now, kind="escalate",
                              field_name="decision_escalate", old=old, new=level, escalated_level=level)
     session.commit()
@@ -1358,7 +1364,8 @@ def sign_in_sheet(meeting_id: int, *, session: Session) -> list[dict]:
 
 
 @query
-def person_attendance(person_ids: list[int], *, session: Session, area_id: int | None = None) -> dict[int, float]:
+def attendance_rates(person_ids: list[int], *, session: Session,
+                     area_id: int | None = None) -> dict[int, float]:
     """Each member's attendance rate over the meetings that listed them (guests excluded)."""
     statement = (select(MeetingAttendance.person_id, MeetingAttendance.status).join(Meeting)
                  .where(MeetingAttendance.person_id.in_([_plain(i) for i in person_ids]), ~MeetingAttendance.guest))

@@ -127,7 +127,7 @@ def test_sign_in_five_of_seven_and_a_guest(plant, area_people):
     minutes = store.meeting_minutes(started.id, now=plant_moment(MONDAY, 10))
     assert f"{minutes.attendance_rate:.1%}" == "71.4%"
     assert [(line["name"], line["guest"]) for line in minutes.attendance][-1] == ("供应商 李工", True)
-    rates = store.person_attendance([p.id for p in area_people])
+    rates = store.attendance_rates([p.id for p in area_people])
     assert (rates[area_people[0].id], rates[area_people[5].id]) == (1.0, 0.0)
 
 
