@@ -104,6 +104,7 @@ def review_tab(area_id: int) -> None:
                 ui.run_command(store.review_issue, {"actor_id": me, "issue_id": item["id"], "on_board": on_board,
                                                     "expected_version": version},
                                lang, issue_id=item["id"], success=t(done, lang, number=item["number"]))
+        reload_button(item["id"], item["version"])
 
 
 def order_tab(area_id: int, order) -> None:
@@ -211,12 +212,24 @@ def presenter_view(current: dict, running: bool) -> None:
         _move(records, index, +1, current, running)
     leave.button(t("presenter.exit", lang), key="presenter_exit", width="stretch", on_click=_leave_presenter)
     end_button(current, end)
+    reload_button(f"meeting-{current['id']}", current["version"])
     if running:
         decision_form(record, current)
+        reload_button(record["id"], record["version"])      # after the form: a refusal in this run shows it at once
 
 
 def _leave_presenter() -> None:
     st.query_params.pop("view", None)
+    st.session_state["presenter"] = False
+
+
+def reload_button(key, current_version: int) -> None:
+    """After a refusal because someone else saved first: load their version, keep what this user typed."""
+    if key in st.session_state.get("stale_issues", set()) and st.button(
+            t("update.reload", lang), key=f"reload_{key}", icon=":material/refresh:"):
+        ui.reload_issue(key, current_version)
+        st.session_state["stale_issues"].discard(key)
+        st.rerun()
 
 
 @st.fragment(run_every=1)
@@ -269,11 +282,6 @@ st.caption(t("meeting.running", lang, date=current["held_on"].isoformat(), who=f
 if not running:
     st.info(t("meeting.ended_info", lang, time=current["ended_at"].astimezone(settings.tz).strftime("%H:%M"),
               minutes=round((current["ended_at"] - current["started_at"]).total_seconds() / 60)))
-if meeting_key in st.session_state.get("stale_issues", set()):
-    if st.button(t("update.reload", lang), key="reload_meeting", icon=":material/refresh:"):
-        ui.reload_issue(meeting_key, current["version"])
-        st.session_state["stale_issues"].discard(meeting_key)
-        st.rerun()
 order = ui.reporting_order(counter, area_id, today)
 sign_in, review, reporting, qchart, minutes_part = st.tabs(
     [t("meeting.tab.sign_in", lang), t("meeting.tab.review", lang), t("meeting.tab.order", lang),
@@ -289,3 +297,4 @@ with qchart:
 with minutes_part:
     minutes_tab(current)
 end_button(current, st)
+reload_button(meeting_key, current["version"])         # last: a refusal by any form above shows it at once

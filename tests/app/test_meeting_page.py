@@ -143,3 +143,38 @@ def test_list_issues_stay_off_the_board_but_on_the_owners_update_page(meeting_pl
     update.switch_page("pages/update.py")
     _ok(update.run())
     assert any(minor.number in e.label for e in update.expander)
+
+
+def test_a_decision_on_an_issue_its_owner_just_changed_is_refused_then_applied_after_reload(meeting_plant):
+    plant = meeting_plant
+    at = _meeting_page(plant)
+    _ok(at.button(key="start_meeting").click().run())
+    _ok(at.toggle(key="presenter").set_value(True).run())
+    first = plant["board"][0]
+    assert f'data-presenter="{first.number}"' in _html(at)
+    store.set_countermeasure(actor_id=plant["owner"].id, step_id=store.issue_detail(first.number).steps[0]["id"],
+                             countermeasure="已通知供应商", expected_version=first.version)     # from the owner's phone
+    at.radio(key=f"decision_kind_{first.id}").set_value("escalate")
+    next(b for b in at.button if b.key and b.key.startswith(f"FormSubmitter:decision_{first.id}-")).click().run()
+    assert at.error[0].value.startswith(f"{first.number} 已被张伟于")
+    assert store.meeting_decisions(store.meeting_on(plant["area"].id, plant["today"])["id"]) == []
+    _ok(at.button(key=f"reload_{first.id}").click().run())
+    _submit(at, f"decision_{first.id}")
+    assert store.board_frame().set_index("number").loc[first.number, "escalation_level"] == 1
+
+
+def test_a_second_facilitators_stale_sign_in_is_refused_and_can_be_reloaded(meeting_plant):
+    plant = meeting_plant
+    at = _meeting_page(plant)
+    _ok(at.button(key="start_meeting").click().run())
+    held = store.meeting_on(plant["area"].id, plant["today"])
+    first = store.sign_in_sheet(held["id"])[0]
+    store.sign_in(actor_id=plant["owner"].id, meeting_id=held["id"], statuses={first["id"]: "late"},
+                  expected_version=held["version"])                       # the other facilitator's tablet
+    at.radio(key=f"attendance_{first['id']}").set_value("present")
+    next(b for b in at.button if b.key and b.key.startswith("FormSubmitter:sign_in-")).click().run()
+    assert at.error[0].value.startswith("会议已被张伟于")
+    assert store.sign_in_sheet(held["id"])[0]["status"] == "late"
+    _ok(at.button(key=f"reload_meeting-{held['id']}").click().run())
+    _submit(at, "sign_in")
+    assert store.sign_in_sheet(held["id"])[0]["status"] == "present"
