@@ -50,10 +50,18 @@ def _area_from_url() -> int | None:
 
 
 def start_panel(area_id: int) -> None:
+    """Before the meeting: start it, with the area's Q-chart month in view."""
     st.info(t("meeting.not_started", lang, area=_label(areas[area_id], "name")))
     if st.button(t("meeting.start", lang), key="start_meeting", type="primary", icon=":material/play_arrow:"):
         ui.run_command(store.start_meeting, {"actor_id": me, "area_id": area_id}, lang, issue_id=None,
                        success=t("meeting.started", lang))
+    st.html(qchart_month(area_id))
+
+
+def qchart_month(area_id: int) -> str:
+    days = store.quality_calendar(area_id, today.year, today.month, on=today)
+    return views.render_qchart(days, t("qchart.month", lang, year=today.year, month=today.month,
+                                       area=_label(areas[area_id], "name")), lang, today=today)
 
 
 def sign_in_tab(current: dict, version: int, running: bool) -> None:
@@ -121,9 +129,7 @@ def order_tab(area_id: int, order) -> None:
 
 
 def qchart_tab(area_id: int) -> None:
-    days = store.quality_calendar(area_id, today.year, today.month, on=today)
-    st.html(views.render_qchart(days, t("qchart.month", lang, year=today.year, month=today.month,
-                                        area=_label(areas[area_id], "name")), lang, today=today))
+    st.html(qchart_month(area_id))
     with st.form("qchart_override"):
         st.markdown(f"**{t('qchart.override', lang)}**")
         day = st.date_input(t("qchart.day", lang), value=today, max_value=today, key="qchart_day",
