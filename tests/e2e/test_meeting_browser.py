@@ -11,7 +11,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture
 def meeting_today(server, browser):
-    """Yesterday's assembly meeting, a next report date moved since, and today's meeting started."""
+    """The demo's past assembly meetings, a next report date moved since the last one, today's meeting started."""
     open_page(browser, server["url"]).close()              # the first start creates the demo plant
     engine = db.make_engine(server["database_url"])
     db.use_engine(engine)
@@ -19,9 +19,6 @@ def meeting_today(server, browser):
         area = next(a for a in store.reference_lists()["areas"] if a.code == "ASSY")
         facilitator = next(p for p in store.reference_lists()["people"] if p.name == "孙丽")
         now = datetime.now(timezone.utc)
-        yesterday = store.start_meeting(actor_id=facilitator.id, area_id=area.id, now=now - timedelta(days=1))
-        store.end_meeting(actor_id=facilitator.id, meeting_id=yesterday.id, expected_version=yesterday.version,
-                          now=now - timedelta(days=1) + timedelta(minutes=16))
         first = store.reporting_order(area.id).iloc[0]
         moved_to = max(first["next_report_on"] or store.today(), store.today()) + timedelta(days=4)
         store.set_next_report(actor_id=first["owner_id"], issue_id=first["id"], next_report_on=moved_to,

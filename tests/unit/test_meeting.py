@@ -249,3 +249,13 @@ def test_presenter_card_escapes_user_text_and_shows_changes(plant, open_issue):
     timers = views.render_timers({"issue": "01:10", "issue_state": "ok", "meeting": "16:02", "meeting_state": "warn",
                                   "target_minutes": 15}, "en", position=2, total=9)
     assert 'data-timer="meeting" data-state="warn">Meeting 16:02' in timers and "2 of 9" in timers
+
+
+def test_demo_plant_has_signed_in_meetings_for_the_attendance_trend(engine):
+    from qr import demo
+    on = date(2026, 7, 31)
+    demo.load_demo(on=on)
+    frame = store.meeting_attendance_frame(start=on - timedelta(days=60), end=on)
+    assert frame["meeting_on"].nunique() == demo.MEETING_DAYS and frame["meeting_on"].max() < on
+    assert all(day.weekday() < 5 for day in frame["meeting_on"])
+    assert 0.7 < frame["attended"].mean() < 1
