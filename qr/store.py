@@ -1437,6 +1437,7 @@ def meeting_changes(meeting_id: int, *, session: Session, now: datetime | None =
 
 @query
 def meeting_decisions(meeting_id: int, *, session: Session) -> list[dict]:
+    """The meeting's decisions in the order taken, with the issue number and the action owner's names."""
     owner = aliased(Person)
     rows = session.exec(select(MeetingDecision, Issue.number, owner.name, owner.name_en)
                         .join(Issue, MeetingDecision.issue_id == Issue.id)

@@ -216,6 +216,10 @@ def test_quality_calendar_with_an_override(plant, open_issue):
                                  note=" ", now=plant_moment(date(2026, 3, 4), 11))
     assert no_note.value.key == "err.required"
     assert store.quality_status(on=date(2026, 3, 4))[0]["colour"] == "R"
+    store.set_quality_status(actor_id=plant["lead"].id, area_id=plant["area"].id, day=date(2026, 3, 4),
+                             colour=None, note="", now=plant_moment(date(2026, 3, 4), 12))     # back to the rule
+    assert store.quality_status(on=date(2026, 3, 4))[0] | {"area_id": 0} == {
+        "area_id": 0, "area_zh": "总装车间", "area_en": "Final assembly", "colour": "G", "overridden": False, "note": ""}
 
 
 def test_meeting_attendance_frame(plant, area_people, engine):
