@@ -178,3 +178,14 @@ def test_a_second_facilitators_stale_sign_in_is_refused_and_can_be_reloaded(meet
     _ok(at.button(key=f"reload_meeting-{held['id']}").click().run())
     _submit(at, "sign_in")
     assert store.sign_in_sheet(held["id"])[0]["status"] == "present"
+
+
+def test_presenter_in_english(meeting_plant):
+    at = _meeting_page(meeting_plant, "en")
+    _ok(at.button(key="start_meeting").click().run())
+    assert any("Attendance 0.0% (0 of 7" in m.value for m in at.markdown)
+    _ok(at.toggle(key="presenter").set_value(True).run())
+    html = _html(at)
+    assert f'data-presenter="{meeting_plant["board"][0].number}"' in html
+    assert all(text in html for text in ("1 of 3", "This issue 02:00", "Changed since the last meeting",
+                                         "Countermeasures of yellow and red steps", "Next report: "))
