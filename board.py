@@ -13,6 +13,7 @@ lang = ui.language()
 navigation = st.navigation([
     st.Page("pages/tracking_board.py", title=t("page.board", lang), icon=":material/table_view:", default=True),
     st.Page("pages/update.py", title=t("page.update", lang), icon=":material/edit_note:", url_path="update"),
+    st.Page("pages/meeting.py", title=t("page.meeting", lang), icon=":material/groups:", url_path="meeting"),
     st.Page("pages/excel.py", title=t("page.excel", lang), icon=":material/upload_file:", url_path="excel"),
     st.Page("pages/issue.py", title=t("page.issue", lang), icon=":material/search:", url_path="issue"),
 ])

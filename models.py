@@ -100,6 +100,9 @@ class Issue(SQLModel, table=True):
     opened_on: date = Field(index=True)
     next_report_on: date | None = None
     closed_on: date | None = Field(default=None, index=True)
+    on_board: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})  # else the tracking list
+    reviewed_at: datetime | None = _moment(default=None)  # when the 24-hour review put it on the board or the list
+    escalated_level: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # raised by a meeting
     version: int = 1
     created_at: datetime = _moment()
     updated_at: datetime = _moment()
@@ -166,3 +169,67 @@ class Attachment(SQLModel, table=True):
     content: bytes = Field(sa_type=sa.LargeBinary)
     uploaded_by_id: int | None = Field(default=None, foreign_key="person.id")
     uploaded_at: datetime = _moment()
+
+
+class Meeting(SQLModel, table=True):
+    """One area's daily quick-response meeting, started and ended by its facilitator."""
+
+    __table_args__ = (sa.UniqueConstraint("area_id", "held_on"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    area_id: int = Field(foreign_key="area.id")
+    held_on: date = Field(index=True)
+    facilitator_id: int = Field(foreign_key="person.id")
+    started_at: datetime = _moment()
+    ended_at: datetime | None = _moment(default=None)
+    version: int = 1
+
+
+class MeetingAttendance(SQLModel, table=True):
+    """One line of the sign-in sheet: a member of the area (listed when the meeting starts) or a guest."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    person_id: int | None = Field(default=None, foreign_key="person.id")
+    guest_name: str = Field(default="", max_length=100)
+    guest: bool = False
+    status: str = Field(default="absent", max_length=8)  # present | late | excused | absent
+
+
+class MeetingReport(SQLModel, table=True):
+    """An issue reported at a meeting, in the order it was shown."""
+
+    __table_args__ = (sa.UniqueConstraint("meeting_id", "issue_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    issue_id: int = Field(foreign_key="issue.id")
+    position: int
+    reported_at: datetime = _moment()
+
+
+class MeetingDecision(SQLModel, table=True):
+    """What the meeting decided for an issue: a new next report date, an action, or an escalation."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    issue_id: int = Field(foreign_key="issue.id", index=True)
+    kind: str = Field(max_length=12)  # next_report | action | escalate
+    action: str = Field(default="", max_length=2000)
+    action_owner_id: int | None = Field(default=None, foreign_key="person.id")
+    due_on: date | None = None
+    next_report_on: date | None = None
+    escalated_level: int | None = None
+    decided_by_id: int | None = Field(default=None, foreign_key="person.id")
+    decided_at: datetime = _moment()
+
+
+class ReportOrder(SQLModel, table=True):
+    """The facilitator's saved reporting order of an area's board issues."""
+
+    __table_args__ = (sa.UniqueConstraint("area_id", "issue_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    area_id: int = Field(foreign_key="area.id", index=True)
+    issue_id: int = Field(foreign_key="issue.id")
+    position: int

@@ -59,9 +59,26 @@ def language() -> str:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def board_frame(change_counter: tuple[int, int], on: date, include_recently_closed: bool) -> pd.DataFrame:
+def board_frame(change_counter: tuple[int, int], on: date, include_recently_closed: bool,
+                with_list: bool = False) -> pd.DataFrame:
     """Cached per change counter: any write anywhere (any instance) makes the next read fresh."""
-    return store.board_frame(on=on, include_recently_closed=include_recently_closed)
+    return store.board_frame(on=on, include_recently_closed=include_recently_closed, with_list=with_list)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def meeting_on(change_counter: tuple[int, int], area_id: int, on: date) -> dict | None:
+    return store.meeting_on(area_id, on)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def reporting_order(change_counter: tuple[int, int], area_id: int, on: date) -> pd.DataFrame:
+    return store.reporting_order(area_id, on=on)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def meeting_changes(change_counter: tuple[int, int], meeting_id: int) -> dict[int, list[dict]]:
+    """Up to the last write: a change made after it would have moved the counter."""
+    return store.meeting_changes(meeting_id)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

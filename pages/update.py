@@ -174,7 +174,7 @@ mine_tab, new_tab = st.tabs([t("update.tab.mine", lang), t("update.tab.new", lan
 with mine_tab:
     only_mine = st.toggle(t("update.only_mine", lang), value=True, key="only_mine")
     with_closed = st.toggle(t("board.recently_closed", lang), key="update_closed")
-    frame = ui.board_frame(counter, today, with_closed)
+    frame = ui.board_frame(counter, today, with_closed, with_list=True)   # an owner's list issues too
     if only_mine:
         frame = frame[(frame["owner_id"] == me) | (frame["lead_id"] == me)]
     shown = frame.sort_values(["next_report_on", "number"], na_position="last").to_dict("records")

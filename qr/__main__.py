@@ -1,11 +1,12 @@
-"""Command line: python -m qr init-db | demo | import | export | backup | restore.
+"""Command line: python -m qr init-db | demo | import | export | backup | restore | minutes.
 Exit 0 on success, 2 on bad input (reasons on stderr)."""
 import argparse
 import sqlite3
 import sys
+from datetime import date
 from pathlib import Path
 
-from qr import db, demo, excel, store
+from qr import db, demo, excel, minutes, store
 from qr.board import BoardFilter, filter_board, sort_board
 from qr.defaults import install_defaults
 from qr.i18n import error_message, t
@@ -33,17 +34,43 @@ def _demo(args) -> int:
     return 0
 
 
+def _area(code_or_name: str):
+    areas = store.reference_lists()["areas"]
+    area = next((a for a in areas if code_or_name in (a.code, a.name_zh, a.name_en)), None)
+    if area is None:
+        known = ", ".join(f"{a.code} ({a.name_zh})" for a in areas) or "none"
+        raise BadInput(f"no area {code_or_name!r}; known areas: {known}")
+    return area
+
+
+def _minutes(args) -> int:
+    try:
+        held_on = date.fromisoformat(args.date)
+    except ValueError:
+        raise BadInput(f"{args.date!r} is not a date: write it as YYYY-MM-DD") from None
+    db.ensure_schema()
+    area = _area(args.area)
+    out = Path(args.out or f"minutes-{area.code}-{held_on.isoformat()}.pdf")
+    writers = {".pdf": minutes.minutes_pdf, ".xlsx": minutes.minutes_workbook}
+    if out.suffix.lower() not in writers:
+        raise BadInput(f"{out}: the minutes are a PDF or an Excel workbook, name it *.pdf or *.xlsx")
+    held = store.meeting_on(area.id, held_on)
+    if held is None:
+        raise BadInput(f"no meeting of {area.code} on {held_on.isoformat()}")
+    content = writers[out.suffix.lower()](store.meeting_minutes(held["id"]), args.lang)
+    try:
+        out.write_bytes(content)
+    except OSError as problem:
+        raise BadInput(f"{out}: {problem.strerror}") from problem
+    print(f"minutes of {area.code} {held_on.isoformat()} written to {out}")
+    return 0
+
+
 def _export(args) -> int:
     if Path(args.file).suffix.lower() != ".xlsx":
         raise BadInput(f"{args.file}: the export is an Excel workbook, name it *.xlsx")
     db.ensure_schema()
-    areas = store.reference_lists()["areas"]
-    area = None
-    if args.area is not None:
-        area = next((a for a in areas if args.area in (a.code, a.name_zh, a.name_en)), None)
-        if area is None:
-            known = ", ".join(f"{a.code} ({a.name_zh})" for a in areas) or "none"
-            raise BadInput(f"no area {args.area!r}; known areas: {known}")
+    area = _area(args.area) if args.area is not None else None
     on = store.today()
     frame = sort_board(filter_board(store.board_frame(on=on), BoardFilter(area_id=area.id if area else None)))
     content = excel.export_board(frame, store.step_columns(), args.lang, on=on, area=area)
@@ -119,6 +146,11 @@ def main(argv: list[str] | None = None) -> int:
     import_parser.add_argument("file", help="the .xlsx to read")
     import_parser.add_argument("--sheet", help="the sheet to read (default: the active one)")
     import_parser.add_argument("--dry-run", action="store_true", help="check and report, change nothing")
+    minutes_parser = verbs.add_parser("minutes", help="the minutes of an area's meeting as a PDF or .xlsx")
+    minutes_parser.add_argument("--area", required=True, help="the area (code or name)")
+    minutes_parser.add_argument("--date", required=True, help="the meeting's day, YYYY-MM-DD")
+    minutes_parser.add_argument("--out", help="file to write, *.pdf or *.xlsx (default minutes-AREA-DATE.pdf)")
+    minutes_parser.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the minutes")
     verbs.add_parser("backup", help="a consistent copy of the database, also while the app runs").add_argument(
         "file", help="where to write the backup")
     verbs.add_parser("restore", help="replace the database's content with a backup").add_argument(
@@ -126,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return {"init-db": _init_db, "demo": _demo, "import": _import, "export": _export, "backup": _backup,
-                "restore": _restore}[args.verb](args)
+                "restore": _restore, "minutes": _minutes}[args.verb](args)
     except store.QRError as refusal:
         print(error_message(refusal.key, refusal.values, "en"), file=sys.stderr)
         return 2

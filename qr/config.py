@@ -4,6 +4,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from qr.rules import AdmissionRule
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite:///{ROOT / 'data' / 'board.db'}"
 
@@ -18,6 +20,10 @@ class Settings:
     escalation_ladder: tuple[tuple[int, int], ...] = field(default=((1, 1), (3, 2), (7, 3)))
     refresh_seconds: int = 60
     max_upload_mb: int = 20
+    admission_rule: AdmissionRule = field(default_factory=AdmissionRule)
+    issue_seconds: int = 120          # each owner's reporting slot at the meeting
+    meeting_target_minutes: int = 15  # the meeting timer warns past this
+    meeting_limit_minutes: int = 30   # and turns red past this
 
     @property
     def tz(self) -> ZoneInfo:

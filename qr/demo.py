@@ -1,4 +1,5 @@
-"""Realistic demo data: a stamping, welding and assembly plant's last 12 weeks, played through the store.
+"""Realistic demo data: a stamping, welding and assembly plant's last 12 weeks (and its last 20 meetings),
+played through the store.
 
 Every issue is created and updated by store commands on the day it happened, so the colours
 follow from the dates under the rule; nothing is coloured at random.
@@ -112,6 +113,30 @@ def load_demo(*, session: Session, issues: int = len(ISSUES), seed: int = 2026, 
                     category=categories[category_code], area_id=area_ids[area], severity=severity, part=part,
                     owner=rng.choice(by_area[area]), lead=rng.choice(leads + by_area[area]),
                     template=templates[severity])
+    _play_meetings(session, rng, on=on, area_ids=area_ids, facilitators=leads)
+
+
+MEETING_DAYS = 20
+ATTENDANCE_WEIGHTS = {"present": 80, "late": 8, "excused": 7, "absent": 5}
+
+
+def _play_meetings(session, rng, *, on, area_ids, facilitators):
+    """Each area's meetings of the working days before `on`: signed in, about 15 minutes long."""
+    days = [on - timedelta(days=n) for n in range(1, MEETING_DAYS * 2) if (on - timedelta(days=n)).weekday() < 5]
+    for day in sorted(days[:MEETING_DAYS]):
+        for index, area_id in enumerate(area_ids.values()):
+            facilitator = facilitators[index % len(facilitators)]
+            started = _at(day, 8) + timedelta(minutes=20 * index)
+            meeting = store.start_meeting(session=session, actor_id=facilitator.id, area_id=area_id, now=started)
+            statuses = {line["id"]: rng.choices(list(ATTENDANCE_WEIGHTS), weights=ATTENDANCE_WEIGHTS.values())[0]
+                        for line in store.sign_in_sheet(meeting.id, session=session)}
+            version = meeting.version
+            if any(status != "absent" for status in statuses.values()):
+                store.sign_in(session=session, actor_id=facilitator.id, meeting_id=meeting.id, statuses=statuses,
+                              expected_version=version, now=started + timedelta(minutes=1))
+                version += 1
+            store.end_meeting(session=session, actor_id=facilitator.id, meeting_id=meeting.id,
+                              expected_version=version, now=started + timedelta(minutes=rng.randint(12, 22)))
 
 
 def _play_issue(session, rng, *, on, opened_on, description, category, area_id, severity, part, owner, lead,

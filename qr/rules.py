@@ -132,3 +132,56 @@ def qchart_colour(new_issue_kinds: list[str], override: Status | None = None) ->
 
 def days_open(opened_on: date, today: date, closed_on: date | None) -> int:
     return ((closed_on or today) - opened_on).days
+
+
+@dataclass(frozen=True)
+class AdmissionRule:
+    """上板规则: which new issues are significant enough for the board; the rest go on the tracking list."""
+
+    severities: frozenset[str] = frozenset({"A", "B"})
+    kinds: frozenset[str] = frozenset({"external"})
+
+
+def admitted_to_board(severity: str, category_kind: str, rule: AdmissionRule = AdmissionRule()) -> bool:
+    """A severe issue, or any issue of a listed category kind (customers see external ones), goes on the board."""
+    return severity in rule.severities or category_kind in rule.kinds
+
+
+def qchart_counts(category_kind: str, on_board: bool) -> bool:
+    """A new issue colours the Q-chart day if it is external, or internal and significant enough for the board."""
+    return category_kind == "external" or on_board
+
+
+ATTENDED = ("present", "late")
+ATTENDANCE_STATUSES = ("present", "late", "excused", "absent")
+
+
+def attendance_rate(statuses: list[str]) -> float | None:
+    """Attended (present or late) over the listed members; guests are not passed in. None without members."""
+    if not statuses:
+        return None
+    return sum(status in ATTENDED for status in statuses) / len(statuses)
+
+
+class TimerState(str, Enum):
+    OK = "ok"
+    WARN = "warn"
+    OVER = "over"
+
+
+def meeting_timer_state(elapsed_seconds: float, target_minutes: int, limit_minutes: int) -> TimerState:
+    """Past the target (15 min) the meeting timer warns; past the hard limit (30 min) it is red."""
+    if elapsed_seconds > limit_minutes * 60:
+        return TimerState.OVER
+    if elapsed_seconds > target_minutes * 60:
+        return TimerState.WARN
+    return TimerState.OK
+
+
+def issue_timer_state(elapsed_seconds: float, issue_seconds: int) -> TimerState:
+    """An owner over the slot (2 min) is warned; over twice the slot the timer turns red."""
+    if elapsed_seconds > 2 * issue_seconds:
+        return TimerState.OVER
+    if elapsed_seconds > issue_seconds:
+        return TimerState.WARN
+    return TimerState.OK

@@ -12,12 +12,15 @@ from functools import wraps
 
 import pandas as pd
 from sqlalchemy import func, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from models import (Area, Attachment, AuditEvent, Category, DailyQualityStatus, Issue, IssueSequence, IssueStep,
-                    Person, StepTemplate, TemplateStep)
+                    Meeting, MeetingAttendance, MeetingDecision, MeetingReport, Person, ReportOrder, StepTemplate,
+                    TemplateStep)
 from qr import db, files, rules
+from qr import meeting as meeting_rules
 from qr.config import Settings, load_settings
 from qr.rules import ColourRule, Status, StepState, StepView
 
@@ -307,7 +310,7 @@ def create_issue(*, session: Session, actor_id: int | None, description: str, ca
     part_number = _text(part_number, "part_number", required=False, limit=100)
     if severity not in rules.SEVERITY:
         raise ValidationFailed("err.bad_choice", field="severity")
-    _get(session, Category, category_id, "category")
+    category = _get(session, Category, category_id, "category")
     _get(session, Area, area_id, "area")
     _get(session, Person, owner_id, "owner")
     _get(session, Person, lead_id, "lead")
@@ -331,7 +334,8 @@ def create_issue(*, session: Session, actor_id: int | None, description: str, ca
     issue = Issue(number=_next_number(session, opened_on.year), description=description,
                   category_id=category_id, area_id=area_id, part_number=part_number, severity=severity,
                   owner_id=owner_id, lead_id=lead_id, template_id=template_id, opened_on=opened_on,
-                  next_report_on=next_report_on, created_at=now, updated_at=now)
+                  next_report_on=next_report_on, created_at=now, updated_at=now,
+                  on_board=rules.admitted_to_board(severity, category.kind, _settings().admission_rule))
     session.add(issue)
     session.flush()
     _audit(session, at=now, actor_id=actor_id, entity="issue", entity_id=issue.id, issue_id=issue.id,
@@ -479,6 +483,13 @@ def set_next_report(*, session: Session, actor_id: int | None, issue_id: int, ne
     now = _now(now)
     issue = _issue_command(session, actor_id=actor_id, issue_id=issue_id, expected_version=expected_version,
                            now=now)
+    _set_next_report(session, issue, next_report_on, actor_id=actor_id, now=now)
+    _commit_change(session)
+    return issue
+
+
+def _set_next_report(session: Session, issue: Issue, next_report_on, *, actor_id, now, reason: str = "") -> None:
+    """The owner's next report date: today or later, on an open issue (also a meeting's decision)."""
     next_report_on = _date(next_report_on, "next_report_on")
     if issue.closed_on is not None:
         raise ValidationFailed("err.issue_closed", number=issue.number)
@@ -488,9 +499,7 @@ def set_next_report(*, session: Session, actor_id: int | None, issue_id: int, ne
     if old != next_report_on:
         issue.next_report_on = next_report_on
         _audit(session, at=now, actor_id=actor_id, entity="issue", entity_id=issue.id, issue_id=issue.id,
-               field_name="next_report_on", old=old, new=next_report_on)
-    _commit_change(session)
-    return issue
+               field_name="next_report_on", old=old, new=next_report_on, reason=reason)
 
 
 @command
@@ -836,12 +845,14 @@ STEP_COLUMNS = (IssueStep.id, IssueStep.issue_id, IssueStep.position, IssueStep.
 BOARD_COLUMNS = ["id", "number", "description", "category_zh", "category_en", "category_kind", "area_id",
                  "area_zh", "area_en", "part_number", "severity", "owner_id", "owner", "owner_en", "lead_id",
                  "lead", "lead_en", "opened_on", "next_report_on", "closed_on", "version", "days_open",
-                 "steps", "overall", "report_overdue", "days_red", "escalation_level"]
+                 "steps", "overall", "report_overdue", "days_red", "escalation_level", "on_board"]
 
 
 @query
-def board_frame(*, session: Session, on: date | None = None, include_recently_closed: bool = False) -> pd.DataFrame:
-    """One row per board issue with steps, colours, overall, report overdue and escalation.
+def board_frame(*, session: Session, on: date | None = None, include_recently_closed: bool = False,
+                with_list: bool = False) -> pd.DataFrame:
+    """One row per board issue with steps, colours, overall, report overdue and escalation; `with_list`
+    adds the issues kept on the simple tracking list (the update page, the meeting's review).
 
     Two statements whatever the number of issues: issues with their names, then all their steps.
     """
@@ -853,6 +864,8 @@ def board_frame(*, session: Session, on: date | None = None, include_recently_cl
     shown = Issue.closed_on.is_(None)
     if include_recently_closed:
         shown = shown | (Issue.closed_on >= on - timedelta(days=RECENTLY_CLOSED_DAYS))
+    if not with_list:
+        shown = shown & Issue.on_board
     issue_rows = session.exec(
         select(Issue, Category, parent.name_zh, parent.name_en, Area, owner.name, owner.name_en,
                lead.name, lead.name_en)
@@ -956,26 +969,551 @@ def _issue_record(issue: Issue, *, category: Category, parent_names: tuple, area
         "overall": rules.overall_status([s["status"] for s in steps]).value,
         "report_overdue": rules.report_overdue(issue.next_report_on, on, issue.closed_on),
         "days_red": worst_days,
-        "escalation_level": rules.escalation_level(worst_days, settings.escalation_ladder),
+        "escalation_level": max(rules.escalation_level(worst_days, settings.escalation_ladder),
+                                issue.escalated_level),
+        "on_board": issue.on_board,
     }
+
+
+
+# ---------------------------------------------------------------- daily quality status (Q-chart)
+
+def _qchart_days(session: Session, start: date, end: date, area_id: int | None = None) -> dict[tuple, dict]:
+    """Colour of each (area, day) between start and end: the facilitator's override, else the day rule."""
+    kinds: dict[tuple, list[str]] = defaultdict(list)
+    opened = select(Issue.area_id, Issue.opened_on, Category.kind, Issue.on_board).join(Category).where(
+        Issue.opened_on >= start, Issue.opened_on <= end)
+    overridden = select(DailyQualityStatus).where(DailyQualityStatus.day >= start, DailyQualityStatus.day <= end,
+                                                  DailyQualityStatus.overridden)
+    if area_id is not None:
+        opened = opened.where(Issue.area_id == area_id)
+        overridden = overridden.where(DailyQualityStatus.area_id == area_id)
+    for issue_area, day, kind, on_board in session.exec(opened).all():
+        if rules.qchart_counts(kind, on_board):
+            kinds[(issue_area, day)].append(kind)
+    overrides = {(row.area_id, row.day): row for row in session.exec(overridden).all()}
+    result = {}
+    for key in set(kinds) | set(overrides):
+        override = overrides.get(key)
+        result[key] = {"colour": rules.qchart_colour(kinds[key], Status(override.colour) if override else None).value,
+                       "overridden": override is not None, "note": override.note if override else ""}
+    return result
+
+
+_GREEN_DAY = {"colour": Status.G.value, "overridden": False, "note": ""}
 
 
 @query
 def quality_status(*, session: Session, on: date | None = None) -> list[dict]:
     """Each area's Q-chart colour for the day: the facilitator's override, else the day rule."""
     on = on or today()
-    areas = session.exec(select(Area).order_by(Area.code)).all()
-    kinds: dict[int, list[str]] = defaultdict(list)
-    for area_id, kind in session.exec(select(Issue.area_id, Category.kind).join(Category)
-                                      .where(Issue.opened_on == on)).all():
-        kinds[area_id].append(kind)
-    overrides = {row.area_id: row for row in session.exec(
-        select(DailyQualityStatus).where(DailyQualityStatus.day == on, DailyQualityStatus.overridden)).all()}
-    result = []
-    for area in areas:
-        override = overrides.get(area.id)
-        colour = rules.qchart_colour(kinds[area.id], Status(override.colour) if override else None)
-        result.append({"area_id": area.id, "area_zh": area.name_zh, "area_en": area.name_en,
-                       "colour": colour.value, "overridden": override is not None,
-                       "note": override.note if override else ""})
-    return result
+    days = _qchart_days(session, on, on)
+    return [{"area_id": area.id, "area_zh": area.name_zh, "area_en": area.name_en,
+             **days.get((area.id, on), _GREEN_DAY)}
+            for area in session.exec(select(Area).order_by(Area.code)).all()]
+
+
+@query
+def quality_calendar(area_id: int, year: int, month: int, *, session: Session, on: date | None = None) -> list[dict]:
+    """One area's Q-chart month: every day with its colour; days after today have none yet."""
+    on = on or today()
+    first = date(year, month, 1)
+    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    days = _qchart_days(session, first, last, area_id)
+    return [{"day": day, **(days.get((area_id, day), _GREEN_DAY) if day <= on
+                            else {"colour": None, "overridden": False, "note": ""})}
+            for day in (first + timedelta(days=n) for n in range((last - first).days + 1))]
+
+
+@command
+def set_quality_status(*, session: Session, actor_id: int, area_id: int, day: date, colour: str | None, note: str,
+                       now: datetime | None = None) -> DailyQualityStatus:
+    """The facilitator overrides an area's day colour with a note; colour None goes back to the rule."""
+    now = _now(now)
+    _require_actor(session, actor_id)
+    _get(session, Area, area_id, "area")
+    day = _date(day, "day")
+    if day > rules.plant_today(now, _settings().tz):
+        raise ValidationFailed("err.future_date", field="day")
+    if colour is not None and colour not in (Status.G.value, Status.Y.value, Status.R.value):
+        raise ValidationFailed("err.bad_choice", field="colour")
+    note = _text(note, "note", required=colour is not None, limit=REASON_MAX)
+    db.insert_ignoring_duplicates(session, DailyQualityStatus, area_id=area_id, day=day, colour=Status.G.value,
+                                  note="", overridden=False, set_at=now)    # one row per area and day, also when racing
+    row = session.exec(select(DailyQualityStatus).where(DailyQualityStatus.area_id == area_id,
+                                                        DailyQualityStatus.day == day)
+                       .with_for_update()).one()
+    old = row.colour if row.overridden else None
+    if old == colour and (colour is None or row.note == note):
+        raise ValidationFailed("err.no_change")
+    row.colour, row.overridden, row.note = colour or row.colour, colour is not None, note
+    row.set_by_id, row.set_at = actor_id, now
+    _audit(session, at=now, actor_id=actor_id, entity="quality_status", entity_id=row.id, issue_id=None,
+           field_name="colour", old=old, new=colour, reason=f"{day.isoformat()} {note}".strip())
+    session.commit()
+    return row
+
+
+# ---------------------------------------------------------------- the daily meeting
+
+class MeetingStale(StaleVersion):
+    """Another facilitator changed the meeting after this one loaded it; nothing was written."""
+
+
+def _require_actor(session: Session, actor_id) -> Person:
+    """Meeting commands always name who acted: the facilitator or whoever records for the meeting."""
+    if actor_id is None:
+        raise ValidationFailed("err.required", field="actor")
+    return _get(session, Person, actor_id, "actor")
+
+
+def _claim_meeting(session: Session, meeting_id: int, expected_version: int, now: datetime) -> Meeting:
+    """Compare-and-set on the meeting's version, as for issues: two facilitators cannot overwrite each other."""
+    meeting = _get(session, Meeting, meeting_id, "meeting")
+    if not _is_whole_number(expected_version):
+        raise ValidationFailed("err.not_number", field="version")
+    claimed = session.execute(update(Meeting).where(Meeting.id == meeting_id, Meeting.version == expected_version)
+                              .values(version=Meeting.version + 1)
+                              .execution_options(synchronize_session=False)).rowcount
+    if claimed != 1:
+        last = session.exec(select(AuditEvent, Person.name).join(Person, isouter=True)
+                            .where(AuditEvent.entity.in_(("meeting", "attendance")),
+                                   AuditEvent.reason == _meeting_reason(meeting))
+                            .order_by(AuditEvent.id.desc()).limit(1)).first()
+        who, when = (last[1] or "—", last[0].at) if last else ("—", meeting.started_at)
+        raise MeetingStale("err.meeting_stale", who=who,
+                           when=when.astimezone(_settings().tz).strftime("%Y-%m-%d %H:%M"))
+    meeting = session.exec(select(Meeting).where(Meeting.id == meeting_id)
+                           .execution_options(populate_existing=True)).one()
+    _require_running(meeting)
+    return meeting
+
+
+def _require_running(meeting: Meeting) -> None:
+    if meeting.ended_at is not None:
+        raise ValidationFailed("err.meeting_ended")
+
+
+def _meeting_reason(meeting: Meeting) -> str:
+    """What every audit event of a meeting names as its reason: the meeting, readable in an issue's history."""
+    return f"meeting {meeting.held_on.isoformat()} #{meeting.id}"
+
+
+def _meeting_event(session, meeting: Meeting, *, actor_id, now, field_name, old, new, entity="meeting",
+                   entity_id=None) -> None:
+    _audit(session, at=now, actor_id=actor_id, entity=entity, entity_id=entity_id or meeting.id, issue_id=None,
+           field_name=field_name, old=old, new=new, reason=_meeting_reason(meeting))
+
+
+@command
+def start_meeting(*, session: Session, actor_id: int, area_id: int, now: datetime | None = None) -> Meeting:
+    """Today's meeting of the area, its sign-in sheet listing the area's people (all absent until signed in)."""
+    now = _now(now)
+    facilitator = _require_actor(session, actor_id)
+    area = _get(session, Area, area_id, "area")
+    held_on = rules.plant_today(now, _settings().tz)
+    existing = session.exec(select(Meeting, Person.name).join(Person, Meeting.facilitator_id == Person.id)
+                            .where(Meeting.area_id == area_id, Meeting.held_on == held_on)).first()
+    if existing is not None:
+        raise ValidationFailed("err.meeting_exists", area=area.name_zh, area_en=area.name_en, who=existing[1])
+    meeting = Meeting(area_id=area_id, held_on=held_on, facilitator_id=facilitator.id, started_at=now)
+    session.add(meeting)
+    try:
+        session.flush()
+    except IntegrityError:                      # another facilitator started it a moment ago (PostgreSQL)
+        session.rollback()
+        raise ValidationFailed("err.meeting_exists", area=area.name_zh, area_en=area.name_en, who="—") from None
+    members = session.exec(select(Person.id).where(Person.area_id == area_id, Person.active)
+                           .order_by(Person.id)).all()
+    session.add_all(MeetingAttendance(meeting_id=meeting.id, person_id=person_id) for person_id in members)
+    _meeting_event(session, meeting, actor_id=actor_id, now=now, field_name="started", old=None,
+                   new=f"{area.code} {held_on.isoformat()}")
+    session.commit()
+    return meeting
+
+
+@command
+def sign_in(*, session: Session, actor_id: int, meeting_id: int, statuses: dict[int, str], expected_version: int,
+            now: datetime | None = None) -> Meeting:
+    """The sign-in sheet saved at once: status per attendance line (present, late, excused, absent)."""
+    now = _now(now)
+    _require_actor(session, actor_id)
+    meeting = _claim_meeting(session, meeting_id, expected_version, now)
+    lines = {line.id: line for line in session.exec(select(MeetingAttendance)
+                                                    .where(MeetingAttendance.meeting_id == meeting.id)).all()}
+    for line_id, status in statuses.items():
+        line_id = _plain(line_id)
+        if line_id not in lines:
+            raise NotFound("err.not_found", field="attendee", value=str(line_id))
+        if status not in rules.ATTENDANCE_STATUSES:
+            raise ValidationFailed("err.bad_choice", field="attendance")
+        line = lines[line_id]
+        if line.status != status:
+            _meeting_event(session, meeting, actor_id=actor_id, now=now, field_name="status", old=line.status,
+                           new=status, entity="attendance", entity_id=line.id)
+            line.status = status
+    _commit_change(session)
+    return meeting
+
+
+@command
+def add_guest(*, session: Session, actor_id: int, meeting_id: int, name: str, expected_version: int,
+              status: str = "present", now: datetime | None = None) -> MeetingAttendance:
+    """A guest (another area, a supplier, a customer) signs in too; guests do not count in the rate."""
+    now = _now(now)
+    _require_actor(session, actor_id)
+    meeting = _claim_meeting(session, meeting_id, expected_version, now)
+    name = _text(name, "guest_name", required=True, limit=100)
+    if status not in rules.ATTENDANCE_STATUSES:
+        raise ValidationFailed("err.bad_choice", field="attendance")
+    line = MeetingAttendance(meeting_id=meeting.id, guest=True, guest_name=name, status=status)
+    session.add(line)
+    session.flush()
+    _meeting_event(session, meeting, actor_id=actor_id, now=now, field_name="guest", old=None, new=name,
+                   entity="attendance", entity_id=line.id)
+    session.commit()
+    return line
+
+
+@command
+def end_meeting(*, session: Session, actor_id: int, meeting_id: int, expected_version: int,
+                now: datetime | None = None) -> Meeting:
+    """The meeting's end fixes its duration and the window of the next meeting's 'changed since'."""
+    now = _now(now)
+    _require_actor(session, actor_id)
+    meeting = _claim_meeting(session, meeting_id, expected_version, now)
+    meeting.ended_at = now
+    _meeting_event(session, meeting, actor_id=actor_id, now=now, field_name="ended", old=None,
+                   new=now.isoformat(timespec="seconds"))
+    session.commit()
+    return meeting
+
+
+@command
+def review_issue(*, session: Session, actor_id: int, issue_id: int, on_board: bool, expected_version: int,
+                 now: datetime | None = None) -> Issue:
+    """24-hour review: the facilitator promotes a new issue to the board or keeps it on the tracking list."""
+    now = _now(now)
+    _require_actor(session, actor_id)
+    issue = _claim_version(session, issue_id, expected_version, now)
+    if not isinstance(on_board, bool):
+        raise ValidationFailed("err.bad_choice", field="on_board")
+    if issue.on_board != on_board:
+        _audit(session, at=now, actor_id=actor_id, entity="issue", entity_id=issue.id, issue_id=issue.id,
+               field_name="on_board", old=issue.on_board, new=on_board, reason="24h review")
+        issue.on_board = on_board
+    _audit(session, at=now, actor_id=actor_id, entity="issue", entity_id=issue.id, issue_id=issue.id,
+           field_name="reviewed_at", old=issue.reviewed_at, new=now.isoformat(timespec="seconds"),
+           reason="24h review")
+    issue.reviewed_at = now
+    _commit_change(session)
+    return issue
+
+
+@command
+def record_report(*, session: Session, actor_id: int, meeting_id: int, issue_id: int,
+                  now: datetime | None = None) -> MeetingReport:
+    """The issue was reported at this meeting (presenter mode moved past it); once per meeting and issue."""
+    now = _now(now)
+    _require_actor(session, actor_id)
+    meeting = _get(session, Meeting, meeting_id, "meeting")
+    _require_running(meeting)
+    issue = _get(session, Issue, issue_id, "issue")
+    session.execute(update(Meeting).where(Meeting.id == meeting.id).values(version=Meeting.version)
+                    .execution_options(synchronize_session=False))     # row lock: two clicks record once
+    reported = session.exec(select(MeetingReport).where(MeetingReport.meeting_id == meeting.id,
+                                                        MeetingReport.issue_id == issue.id)).first()
+    if reported is not None:
+        return reported
+    position = session.exec(select(func.count()).select_from(MeetingReport)
+                            .where(MeetingReport.meeting_id == meeting.id)).one() + 1
+    report = MeetingReport(meeting_id=meeting.id, issue_id=issue.id, position=position, reported_at=now)
+    session.add(report)
+    session.flush()
+    _audit(session, at=now, actor_id=actor_id, entity="meeting", entity_id=meeting.id, issue_id=None,
+           field_name="reported", old=None, new=issue.number, reason=_meeting_reason(meeting))
+    session.commit()
+    return report
+
+
+def _decision_command(session: Session, *, actor_id, meeting_id, issue_id, expected_version, now):
+    """Common start of a decision: a running meeting, the issue's version claimed, the issue still open."""
+    _require_actor(session, actor_id)
+    meeting = _get(session, Meeting, meeting_id, "meeting")
+    _require_running(meeting)
+    issue = _claim_version(session, issue_id, expected_version, now)
+    if issue.closed_on is not None:
+        raise ValidationFailed("err.issue_closed", number=issue.number)
+    return meeting, issue
+
+
+def _add_decision(session, meeting, issue, *, actor_id, now, kind, field_name, old, new, **values) -> MeetingDecision:
+    decision = MeetingDecision(meeting_id=meeting.id, issue_id=issue.id, kind=kind, decided_by_id=actor_id,
+                               decided_at=now, **values)
+    session.add(decision)
+    session.flush()
+    _audit(session, at=now, actor_id=actor_id, entity="decision", entity_id=decision.id, issue_id=issue.id,
+           field_name=field_name, old=old, new=new, reason=_meeting_reason(meeting))
+    return decision
+
+
+@command
+def decide_next_report(*, session: Session, actor_id: int, meeting_id: int, issue_id: int, next_report_on: date,
+                       expected_version: int, now: datetime | None = None) -> MeetingDecision:
+    """The meeting agrees the owner's next report date (the same rule as set_next_report)."""
+    now = _now(now)
+    meeting, issue = _decision_command(session, actor_id=actor_id, meeting_id=meeting_id, issue_id=issue_id,
+                                       expected_version=expected_version, now=now)
+    old = issue.next_report_on
+    if _date(next_report_on, "next_report_on") == old:
+        raise ValidationFailed("err.no_change")
+    _set_next_report(session, issue, next_report_on, actor_id=actor_id, now=now,
+                     reason=_meeting_reason(meeting))
+    decision = _add_decision(session, meeting, issue, actor_id=actor_id, now=now, kind="next_report",
+                             field_name="decision_next_report", old=old, new=issue.next_report_on,
+                             next_report_on=issue.next_report_on)
+    session.commit()
+    return decision
+
+
+@command
+def decide_action(*, session: Session, actor_id: int, meeting_id: int, issue_id: int, action: str, owner_id: int,
+                  due_on: date, expected_version: int, now: datetime | None = None) -> MeetingDecision:
+    """An action the meeting gives someone, with its due date."""
+    now = _now(now)
+    meeting, issue = _decision_command(session, actor_id=actor_id, meeting_id=meeting_id, issue_id=issue_id,
+                                       expected_version=expected_version, now=now)
+    action = _text(action, "action", required=True, limit=TEXT_MAX)
+    owner = _get(session, Person, owner_id, "owner")
+    due_on = _date(due_on, "due_on")
+    if due_on < meeting.held_on:
+        raise ValidationFailed("err.past_date", field="due_on")
+    decision = _add_decision(session, meeting, issue, actor_id=actor_id, now=now, kind="action",
+                             field_name="decision_action", old=None,
+                             new=f"{action} ({owner.name}, {due_on.isoformat()})",
+                             action=action, action_owner_id=owner.id, due_on=due_on)
+    session.commit()
+    return decision
+
+
+@command
+def decide_escalation(*, session: Session, actor_id: int, meeting_id: int, issue_id: int, level: int,
+                      expected_version: int, now: datetime | None = None) -> MeetingDecision:
+    """Escalate now, whatever the days red say: the board shows the higher of the two levels."""
+    now = _now(now)
+    meeting, issue = _decision_command(session, actor_id=actor_id, meeting_id=meeting_id, issue_id=issue_id,
+                                       expected_version=expected_version, now=now)
+    top = max(level for _, level in _settings().escalation_ladder)
+    if not _is_whole_number(level) or not 1 <= level <= top:
+        raise ValidationFailed("err.bad_choice", field="escalated_level")
+    if level <= issue.escalated_level:
+        raise ValidationFailed("err.no_change")
+    old = issue.escalated_level
+    issue.escalated_level = level
+    _audit(session, at=now, actor_id=actor_id, entity="issue", entity_id=issue.id, issue_id=issue.id,
+           field_name="escalated_level", old=old, new=level, reason=_meeting_reason(meeting))
+    decision = _add_decision(session, meeting, issue, actor_id=actor_id, now=now, kind="escalate",
+                             field_name="decision_escalate", old=old, new=level, escalated_level=level)
+    session.commit()
+    return decision
+
+
+@command
+def save_report_order(*, session: Session, actor_id: int, area_id: int, issue_ids: list[int],
+                      now: datetime | None = None) -> None:
+    """The area's reporting order: the listed issues first, in that order; the others follow by default."""
+    now = _now(now)
+    _require_actor(session, actor_id)
+    _get(session, Area, area_id, "area")
+    ids = [_plain(i) for i in issue_ids]
+    if len(set(ids)) != len(ids):
+        raise ValidationFailed("err.bad_choice", field="issue")
+    saved = {row.issue_id: row for row in session.exec(select(ReportOrder).where(ReportOrder.area_id == area_id))}
+    for position, issue_id in enumerate(ids, start=1):
+        issue = _get(session, Issue, issue_id, "issue")
+        if issue.area_id != area_id:
+            raise NotFound("err.not_found", field="issue", value=issue.number)
+        row = saved.pop(issue_id, None) or ReportOrder(area_id=area_id, issue_id=issue_id, position=0)
+        row.position = position
+        session.add(row)
+    for position, row in enumerate(sorted(saved.values(), key=lambda r: r.position), start=len(ids) + 1):
+        row.position = position                 # unlisted ones keep their relative order after the listed
+    _audit(session, at=now, actor_id=actor_id, entity="area", entity_id=area_id, issue_id=None,
+           field_name="report_order", old=None, new=",".join(str(i) for i in ids))
+    session.commit()
+
+
+@query
+def meeting_on(area_id: int, held_on: date, *, session: Session) -> dict | None:
+    """The area's meeting of that day, if it was started."""
+    row = session.exec(select(Meeting, Person.name, Person.name_en).join(Person, Meeting.facilitator_id == Person.id)
+                       .where(Meeting.area_id == area_id, Meeting.held_on == held_on)).first()
+    if row is None:
+        return None
+    meeting, name, name_en = row
+    return {**meeting.model_dump(), "facilitator": name, "facilitator_en": name_en or name}
+
+
+@query
+def sign_in_sheet(meeting_id: int, *, session: Session) -> list[dict]:
+    """The sign-in sheet: members in the order they were listed, then guests."""
+    rows = session.exec(select(MeetingAttendance, Person.name, Person.name_en)
+                        .join(Person, MeetingAttendance.person_id == Person.id, isouter=True)
+                        .where(MeetingAttendance.meeting_id == meeting_id)
+                        .order_by(MeetingAttendance.guest, MeetingAttendance.id)).all()
+    return [{"id": line.id, "person_id": line.person_id, "guest": line.guest, "status": line.status,
+             "name": name or line.guest_name, "name_en": name_en or name or line.guest_name}
+            for line, name, name_en in rows]
+
+
+@query
+def attendance_rates(person_ids: list[int], *, session: Session,
+                     area_id: int | None = None) -> dict[int, float]:
+    """Each member's attendance rate over the meetings that listed them (guests excluded)."""
+    statement = (select(MeetingAttendance.person_id, MeetingAttendance.status).join(Meeting)
+                 .where(MeetingAttendance.person_id.in_([_plain(i) for i in person_ids]), ~MeetingAttendance.guest))
+    if area_id is not None:
+        statement = statement.where(Meeting.area_id == area_id)
+    rows = session.exec(statement).all()
+    statuses: dict[int, list[str]] = defaultdict(list)
+    for person_id, status in rows:
+        statuses[person_id].append(status)
+    return {person_id: rules.attendance_rate(found) for person_id, found in statuses.items()}
+
+
+@query
+def review_list(area_id: int, *, session: Session, now: datetime | None = None) -> list[dict]:
+    """The 24-hour review: the area's issues created in the last 24 hours, on the board or the list."""
+    now = _now(now)
+    rule = _settings().admission_rule
+    rows = session.exec(select(Issue, Category).join(Category)
+                        .where(Issue.area_id == area_id, Issue.created_at >= now - timedelta(hours=24))
+                        .order_by(Issue.created_at)).all()
+    return [{"id": issue.id, "number": issue.number, "description": issue.description, "severity": issue.severity,
+             "category_zh": category.name_zh, "category_en": category.name_en, "category_kind": category.kind,
+             "on_board": issue.on_board, "reviewed": issue.reviewed_at is not None, "version": issue.version,
+             "proposed_on_board": rules.admitted_to_board(issue.severity, category.kind, rule)}
+            for issue, category in rows]
+
+
+@query
+def reporting_order(area_id: int, *, session: Session, on: date | None = None) -> pd.DataFrame:
+    """The area's open board issues in reporting order: the saved order, then by owner and worst status."""
+    frame = board_frame(session=session, on=on)
+    frame = frame[frame["area_id"] == area_id]
+    saved = dict(session.exec(select(ReportOrder.issue_id, ReportOrder.position)
+                              .where(ReportOrder.area_id == area_id)).all())
+    return meeting_rules.reporting_order(frame, saved)
+
+
+def _change_window(session: Session, meeting: Meeting, now: datetime) -> tuple[datetime, datetime]:
+    """From the end of the area's previous meeting (or 24 hours before this one) to this one's end or now."""
+    previous = session.exec(select(Meeting).where(Meeting.area_id == meeting.area_id,
+                                                  Meeting.held_on < meeting.held_on)
+                            .order_by(Meeting.held_on.desc()).limit(1)).first()
+    since = (previous.ended_at or previous.started_at) if previous else meeting.started_at - timedelta(hours=24)
+    return since, meeting.ended_at or now
+
+
+@query
+def meeting_changes(meeting_id: int, *, session: Session, now: datetime | None = None) -> dict[int, list[dict]]:
+    """What changed on each of the area's issues since its previous meeting, from the audit trail, oldest first
+    (moments in the plant's zone)."""
+    meeting = _get(session, Meeting, meeting_id, "meeting")
+    tz = _settings().tz
+    since, until = _change_window(session, meeting, _now(now))
+    actor = aliased(Person)
+    events = session.exec(select(AuditEvent, actor.name, actor.name_en)
+                          .join(actor, AuditEvent.actor_id == actor.id, isouter=True)
+                          .join(Issue, AuditEvent.issue_id == Issue.id)
+                          .where(Issue.area_id == meeting.area_id, AuditEvent.at > since, AuditEvent.at <= until,
+                                 AuditEvent.entity != "decision")        # decisions are listed as such
+                          .order_by(AuditEvent.id)).all()
+    changes: dict[int, list[dict]] = defaultdict(list)
+    for event, name, name_en in events:
+        changes[event.issue_id].append({"at": event.at.astimezone(tz), "actor": name or "—", "actor_en": name_en or name or "—",
+                                        "entity": event.entity, "entity_id": event.entity_id,
+                                        "field": event.field, "old": event.old,
+                                        "new": event.new, "reason": event.reason})
+    return dict(changes)
+
+
+@query
+def meeting_decisions(meeting_id: int, *, session: Session) -> list[dict]:
+    """The meeting's decisions in the order taken, with the issue number and the action owner's names."""
+    owner = aliased(Person)
+    rows = session.exec(select(MeetingDecision, Issue.number, owner.name, owner.name_en)
+                        .join(Issue, MeetingDecision.issue_id == Issue.id)
+                        .join(owner, MeetingDecision.action_owner_id == owner.id, isouter=True)
+                        .where(MeetingDecision.meeting_id == meeting_id).order_by(MeetingDecision.id)).all()
+    return [{**decision.model_dump(), "number": number, "action_owner": name,
+             "action_owner_en": name_en or name} for decision, number, name, name_en in rows]
+
+
+@dataclass
+class Minutes:
+    """Everything the minutes of one meeting say, in plain values for the PDF, the workbook and the page."""
+
+    held_on: date
+    area_code: str
+    area_zh: str
+    area_en: str
+    facilitator: str
+    facilitator_en: str
+    started_at: datetime
+    ended_at: datetime | None
+    duration_minutes: int
+    attendance: list[dict]
+    attendance_rate: float | None
+    items: list[dict]
+
+
+@query
+def meeting_minutes(meeting_id: int, *, session: Session, now: datetime | None = None) -> Minutes:
+    """Date, area, facilitator, attendance, each issue reported with its changes and decisions, duration."""
+    now = _now(now)
+    tz = _settings().tz
+    meeting = _get(session, Meeting, meeting_id, "meeting")
+    area = session.get(Area, meeting.area_id)
+    facilitator = session.get(Person, meeting.facilitator_id)
+    sheet = sign_in_sheet(meeting.id, session=session)
+    changes = meeting_changes(meeting.id, session=session, now=now)
+    decisions: dict[int, list[dict]] = defaultdict(list)
+    for decision in meeting_decisions(meeting.id, session=session):
+        decisions[decision["issue_id"]].append(decision)
+    reported = list(session.exec(select(MeetingReport.issue_id).where(MeetingReport.meeting_id == meeting.id)
+                                 .order_by(MeetingReport.position)).all())
+    issue_ids = reported + [i for i in decisions if i not in reported]
+    items = []
+    for issue_id in issue_ids:
+        issue = session.get(Issue, issue_id)
+        record = _single_issue_record(session, issue, meeting.held_on)
+        items.append({"number": issue.number, "description": issue.description, "owner": record["owner"],
+                      "owner_en": record["owner_en"], "overall": record["overall"],
+                      "next_report_on": issue.next_report_on, "reported": issue_id in reported,
+                      "step_names": {s["id"]: (s["name_zh"], s["name_en"]) for s in record["steps"].values()},
+                      "changes": changes.get(issue_id, []),
+                      "decisions": decisions.get(issue_id, [])})
+    ended = meeting.ended_at or now
+    return Minutes(held_on=meeting.held_on, area_code=area.code, area_zh=area.name_zh, area_en=area.name_en,
+                   facilitator=facilitator.name, facilitator_en=facilitator.name_en or facilitator.name,
+                   started_at=meeting.started_at.astimezone(tz),
+                   ended_at=meeting.ended_at.astimezone(tz) if meeting.ended_at else None,
+                   duration_minutes=round((ended - meeting.started_at).total_seconds() / 60),
+                   attendance=sheet,
+                   attendance_rate=rules.attendance_rate([line["status"] for line in sheet if not line["guest"]]),
+                   items=items)
+
+
+@query
+def meeting_attendance_frame(*, session: Session, start: date, end: date, area_id: int | None = None) -> pd.DataFrame:
+    """Sign-in lines of the meetings held from start to end (members only), for the attendance KPI."""
+    statement = (select(Meeting.held_on, Meeting.area_id, MeetingAttendance.person_id, MeetingAttendance.status)
+                 .join(Meeting, MeetingAttendance.meeting_id == Meeting.id)
+                 .where(Meeting.held_on >= start, Meeting.held_on <= end, ~MeetingAttendance.guest)
+                 .order_by(Meeting.held_on, Meeting.area_id, MeetingAttendance.person_id))
+    if area_id is not None:
+        statement = statement.where(Meeting.area_id == area_id)
+    frame = pd.DataFrame(session.exec(statement).all(), columns=["meeting_on", "area_id", "person_id", "status"])
+    frame["attended"] = frame["status"].isin(rules.ATTENDED).astype(bool)
+    return frame

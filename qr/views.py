@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 import pandas as pd
 
+from qr import meeting as meeting_text
 from qr.i18n import t
 from qr.rules import Status
 
@@ -269,3 +270,129 @@ def render_step_list(steps: list[dict], lang: str) -> str:
 def paragraph(text: str) -> str:
     """User text shown as it was typed: escaped, line breaks kept."""
     return f'<p class="qr-pre" style="font-weight:600;margin:0">{_e(text)}</p>'
+
+
+PRESENTER_CSS = """
+<style>
+.qr-presenter { font-size: 26px; line-height: 1.3; }
+.qr-presenter h2 { font-size: 34px; margin: 4px 0 8px 0; font-weight: 700; }
+.qr-presenter h3 { font-size: 26px; margin: 12px 0 4px 0; color: #1f2a44; }
+.qr-presenter ul { margin: 0 0 0 1.2em; padding: 0; }
+.qr-presenter li { font-size: 24px; margin: 2px 0; }
+.qr-presenter .qr-muted { color: #555; font-size: 24px; }
+.qr-presenter .qr-next { font-size: 28px; font-weight: 700; }
+.qr-presenter table.qr-board { font-size: 24px; }
+.qr-presenter table.qr-board th { font-size: 24px; }
+.qr-timers { display: flex; flex-wrap: wrap; gap: 10px 18px; align-items: center; font-size: 30px; font-weight: 700; }
+.qr-timer { padding: 2px 16px; border-radius: 8px; border: 2px solid #1f2a44; background: #fff;
+            font-variant-numeric: tabular-nums; white-space: nowrap; }
+.qr-timer.qr-timer-warn { background: #f2c200; color: #111; border-color: #f2c200; }
+.qr-timer.qr-timer-over { background: #c62828; color: #fff; border-color: #c62828; }
+.qr-position { font-size: 26px; color: #1f2a44; white-space: nowrap; }
+table.qr-qchart { border-collapse: collapse; font-size: 18px; }
+table.qr-qchart th, table.qr-qchart td { border: 1px solid #9aa0a6; width: 3.2em; height: 2.4em; text-align: center; }
+table.qr-qchart th { background: #1f2a44; color: #fff; }
+table.qr-qchart td.qr-future { background: #fafafa; color: #999; }
+table.qr-qchart td.qr-today { outline: 3px solid #0b57d0; outline-offset: -3px; }
+table.qr-qchart b { display: block; font-size: 1.1em; }
+</style>
+"""
+
+
+def render_timers(timers: dict, lang: str, *, position: int, total: int) -> str:
+    """Per-issue countdown and meeting clock, coloured by their state, readable from the back of the room."""
+    return (f'{PRESENTER_CSS}<div class="qr-presenter qr-timers">'
+            f'<span class="qr-position">{_e(t("presenter.position", lang, n=position, total=total))}</span>'
+            f'<span class="qr-timer qr-timer-{_e(timers["issue_state"])}" data-timer="issue" '
+            f'data-state="{_e(timers["issue_state"])}">{_e(t("presenter.issue_timer", lang))} {_e(timers["issue"])}</span>'
+            f'<span class="qr-timer qr-timer-{_e(timers["meeting_state"])}" data-timer="meeting" '
+            f'data-state="{_e(timers["meeting_state"])}">{_e(t("presenter.meeting_timer", lang))} '
+            f'{_e(timers["meeting"])}</span></div>')
+
+
+def render_presenter_card(record: dict, columns: list[dict], changes: list[dict], lang: str) -> str:
+    """One issue as the meeting sees it: its board row, what changed since the last meeting, the
+    countermeasures of its yellow and red steps and its next report date; text 24 px and larger."""
+    steps = list(record["steps"].values())
+    step_names = {s["id"]: _name(s, "name", lang) for s in steps}
+    row = render_board(pd.DataFrame([record]), columns, lang).replace(BOARD_CSS, "", 1)
+    changed = "".join(f'<li>{_e(c["at"].strftime("%m-%d %H:%M"))} · '
+                      f'{_e(c["actor_en"] if lang == "en" else c["actor"])} · '
+                      f'{_e(meeting_text.change_text(c, lang, step_names))}</li>' for c in changes)
+    changed_html = (f"<ul>{changed}</ul>" if changes
+                    else f'<p class="qr-muted">{_e(t("presenter.no_changes", lang))}</p>')
+    measures = "".join(
+        f'<li><span class="qr-step qr-{_status_code(s)}" data-status="{_status_code(s)}" '
+        f'style="padding:0 8px;font-weight:700">{LETTER[_status_code(s)]}</span> {_e(_name(s, "name", lang))}: '
+        f'{_e(s["countermeasure"] or s["worse_reason"] or "—")}</li>'
+        for s in meeting_text.countermeasure_steps(steps))
+    measures_html = (f"<ul>{measures}</ul>" if measures
+                     else f'<p class="qr-muted">{_e(t("presenter.no_countermeasures", lang))}</p>')
+    owner = record["owner_en"] if lang == "en" else record["owner"]
+    next_report = _long_date(record["next_report_on"]) or "—"
+    return (f'{BOARD_CSS}{PRESENTER_CSS}<div class="qr-presenter" data-presenter="{_e(record["number"])}">'
+            f'<h2 class="qr-presenter-title">{_e(record["number"])} · {_e(owner)} · {_e(record["description"])}</h2>'
+            f'<div class="qr-wrap">{row}</div>'
+            f'<h3>{_e(t("presenter.changes", lang))}</h3><div class="qr-changes" data-changes="{len(changes)}">'
+            f'{changed_html}</div>'
+            f'<h3>{_e(t("presenter.countermeasures", lang))}</h3>{measures_html}'
+            f'<p class="qr-next{" qr-overdue" if record["report_overdue"] else ""}" data-next-report="{next_report}">'
+            f'{_e(t("presenter.next_report", lang, date=next_report))}</p></div>')
+
+
+def render_qchart(days: list[dict], title: str, lang: str, *, today: date) -> str:
+    """The Q-chart as a month calendar, Monday first: each day's colour and letter, * when overridden."""
+    head = "".join(f"<th>{_e(t(f'weekday.{n}', lang))}</th>" for n in range(7))
+    cells = ["<td></td>"] * days[0]["day"].weekday()
+    for day in days:
+        colour = day["colour"]
+        mark = "*" if day["overridden"] else ""
+        today_class = " qr-today" if day["day"] == today else ""
+        if colour is None:
+            cells.append(f'<td class="qr-future{today_class}" data-day="{day["day"].isoformat()}">{day["day"].day}</td>')
+        else:
+            cells.append(f'<td class="qr-{colour}{today_class}" data-day="{day["day"].isoformat()}" '
+                         f'data-colour="{colour}" title="{_e(day["note"])}">{day["day"].day}<b>{colour}{mark}</b></td>')
+    cells += ["<td></td>"] * (-len(cells) % 7)
+    rows = "".join(f"<tr>{''.join(cells[i:i + 7])}</tr>" for i in range(0, len(cells), 7))
+    return (f'{BOARD_CSS}{PRESENTER_CSS}<p style="font-weight:600;margin:0">{_e(title)}</p>'
+            f'<table class="qr-qchart"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
+            f'<p class="qr-days">{_e(t("qchart.rule", lang))}</p>')
+
+
+def render_review_item(item: dict, lang: str) -> str:
+    """A 24-hour review line: number, category, severity, description, where it is and what the rule proposes."""
+    where = t("review.on_board" if item["on_board"] else "review.on_list", lang)
+    proposal = t("review.proposal", lang,
+                 where=t("review.on_board" if item["proposed_on_board"] else "review.on_list", lang))
+    reviewed = f' · ✓ {_e(t("review.reviewed", lang))}' if item["reviewed"] else ""
+    return (f'<div class="qr-review" data-issue="{_e(item["number"])}" data-on-board="{str(item["on_board"]).lower()}">'
+            f'<b>{_e(item["number"])}</b> · {_e(_name(item, "category", lang))} · '
+            f'{_e(t("severity." + item["severity"], lang))} · {_e(item["description"])}<br>'
+            f'<span class="qr-days">{_e(where)} · {_e(proposal)}{reviewed}</span></div>')
+
+
+def render_order_item(position: int, record: dict, lang: str) -> str:
+    overall = record["overall"]
+    owner = record["owner_en"] if lang == "en" else record["owner"]
+    return (f'{BOARD_CSS}<div class="qr-order" data-issue="{_e(record["number"])}">{position}. '
+            f'<span class="qr-key qr-{overall}" style="padding:0 6px;font-weight:700">{overall}</span> '
+            f'<b>{_e(record["number"])}</b> · {_e(owner)} · {_e(record["description"])}</div>')
+
+
+def render_minutes(minutes, lang: str) -> str:
+    """The minutes on the page: the same facts, attendance and issues as the PDF and the workbook."""
+    facts = "".join(f"<tr><th>{_e(label)}</th><td>{_e(value)}</td></tr>"
+                    for label, value in meeting_text.header_rows(minutes, lang))
+    attendance = "; ".join(f"{_e(name)} {_e(status)}" for name, status in meeting_text.attendance_rows(minutes, lang))
+    items = "".join(
+        f'<tr data-issue="{_e(row["number"])}"><td>{_e(row["number"])}</td><td>{_e(row["description"])}</td>'
+        f'<td>{_e(row["owner"])}</td><td class="qr-pre">{_e(chr(10).join(row["changes"]))}</td>'
+        f'<td class="qr-pre">{_e(chr(10).join(row["decisions"]))}</td><td>{_e(row["next_report_on"])}</td></tr>'
+        for row in meeting_text.issue_rows(minutes, lang))
+    heads = "".join(f"<th>{_e(t(k, lang))}</th>" for k in ("col.number", "col.description", "col.owner",
+                                                          "minutes.changes", "minutes.decisions", "col.next_report"))
+    issues = (f'<table class="qr-detail qr-minutes"><thead><tr>{heads}</tr></thead><tbody>{items}</tbody></table>'
+              if items else f"<p>{_e(t('minutes.no_issues', lang))}</p>")
+    return (f'{BOARD_CSS}<table class="qr-detail">{facts}</table>'
+            f'<p><b>{_e(t("minutes.attendees", lang))}:</b> {attendance}</p><div class="qr-wrap">{issues}</div>')

@@ -1,0 +1,82 @@
+"""The meeting's minutes as a PDF (fpdf2 with Noto Sans CJK, so Chinese prints) and as an .xlsx."""
+from io import BytesIO
+from pathlib import Path
+
+from fpdf import FPDF
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+
+from qr.i18n import t
+from qr.meeting import attendance_rows, header_rows, issue_rows
+from qr.store import Minutes
+
+CJK_FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+SIMPLIFIED_CHINESE = 2          # the face of the collection with Simplified Chinese glyph forms
+
+
+def minutes_pdf(minutes: Minutes, lang: str = "zh") -> bytes:
+    """A4 portrait minutes; the CJK font is embedded, so the PDF reads the same on any machine."""
+    pdf = FPDF(orientation="P", unit="mm", format="A4")
+    pdf.set_auto_page_break(auto=True, margin=15)
+    pdf.add_font("noto", fname=str(CJK_FONT), collection_font_number=SIMPLIFIED_CHINESE)
+    pdf.add_page()
+    width = pdf.w - pdf.l_margin - pdf.r_margin
+
+    def line(text: str, size: float = 10, height: float = 6) -> None:
+        pdf.set_font("noto", size=size)
+        pdf.multi_cell(width, height, text, new_x="LMARGIN", new_y="NEXT")
+
+    line(t("minutes.title", lang), size=16, height=9)
+    for label, value in header_rows(minutes, lang):
+        line(f"{label}: {value}")
+    pdf.ln(2)
+    line(t("minutes.attendees", lang), size=12, height=8)
+    line("; ".join(f"{name} {status}" for name, status in attendance_rows(minutes, lang)) or t("minutes.none", lang))
+    pdf.ln(2)
+    line(t("minutes.issues", lang), size=12, height=8)
+    rows = issue_rows(minutes, lang)
+    if not rows:
+        line(t("minutes.no_issues", lang))
+    for number, row in enumerate(rows, start=1):
+        line(f"{number}. {row['number']} [{row['overall']}] {row['owner']}: {row['description']}", size=11, height=7)
+        for label, entries in ((t("minutes.changes", lang), row["changes"]),
+                               (t("minutes.decisions", lang), row["decisions"])):
+            line(f"  {label}: {'' if entries else t('minutes.none', lang)}", size=9, height=5)
+            for entry in entries:
+                line(f"    · {entry}", size=9, height=5)
+        line(f"  {t('col.next_report', lang)}: {row['next_report_on']}", size=9, height=5)
+        pdf.ln(1)
+    return bytes(pdf.output())
+
+
+def minutes_workbook(minutes: Minutes, lang: str = "zh") -> bytes:
+    """Three sheets: the meeting's facts, the sign-in sheet, and one row per issue reported."""
+    book = Workbook()
+    facts = book.active
+    facts.title = t("minutes.sheet.meeting", lang)
+    for label, value in header_rows(minutes, lang):
+        facts.append([label, value])
+    facts.column_dimensions["A"].width, facts.column_dimensions["B"].width = 16, 40
+    sheet = book.create_sheet(t("minutes.sheet.attendance", lang))
+    sheet.append([t("minutes.person", lang), t("minutes.status", lang)])
+    for row in attendance_rows(minutes, lang):
+        sheet.append(list(row))
+    sheet.column_dimensions["A"].width = 24
+    issues = book.create_sheet(t("minutes.sheet.issues", lang))
+    heads = [t("col.number", lang), t("col.description", lang), t("col.owner", lang), t("col.overall", lang),
+             t("minutes.changes", lang), t("minutes.decisions", lang), t("col.next_report", lang)]
+    issues.append(heads)
+    for row in issue_rows(minutes, lang):
+        issues.append([row["number"], row["description"], row["owner"], row["overall"], "\n".join(row["changes"]),
+                       "\n".join(row["decisions"]), row["next_report_on"]])
+    for cells in (sheet[1], issues[1]):
+        for cell in cells:
+            cell.font = Font(bold=True)
+    for column, width in zip("ABCDEFG", (14, 50, 12, 8, 60, 50, 14)):
+        issues.column_dimensions[column].width = width
+    for row in issues.iter_rows(min_row=2):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    content = BytesIO()
+    book.save(content)
+    return content.getvalue()

@@ -1,0 +1,191 @@
+"""A whole daily meeting through the meeting page: sign-in, 24-hour review, presenter mode, a decision, the end."""
+import re
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from qr import store
+from tests.conftest import ROOT
+
+MEMBERS = [("王芳", "Wang Fang"), ("李强", "Li Qiang"), ("刘洋", "Liu Yang"), ("陈静", "Chen Jing"),
+           ("杨磊", "Yang Lei")]
+DESCRIPTIONS = ["客户投诉：左前门内饰板卡扣断裂", "PRR：后保险杠支架焊点虚焊", "售后：仪表板左侧异响"]
+
+
+@pytest.fixture
+def meeting_plant(plant):
+    """Seven people in the area, three board issues and one minor finding on the list, all created just now."""
+    st.cache_data.clear()
+    for zh, en in MEMBERS:
+        store.create_person(name=zh, name_en=en, area_id=plant["area"].id)
+    today = store.today()
+
+    def create(description, category, severity, template):
+        return store.create_issue(actor_id=plant["owner"].id, description=description,
+                                  category_id=plant["categories"][category].id, area_id=plant["area"].id,
+                                  severity=severity, owner_id=plant["owner"].id, lead_id=plant["lead"].id,
+                                  opened_on=today, next_report_on=today, template_id=plant["templates"][template].id)
+    board = [create(text, "complaint", "A", "standard") for text in DESCRIPTIONS]
+    minor = create("LPA：总装防错点检表漏填(夜班)", "lpa", "C", "minor")
+    return {**plant, "board": board, "minor": minor, "today": today}
+
+
+def _html(at: AppTest) -> str:
+    return "".join(element.proto.body for element in at.get("html"))
+
+
+def _ok(at: AppTest) -> AppTest:
+    assert not at.exception, [e.message for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+def _meeting_page(plant, lang: str = "zh") -> AppTest:
+    at = AppTest.from_file(str(ROOT / "board.py"), default_timeout=60)
+    at.query_params.update({"me": str(plant["lead"].id), "area": plant["area"].code, "lang": lang})
+    at.run()
+    at.switch_page("pages/meeting.py")
+    return _ok(at.run())
+
+
+def _submit(at: AppTest, form: str) -> AppTest:
+    button = next(b for b in at.button if b.key and b.key.startswith(f"FormSubmitter:{form}-"))
+    return _ok(button.click().run())
+
+
+def test_a_whole_meeting(meeting_plant):
+    plant = meeting_plant
+    at = _meeting_page(plant)
+    assert at.info[0].value == "今天总装车间的快速响应会尚未开始。"
+    _ok(at.button(key="start_meeting").click().run())
+    held = store.meeting_on(plant["area"].id, plant["today"])
+    assert held["facilitator"] == "孙丽"
+
+    sheet = store.sign_in_sheet(held["id"])
+    assert len(sheet) == 7
+    for n, line in enumerate(sheet):
+        at.radio(key=f"attendance_{line['id']}").set_value("present" if n < 5 else "absent")
+    _submit(at, "sign_in")
+    assert [s.value for s in at.success] == ["签到已保存。"]
+    assert any("出席率 71.4%（5/7人" in m.value for m in at.markdown)
+
+    minor = plant["minor"]
+    assert f'data-issue="{minor.number}" data-on-board="false"' in _html(at)
+    _ok(at.button(key=f"promote_{minor.id}").click().run())
+    assert [s.value for s in at.success] == [f"{minor.number} 已上板。"]
+
+    _ok(at.toggle(key="presenter").set_value(True).run())
+    assert at.query_params["view"] == "presenter"
+    shown = []
+    for step in range(3):
+        card = re.search(r'data-presenter="([^"]+)"', _html(at)).group(1)
+        shown.append(card)
+        assert 'data-timer="issue"' in _html(at) and 'data-timer="meeting"' in _html(at)
+        if step == 1:
+            issue = next(i for i in plant["board"] if i.number == card)
+            at.radio(key=f"decision_kind_{issue.id}").set_value("action")
+            at.text_input(key=f"decision_action_{issue.id}").input("联系供应商，周五前提供8D报告")
+            _submit(at, f"decision_{issue.id}")
+            assert [s.value for s in at.success] == [f"已记录{card}的决定。"]
+        _ok(at.button(key="presenter_next").click().run())
+    assert shown == [i.number for i in plant["board"]]
+    _ok(at.button(key="end_meeting").click().run())
+
+    held = store.meeting_on(plant["area"].id, plant["today"])
+    assert held["ended_at"] is not None
+    minutes = store.meeting_minutes(held["id"])
+    assert f"{minutes.attendance_rate:.1%}" == "71.4%"
+    assert [item["number"] for item in minutes.items] == shown
+    [decision] = store.meeting_decisions(held["id"])
+    assert (decision["kind"], decision["action"], decision["action_owner"], decision["number"]) == \
+        ("action", "联系供应商，周五前提供8D报告", "张伟", shown[1])
+    history = [(h["field"], h["actor"]) for h in store.issue_detail(shown[1]).history]
+    assert ("decision_action", "孙丽") in history
+    assert ("on_board", "孙丽") in [(h["field"], h["actor"]) for h in store.issue_detail(minor.number).history]
+    assert minor.number in list(store.board_frame()["number"])
+
+
+def test_page_in_english_asks_who_i_am_first(meeting_plant):
+    at = AppTest.from_file(str(ROOT / "board.py"), default_timeout=60)
+    at.query_params.update({"lang": "en"})
+    at.run()
+    at.switch_page("pages/meeting.py")
+    _ok(at.run())
+    assert [i.value for i in at.info] == ["First choose who you are (the facilitator) in the sidebar: every record "
+                                          "names who made it."]
+
+
+def test_qchart_override_needs_a_note(meeting_plant):
+    at = _meeting_page(meeting_plant)
+    _ok(at.button(key="start_meeting").click().run())
+    assert 'data-colour="R"' in _html(at)                    # a new customer complaint today
+    at.radio(key="qchart_colour").set_value("Y")
+    button = next(b for b in at.button if b.key and b.key.startswith("FormSubmitter:qchart_override-"))
+    button.click().run()
+    assert [e.value for e in at.error] == ["请填写“说明”。"]
+    at.text_input(key="qchart_note").input("客户确认非质量问题")
+    _submit(at, "qchart_override")
+    assert store.quality_status(on=meeting_plant["today"])[0] | {"area_id": 0} == {
+        "area_id": 0, "area_zh": "总装车间", "area_en": "Final assembly", "colour": "Y", "overridden": True,
+        "note": "客户确认非质量问题"}
+
+
+def test_list_issues_stay_off_the_board_but_on_the_owners_update_page(meeting_plant):
+    minor = meeting_plant["minor"]
+    board = AppTest.from_file(str(ROOT / "board.py"), default_timeout=60)
+    _ok(board.run())
+    assert f'data-issue="{minor.number}"' not in _html(board)
+    assert all(f'data-issue="{i.number}"' in _html(board) for i in meeting_plant["board"])
+    update = AppTest.from_file(str(ROOT / "board.py"), default_timeout=60)
+    update.query_params.update({"me": str(meeting_plant["owner"].id)})
+    update.run()
+    update.switch_page("pages/update.py")
+    _ok(update.run())
+    assert any(minor.number in e.label for e in update.expander)
+
+
+def test_a_decision_on_an_issue_its_owner_just_changed_is_refused_then_applied_after_reload(meeting_plant):
+    plant = meeting_plant
+    at = _meeting_page(plant)
+    _ok(at.button(key="start_meeting").click().run())
+    _ok(at.toggle(key="presenter").set_value(True).run())
+    first = plant["board"][0]
+    assert f'data-presenter="{first.number}"' in _html(at)
+    store.set_countermeasure(actor_id=plant["owner"].id, step_id=store.issue_detail(first.number).steps[0]["id"],
+                             countermeasure="已通知供应商", expected_version=first.version)     # from the owner's phone
+    at.radio(key=f"decision_kind_{first.id}").set_value("escalate")
+    next(b for b in at.button if b.key and b.key.startswith(f"FormSubmitter:decision_{first.id}-")).click().run()
+    assert at.error[0].value.startswith(f"{first.number} 已被张伟于")
+    assert store.meeting_decisions(store.meeting_on(plant["area"].id, plant["today"])["id"]) == []
+    _ok(at.button(key=f"reload_{first.id}").click().run())
+    _submit(at, f"decision_{first.id}")
+    assert store.board_frame().set_index("number").loc[first.number, "escalation_level"] == 1
+
+
+def test_a_second_facilitators_stale_sign_in_is_refused_and_can_be_reloaded(meeting_plant):
+    plant = meeting_plant
+    at = _meeting_page(plant)
+    _ok(at.button(key="start_meeting").click().run())
+    held = store.meeting_on(plant["area"].id, plant["today"])
+    first = store.sign_in_sheet(held["id"])[0]
+    store.sign_in(actor_id=plant["owner"].id, meeting_id=held["id"], statuses={first["id"]: "late"},
+                  expected_version=held["version"])                       # the other facilitator's tablet
+    at.radio(key=f"attendance_{first['id']}").set_value("present")
+    next(b for b in at.button if b.key and b.key.startswith("FormSubmitter:sign_in-")).click().run()
+    assert at.error[0].value.startswith("会议已被张伟于")
+    assert store.sign_in_sheet(held["id"])[0]["status"] == "late"
+    _ok(at.button(key=f"reload_meeting-{held['id']}").click().run())
+    _submit(at, "sign_in")
+    assert store.sign_in_sheet(held["id"])[0]["status"] == "present"
+
+
+def test_presenter_in_english(meeting_plant):
+    at = _meeting_page(meeting_plant, "en")
+    _ok(at.button(key="start_meeting").click().run())
+    assert any("Attendance 0.0% (0 of 7" in m.value for m in at.markdown)
+    _ok(at.toggle(key="presenter").set_value(True).run())
+    html = _html(at)
+    assert f'data-presenter="{meeting_plant["board"][0].number}"' in html
+    assert all(text in html for text in ("1 of 3", "This issue 02:00", "Changed since the last meeting",
+                                         "Countermeasures of yellow and red steps", "Next report: "))

@@ -1,0 +1,55 @@
+"""Presenter mode as the meeting room's projector shows it: the issue, its changes and both timers, readable."""
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from qr import db, store
+from tests.e2e.conftest import ARTIFACTS, open_page
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def meeting_today(server, browser):
+    """The demo's past assembly meetings, a next report date moved since the last one, today's meeting started."""
+    open_page(browser, server["url"]).close()              # the first start creates the demo plant
+    engine = db.make_engine(server["database_url"])
+    db.use_engine(engine)
+    try:
+        area = next(a for a in store.reference_lists()["areas"] if a.code == "ASSY")
+        facilitator = next(p for p in store.reference_lists()["people"] if p.name == "孙丽")
+        now = datetime.now(timezone.utc)
+        first = store.reporting_order(area.id).iloc[0]
+        moved_to = max(first["next_report_on"] or store.today(), store.today()) + timedelta(days=4)
+        store.set_next_report(actor_id=first["owner_id"], issue_id=first["id"], next_report_on=moved_to,
+                              expected_version=first["version"], now=now - timedelta(minutes=5))
+        store.start_meeting(actor_id=facilitator.id, area_id=area.id, now=now - timedelta(minutes=1))
+        yield {"area": area, "facilitator": facilitator, "issue": first, "moved_to": moved_to}
+    finally:
+        db.use_engine(None)
+        engine.dispose()
+
+
+def test_presenter_mode_is_readable_at_1920x1080(server, browser, meeting_today):
+    issue = meeting_today["issue"]
+    page = open_page(browser, f"{server['url']}/meeting?area=ASSY&view=presenter"
+                              f"&me={meeting_today['facilitator'].id}")
+    page.wait_for_selector("[data-timer='meeting']", timeout=60_000)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "presenter-1920x1080.png"))
+    card = page.locator(f"[data-presenter='{issue['number']}']")
+    assert card.is_visible()
+    assert issue["description"] in card.locator(".qr-presenter-title").inner_text()
+    changes = card.locator(".qr-changes li")
+    assert any(meeting_today["moved_to"].isoformat() in text and "下次汇报日期" in text
+               for text in changes.all_inner_texts())
+    shown = {"title": card.locator(".qr-presenter-title"), "change": changes.first,
+             "issue timer": page.locator("[data-timer='issue']"), "meeting timer": page.locator("[data-timer='meeting']")}
+    for name, element in shown.items():
+        assert element.is_visible(), name
+        box = element.bounding_box()
+        assert box["y"] + box["height"] <= 1080, f"{name} is below the fold"
+        size = float(element.evaluate("e => parseFloat(getComputedStyle(e).fontSize)"))
+        assert size >= 24, (name, size)
+    assert page.locator("[data-timer='meeting']").inner_text().startswith("会议 0")
+    page.close()
