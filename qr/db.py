@@ -25,7 +25,7 @@ _engines_by_url: dict[str, Engine] = {}
 def make_engine(url: str) -> Engine:
     """SQLite gets WAL, a busy timeout and BEGIN IMMEDIATE for writers, so 'locked' never reaches a user."""
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
     path = url.split("///", 1)[-1]
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,66 @@
+"""Two app instances on one database (PostgreSQL in the CI run on it): they start together on an empty
+database, and a step completed through one shows on the other's open board at its next refresh."""
+import threading
+from contextlib import ExitStack
+
+import pytest
+
+from qr import store
+from tests.databases import drop_database, new_database
+from tests.e2e.conftest import open_page, running_server
+from tests.e2e.test_update_browser import _read, _settle
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def two_servers(tmp_path):
+    database_url = new_database(tmp_path)
+    started, failures = [None, None], []
+
+    def start(index: int, stack: ExitStack) -> None:
+        try:
+            started[index] = stack.enter_context(running_server(database_url, tmp_path / f"instance-{index}.log"))
+        except Exception as failure:               # noqa: BLE001 -- reported below with the instance's log
+            failures.append(failure)
+    with ExitStack() as stack:
+        threads = [threading.Thread(target=start, args=(i, stack)) for i in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert failures == []
+        yield database_url, started
+    drop_database(database_url)
+
+
+def test_a_step_completed_on_one_instance_shows_on_the_other(two_servers, browser):
+    database_url, (first, second) = two_servers
+    # both first requests at once: each instance finds an empty database; one prepares it, the other waits
+    pages = [browser.new_page(viewport={"width": 1920, "height": 1080}) for _ in range(2)]
+    for page, server in zip(pages, (first, second)):
+        page.goto(server["url"], wait_until="commit")
+    for page in pages:
+        page.wait_for_selector("table.qr-board", timeout=120_000)
+        assert page.query_selector_all('[data-testid="stException"]') == []
+    board = _read(database_url, store.board_frame)
+    assert len(board) == len(pages[0].query_selector_all("tr[data-issue]")) == \
+        len(pages[1].query_selector_all("tr[data-issue]"))           # the demo loaded once, not twice
+    issue = board[board["steps"].map(lambda steps: any(s["state"] == "open" for s in steps.values()))] \
+        .sort_values("next_report_on").iloc[0]
+    step = min((s for s in issue["steps"].values() if s["state"] == "open"), key=lambda s: s["position"])
+    cell = f'tr[data-issue="{issue["number"]}"] td[data-step="{step["code"]}"]'
+    assert pages[1].get_attribute(cell, "data-status") in ("Y", "R")
+
+    owner_page = open_page(browser, f"{first['url']}/update?me={int(issue['owner_id'])}")
+    expander = owner_page.locator('[data-testid="stExpander"]', has_text=issue["number"])
+    expander.locator("summary").click()
+    expander.locator('[data-testid="stForm"]').first.locator("button", has_text="保存").click()
+    owner_page.wait_for_selector('[data-testid="stAlertContentSuccess"]', timeout=30_000)
+    _settle(owner_page)
+
+    # the other instance's board, never reloaded: its own refresh brings the green cell
+    pages[1].wait_for_selector(f'{cell}[data-status="G"]', timeout=second["refresh_seconds"] * 5000)
+    assert pages[1].query_selector_all('[data-testid="stException"]') == []
+    for page in (*pages, owner_page):
+        page.close()
