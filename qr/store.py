@@ -976,3 +976,53 @@ def quality_status(*, session: Session, on: date | None = None) -> list[dict]:
                        "colour": colour.value, "overridden": override is not None,
                        "note": override.note if override else ""})
     return result
+
+
+# ---------------------------------------------------------------- Trends
+
+TREND_ISSUE_COLUMNS = ["id", "number", "description", "category_id", "category_zh", "category_en", "area_id",
+                       "area_zh", "area_en", "severity", "owner_id", "owner", "owner_en", "opened_on", "closed_on"]
+TREND_STEP_COLUMNS = ["id", "issue_id", "position", "code", "name_zh", "name_en", "state", "target_on",
+                      "completed_on", "marked_worse", "marked_worse_on"]
+TREND_HISTORY_COLUMNS = ["issue_id", "entity", "entity_id", "field", "old", "new", "at"]
+
+
+@query
+def trends_issues(*, session: Session) -> pd.DataFrame:
+    """Every issue, closed ones too (past weeks need them), named by its top-level category for breakdowns."""
+    parent, owner = aliased(Category), aliased(Person)
+    rows = session.execute(
+        select(Issue.id, Issue.number, Issue.description, func.coalesce(parent.id, Category.id),
+               func.coalesce(parent.name_zh, Category.name_zh), func.coalesce(parent.name_en, Category.name_en),
+               Issue.area_id, Area.name_zh, Area.name_en, Issue.severity, Issue.owner_id, owner.name,
+               owner.name_en, Issue.opened_on, Issue.closed_on)
+        .join(Category, Issue.category_id == Category.id)
+        .join(parent, Category.parent_id == parent.id, isouter=True)
+        .join(Area, Issue.area_id == Area.id)
+        .join(owner, Issue.owner_id == owner.id)
+    ).all()
+    return pd.DataFrame.from_records(rows, columns=TREND_ISSUE_COLUMNS)
+
+
+@query
+def trends_steps(*, session: Session) -> pd.DataFrame:
+    """Every issue step with the dates that decide its colour on a past day."""
+    rows = session.execute(
+        select(IssueStep.id, IssueStep.issue_id, IssueStep.position, TemplateStep.code, TemplateStep.name_zh,
+               TemplateStep.name_en, IssueStep.state, IssueStep.target_on, IssueStep.completed_on,
+               IssueStep.marked_worse, IssueStep.marked_worse_on)
+        .join(TemplateStep, IssueStep.template_step_id == TemplateStep.id)
+    ).all()
+    return pd.DataFrame.from_records(rows, columns=TREND_STEP_COLUMNS)
+
+
+@query
+def trends_history(*, session: Session) -> pd.DataFrame:
+    """The audit events that change what a past day looked like: reopenings and steps set to N/A."""
+    reopened = (AuditEvent.entity == "issue") & (AuditEvent.field == "closed_on") & AuditEvent.new.is_(None)
+    set_na = (AuditEvent.entity == "step") & (AuditEvent.field == "state") & (AuditEvent.new == StepState.NA.value)
+    rows = session.execute(
+        select(AuditEvent.issue_id, AuditEvent.entity, AuditEvent.entity_id, AuditEvent.field, AuditEvent.old,
+               AuditEvent.new, AuditEvent.at).where(reopened | set_na).order_by(AuditEvent.id)
+    ).all()
+    return pd.DataFrame.from_records(rows, columns=TREND_HISTORY_COLUMNS)
