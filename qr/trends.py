@@ -153,7 +153,7 @@ def _known(days: pd.Series, on: date) -> pd.Series:
 
 
 def _week_of(days: pd.Series) -> pd.Series:
-    return days - pd.to_timedelta(days.dt.weekday, unit="D")
+    return days - pd.to_timedelta(days.dt.day_of_week, unit="D")
 
 
 def _per_week(days: pd.Series, weeks: list[date]) -> np.ndarray:
