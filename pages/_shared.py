@@ -89,15 +89,15 @@ def trends_kpis(change_counter: int, period: trends.Period, chosen: trends.Trend
                 attendance: pd.DataFrame) -> trends.Trends:
     """Every KPI for a period and filter; any write anywhere (the change counter) makes the next read fresh."""
     settings = load_settings()
-    issues, steps, history = _trends_frames(change_counter)
+    issues, steps, history = _trends_frames(change_counter, period.since)
     return trends.compute(issues, steps, history, period, chosen, tz=settings.tz, ladder=settings.escalation_ladder,
                           attendance=attendance)
 
 
-@st.cache_data(show_spinner=False, max_entries=2)
-def _trends_frames(change_counter: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """The store's three trends frames, read once per change whatever the filters."""
-    return store.trends_issues(), store.trends_steps(), store.trends_history()
+@st.cache_data(show_spinner=False, max_entries=4)
+def _trends_frames(change_counter: int, since: date) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The store's three trends frames, read once per change and range whatever the filters."""
+    return store.trends_issues(since=since), store.trends_steps(since=since), store.trends_history(since=since)
 
 
 def _remember_me() -> None:

@@ -117,7 +117,9 @@ def _report(args) -> int:
         raise BadInput(f"{args.out}: {problem.strerror}") from problem
     db.upgrade()
     settings = load_settings()
-    kpis = trends.compute(store.trends_issues(), store.trends_steps(), store.trends_history(), period,
+    frames = (store.trends_issues(since=period.since), store.trends_steps(since=period.since),
+              store.trends_history(since=period.since))
+    kpis = trends.compute(*frames, period,
                           trends.TrendsFilter(), tz=settings.tz, ladder=settings.escalation_ladder)
     files = report.pack_files(kpis, args.lang)
     for name, content in files.items():

@@ -50,6 +50,11 @@ class Period:
             first = (first + timedelta(days=32)).replace(day=1)
         return months
 
+    @property
+    def since(self) -> date:
+        """The earliest day a KPI of the period looks at (days red and yellow count whole months)."""
+        return self.months[0]
+
 
 def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
@@ -204,7 +209,7 @@ def _step_spans(steps: pd.DataFrame, issues: pd.DataFrame, history: pd.DataFrame
     completed = _days(steps["completed_on"].to_numpy())
     stopped = np.where(steps["state"].to_numpy() == rules.StepState.DONE.value, completed.to_numpy(),
                        np.where(steps["state"].to_numpy() == rules.StepState.NA.value,
-                                _days(steps["id"].map(na_on).to_numpy()).fillna(start).to_numpy(), after_on))
+                                _days(na_on.reindex(steps["id"].to_numpy()).to_numpy()).fillna(start).to_numpy(), after_on))
     stopped = np.minimum(stopped.astype("datetime64[s]"), after_on)
     late = _days(steps["target_on"].to_numpy()).to_numpy() + _DAY
     worse = _days(steps["marked_worse_on"].where(steps["marked_worse"].astype(bool)).to_numpy()).to_numpy()

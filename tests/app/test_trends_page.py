@@ -65,3 +65,9 @@ def test_escalated_issues_link_to_their_detail(march_plant, fresh_caches):
     table = next(frame for frame in at.dataframe if "Escalated to" in frame.value.columns)
     assert table.value["No."].tolist()[0] == f"issue?no={march_plant.numbers['I1']}&lang=en"
     assert table.value["Days red"].tolist() == [72, 10, 9, 8, 6, 5]
+
+
+def test_a_plant_without_issues_shows_empty_charts(plant, fresh_caches):
+    at = _page("zh")
+    assert _chart(at, "chart_opened_closed")["开启"] == [0] * 12
+    assert [i.value for i in at.info] == ["尚无会议记录，暂无出勤率。", "没有已升级的问题。"]

@@ -17,8 +17,9 @@ MARCH = trends.period_for(d(3, 2), d(3, 29), today=d(11, 23))
 
 
 def _kpis(chosen: TrendsFilter = TrendsFilter(), period: Period = MARCH) -> trends.Trends:
-    return trends.compute(store.trends_issues(), store.trends_steps(), store.trends_history(), period, chosen,
-                          tz=load_settings().tz)
+    since = period.since
+    return trends.compute(store.trends_issues(since=since), store.trends_steps(since=since),
+                          store.trends_history(since=since), period, chosen, tz=load_settings().tz)
 
 
 def _rows(frame: pd.DataFrame, *columns: str) -> list[tuple]:
@@ -154,3 +155,25 @@ def test_without_meetings_there_is_no_attendance_chart(march_plant):
     kpis = _kpis()
     assert not kpis.meetings_recorded
     assert kpis.attendance["expected"].tolist() == [0, 0, 0, 0]
+
+
+def test_issues_closed_before_the_period_change_nothing(march_plant):
+    # from 03-16 on (days red and yellow then count from 03-01): I3 (closed 03-06, reopened 03-16) stays in,
+    # the rest of what closed before is left out of the reads, and every KPI is the same as with all issues
+    later = trends.period_for(d(3, 16), d(3, 29), today=d(11, 23))
+    everything = trends.compute(store.trends_issues(), store.trends_steps(), store.trends_history(), later,
+                                TrendsFilter(), tz=load_settings().tz)
+    narrowed = _kpis(period=later)
+    for name in ("opened_closed", "ageing", "days_red_yellow", "days_open", "on_time_by_week", "on_time_by_step",
+                 "escalated"):
+        pd.testing.assert_frame_equal(getattr(narrowed, name), getattr(everything, name))
+    assert _rows(narrowed.opened_closed, "week", "backlog") == [("2026-W12", 8), ("2026-W13", 9)]
+
+
+def test_a_new_plant_has_empty_trends(plant):
+    kpis = _kpis()
+    assert kpis.opened_closed[["opened", "closed", "reopened", "backlog"]].to_numpy().sum() == 0
+    assert kpis.ageing["issues"].tolist() == [0, 0, 0, 0]
+    assert _rows(kpis.days_red_yellow, "month", "days_red", "days_yellow") == [("2026-03", 0, 0)]
+    assert kpis.on_time_by_step.empty and kpis.escalated.empty
+    assert all(frame.empty for frame in kpis.breakdowns.values())
