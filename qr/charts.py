@@ -19,12 +19,19 @@ def _plain(values) -> list:
     return [None if isinstance(v, float) and math.isnan(v) else v for v in pd.Series(values).tolist()]
 
 
-def _layout(figure: go.Figure, title: str, y_title: str, *, percent: bool = False) -> go.Figure:
-    figure.update_layout(title=title, font={"family": FONT, "size": 13}, template="plotly_white",
-                         legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0},
-                         margin={"l": 50, "r": 20, "t": 70, "b": 40}, height=380, barmode="group")
+def _layout(figure: go.Figure, title: str, y_title: str, *, percent: bool = False, height: int = 400) -> go.Figure:
+    """Title on top, the legend under the plot: on a phone a wrapped legend never covers the title."""
+    figure.update_layout(title={"text": title, "y": 0.98, "yanchor": "top"}, font={"family": FONT, "size": 13},
+                         template="plotly_white", legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0},
+                         margin={"l": 50, "r": 20, "t": 50, "b": 40}, height=height, barmode="group")
     figure.update_yaxes(title=y_title, rangemode="tozero", tickformat=".0%" if percent else None)
     return figure
+
+
+def _weeks_axis(figure: go.Figure, weeks: list[str]) -> None:
+    """At most seven level ticks saying W37 (the year is in the hover text and the table): they fit on a phone."""
+    shown = weeks[::max(1, math.ceil(len(weeks) / 7))]
+    figure.update_xaxes(type="category", tickvals=shown, ticktext=[week.split("-")[1] for week in shown], tickangle=0)
 
 
 def opened_closed(frame: pd.DataFrame, lang: str) -> go.Figure:
@@ -36,6 +43,7 @@ def opened_closed(frame: pd.DataFrame, lang: str) -> go.Figure:
         go.Scatter(name=t("trends.col.backlog", lang), x=weeks, y=_plain(frame["backlog"]), mode="lines+markers",
                    line={"color": BACKLOG, "width": 3}),
     ])
+    _weeks_axis(figure, weeks)
     return _layout(figure, t("kpi.opened_closed", lang), t("trends.axis.issues", lang))
 
 
@@ -60,6 +68,7 @@ def days_open(frame: pd.DataFrame, lang: str) -> go.Figure:
     figure = go.Figure(go.Scatter(name=t("trends.col.avg_days_open", lang), x=_plain(frame["week"]),
                                   y=_plain(frame["avg_days_open"]), mode="lines+markers", connectgaps=False,
                                   line={"color": OPENED, "width": 3}))
+    _weeks_axis(figure, _plain(frame["week"]))
     return _layout(figure, t("kpi.days_open", lang), t("trends.axis.days", lang))
 
 
@@ -69,6 +78,7 @@ def on_time_by_week(frame: pd.DataFrame, lang: str) -> go.Figure:
                                   customdata=list(zip(_plain(frame["on_time"]), _plain(frame["completed"]))),
                                   hovertemplate="%{y:.0%} (%{customdata[0]}/%{customdata[1]})<extra></extra>"))
     figure.update_yaxes(range=[0, 1.05])
+    _weeks_axis(figure, _plain(frame["week"]))
     return _layout(figure, t("kpi.on_time_by_week", lang), t("trends.axis.rate", lang), percent=True)
 
 
@@ -83,20 +93,23 @@ def on_time_by_step(frame: pd.DataFrame, lang: str) -> go.Figure:
 
 
 def breakdown(frame: pd.DataFrame, dimension: str, lang: str) -> go.Figure:
+    """Horizontal bars, most open first: long category and owner names stay readable."""
     names = _plain(frame[f"name_{lang}"])
     figure = go.Figure([
-        go.Bar(name=t("trends.col.open", lang), x=names, y=_plain(frame["open"]), marker_color=BACKLOG),
-        go.Bar(name=t("trends.col.opened", lang), x=names, y=_plain(frame["opened"]), marker_color=OPENED),
-        go.Bar(name=t("trends.col.closed", lang), x=names, y=_plain(frame["closed"]), marker_color=CLOSED),
+        go.Bar(name=t(f"trends.col.{column}", lang), y=names, x=_plain(frame[column]), orientation="h",
+               marker_color=colour)
+        for column, colour in (("open", BACKLOG), ("opened", OPENED), ("closed", CLOSED))
     ])
-    figure.update_xaxes(type="category")
-    return _layout(figure, t(f"kpi.by_{dimension}", lang), t("trends.axis.issues", lang))
+    figure.update_yaxes(type="category", autorange="reversed")
+    figure.update_xaxes(rangemode="tozero")
+    return _layout(figure, t(f"kpi.by_{dimension}", lang), "", height=max(400, 160 + 42 * len(names)))
 
 
 def attendance(frame: pd.DataFrame, lang: str) -> go.Figure:
     figure = go.Figure(go.Bar(name=t("trends.axis.attendance", lang), x=_plain(frame["week"]),
                               y=_plain(frame["rate"]), marker_color=OPENED))
     figure.update_yaxes(range=[0, 1.05])
+    _weeks_axis(figure, _plain(frame["week"]))
     return _layout(figure, t("kpi.attendance", lang), t("trends.axis.attendance", lang), percent=True)
 
 

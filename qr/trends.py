@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from qr import rules
+from qr.i18n import t
 
 AGE_BUCKETS = (("0-7", 0, 7), ("8-30", 8, 30), ("31-90", 31, 90), (">90", 91, None))
 DIMENSIONS = {"category": ("category_id", "category_zh", "category_en"), "area": ("area_id", "area_zh", "area_en"),
@@ -297,6 +298,9 @@ def breakdown(issues: pd.DataFrame, spells: pd.DataFrame, dimension: str, period
     open_now = issues[issues["id"].isin(_open_ids(issues, spells, period.on))]
     names = pd.DataFrame({"key": issues[key], "name_zh": issues[name_zh],
                           "name_en": issues[name_en].where(issues[name_en] != "", issues[name_zh])})
+    if dimension == "severity":                       # a letter alone says little: "A major", "A 严重"
+        names = names.assign(name_zh=[t(f"severity.{s}", "zh") for s in names["key"]],
+                             name_en=[t(f"severity.{s}", "en") for s in names["key"]])
     names = names.drop_duplicates("key").set_index("key")
     frame = pd.DataFrame({"open": open_now[key].value_counts(), "opened": in_period[key].value_counts(),
                           "closed": closed_keys.value_counts()}).fillna(0).astype(int)

@@ -120,7 +120,7 @@ def test_on_time_completion_per_step_in_template_order(march_plant):
     ("area", [("总装车间", 6, 6, 2), ("焊装车间", 3, 4, 2)]),
     ("owner", [("李强", 5, 4, 0), ("张伟", 4, 6, 4)]),
     ("category", [("GP12", 4, 4, 1), ("停线", 3, 3, 0), ("客户投诉", 2, 3, 3)]),     # 0公里 counts as 客户投诉
-    ("severity", [("B", 5, 4, 0), ("A", 2, 3, 3), ("C", 2, 3, 1)]),
+    ("severity", [("B 一般", 5, 4, 0), ("A 严重", 2, 3, 3), ("C 轻微", 2, 3, 1)]),
 ])
 def test_breakdowns(march_plant, dimension, expected):
     assert _rows(_kpis().breakdowns[dimension], "name_zh", "open", "opened", "closed") == expected
