@@ -36,7 +36,8 @@ default = trends.default_period(today)
 range_column, area_column, category_column, severity_column, owner_column = st.columns([1.6, 1, 1, 1, 1])
 chosen_days = range_column.date_input(t("trends.range", lang), value=(default.start, today), max_value=today,
                                       key="t_range")
-first_day, last_day = (list(chosen_days) + [today, today])[:2] if chosen_days else (default.start, today)
+picked = list(chosen_days)             # one day only while the second end is still being picked
+first_day, last_day = (picked[0], picked[1] if len(picked) > 1 else today) if picked else (default.start, today)
 period = trends.period_for(first_day, last_day, today)
 chosen = trends.TrendsFilter(
     area_id=_picker(area_column, "board.filter.area", {a["id"]: _name(a) for a in refs["areas"]}, "t_area"),

@@ -128,8 +128,9 @@ def closed_spells(issues: pd.DataFrame, history: pd.DataFrame, tz: ZoneInfo) -> 
                          "closed_on": _days(reopenings["old"].to_numpy()).to_numpy(),
                          "reopened_on": _plant_days(reopenings["at"], tz).to_numpy()})
     closed = issues[issues["closed_on"].notna()]
-    current = pd.DataFrame({"issue_id": closed["id"].to_numpy(), "closed_on": _days(closed["closed_on"].to_numpy()).to_numpy(),
-                            "reopened_on": pd.Series(pd.NaT, index=range(len(closed)), dtype="datetime64[s]").to_numpy()})
+    current = pd.DataFrame({"issue_id": closed["id"].to_numpy(),
+                            "closed_on": _days(closed["closed_on"].to_numpy()).to_numpy(),
+                            "reopened_on": np.full(len(closed), np.datetime64("NaT"), dtype="datetime64[s]")})
     spells = pd.concat([past, current], ignore_index=True)
     opened = issues.set_index("id")["opened_on"]
     spells["opened_on"] = _days(spells["issue_id"].map(opened).to_numpy()).to_numpy()
@@ -208,9 +209,10 @@ def _step_spans(steps: pd.DataFrame, issues: pd.DataFrame, history: pd.DataFrame
     start = _days(steps["issue_id"].map(issues.set_index("id")["opened_on"]).to_numpy())
     after_on = _ts(on) + _DAY
     completed = _days(steps["completed_on"].to_numpy())
-    stopped = np.where(steps["state"].to_numpy() == rules.StepState.DONE.value, completed.to_numpy(),
-                       np.where(steps["state"].to_numpy() == rules.StepState.NA.value,
-                                _days(na_on.reindex(steps["id"].to_numpy()).to_numpy()).fillna(start).to_numpy(), after_on))
+    set_na_on = _days(na_on.reindex(steps["id"].to_numpy()).to_numpy()).fillna(start).to_numpy()
+    state = steps["state"].to_numpy()
+    stopped = np.where(state == rules.StepState.DONE.value, completed.to_numpy(),
+                       np.where(state == rules.StepState.NA.value, set_na_on, after_on))
     stopped = np.minimum(stopped.astype("datetime64[s]"), after_on)
     late = _days(steps["target_on"].to_numpy()).to_numpy() + _DAY
     worse = _days(steps["marked_worse_on"].where(steps["marked_worse"].astype(bool)).to_numpy()).to_numpy()
@@ -306,7 +308,8 @@ def breakdown(issues: pd.DataFrame, spells: pd.DataFrame, dimension: str, period
                           "closed": closed_keys.value_counts()}).fillna(0).astype(int)
     frame = frame[frame.sum(axis=1) > 0]
     frame = frame.join(names)
-    frame = frame.rename_axis("key").reset_index().sort_values(["open", "opened", "key"], ascending=[False, False, True])
+    frame = (frame.rename_axis("key").reset_index()
+             .sort_values(["open", "opened", "key"], ascending=[False, False, True]))
     return frame[["key", "name_zh", "name_en", "open", "opened", "closed"]].reset_index(drop=True)
 
 

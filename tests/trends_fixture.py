@@ -59,7 +59,8 @@ class MarchPlant:
     def open(self, name: str, opened_on: date, area: str, owner: str, category: str, severity: str,
              template: str = "minor", na_steps: dict[int, str] | None = None) -> None:
         issue = store.create_issue(
-            actor_id=self.owners[owner], description=f"{name} 问题", category_id=self.plant["categories"][category].id,
+            actor_id=self.owners[owner], description=f"{name} 问题",
+            category_id=self.plant["categories"][category].id,
             area_id=self.areas[area], severity=severity, owner_id=self.owners[owner],
             lead_id=self.plant["lead"].id, opened_on=opened_on, next_report_on=opened_on,
             template_id=self.plant["templates"][template].id, na_steps=na_steps, now=plant_moment(opened_on))
@@ -84,8 +85,8 @@ class MarchPlant:
             store.attach_file(actor_id=self.plant["owner"].id, issue_id=self._id(name), file_name="8D.pdf",
                               content=demo.report_pdf("8D"), kind="report", expected_version=self._version(name),
                               now=plant_moment(day, 9))
-        store.close_issue(actor_id=self.plant["lead"].id, issue_id=self._id(name), closed_on=day, reason="退出标准达成",
-                          expected_version=self._version(name), now=plant_moment(day, 18))
+        store.close_issue(actor_id=self.plant["lead"].id, issue_id=self._id(name), closed_on=day,
+                          reason="退出标准达成", expected_version=self._version(name), now=plant_moment(day, 18))
 
     def reopen(self, name: str, day: date, hour: int) -> None:
         store.reopen_issue(actor_id=self.plant["lead"].id, issue_id=self._id(name), reason="客户再次抱怨",

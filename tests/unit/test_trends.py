@@ -35,7 +35,8 @@ def test_iso_week_of_a_monday(day, week):
     assert trends.iso_week(trends.week_start(day)) == week
 
 
-@pytest.mark.parametrize("text, monday", [("2026-W47", d(11, 16)), ("2026-W53", d(12, 28)), ("2021-W01", d(1, 4, 2021))])
+@pytest.mark.parametrize("text, monday", [
+    ("2026-W47", d(11, 16)), ("2026-W53", d(12, 28)), ("2021-W01", d(1, 4, 2021))])
 def test_parse_week(text, monday):
     assert trends.parse_week(text) == monday
 
@@ -119,7 +120,7 @@ def test_on_time_completion_per_step_in_template_order(march_plant):
     # open on 03-29 / opened in March / closings in March (I3 closed twice)
     ("area", [("总装车间", 6, 6, 2), ("焊装车间", 3, 4, 2)]),
     ("owner", [("李强", 5, 4, 0), ("张伟", 4, 6, 4)]),
-    ("category", [("GP12", 4, 4, 1), ("停线", 3, 3, 0), ("客户投诉", 2, 3, 3)]),     # 0公里 counts as 客户投诉
+    ("category", [("GP12", 4, 4, 1), ("停线", 3, 3, 0), ("客户投诉", 2, 3, 3)]),  # 0公里 is a 客户投诉
     ("severity", [("B 一般", 5, 4, 0), ("A 严重", 2, 3, 3), ("C 轻微", 2, 3, 1)]),
 ])
 def test_breakdowns(march_plant, dimension, expected):
