@@ -142,9 +142,10 @@ def main() -> None:
         db.get_engine().dispose()
 
     figures = [
-        ("issues", f"{args.issues}"),
-        ("steps", f"{len(frames[1])}"),
-        ("history events", f"{len(frames[2])}"),
+        ("issues seeded", f"{args.issues}"),
+        ("issues read (open or closed lately)", f"{len(frames[0])}"),
+        ("steps read", f"{len(frames[1])}"),
+        ("history events read", f"{len(frames[2])}"),
         ("seed time", f"{seed_s:.1f} s"),
         ("period", f"{trends.iso_week(period.start)}..{trends.iso_week(period.weeks[-1])}"),
         ("read the 3 trends frames", f"{read_ms:.0f} ms"),
