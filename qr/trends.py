@@ -228,7 +228,8 @@ def _overlap_days(begin: np.ndarray, end: np.ndarray, low: np.datetime64, high: 
 
 
 def days_red_yellow_by_month(spans: pd.DataFrame, period: Period) -> pd.DataFrame:
-    """GM metric: the sum over steps of the calendar days each step showed R, and Y, in each month."""
+    """GM metric: the sum over steps of the calendar days each step showed R, and Y, in each calendar month the
+    period touches (whole months, up to `on`); the colour of a past day follows the step's current target."""
     start, red_from, stopped = (spans[c].to_numpy() for c in ("start", "red_from", "stopped"))
     yellow_end = np.minimum(red_from, stopped)
     rows = []
