@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from qr import excel, startup, store
+from qr import excel, startup, store, trends
 from qr.board import filter_board, sort_board
 from qr.config import load_settings
 from qr.i18n import DEFAULT_LANGUAGE, LANGUAGES, error_message, t
@@ -104,6 +104,23 @@ def attachments(change_counter: tuple[int, int], issue_id: int) -> list[dict]:
 @st.cache_data(show_spinner=False, max_entries=4)
 def issue_numbers(change_counter: tuple[int, int]) -> list[tuple[str, str]]:
     return store.issue_numbers()
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def trends_kpis(change_counter: tuple[int, int], period: trends.Period,
+                chosen: trends.TrendsFilter) -> trends.Trends:
+    """Every KPI for a period and filter; any write anywhere (the change counter) makes the next read fresh."""
+    settings = load_settings()
+    issues, steps, history = _trends_frames(change_counter, period.since)
+    attendance = store.meeting_attendance_frame(start=period.start, end=period.end)
+    return trends.compute(issues, steps, history, period, chosen, tz=settings.tz, ladder=settings.escalation_ladder,
+                          attendance=attendance)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _trends_frames(change_counter: tuple[int, int], since: date) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The store's three trends frames, read once per change and range whatever the filters."""
+    return store.trends_issues(since=since), store.trends_steps(since=since), store.trends_history(since=since)
 
 
 def _remember_me() -> None:

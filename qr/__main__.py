@@ -1,4 +1,4 @@
-"""Command line: python -m qr init-db | demo | import | export | backup | restore | minutes.
+"""Command line: python -m qr init-db | demo | import | export | backup | restore | minutes | report.
 Exit 0 on success, 2 on bad input (reasons on stderr)."""
 import argparse
 import sqlite3
@@ -6,8 +6,9 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from qr import db, demo, excel, minutes, store
+from qr import db, demo, excel, minutes, report, store, trends
 from qr.board import BoardFilter, filter_board, sort_board
+from qr.config import load_settings
 from qr.defaults import install_defaults
 from qr.i18n import error_message, t
 
@@ -132,6 +133,31 @@ def _restore(args) -> int:
     return 0
 
 
+def _report(args) -> int:
+    try:
+        period = trends.report_period(args.week, store.today())
+    except ValueError as problem:
+        raise BadInput(f"--week {problem}") from problem
+    if period.on < period.weeks[-1]:
+        raise BadInput(f"--week {args.week} has not started yet (today is {store.today()})")
+    out = Path(args.out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as problem:
+        raise BadInput(f"{args.out}: {problem.strerror}") from problem
+    db.ensure_schema()
+    settings = load_settings()
+    frames = (store.trends_issues(since=period.since), store.trends_steps(since=period.since),
+              store.trends_history(since=period.since))
+    kpis = trends.compute(*frames, period, trends.TrendsFilter(), tz=settings.tz, ladder=settings.escalation_ladder,
+                          attendance=store.meeting_attendance_frame(start=period.start, end=period.end))
+    files = report.pack_files(kpis, args.lang)
+    for name, content in files.items():
+        (out / name).write_bytes(content)
+    print(f"weekly pack {args.week} ({report.period_label(kpis, 'en')}): {len(files)} files written to {out}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m qr", description="QR Board command line")
     verbs = parser.add_subparsers(dest="verb", required=True)
@@ -155,10 +181,14 @@ def main(argv: list[str] | None = None) -> int:
         "file", help="where to write the backup")
     verbs.add_parser("restore", help="replace the database's content with a backup").add_argument(
         "file", help="a backup written by 'backup'")
+    report_parser = verbs.add_parser("report", help="the managers' weekly pack: trends .xlsx and a PNG per chart")
+    report_parser.add_argument("--week", required=True, help="the ISO week the pack ends with, e.g. 2026-W47")
+    report_parser.add_argument("--out", required=True, help="the folder to write the files into")
+    report_parser.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of titles and names")
     args = parser.parse_args(argv)
     try:
         return {"init-db": _init_db, "demo": _demo, "import": _import, "export": _export, "backup": _backup,
-                "restore": _restore, "minutes": _minutes}[args.verb](args)
+                "restore": _restore, "minutes": _minutes, "report": _report}[args.verb](args)
     except store.QRError as refusal:
         print(error_message(refusal.key, refusal.values, "en"), file=sys.stderr)
         return 2

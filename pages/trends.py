@@ -1,0 +1,85 @@
+"""Managers' weekly trends and KPIs: charts with their numbers, the escalated issues, the weekly pack."""
+import streamlit as st
+
+from pages import _shared as ui
+from qr import charts, report, store, trends, views
+from qr.i18n import t
+from qr.rules import SEVERITY
+
+ui.run_through_entry()
+
+lang = ui.language_from_url()
+counter = store.change_counter()
+refs = ui.reference_lists(counter)
+today = store.today()
+
+
+def _name(record: dict) -> str:
+    """An area's, category's or person's name in the page's language (a person's English name may be empty)."""
+    zh = record.get("name_zh", record.get("name"))
+    return (record.get("name_en") or zh) if lang == "en" else zh
+
+
+def _picker(column, label_key: str, options: dict, key: str):
+    return column.selectbox(t(label_key, lang), [None, *options], key=key,
+                            format_func=lambda o: t("board.filter.all", lang) if o is None else options[o])
+
+
+st.markdown(f"### {t('page.trends', lang)}")
+default = trends.default_period(today)
+range_column, area_column, category_column, severity_column, owner_column = st.columns([1.6, 1, 1, 1, 1])
+chosen_days = range_column.date_input(t("trends.range", lang), value=(default.start, today), max_value=today,
+                                      key="t_range")
+picked = list(chosen_days)             # one day only while the second end is still being picked
+first_day, last_day = (picked[0], picked[1] if len(picked) > 1 else today) if picked else (default.start, today)
+period = trends.period_for(first_day, last_day, today)
+chosen = trends.TrendsFilter(
+    area_id=_picker(area_column, "board.filter.area", {a["id"]: _name(a) for a in refs["areas"]}, "t_area"),
+    category_id=_picker(category_column, "board.filter.category",
+                        {c["id"]: _name(c) for c in refs["categories"] if c["parent_id"] is None}, "t_category"),
+    severity=_picker(severity_column, "trends.filter.severity", {s: t(f"severity.{s}", lang) for s in SEVERITY},
+                     "t_severity"),
+    owner_id=_picker(owner_column, "board.filter.owner", {p["id"]: _name(p) for p in refs["people"]}, "t_owner"),
+)
+kpis = ui.trends_kpis(counter, period, chosen)
+st.caption(report.period_label(kpis, lang))
+
+figures = charts.figures(kpis, lang)
+tables = report.kpi_frames(kpis)
+
+
+def show_kpi(column, name: str) -> None:
+    """One KPI: its chart (or why there is none), then its numbers and their CSV on demand."""
+    with column:
+        if name in figures:
+            st.plotly_chart(figures[name], key=f"chart_{name}", config={"displaylogo": False})
+        else:
+            st.markdown(f"**{t(f'kpi.{name}', lang)}**")
+            st.info(t("trends.no_meetings", lang))
+        table = report.display_table(tables[name], lang)
+        with st.expander(t("trends.show_data", lang)):
+            st.dataframe(table, hide_index=True, key=f"data_{name}")
+            st.download_button(t("trends.csv", lang), data=table.to_csv(index=False).encode("utf-8-sig"),
+                               file_name=f"QR-{name}-{trends.iso_week(period.weeks[-1])}.csv", mime="text/csv",
+                               key=f"csv_{name}", icon=":material/download:", on_click="ignore")
+
+
+charted = [name for name in report.KPI_NAMES if name != "escalated"]
+for pair in range(0, len(charted), 2):
+    for column, name in zip(st.columns(2), charted[pair:pair + 2]):
+        show_kpi(column, name)
+
+st.markdown(f"#### {t('kpi.escalated', lang)}")
+escalated = report.display_table(kpis.escalated, lang)
+if escalated.empty:
+    st.info(t("trends.no_escalated", lang))
+else:
+    number = t("trends.col.number", lang)
+    escalated[number] = [views.detail_link(n, lang) for n in kpis.escalated["number"]]
+    st.dataframe(escalated, hide_index=True, key="data_escalated",
+                 column_config={number: st.column_config.LinkColumn(number, display_text=r"no=([^&]+)")})
+
+pack_week = trends.iso_week(period.weeks[-1])
+st.download_button(f"{t('trends.pack', lang)} · {pack_week}", icon=":material/folder_zip:", on_click="ignore",
+                   data=lambda: report.pack_zip(report.pack_files(kpis, lang)),
+                   file_name=f"QR-trends-{pack_week}.zip", mime="application/zip", key="pack")

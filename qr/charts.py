@@ -1,0 +1,129 @@
+"""Plotly figures of the trends KPIs, built from the frames of qr.trends; the same figures go on the page and
+into the weekly pack's pictures."""
+import math
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from qr.i18n import t
+from qr.trends import Trends
+
+OPENED, CLOSED, REOPENED, BACKLOG = "#1F5FAD", "#1B7F3B", "#E08A00", "#1F2A44"
+RED, YELLOW = "#C62828", "#F2C200"
+AGEING = ["#9CC3E6", "#4F8FCB", "#1F5FAD", "#0B2F5E"]
+FONT = "Noto Sans CJK SC, Microsoft YaHei, sans-serif"   # Chinese labels in the PNGs as on screen
+
+
+def _plain(values) -> list:
+    """Lists of plain numbers (None for a gap): the figure's JSON stays readable, not base64 arrays."""
+    return [None if isinstance(v, float) and math.isnan(v) else v for v in pd.Series(values).tolist()]
+
+
+def _layout(figure: go.Figure, title: str, y_title: str, *, percent: bool = False, height: int = 400) -> go.Figure:
+    """Title on top, the legend under the plot: on a phone a wrapped legend never covers the title."""
+    figure.update_layout(title={"text": title, "y": 0.98, "yanchor": "top"}, font={"family": FONT, "size": 13},
+                         template="plotly_white", legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0},
+                         margin={"l": 50, "r": 20, "t": 50, "b": 40}, height=height, barmode="group")
+    figure.update_yaxes(title=y_title, rangemode="tozero", tickformat=".0%" if percent else None)
+    return figure
+
+
+def _weeks_axis(figure: go.Figure, weeks: list[str]) -> None:
+    """At most seven level ticks saying W37 (the year is in the hover text and the table): they fit on a phone."""
+    shown = weeks[::max(1, math.ceil(len(weeks) / 7))]
+    figure.update_xaxes(type="category", tickvals=shown, ticktext=[week.split("-")[1] for week in shown], tickangle=0)
+
+
+def opened_closed(frame: pd.DataFrame, lang: str) -> go.Figure:
+    weeks = _plain(frame["week"])
+    figure = go.Figure([
+        go.Bar(name=t("trends.col.opened", lang), x=weeks, y=_plain(frame["opened"]), marker_color=OPENED),
+        go.Bar(name=t("trends.col.closed", lang), x=weeks, y=_plain(frame["closed"]), marker_color=CLOSED),
+        go.Bar(name=t("trends.col.reopened", lang), x=weeks, y=_plain(frame["reopened"]), marker_color=REOPENED),
+        go.Scatter(name=t("trends.col.backlog", lang), x=weeks, y=_plain(frame["backlog"]), mode="lines+markers",
+                   line={"color": BACKLOG, "width": 3}),
+    ])
+    _weeks_axis(figure, weeks)
+    return _layout(figure, t("kpi.opened_closed", lang), t("trends.axis.issues", lang))
+
+
+def ageing(frame: pd.DataFrame, lang: str) -> go.Figure:
+    figure = go.Figure(go.Bar(x=_plain(frame["bucket"]), y=_plain(frame["issues"]), marker_color=AGEING,
+                              text=_plain(frame["issues"]), textposition="outside", name=t("trends.col.issues", lang)))
+    figure.update_xaxes(title=t("trends.col.bucket", lang), type="category")
+    return _layout(figure, t("kpi.ageing", lang), t("trends.axis.issues", lang))
+
+
+def days_red_yellow(frame: pd.DataFrame, lang: str) -> go.Figure:
+    months = _plain(frame["month"])
+    figure = go.Figure([
+        go.Bar(name=t("trends.col.days_red", lang), x=months, y=_plain(frame["days_red"]), marker_color=RED),
+        go.Bar(name=t("trends.col.days_yellow", lang), x=months, y=_plain(frame["days_yellow"]), marker_color=YELLOW),
+    ])
+    figure.update_xaxes(type="category")
+    return _layout(figure, t("kpi.days_red_yellow", lang), t("trends.axis.days", lang))
+
+
+def days_open(frame: pd.DataFrame, lang: str) -> go.Figure:
+    figure = go.Figure(go.Scatter(name=t("trends.col.avg_days_open", lang), x=_plain(frame["week"]),
+                                  y=_plain(frame["avg_days_open"]), mode="lines+markers", connectgaps=False,
+                                  line={"color": OPENED, "width": 3}))
+    _weeks_axis(figure, _plain(frame["week"]))
+    return _layout(figure, t("kpi.days_open", lang), t("trends.axis.days", lang))
+
+
+def on_time_by_week(frame: pd.DataFrame, lang: str) -> go.Figure:
+    figure = go.Figure(go.Scatter(name=t("trends.axis.rate", lang), x=_plain(frame["week"]), y=_plain(frame["rate"]),
+                                  mode="lines+markers", line={"color": CLOSED, "width": 3},
+                                  customdata=list(zip(_plain(frame["on_time"]), _plain(frame["completed"]))),
+                                  hovertemplate="%{y:.0%} (%{customdata[0]}/%{customdata[1]})<extra></extra>"))
+    figure.update_yaxes(range=[0, 1.05])
+    _weeks_axis(figure, _plain(frame["week"]))
+    return _layout(figure, t("kpi.on_time_by_week", lang), t("trends.axis.rate", lang), percent=True)
+
+
+def on_time_by_step(frame: pd.DataFrame, lang: str) -> go.Figure:
+    figure = go.Figure(go.Bar(name=t("trends.axis.rate", lang), y=_plain(frame[f"name_{lang}"]),
+                              x=_plain(frame["rate"]), orientation="h", marker_color=CLOSED,
+                              text=[f"{r:.0%}" if r is not None else "" for r in _plain(frame["rate"])],
+                              textposition="auto"))
+    figure.update_yaxes(autorange="reversed")
+    figure.update_xaxes(tickformat=".0%", range=[0, 1.05])
+    return _layout(figure, t("kpi.on_time_by_step", lang), "")
+
+
+def breakdown(frame: pd.DataFrame, dimension: str, lang: str) -> go.Figure:
+    """Horizontal bars, most open first: long category and owner names stay readable."""
+    names = _plain(frame[f"name_{lang}"])
+    figure = go.Figure([
+        go.Bar(name=t(f"trends.col.{column}", lang), y=names, x=_plain(frame[column]), orientation="h",
+               marker_color=colour)
+        for column, colour in (("open", BACKLOG), ("opened", OPENED), ("closed", CLOSED))
+    ])
+    figure.update_yaxes(type="category", autorange="reversed")
+    figure.update_xaxes(rangemode="tozero")
+    return _layout(figure, t(f"kpi.by_{dimension}", lang), "", height=max(400, 160 + 42 * len(names)))
+
+
+def attendance(frame: pd.DataFrame, lang: str) -> go.Figure:
+    figure = go.Figure(go.Bar(name=t("trends.axis.attendance", lang), x=_plain(frame["week"]),
+                              y=_plain(frame["rate"]), marker_color=OPENED))
+    figure.update_yaxes(range=[0, 1.05])
+    _weeks_axis(figure, _plain(frame["week"]))
+    return _layout(figure, t("kpi.attendance", lang), t("trends.axis.attendance", lang), percent=True)
+
+
+def figures(trends: Trends, lang: str) -> dict[str, go.Figure]:
+    """Every chart of the page and the pack, by KPI name (the escalated list is a table, not a chart)."""
+    charts = {
+        "opened_closed": opened_closed(trends.opened_closed, lang),
+        "ageing": ageing(trends.ageing, lang),
+        "days_red_yellow": days_red_yellow(trends.days_red_yellow, lang),
+        "days_open": days_open(trends.days_open, lang),
+        "on_time_by_week": on_time_by_week(trends.on_time_by_week, lang),
+        "on_time_by_step": on_time_by_step(trends.on_time_by_step, lang),
+        **{f"by_{dimension}": breakdown(frame, dimension, lang) for dimension, frame in trends.breakdowns.items()},
+    }
+    if trends.meetings_recorded:
+        charts["attendance"] = attendance(trends.attendance, lang)
+    return charts

@@ -1,0 +1,114 @@
+"""The managers' weekly pack: a workbook with one sheet of numbers per KPI, and a PNG per chart."""
+import io
+import math
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import plotly.io as pio
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from qr import charts
+from qr.i18n import t
+from qr.trends import Trends, iso_week
+
+KPI_NAMES = ("opened_closed", "ageing", "days_red_yellow", "days_open", "on_time_by_week", "on_time_by_step",
+             "by_category", "by_area", "by_owner", "by_severity", "attendance", "escalated")
+CHROMIUM = "/usr/bin/chromium"         # Debian's; kaleido must never download a browser of its own
+_BILINGUAL = {"name": ("name_zh", "name_en"), "area": ("area_zh", "area_en"), "owner": ("owner", "owner_en")}
+_HIDDEN = ("week_start", "key", "code")
+HEADER_FILL = PatternFill("solid", fgColor="1F2A44")
+
+
+def kpi_frames(trends: Trends) -> dict[str, pd.DataFrame]:
+    """Each KPI's numbers by name, in the pack's order."""
+    return {"opened_closed": trends.opened_closed, "ageing": trends.ageing,
+            "days_red_yellow": trends.days_red_yellow, "days_open": trends.days_open,
+            "on_time_by_week": trends.on_time_by_week, "on_time_by_step": trends.on_time_by_step,
+            **{f"by_{dimension}": frame for dimension, frame in trends.breakdowns.items()},
+            "attendance": trends.attendance, "escalated": trends.escalated}
+
+
+def display_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """A KPI frame as people read it: their language's names only, rates in per cent, translated headers."""
+    shown = frame.drop(columns=[c for c in _HIDDEN if c in frame.columns])
+    for name, (zh, en) in _BILINGUAL.items():
+        if zh in shown.columns:
+            chosen = shown[en].where(shown[en] != "", shown[zh]) if lang == "en" else shown[zh]
+            shown = shown.drop(columns=[zh, en]).assign(**{name: chosen})
+    if "rate" in shown.columns:
+        shown["rate"] = (shown["rate"] * 100).round(1)
+    if "escalation_level" in shown.columns:
+        shown["escalation"] = [t(f"escalation.{level}", lang) for level in shown["escalation_level"]]
+    order = [c for c in ("week", "month", "number", "name", "bucket", "description", "area", "owner") if c in shown]
+    shown = shown[order + [c for c in shown.columns if c not in order]]
+    return shown.rename(columns={c: t(f"trends.col.{c}", lang) for c in shown.columns})
+
+
+def period_label(trends: Trends, lang: str) -> str:
+    period = trends.period
+    return t("trends.period", lang, first=iso_week(period.start), last=iso_week(period.weeks[-1]),
+             on=period.on.isoformat())
+
+
+def _cell_value(value):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+def workbook(trends: Trends, lang: str) -> bytes:
+    """One sheet per KPI, named by the KPI: its title, the period, then the table as plain numbers."""
+    book = Workbook()
+    book.remove(book.active)
+    for name, frame in kpi_frames(trends).items():
+        sheet = book.create_sheet(name)
+        sheet["A1"] = t(f"kpi.{name}", lang)
+        sheet["A1"].font = Font(bold=True, size=14)
+        sheet["A2"] = period_label(trends, lang)
+        table = display_table(frame, lang)
+        for column, header in enumerate(table.columns, start=1):
+            cell = sheet.cell(row=4, column=column, value=header)
+            cell.font, cell.fill = Font(bold=True, color="FFFFFF"), HEADER_FILL
+            width = max([len(str(header))] + [len(str(v)) for v in table.iloc[:, column - 1]])
+            sheet.column_dimensions[get_column_letter(column)].width = min(max(width + 4, 10), 60)
+        for row, values in enumerate(table.itertuples(index=False), start=5):
+            for column, value in enumerate(values, start=1):
+                sheet.cell(row=row, column=column, value=_cell_value(value))
+        sheet.freeze_panes = "A5"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def chart_pictures(trends: Trends, lang: str) -> dict[str, bytes]:
+    """A PNG per chart, drawn by kaleido in Debian's Chromium (all in one browser session)."""
+    os.environ.setdefault("BROWSER_PATH", CHROMIUM)
+    figures = charts.figures(trends, lang)
+    with tempfile.TemporaryDirectory() as folder:
+        paths = [Path(folder) / f"{name}.png" for name in figures]
+        pio.write_images(list(figures.values()), paths, format="png", width=1100, height=450, scale=1)
+        return {name: path.read_bytes() for name, path in zip(figures, paths)}
+
+
+def pack_files(trends: Trends, lang: str) -> dict[str, bytes]:
+    """The pack's files by name: the workbook, then the charts numbered in the workbook's order."""
+    week = iso_week(trends.period.weeks[-1])
+    files = {f"QR-trends-{week}.xlsx": workbook(trends, lang)}
+    pictures = chart_pictures(trends, lang)
+    for number, name in enumerate(KPI_NAMES, start=1):
+        if name in pictures:
+            files[f"QR-trends-{week}-{number:02d}-{name}.png"] = pictures[name]
+    return files
+
+
+def pack_zip(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()

@@ -1,0 +1,388 @@
+"""Managers' weekly trends and KPIs as pandas frames, computed from the store's trends frames.
+
+Everything is "as of" one plant day (`Period.on`): a later completion, closure or reopening is not
+known yet on that day, so a past week's figures stay what they were. Weeks are ISO weeks (Monday to
+Sunday) of the plant's calendar; moments in the audit trail are turned into plant days first.
+"""
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+
+from qr import rules
+from qr.i18n import t
+
+AGE_BUCKETS = (("0-7", 0, 7), ("8-30", 8, 30), ("31-90", 31, 90), (">90", 91, None))
+DIMENSIONS = {"category": ("category_id", "category_zh", "category_en"), "area": ("area_id", "area_zh", "area_en"),
+              "owner": ("owner_id", "owner", "owner_en"), "severity": ("severity", "severity", "severity")}
+ATTENDANCE_COLUMNS = ["meeting_on", "area_id", "person_id", "attended"]
+DEFAULT_WEEKS = 12
+_DAY = np.timedelta64(1, "D")
+
+
+@dataclass(frozen=True)
+class TrendsFilter:
+    area_id: int | None = None
+    category_id: int | None = None     # a top-level category: its sub-types count with it
+    severity: str | None = None
+    owner_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole ISO weeks from `start` (a Monday) to `end` (a Sunday), with figures as of `on`."""
+
+    start: date
+    end: date
+    on: date
+
+    @property
+    def weeks(self) -> list[date]:
+        return [self.start + timedelta(weeks=n) for n in range((self.end - self.start).days // 7 + 1)]
+
+    @property
+    def months(self) -> list[date]:
+        """First days of the calendar months the period touches."""
+        first, months = self.start.replace(day=1), []
+        while first <= self.end:
+            months.append(first)
+            first = (first + timedelta(days=32)).replace(day=1)
+        return months
+
+    @property
+    def since(self) -> date:
+        """The earliest day a KPI of the period looks at (days red and yellow count whole months)."""
+        return self.months[0]
+
+
+def week_start(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def iso_week(monday: date) -> str:
+    """'2026-W47': the label plants write on their weekly reports."""
+    year, week, _ = monday.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def parse_week(text: str) -> date:
+    """The Monday of an ISO week written as YYYY-Www; ValueError for anything else."""
+    try:
+        year, week = text.split("-W")
+        return date.fromisocalendar(int(year), int(week), 1)
+    except (ValueError, AttributeError) as problem:
+        raise ValueError(f"{text!r} is not an ISO week like 2026-W47") from problem
+
+
+def period_for(first_day: date, last_day: date, today: date) -> Period:
+    """The whole ISO weeks covering the chosen days; nothing after today is known yet."""
+    end = week_start(last_day) + timedelta(days=6)
+    return Period(start=week_start(first_day), end=end, on=min(end, today))
+
+
+def default_period(today: date, weeks: int = DEFAULT_WEEKS) -> Period:
+    """The last `weeks` ISO weeks, the current one included."""
+    return period_for(week_start(today) - timedelta(weeks=weeks - 1), today, today)
+
+
+def report_period(week: str, today: date, weeks: int = DEFAULT_WEEKS) -> Period:
+    """The weekly pack's period: the chosen week and the weeks before it."""
+    monday = parse_week(week)
+    return period_for(monday - timedelta(weeks=weeks - 1), monday, today)
+
+
+# ---------------------------------------------------------------- preparing the store's frames
+
+def _days(values) -> pd.Series:
+    """Plant dates as datetime64 days, so that whole columns subtract and compare at once."""
+    return pd.to_datetime(pd.Series(values), errors="coerce").astype("datetime64[s]")
+
+
+def _ts(day: date) -> np.datetime64:
+    return np.datetime64(day, "s")
+
+
+def _plant_days(moments: pd.Series, tz: ZoneInfo) -> pd.Series:
+    """The plant's calendar day of each UTC moment (a reopening at 01:00 Shanghai time on a Monday is Monday's)."""
+    local = pd.to_datetime(moments, utc=True).dt.tz_convert(tz).dt.tz_localize(None)
+    return local.dt.normalize().astype("datetime64[s]")
+
+
+def filter_issues(issues: pd.DataFrame, chosen: TrendsFilter) -> pd.DataFrame:
+    keep = pd.Series(True, index=issues.index)
+    for column, value in (("area_id", chosen.area_id), ("category_id", chosen.category_id),
+                          ("severity", chosen.severity), ("owner_id", chosen.owner_id)):
+        if value is not None:
+            keep &= issues[column] == value
+    return issues[keep]
+
+
+def closed_spells(issues: pd.DataFrame, history: pd.DataFrame, tz: ZoneInfo) -> pd.DataFrame:
+    """Each time an issue was closed: from its closing date until the plant day it was reopened (NaT: still
+    closed). The audit trail's reopenings carry the closing date they undid, so earlier spells are exact."""
+    reopenings = history[(history["entity"] == "issue") & (history["field"] == "closed_on")]
+    reopenings = reopenings[reopenings["issue_id"].isin(issues["id"])]
+    past = pd.DataFrame({"issue_id": reopenings["issue_id"].to_numpy(),
+                         "closed_on": _days(reopenings["old"].to_numpy()).to_numpy(),
+                         "reopened_on": _plant_days(reopenings["at"], tz).to_numpy()})
+    closed = issues[issues["closed_on"].notna()]
+    current = pd.DataFrame({"issue_id": closed["id"].to_numpy(),
+                            "closed_on": _days(closed["closed_on"].to_numpy()).to_numpy(),
+                            "reopened_on": np.full(len(closed), np.datetime64("NaT"), dtype="datetime64[s]")})
+    spells = pd.concat([past, current], ignore_index=True)
+    opened = issues.set_index("id")["opened_on"]
+    spells["opened_on"] = _days(spells["issue_id"].map(opened).to_numpy()).to_numpy()
+    return spells
+
+
+def _count_upto(sorted_days: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """How many of the sorted days fall on or before each edge."""
+    return np.searchsorted(sorted_days, edges, side="right")
+
+
+def _sorted(values: pd.Series) -> np.ndarray:
+    return np.sort(values.dropna().to_numpy(dtype="datetime64[s]"))
+
+
+def _open_ids(issues: pd.DataFrame, spells: pd.DataFrame, on: date) -> pd.Series:
+    """Ids of the issues open at the end of day `on`: opened by then and not inside a closed spell."""
+    day = _ts(on)
+    closed_then = spells[(spells["closed_on"] <= day) & ~(spells["reopened_on"] <= day)]["issue_id"]
+    opened = issues[_days(issues["opened_on"].to_numpy()).to_numpy() <= day]
+    return opened.loc[~opened["id"].isin(closed_then), "id"]
+
+
+def _known(days: pd.Series, on: date) -> pd.Series:
+    """The days up to `on`: what happened later is not known yet on that day."""
+    return days[days <= _ts(on)]
+
+
+def _week_of(days: pd.Series) -> pd.Series:
+    return days - pd.to_timedelta(days.dt.day_of_week, unit="D")
+
+
+def _per_week(days: pd.Series, weeks: list[date]) -> np.ndarray:
+    counts = _week_of(days.dropna()).value_counts()
+    return np.array([int(counts.get(pd.Timestamp(w), 0)) for w in weeks])
+
+
+def _week_frame(weeks: list[date]) -> pd.DataFrame:
+    return pd.DataFrame({"week": [iso_week(w) for w in weeks], "week_start": weeks})
+
+
+# ---------------------------------------------------------------- the KPIs
+
+def opened_closed_by_week(issues: pd.DataFrame, spells: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """Opened, closed and reopened per week, and the open backlog at the end of each week (or of `on`)."""
+    weeks = period.weeks
+    frame = _week_frame(weeks)
+    opened = _known(_days(issues["opened_on"].to_numpy()), period.on)
+    closed, reopened = _known(spells["closed_on"], period.on), _known(spells["reopened_on"].dropna(), period.on)
+    frame["opened"] = _per_week(opened, weeks)
+    frame["closed"] = _per_week(closed, weeks)
+    frame["reopened"] = _per_week(reopened, weeks)
+    edges = np.array([_ts(min(w + timedelta(days=6), period.on)) for w in weeks])
+    frame["backlog"] = (_count_upto(_sorted(opened), edges) - _count_upto(_sorted(closed), edges)
+                        + _count_upto(_sorted(reopened), edges))
+    return frame
+
+
+def ageing(issues: pd.DataFrame, spells: pd.DataFrame, on: date) -> pd.DataFrame:
+    """Open issues on `on` by how many days they have been open."""
+    open_issues = issues[issues["id"].isin(_open_ids(issues, spells, on))]
+    age = (_ts(on) - _days(open_issues["opened_on"].to_numpy())) // _DAY
+    counts = [int(((age >= low) & ((age <= high) if high is not None else True)).sum())
+              for _, low, high in AGE_BUCKETS]
+    return pd.DataFrame({"bucket": [name for name, _, _ in AGE_BUCKETS], "issues": counts})
+
+
+def _step_spans(steps: pd.DataFrame, issues: pd.DataFrame, history: pd.DataFrame, on: date,
+                tz: ZoneInfo) -> pd.DataFrame:
+    """Per step, from the issue's open day: the first red day (GM rule: the day after the target, or the
+    day it was marked worse) and the first day it was no longer open (completed, N/A, or after `on`)."""
+    steps = steps[steps["issue_id"].isin(issues["id"])]
+    set_na = history[(history["entity"] == "step") & (history["field"] == "state")]
+    na_on = pd.Series(_plant_days(set_na["at"], tz).to_numpy(), index=set_na["entity_id"].to_numpy())
+    na_on = na_on[~na_on.index.duplicated(keep="last")]
+    start = _days(steps["issue_id"].map(issues.set_index("id")["opened_on"]).to_numpy())
+    after_on = _ts(on) + _DAY
+    completed = _days(steps["completed_on"].to_numpy())
+    set_na_on = _days(na_on.reindex(steps["id"].to_numpy()).to_numpy()).fillna(start).to_numpy()
+    state = steps["state"].to_numpy()
+    stopped = np.where(state == rules.StepState.DONE.value, completed.to_numpy(),
+                       np.where(state == rules.StepState.NA.value, set_na_on, after_on))
+    stopped = np.minimum(stopped.astype("datetime64[s]"), after_on)
+    late = _days(steps["target_on"].to_numpy()).to_numpy() + _DAY
+    worse = _days(steps["marked_worse_on"].where(steps["marked_worse"].astype(bool)).to_numpy()).to_numpy()
+    red_from = np.where(np.isnat(worse), late, np.minimum(late, worse))
+    red_from = np.maximum(red_from, start.to_numpy())
+    return pd.DataFrame({"step_id": steps["id"].to_numpy(), "issue_id": steps["issue_id"].to_numpy(),
+                         "start": start.to_numpy(), "red_from": red_from, "stopped": stopped})
+
+
+def _overlap_days(begin: np.ndarray, end: np.ndarray, low: np.datetime64, high: np.datetime64) -> int:
+    """Total days of the spans [begin, end) that fall inside [low, high)."""
+    return int(np.clip((np.minimum(end, high) - np.maximum(begin, low)) // _DAY, 0, None).sum())
+
+
+def days_red_yellow_by_month(spans: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """GM metric: the sum over steps of the calendar days each step showed R, and Y, in each calendar month the
+    period touches (whole months, up to `on`); the colour of a past day follows the step's current target."""
+    start, red_from, stopped = (spans[c].to_numpy() for c in ("start", "red_from", "stopped"))
+    yellow_end = np.minimum(red_from, stopped)
+    rows = []
+    for first in period.months:
+        low = _ts(first)
+        high = _ts(min((first + timedelta(days=32)).replace(day=1), period.on + timedelta(days=1)))
+        rows.append({"month": first.strftime("%Y-%m"), "days_red": _overlap_days(red_from, stopped, low, high),
+                     "days_yellow": _overlap_days(start, yellow_end, low, high)})
+    return pd.DataFrame(rows, columns=["month", "days_red", "days_yellow"])
+
+
+def days_open_of_closed_by_week(spells: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """The average days from opening to closing of the issues closed in each week (a reclosed issue counts
+    each time it closed); empty weeks stay empty, not zero."""
+    frame = _week_frame(period.weeks)
+    closed = spells[(spells["closed_on"] <= _ts(period.on))]
+    days = (closed["closed_on"] - closed["opened_on"]) // pd.Timedelta(days=1)
+    per_week = days.groupby(_week_of(closed["closed_on"])).agg(["count", "mean"])
+    keys = [pd.Timestamp(w) for w in period.weeks]
+    frame["closed"] = [int(per_week["count"].get(k, 0)) for k in keys]
+    frame["avg_days_open"] = [round(float(per_week["mean"][k]), 1) if k in per_week.index else np.nan for k in keys]
+    return frame
+
+
+def _completed_in(steps: pd.DataFrame, issues: pd.DataFrame, period: Period) -> pd.DataFrame:
+    done = steps[(steps["state"] == rules.StepState.DONE.value) & steps["issue_id"].isin(issues["id"])]
+    completed = _days(done["completed_on"].to_numpy())
+    inside = ((completed >= _ts(period.start)) & (completed <= _ts(period.on))).to_numpy()
+    done = done[inside].assign(completed=completed[inside].to_numpy())
+    return done.assign(on_time=done["completed"].to_numpy() <= _days(done["target_on"].to_numpy()).to_numpy())
+
+
+def _rate(on_time: int, completed: int) -> float:
+    return round(on_time / completed, 3) if completed else np.nan
+
+
+def on_time_by_week(steps: pd.DataFrame, issues: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """Steps completed each week, and the share of them completed on or before their target date."""
+    done = _completed_in(steps, issues, period)
+    frame = _week_frame(period.weeks)
+    grouped = done.groupby(_week_of(done["completed"]))["on_time"].agg(["count", "sum"])
+    keys = [pd.Timestamp(w) for w in period.weeks]
+    frame["completed"] = [int(grouped["count"].get(k, 0)) for k in keys]
+    frame["on_time"] = [int(grouped["sum"].get(k, 0)) for k in keys]
+    frame["rate"] = [_rate(o, c) for o, c in zip(frame["on_time"], frame["completed"])]
+    return frame
+
+
+def on_time_by_step(steps: pd.DataFrame, issues: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """The same share per step of the template, in template order, over the whole period."""
+    done = _completed_in(steps, issues, period)
+    grouped = (done.groupby("code").agg(position=("position", "max"), name_zh=("name_zh", "first"),
+                                        name_en=("name_en", "first"), completed=("on_time", "size"),
+                                        on_time=("on_time", "sum"))
+               .sort_values(["position", "code"]).reset_index())
+    grouped["on_time"] = grouped["on_time"].astype(int)
+    grouped["rate"] = [_rate(o, c) for o, c in zip(grouped["on_time"], grouped["completed"])]
+    return grouped[["code", "name_zh", "name_en", "completed", "on_time", "rate"]]
+
+
+def breakdown(issues: pd.DataFrame, spells: pd.DataFrame, dimension: str, period: Period) -> pd.DataFrame:
+    """Per category, area, owner or severity: open on `on`, opened and closed within the period."""
+    key, name_zh, name_en = DIMENSIONS[dimension]
+    low, high = _ts(period.start), _ts(period.on)
+    opened = _days(issues["opened_on"].to_numpy())
+    in_period = issues[((opened >= low) & (opened <= high)).to_numpy()]
+    closures = spells[(spells["closed_on"] >= low) & (spells["closed_on"] <= high)]
+    closed_keys = closures["issue_id"].map(issues.set_index("id")[key])
+    open_now = issues[issues["id"].isin(_open_ids(issues, spells, period.on))]
+    names = pd.DataFrame({"key": issues[key], "name_zh": issues[name_zh],
+                          "name_en": issues[name_en].where(issues[name_en] != "", issues[name_zh])})
+    if dimension == "severity":                       # a letter alone says little: "A major", "A 严重"
+        names = names.assign(name_zh=[t(f"severity.{s}", "zh") for s in names["key"]],
+                             name_en=[t(f"severity.{s}", "en") for s in names["key"]])
+    names = names.drop_duplicates("key").set_index("key")
+    frame = pd.DataFrame({"open": open_now[key].value_counts(), "opened": in_period[key].value_counts(),
+                          "closed": closed_keys.value_counts()}).fillna(0).astype(int)
+    frame = frame[frame.sum(axis=1) > 0]
+    frame = frame.join(names)
+    frame = (frame.rename_axis("key").reset_index()
+             .sort_values(["open", "opened", "key"], ascending=[False, False, True]))
+    return frame[["key", "name_zh", "name_en", "open", "opened", "closed"]].reset_index(drop=True)
+
+
+def attendance_by_week(attendance: pd.DataFrame, weeks: list[date]) -> pd.DataFrame:
+    """Per ISO week: sign-in rows of that week's meetings, how many attended, and the rate attended / all."""
+    frame = _week_frame(weeks)
+    days = _days(attendance["meeting_on"].to_numpy())
+    grouped = attendance["attended"].astype(bool).groupby(_week_of(days).to_numpy()).agg(["count", "sum"])
+    keys = [pd.Timestamp(w) for w in weeks]
+    frame["expected"] = [int(grouped["count"].get(k, 0)) for k in keys]
+    frame["attended"] = [int(grouped["sum"].get(k, 0)) for k in keys]
+    frame["rate"] = [_rate(a, e) for a, e in zip(frame["attended"], frame["expected"])]
+    return frame
+
+
+def escalated_issues(issues: pd.DataFrame, spans: pd.DataFrame, spells: pd.DataFrame, on: date,
+                     ladder: tuple[tuple[int, int], ...] = rules.DEFAULT_LADDER) -> pd.DataFrame:
+    """Issues open on `on` with a step red long enough to climb the escalation ladder, longest red first."""
+    day = _ts(on)
+    red = spans[(spans["red_from"] <= day) & (spans["stopped"] > day)]
+    red = red[red["issue_id"].isin(_open_ids(issues, spells, on))]
+    worst = ((day - red["red_from"]) // pd.Timedelta(days=1)).groupby(red["issue_id"]).max()
+    levels = worst.map(lambda days: rules.escalation_level(int(days), ladder))
+    chosen = issues.set_index("id").loc[levels[levels > 0].index]
+    frame = chosen.assign(escalation_level=levels[levels > 0], days_red=worst[levels > 0].astype(int)).reset_index()
+    columns = ["number", "description", "area_zh", "area_en", "owner", "owner_en", "escalation_level", "days_red"]
+    return frame.sort_values(["days_red", "number"], ascending=[False, True])[columns].reset_index(drop=True)
+
+
+def no_attendance() -> pd.DataFrame:
+    """A sign-in frame with no rows (no meeting recorded)."""
+    return pd.DataFrame({"meeting_on": pd.Series(dtype="object"), "area_id": pd.Series(dtype="int64"),
+                         "person_id": pd.Series(dtype="int64"), "attended": pd.Series(dtype="bool")})
+
+
+@dataclass
+class Trends:
+    """Every KPI of the trends page and the weekly pack, for one period and filter."""
+
+    period: Period
+    opened_closed: pd.DataFrame
+    ageing: pd.DataFrame
+    days_red_yellow: pd.DataFrame
+    days_open: pd.DataFrame
+    on_time_by_week: pd.DataFrame
+    on_time_by_step: pd.DataFrame
+    breakdowns: dict[str, pd.DataFrame]
+    attendance: pd.DataFrame
+    escalated: pd.DataFrame
+    meetings_recorded: bool = field(default=False)
+
+
+def compute(issues: pd.DataFrame, steps: pd.DataFrame, history: pd.DataFrame, period: Period, chosen: TrendsFilter,
+            *, tz: ZoneInfo, ladder: tuple[tuple[int, int], ...] = rules.DEFAULT_LADDER,
+            attendance: pd.DataFrame | None = None) -> Trends:
+    """All KPIs from the three store frames (and the meetings' sign-in rows, when there are any)."""
+    attendance = no_attendance() if attendance is None else attendance
+    if chosen.area_id is not None:
+        attendance = attendance[attendance["area_id"] == chosen.area_id]
+    issues = filter_issues(issues, chosen)
+    spells = closed_spells(issues, history, tz)
+    spans = _step_spans(steps, issues, history, period.on, tz)
+    return Trends(
+        period=period,
+        opened_closed=opened_closed_by_week(issues, spells, period),
+        ageing=ageing(issues, spells, period.on),
+        days_red_yellow=days_red_yellow_by_month(spans, period),
+        days_open=days_open_of_closed_by_week(spells, period),
+        on_time_by_week=on_time_by_week(steps, issues, period),
+        on_time_by_step=on_time_by_step(steps, issues, period),
+        breakdowns={dimension: breakdown(issues, spells, dimension, period) for dimension in DIMENSIONS},
+        attendance=attendance_by_week(attendance, period.weeks),
+        escalated=escalated_issues(issues, spans, spells, period.on, ladder),
+        meetings_recorded=not attendance.empty,
+    )
