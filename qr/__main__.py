@@ -1,7 +1,6 @@
 """Command line: python -m qr init-db | demo | import | export | backup | restore | minutes | report.
 Exit 0 on success, 2 on bad input (reasons on stderr)."""
 import argparse
-import sqlite3
 import sys
 from datetime import date
 from pathlib import Path
@@ -118,7 +117,7 @@ def _import(args) -> int:
 def _backup(args) -> int:
     try:
         db.backup_to(Path(args.file))
-    except (OSError, sqlite3.Error) as problem:
+    except db.BackupRefused as problem:
         raise BadInput(f"{args.file}: {problem}") from problem
     print(f"backup written to {args.file} ({Path(args.file).stat().st_size} bytes)")
     return 0
@@ -127,7 +126,7 @@ def _backup(args) -> int:
 def _restore(args) -> int:
     try:
         db.restore_from(Path(args.file))
-    except (OSError, ValueError, sqlite3.Error) as problem:
+    except db.BackupRefused as problem:
         raise BadInput(f"{args.file}: {problem}") from problem
     print(f"restored from {args.file}: {store.issue_count()} issues")
     return 0

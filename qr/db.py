@@ -190,6 +190,20 @@ def insert_ignoring_duplicates(session: Session, table, **values) -> None:
 SQLITE_HEADER = b"SQLite format 3\x00"
 
 
+class BackupRefused(ValueError):
+    """A backup or restore that cannot be done, with the reason (a file, a damaged backup, a SQLite error)."""
+
+
+@contextmanager
+def _refusing():
+    try:
+        yield
+    except BackupRefused:
+        raise
+    except (OSError, ValueError, sqlite3.Error) as problem:
+        raise BackupRefused(str(problem)) from problem
+
+
 def backup_to(path: Path, engine: Engine | None = None) -> None:
     """A consistent copy of the live database as one SQLite file, whichever database is live (writers go on).
 
@@ -198,6 +212,11 @@ def backup_to(path: Path, engine: Engine | None = None) -> None:
     """
     engine = engine or get_engine()
     path = Path(path)
+    with _refusing():
+        _backup(engine, path)
+
+
+def _backup(engine: Engine, path: Path) -> None:
     partial = path.with_name(f".{path.name}.partial")
     partial.unlink(missing_ok=True)
     try:
@@ -225,6 +244,11 @@ def backup_to(path: Path, engine: Engine | None = None) -> None:
 def restore_from(path: Path, engine: Engine | None = None) -> None:
     """Replace the database's content with a backup's, then bring the schema up to date."""
     engine = engine or get_engine()
+    with _refusing():
+        _restore(engine, Path(path))
+
+
+def _restore(engine: Engine, path: Path) -> None:
     with open(path, "rb") as file:
         if file.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
             raise ValueError("not a SQLite backup")
@@ -233,6 +257,10 @@ def restore_from(path: Path, engine: Engine | None = None) -> None:
             raise ValueError("the backup is damaged")
         if not source.execute("SELECT 1 FROM sqlite_master WHERE name = 'issue'").fetchone():
             raise ValueError("not a QR Board database")
+        (revision,) = source.execute("SELECT version_num FROM alembic_version").fetchone() or (None,)
+        if revision is None or not _known_revision(revision):
+            raise ValueError(f"the backup's schema revision {revision} is not one this QR Board knows "
+                             "(a newer QR Board wrote it)")
         if engine.dialect.name == "sqlite":
             target = engine.raw_connection()
             try:

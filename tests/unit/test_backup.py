@@ -88,3 +88,14 @@ def test_restore_refuses_a_sqlite_file_that_is_not_a_board(engine, tmp_path):
     with pytest.raises(ValueError, match="not a QR Board database"):
         db.restore_from(tmp_path / "other.db")
     assert store.issue_count() == 0 and store.reference_lists()["templates"]
+
+
+def test_restore_refuses_a_backup_from_a_newer_board(open_issue, tmp_path):
+    open_issue(date(2026, 3, 2))
+    db.backup_to(tmp_path / "backup.db")
+    with closing(sqlite3.connect(tmp_path / "backup.db")) as newer:
+        newer.execute("UPDATE alembic_version SET version_num = '9999'")
+        newer.commit()
+    with pytest.raises(db.BackupRefused, match="revision 9999 is not one this QR Board knows"):
+        db.restore_from(tmp_path / "backup.db")
+    assert store.issue_count() == 1
