@@ -109,11 +109,14 @@ def issue_numbers(change_counter: tuple[int, int]) -> list[tuple[str, str]]:
 @st.cache_data(show_spinner=False, max_entries=16)
 def trends_kpis(change_counter: tuple[int, int], period: trends.Period,
                 chosen: trends.TrendsFilter) -> trends.Trends:
-    """Every KPI for a period and filter; any write anywhere (the change counter) makes the next read fresh."""
+    """Every KPI for a period and filter; any write anywhere (the change counter) makes the next read fresh.
+    An unanswered response clock passing its limit is no write: it shows late after the next one (the board
+    counts it at once)."""
     settings = load_settings()
     issues, steps, history = _trends_frames(change_counter, period.since)
     attendance = store.meeting_attendance_frame(start=period.start, end=period.end)
     return trends.compute(issues, steps, history, period, chosen, tz=settings.tz, ladder=settings.escalation_ladder,
+                          clocks=store.trends_clocks(since=period.since), now=store.now(),
                           attendance=attendance)
 
 

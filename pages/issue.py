@@ -3,6 +3,7 @@ import streamlit as st
 
 from pages import _shared as ui
 from qr import store, views
+from qr.config import load_settings
 from qr.i18n import error_message, t
 
 ui.run_through_entry()
@@ -25,6 +26,9 @@ except store.QRError as refusal:
     st.error(error_message(refusal.key, refusal.values, lang))
     st.stop()
 st.subheader(f"{detail.issue['number']}")
+if detail.issue["clocks"]:
+    st.markdown(f"#### {t('detail.clocks', lang)}")
+    st.html(views.render_clocks(detail.issue, store.now(), lang, load_settings().tz))
 st.html(views.render_issue_detail(detail.issue, detail.steps, detail.history, lang))
 st.markdown(f"#### {t('detail.files', lang)}")
 if ui.attachments(store.change_counter(), detail.issue["id"]):

@@ -113,6 +113,20 @@ def attendance(frame: pd.DataFrame, lang: str) -> go.Figure:
     return _layout(figure, t("kpi.attendance", lang), t("trends.axis.attendance", lang), percent=True)
 
 
+def response_clocks(frame: pd.DataFrame, lang: str) -> go.Figure:
+    """Customer responses met and late per due week, stacked: the late part is what the customer felt."""
+    weeks = _plain(frame["week"])
+    figure = go.Figure([
+        go.Bar(name=t("trends.col.met", lang), x=weeks, y=_plain(frame["met"]), marker_color=CLOSED),
+        go.Bar(name=t("trends.col.late", lang), x=weeks, y=_plain(frame["late"]), marker_color=RED),
+        go.Bar(name=t("trends.col.running", lang), x=weeks, y=_plain(frame["running"]), marker_color=YELLOW),
+    ])
+    _weeks_axis(figure, weeks)
+    _layout(figure, t("kpi.response_clocks", lang), t("trends.axis.clocks", lang))
+    figure.update_layout(barmode="stack")
+    return figure
+
+
 def figures(trends: Trends, lang: str) -> dict[str, go.Figure]:
     """Every chart of the page and the pack, by KPI name (the escalated list is a table, not a chart)."""
     charts = {
@@ -123,6 +137,7 @@ def figures(trends: Trends, lang: str) -> dict[str, go.Figure]:
         "on_time_by_week": on_time_by_week(trends.on_time_by_week, lang),
         "on_time_by_step": on_time_by_step(trends.on_time_by_step, lang),
         **{f"by_{dimension}": breakdown(frame, dimension, lang) for dimension, frame in trends.breakdowns.items()},
+        "response_clocks": response_clocks(trends.response_clocks, lang),
     }
     if trends.meetings_recorded:
         charts["attendance"] = attendance(trends.attendance, lang)

@@ -17,7 +17,7 @@ from qr.i18n import t
 from qr.trends import Trends, iso_week
 
 KPI_NAMES = ("opened_closed", "ageing", "days_red_yellow", "days_open", "on_time_by_week", "on_time_by_step",
-             "by_category", "by_area", "by_owner", "by_severity", "attendance", "escalated")
+             "by_category", "by_area", "by_owner", "by_severity", "attendance", "response_clocks", "escalated")
 CHROMIUM = "/usr/bin/chromium"         # Debian's; kaleido must never download a browser of its own
 _BILINGUAL = {"name": ("name_zh", "name_en"), "area": ("area_zh", "area_en"), "owner": ("owner", "owner_en")}
 _HIDDEN = ("week_start", "key", "code")
@@ -30,7 +30,8 @@ def kpi_frames(trends: Trends) -> dict[str, pd.DataFrame]:
             "days_red_yellow": trends.days_red_yellow, "days_open": trends.days_open,
             "on_time_by_week": trends.on_time_by_week, "on_time_by_step": trends.on_time_by_step,
             **{f"by_{dimension}": frame for dimension, frame in trends.breakdowns.items()},
-            "attendance": trends.attendance, "escalated": trends.escalated}
+            "attendance": trends.attendance, "response_clocks": trends.response_clocks,
+            "escalated": trends.escalated}
 
 
 def display_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:

@@ -5,7 +5,7 @@ known yet on that day, so a past week's figures stay what they were. Weeks are I
 Sunday) of the plant's calendar; moments in the audit trail are turned into plant days first.
 """
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -340,6 +340,41 @@ def escalated_issues(issues: pd.DataFrame, spans: pd.DataFrame, spells: pd.DataF
     return frame.sort_values(["days_red", "number"], ascending=[False, True])[columns].reset_index(drop=True)
 
 
+CLOCK_COLUMNS = ["issue_id", "code", "name_zh", "name_en", "due_at", "responded_at"]
+
+
+def no_clocks() -> pd.DataFrame:
+    """A response-clock frame with no rows (no complaint with response rules)."""
+    return pd.DataFrame({name: pd.Series(dtype=object) for name in CLOCK_COLUMNS})
+
+
+def as_of_moment(on: date, tz: ZoneInfo, now: datetime | None = None) -> datetime:
+    """What `on` knows of response clocks: its end on the plant's clock, or now if that comes first."""
+    end = datetime.combine(on + timedelta(days=1), time(0), tzinfo=tz).astimezone(timezone.utc)
+    return min(end, now) if now is not None else end
+
+
+def response_clocks_by_week(clocks: pd.DataFrame, issues: pd.DataFrame, period: Period, tz: ZoneInfo,
+                            now: datetime | None = None) -> pd.DataFrame:
+    """Per ISO week of the due moment (plant's calendar): clocks met, late (answered late, or unanswered past
+    the limit) and still running, and the rate met / (met + late), as of `period.on`."""
+    frame = _week_frame(period.weeks)
+    clocks = clocks[clocks["issue_id"].isin(issues["id"])]
+    as_of = pd.Timestamp(as_of_moment(period.on, tz, now))
+    due = pd.to_datetime(clocks["due_at"], utc=True)
+    responded = pd.to_datetime(clocks["responded_at"], utc=True)
+    answered = responded.notna() & (responded <= as_of)
+    met = answered & (responded <= due)
+    late = (answered & (responded > due)) | (~answered & (due < as_of))
+    running = ~answered & (due >= as_of)
+    due_days = _plant_days(clocks["due_at"], tz)
+    frame["met"] = _per_week(due_days[met], period.weeks)
+    frame["late"] = _per_week(due_days[late], period.weeks)
+    frame["running"] = _per_week(due_days[running], period.weeks)
+    frame["rate"] = [_rate(m, m + n) for m, n in zip(frame["met"], frame["late"])]
+    return frame
+
+
 def no_attendance() -> pd.DataFrame:
     """A sign-in frame with no rows (no meeting recorded)."""
     return pd.DataFrame({"meeting_on": pd.Series(dtype="object"), "area_id": pd.Series(dtype="int64"),
@@ -360,14 +395,18 @@ class Trends:
     breakdowns: dict[str, pd.DataFrame]
     attendance: pd.DataFrame
     escalated: pd.DataFrame
+    response_clocks: pd.DataFrame
     meetings_recorded: bool = field(default=False)
 
 
 def compute(issues: pd.DataFrame, steps: pd.DataFrame, history: pd.DataFrame, period: Period, chosen: TrendsFilter,
             *, tz: ZoneInfo, ladder: tuple[tuple[int, int], ...] = rules.DEFAULT_LADDER,
-            attendance: pd.DataFrame | None = None) -> Trends:
-    """All KPIs from the three store frames (and the meetings' sign-in rows, when there are any)."""
+            attendance: pd.DataFrame | None = None, clocks: pd.DataFrame | None = None,
+            now: datetime | None = None) -> Trends:
+    """All KPIs from the three store frames (and the meetings' sign-in rows and the response clocks, when
+    there are any); `now` caps what today knows of the response clocks."""
     attendance = no_attendance() if attendance is None else attendance
+    clocks = no_clocks() if clocks is None else clocks
     if chosen.area_id is not None:
         attendance = attendance[attendance["area_id"] == chosen.area_id]
     issues = filter_issues(issues, chosen)
@@ -384,5 +423,6 @@ def compute(issues: pd.DataFrame, steps: pd.DataFrame, history: pd.DataFrame, pe
         breakdowns={dimension: breakdown(issues, spells, dimension, period) for dimension in DIMENSIONS},
         attendance=attendance_by_week(attendance, period.weeks),
         escalated=escalated_issues(issues, spans, spells, period.on, ladder),
+        response_clocks=response_clocks_by_week(clocks, issues, period, tz, now),
         meetings_recorded=not attendance.empty,
     )

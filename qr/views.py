@@ -3,7 +3,7 @@
 The board markup is a stable interface (DESIGN.md §5): `<table class="qr-board">`, one
 `<tr data-issue=NUMBER>` per issue, step cells `data-status="G|Y|R|NA"`, overall `data-overall`.
 """
-from datetime import date
+from datetime import date, datetime, timezone
 from html import escape
 from urllib.parse import urlencode
 
@@ -11,7 +11,8 @@ import pandas as pd
 
 from qr import meeting as meeting_text
 from qr.i18n import t
-from qr.rules import Status
+from qr import rules
+from qr.rules import ClockState, Status
 
 LETTER = {"G": "G", "Y": "Y", "R": "R", "NA": "–"}
 
@@ -52,6 +53,12 @@ table.qr-detail th, table.qr-detail td { border: 1px solid #c4c7c5; padding: 4px
 table.qr-detail th { background: #eef1f6; white-space: nowrap; }
 table.qr-detail td.qr-step { text-align: center; font-weight: 700; }
 .qr-pre { white-space: pre-wrap; }
+.qr-clocks { display: block; margin-top: 2px; }
+.qr-clock { display: inline-block; margin: 1px 3px 1px 0; padding: 0 5px; border-radius: 3px; font-size: .8em;
+            font-weight: 600; white-space: nowrap; border: 1px solid #9aa0a6; }
+.qr-clock-running { background: #e8f0fe; color: #0b3d91; border-color: #0b57d0; }
+.qr-clock-overdue, .qr-clock-missed { background: #c62828; color: #fff; border-color: #c62828; }
+.qr-clock-met { background: #e6f4ea; color: #1b5e20; border-color: #1b7f3b; }
 </style>
 """
 
@@ -81,6 +88,70 @@ def _name(record: dict, key: str, lang: str) -> str:
 def _status_code(step: dict) -> str:
     """G, Y, R or NA, whether the record holds the rule's Status or its code."""
     return Status(step["status"]).value
+
+
+def span_text(minutes: int, lang: str) -> str:
+    """A length of time as a person reads it on the board: 1h 30m, or 2d 3h beyond a day."""
+    minutes = abs(minutes)
+    days, rest = divmod(minutes, 24 * 60)
+    if days:
+        return t("span.days", lang, days=days, hours=rest // 60)
+    if minutes >= 60:
+        return t("span.hours", lang, hours=minutes // 60, minutes=minutes % 60)
+    return t("span.minutes", lang, minutes=minutes)
+
+
+def clock_view(clock: dict, now: datetime) -> tuple[ClockState, int]:
+    """The clock's state and minutes left (negative: over) at the moment the page is drawn."""
+    return (rules.clock_state(clock["due_at"], clock["responded_at"], now),
+            rules.clock_minutes(clock["due_at"], clock["responded_at"], now))
+
+
+def clock_text(clock: dict, now: datetime, lang: str) -> str:
+    state, minutes = clock_view(clock, now)
+    return t(f"clock.{state.value}", lang, span=span_text(minutes, lang))
+
+
+def _clock_label(clock: dict, lang: str) -> str:
+    short = t(f"clock.short.{clock['code']}", lang)
+    return short if short != f"clock.short.{clock['code']}" else _name(clock, "name", lang)
+
+
+def _local(moment: datetime | None, tz, pattern: str = "%Y-%m-%d %H:%M") -> str:
+    return moment.astimezone(tz).strftime(pattern) if moment else ""
+
+
+def clock_badges(clocks: list[dict], now: datetime, lang: str, tz) -> str:
+    """The customer response clocks of a board row: time left, time over, or whether it was met."""
+    if not clocks:
+        return ""
+    badges = "".join(
+        f'<span class="qr-clock qr-clock-{state.value}" data-clock="{_e(c["code"])}" data-clock-state="{state.value}" '
+        f'title="{_e(t("clock.tip", lang, name=_name(c, "name", lang), due=_local(c["due_at"], tz)))}">'
+        f'{_e(_clock_label(c, lang))} {_e(clock_text(c, now, lang))}</span>'
+        for c, state in ((c, clock_view(c, now)[0]) for c in clocks))
+    return f'<span class="qr-clocks">{badges}</span>'
+
+
+def render_clocks(issue: dict, now: datetime, lang: str, tz) -> str:
+    """The detail's table of response clocks: due, state, time left or over, who answered when and how."""
+    if not issue.get("clocks"):
+        return ""
+    head = "".join(f"<th>{_e(t(f'clock.col.{k}', lang))}</th>"
+                   for k in ("name", "due", "state", "left", "responded_at", "responded_by", "how"))
+    rows = ""
+    for clock in issue["clocks"]:
+        state, _ = clock_view(clock, now)
+        who = clock["responded_by_en"] if lang == "en" else clock["responded_by"]
+        rows += (f'<tr data-clock="{_e(clock["code"])}" data-clock-state="{state.value}">'
+                 f'<td>{_e(_name(clock, "name", lang))}</td><td>{_e(_local(clock["due_at"], tz))}</td>'
+                 f'<td><span class="qr-clock qr-clock-{state.value}">{_e(t(f"clock.state.{state.value}", lang))}'
+                 f'</span></td><td>{_e(clock_text(clock, now, lang))}</td>'
+                 f'<td>{_e(_local(clock["responded_at"], tz))}</td><td>{_e(who)}</td>'
+                 f'<td class="qr-pre">{_e(clock["how"])}</td></tr>')
+    return (f'{BOARD_CSS}<p>{_e(t("detail.received_at", lang))}: <b>{_e(_local(issue["received_at"], tz))}</b></p>'
+            f'<div class="qr-wrap"><table class="qr-detail qr-clock-table"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{rows}</tbody></table></div>")
 
 
 def detail_link(number: str, lang: str) -> str:
@@ -115,8 +186,10 @@ def _escalation_badge(level: int, lang: str) -> str:
     return f'<span class="qr-esc" title="{_e(t(f"escalation.{level}", lang))}">▲{level}</span>'
 
 
-def render_board(frame: pd.DataFrame, columns: list[dict], lang: str, *, projector: bool = False) -> str:
-    """The tracking board in the GM QSB column order, as a table a browser and a screen reader can read."""
+def render_board(frame: pd.DataFrame, columns: list[dict], lang: str, *, projector: bool = False,
+                 now: datetime | None = None, tz=timezone.utc) -> str:
+    """The tracking board in the GM QSB column order, as a table a browser and a screen reader can read.
+    Response clocks are drawn against `now` (the minute of drawing) under the category."""
     head = [t("col.overall", lang), t("col.number", lang), t("col.category", lang), t("col.description", lang),
             t("col.opened", lang), t("col.part", lang), t("col.owner", lang), t("col.lead", lang),
             t("col.next_report", lang)]
@@ -124,7 +197,8 @@ def render_board(frame: pd.DataFrame, columns: list[dict], lang: str, *, project
                          f'{_e(c["short_en"] if lang == "en" else c["short_zh"])}</th>' for c in columns)
     header = ("<tr>" + "".join(f"<th>{_e(h)}</th>" for h in head) + step_heads
               + f"<th>{_e(t('col.closed', lang))}</th></tr>")
-    body = "".join(_board_row(record, columns, lang) for record in frame.to_dict("records"))
+    now = now or datetime.now(timezone.utc)
+    body = "".join(_board_row(record, columns, lang, now, tz) for record in frame.to_dict("records"))
     colgroup = _projector_colgroup(len(columns)) if projector else ""
     css_class = "qr-board qr-projector" if projector else "qr-board"
     return (f'{BOARD_CSS}<div class="qr-wrap"><table class="{css_class}">{colgroup}'
@@ -138,7 +212,7 @@ def _projector_colgroup(step_count: int) -> str:
     return "<colgroup>" + "".join(f'<col style="width:{px}px">' if px else "<col>" for px in widths) + "</colgroup>"
 
 
-def _board_row(record: dict, columns: list[dict], lang: str) -> str:
+def _board_row(record: dict, columns: list[dict], lang: str, now: datetime, tz) -> str:
     overall = record["overall"]
     overdue = record["report_overdue"]
     next_tip = t("cell.report_overdue", lang) if overdue else ""
@@ -148,7 +222,8 @@ def _board_row(record: dict, columns: list[dict], lang: str) -> str:
         f'title="{_e(t("status." + overall, lang))}">{overall}{_escalation_badge(record["escalation_level"], lang)}</td>',
         f'<td class="qr-no"><a href="{_e(detail_link(record["number"], lang))}" target="_self">'
         f'{_e(record["number"])}</a></td>',
-        f'<td title="{_e(_name(record, "category", lang))}">{_e(_name(record, "category", lang))}</td>',
+        f'<td title="{_e(_name(record, "category", lang))}">{_e(_name(record, "category", lang))}'
+        f'{clock_badges(record.get("clocks") or [], now, lang, tz)}</td>',
         f'<td class="qr-desc" title="{_e(record["description"])}">{_e(record["description"])}</td>',
         f'<td class="qr-date" title="{_e(_long_date(record["opened_on"]))}">{_short_date(record["opened_on"])} '
         f'<span class="qr-days">{_e(t("cell.days", lang, days=record["days_open"]))}</span></td>',
@@ -175,6 +250,8 @@ def render_header(counters: dict[str, int], quality: list[dict], lang: str, *, p
              f'<b>{counters["report_overdue"]}</b></span>',
              f'<span class="qr-chip" data-counter="escalated">▲ {_e(t("counter.escalated", lang))} '
              f'<b>{counters["escalated"]}</b></span>',
+             f'<span class="qr-chip{" qr-R" if counters.get("response_late") else ""}" data-counter="response_late">'
+             f'⏱ {_e(t("counter.response_late", lang))} <b>{counters.get("response_late", 0)}</b></span>',
              f'<span style="margin-left:12px">{_e(t("qstatus.title", lang))}:</span>']
     for area in quality:
         note = t("qstatus.overridden", lang, note=area["note"]) if area["overridden"] else ""
