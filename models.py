@@ -266,3 +266,22 @@ class ResponseClock(SQLModel, table=True):
     responded_at: datetime | None = _moment(default=None)
     responded_by_id: int | None = Field(default=None, foreign_key="person.id")
     response_how: str = Field(default="", max_length=500)
+
+
+class FollowUp(SQLModel, table=True):
+    """回访: calling the customer (or the raiser) back after an issue closed — is it solved, how satisfied."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    issue_id: int = Field(foreign_key="issue.id", index=True)
+    closed_on: date  # the closing it follows (an issue reopened and closed again is called again)
+    due_on: date = Field(index=True)
+    required: bool  # external (customer) issues always; the others are sampled
+    done_on: date | None = None
+    contact: str = Field(default="", max_length=100)
+    channel: str = Field(default="", max_length=10)  # phone | email | visit | wechat | other
+    solved: bool | None = None
+    satisfaction: int | None = None  # 1–5
+    remarks: str = Field(default="", max_length=2000)
+    recorded_by_id: int | None = Field(default=None, foreign_key="person.id")
+    recorded_at: datetime | None = _moment(default=None)
+    created_at: datetime = _moment()

@@ -102,6 +102,11 @@ def attachments(change_counter: tuple[int, int], issue_id: int) -> list[dict]:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
+def follow_ups(change_counter: tuple[int, int], on: date) -> list[dict]:
+    return store.follow_ups(on=on)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
 def issue_numbers(change_counter: tuple[int, int]) -> list[tuple[str, str]]:
     return store.issue_numbers()
 
@@ -117,6 +122,8 @@ def trends_kpis(change_counter: tuple[int, int], period: trends.Period,
     attendance = store.meeting_attendance_frame(start=period.start, end=period.end)
     return trends.compute(issues, steps, history, period, chosen, tz=settings.tz, ladder=settings.escalation_ladder,
                           clocks=store.trends_clocks(since=period.since), now=store.now(),
+                          follow_ups=store.trends_follow_ups(since=period.since),
+                          follow_up_share=settings.follow_up_share,
                           attendance=attendance)
 
 

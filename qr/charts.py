@@ -127,6 +127,30 @@ def response_clocks(frame: pd.DataFrame, lang: str) -> go.Figure:
     return figure
 
 
+def follow_ups(frame: pd.DataFrame, lang: str) -> go.Figure:
+    """回访: the two weekly rates against their targets (100 % of customer issues, 30 % of the others),
+    and the average satisfaction (1–5) on the right-hand axis."""
+    weeks = _plain(frame["week"])
+    figure = go.Figure([
+        go.Scatter(name=t("trends.col.complaints_rate", lang), x=weeks, y=_plain(frame["complaints_rate"]),
+                   mode="lines+markers", line={"color": RED, "width": 3}),
+        go.Scatter(name=t("trends.col.complaints_target", lang), x=weeks, y=_plain(frame["complaints_target"]),
+                   mode="lines", line={"color": RED, "dash": "dash", "width": 1}),
+        go.Scatter(name=t("trends.col.others_rate", lang), x=weeks, y=_plain(frame["others_rate"]),
+                   mode="lines+markers", line={"color": OPENED, "width": 3}),
+        go.Scatter(name=t("trends.col.others_target", lang), x=weeks, y=_plain(frame["others_target"]),
+                   mode="lines", line={"color": OPENED, "dash": "dash", "width": 1}),
+        go.Bar(name=t("trends.col.satisfaction", lang), x=weeks, y=_plain(frame["satisfaction"]), yaxis="y2",
+               marker_color="#B0BEC5", opacity=0.6),
+    ])
+    _weeks_axis(figure, weeks)
+    _layout(figure, t("kpi.follow_ups", lang), t("trends.axis.follow_up_rate", lang), percent=True)
+    figure.update_yaxes(range=[0, 1.05])
+    figure.update_layout(yaxis2={"title": t("trends.col.satisfaction", lang), "overlaying": "y", "side": "right",
+                                 "range": [0, 5.25], "showgrid": False})
+    return figure
+
+
 def figures(trends: Trends, lang: str) -> dict[str, go.Figure]:
     """Every chart of the page and the pack, by KPI name (the escalated list is a table, not a chart)."""
     charts = {
@@ -138,6 +162,7 @@ def figures(trends: Trends, lang: str) -> dict[str, go.Figure]:
         "on_time_by_step": on_time_by_step(trends.on_time_by_step, lang),
         **{f"by_{dimension}": breakdown(frame, dimension, lang) for dimension, frame in trends.breakdowns.items()},
         "response_clocks": response_clocks(trends.response_clocks, lang),
+        "follow_ups": follow_ups(trends.follow_ups, lang),
     }
     if trends.meetings_recorded:
         charts["attendance"] = attendance(trends.attendance, lang)

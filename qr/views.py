@@ -473,3 +473,28 @@ def render_minutes(minutes, lang: str) -> str:
               if items else f"<p>{_e(t('minutes.no_issues', lang))}</p>")
     return (f'{BOARD_CSS}<table class="qr-detail">{facts}</table>'
             f'<p><b>{_e(t("minutes.attendees", lang))}:</b> {attendance}</p><div class="qr-wrap">{issues}</div>')
+
+
+def render_follow_ups(rows: list[dict], lang: str) -> str:
+    """The call-back list: issue, category, closed, due (overdue marked), required or proposed, and the call."""
+    head = "".join(f"<th>{_e(t(f'follow.col.{k}', lang))}</th>"
+                   for k in ("number", "category", "description", "closed_on", "due_on", "why", "done_on",
+                             "contact", "solved", "satisfaction", "remarks"))
+    body = ""
+    for row in rows:
+        why = t("follow.required", lang) if row["required"] else (
+            t("follow.proposed", lang) if row["proposed"] else t("follow.optional", lang))
+        due = _long_date(row["due_on"]) + (f" ⚠ {t('follow.overdue', lang)}" if row["overdue"] else "")
+        due_class = ' class="qr-overdue"' if row["overdue"] else ""
+        solved = "" if row["solved"] is None else t(f"follow.solved.{str(row['solved']).lower()}", lang)
+        contact = f'{row["contact"]} · {t("follow.channel." + row["channel"], lang)}' if row["done_on"] else ""
+        body += (f'<tr data-follow-up="{row["id"]}" data-issue="{_e(row["number"])}" '
+                 f'data-state="{"done" if row["done_on"] else ("overdue" if row["overdue"] else "due")}">'
+                 f'<td class="qr-no"><a href="{_e(detail_link(row["number"], lang))}" target="_self">'
+                 f'{_e(row["number"])}</a></td><td>{_e(_name(row, "category", lang))}</td>'
+                 f'<td class="qr-pre">{_e(row["description"])}</td><td>{_long_date(row["closed_on"])}</td>'
+                 f'<td{due_class}>{_e(due)}</td><td>{_e(why)}</td>'
+                 f'<td>{_long_date(row["done_on"])}</td><td>{_e(contact)}</td><td>{_e(solved)}</td>'
+                 f'<td>{_e(row["satisfaction"] or "")}</td><td class="qr-pre">{_e(row["remarks"])}</td></tr>')
+    return (f'{BOARD_CSS}<div class="qr-wrap"><table class="qr-detail qr-follow-ups" style="width:100%">'
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")
