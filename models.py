@@ -285,3 +285,14 @@ class FollowUp(SQLModel, table=True):
     recorded_by_id: int | None = Field(default=None, foreign_key="person.id")
     recorded_at: datetime | None = _moment(default=None)
     created_at: datetime = _moment()
+
+
+class EightDReport(SQLModel, table=True):
+    """The built-in 8D / PPSR report of an issue, section by section (D1–D8) as the form's fields; the issue's
+    version guards its saves like every other change of the issue."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    issue_id: int = Field(foreign_key="issue.id", unique=True)
+    content: dict = Field(default_factory=dict, sa_type=sa.JSON)
+    updated_by_id: int | None = Field(default=None, foreign_key="person.id")
+    updated_at: datetime = _moment()

@@ -419,8 +419,6 @@ TEXT: dict[str, dict[str, str]] = {
     "err.na_not_allowed": {"zh": "步骤“{step}”不允许设为不适用。", "en": "Step “{step_en}” cannot be N/A."},
     "err.countermeasure_needed": {"zh": "步骤“{step}”为红色或临近目标日期，必须填写对策/下一步。",
                                   "en": "Step “{step_en}” is red or near its target date: it needs a countermeasure / next step."},
-    "err.report_needed": {"zh": "{number} 关闭前须附上问题解决报告(8D/PPSR)。",
-                          "en": "{number} needs its problem-solving report (8D/PPSR) attached before it can close."},
     "err.issue_open": {"zh": "{number} 未关闭，无需重新打开。", "en": "{number} is open; there is nothing to reopen."},
     "err.file_too_large": {"zh": "文件超过{limit} MB。", "en": "The file is larger than {limit} MB."},
     "err.file_type": {"zh": "“{name}”不是允许的文件类型(PDF、Word、Excel、PowerPoint、PNG、JPEG)，或内容与扩展名不符。",
@@ -537,6 +535,64 @@ TEXT: dict[str, dict[str, str]] = {
     "trends.col.met": {"zh": "按时", "en": "Met"},
     "trends.col.late": {"zh": "超时", "en": "Late"},
     "trends.col.running": {"zh": "计时中", "en": "Running"},
+    # the built-in 8D / PPSR report
+    "8d.title": {"zh": "8D问题解决报告", "en": "8D problem-solving report"},
+    "8d.heading": {"zh": "8D报告(内置)", "en": "8D report (built in)"},
+    "8d.section": {"zh": "章节", "en": "Section"},
+    "8d.save": {"zh": "保存本章节", "en": "Save this section"},
+    "8d.saved": {"zh": "已保存 {number} 的 {section}。", "en": "{section} of {number} saved."},
+    "8d.complete": {"zh": "8D报告已完整，可用于关闭。", "en": "The 8D report is complete: it can close the issue."},
+    "8d.incomplete": {"zh": "8D报告未完成：{sections}", "en": "The 8D report is not complete: {sections}"},
+    "8d.pdf": {"zh": "导出8D报告PDF(中文)", "en": "8D report as PDF (Chinese)"},
+    "8d.pdf_en": {"zh": "导出8D报告PDF(英文)", "en": "8D report as PDF (English)"},
+    "8d.step_hint": {"zh": "填写章节不会改变步骤颜色；步骤仅在看板上完成后变绿。",
+                     "en": "Filling a section never changes a step's colour: a step turns green only when completed on the board."},
+    "8d.why_n": {"zh": "为什么{n}", "en": "Why {n}"},
+    "8d.D1": {"zh": "成立小组", "en": "Team"},
+    "8d.D2": {"zh": "问题描述(5W2H，是/不是)", "en": "Problem description (5W2H, is / is not)"},
+    "8d.D3": {"zh": "临时遏制措施", "en": "Containment"},
+    "8d.D4": {"zh": "根本原因(3×5个为什么)", "en": "Root cause (3 × 5 why)"},
+    "8d.D5": {"zh": "选定纠正措施", "en": "Chosen corrective actions"},
+    "8d.D6": {"zh": "实施与验证", "en": "Implementation and verification"},
+    "8d.D7": {"zh": "预防再发生", "en": "Prevent recurrence"},
+    "8d.D8": {"zh": "关闭与表彰", "en": "Closure and recognition"},
+    "8d.D1.team": {"zh": "小组成员及职责", "en": "Team members and roles"},
+    "8d.D1.champion": {"zh": "倡导者/负责人", "en": "Champion"},
+    "8d.D2.what": {"zh": "什么(What)", "en": "What"},
+    "8d.D2.where": {"zh": "哪里(Where)", "en": "Where"},
+    "8d.D2.when": {"zh": "何时(When)", "en": "When"},
+    "8d.D2.who": {"zh": "谁(Who)", "en": "Who"},
+    "8d.D2.why": {"zh": "为什么是问题(Why)", "en": "Why it is a problem"},
+    "8d.D2.how": {"zh": "如何发现(How)", "en": "How"},
+    "8d.D2.how_many": {"zh": "多少(How many)", "en": "How many"},
+    "8d.D2.is": {"zh": "是(IS)", "en": "Is"},
+    "8d.D2.is_not": {"zh": "不是(IS NOT)", "en": "Is not"},
+    "8d.D3.containment": {"zh": "遏制措施", "en": "Containment actions"},
+    "8d.D3.checked_plant": {"zh": "厂内检查数量", "en": "Checked in the plant"},
+    "8d.D3.checked_transit": {"zh": "在途检查数量", "en": "Checked in transit"},
+    "8d.D3.checked_customer": {"zh": "客户处检查数量", "en": "Checked at the customer"},
+    "8d.D3.found": {"zh": "发现不合格数量", "en": "Nonconforming found"},
+    "8d.D3.checked": {"zh": "检查数量(至少一处)", "en": "Quantity checked (at least one place)"},
+    "8d.D4.occurrence": {"zh": "发生原因：5个为什么", "en": "Occurrence: 5 why"},
+    "8d.D4.occurrence_root": {"zh": "发生根本原因", "en": "Occurrence root cause"},
+    "8d.D4.detection": {"zh": "流出(未探测)原因：5个为什么", "en": "Non-detection: 5 why"},
+    "8d.D4.detection_root": {"zh": "流出根本原因", "en": "Non-detection root cause"},
+    "8d.D4.systemic": {"zh": "系统原因：5个为什么", "en": "Systemic: 5 why"},
+    "8d.D4.systemic_root": {"zh": "系统根本原因", "en": "Systemic root cause"},
+    "8d.D5.actions": {"zh": "选定的纠正措施", "en": "Chosen corrective actions"},
+    "8d.D6.implementation": {"zh": "实施情况", "en": "Implementation"},
+    "8d.D6.verification": {"zh": "效果验证", "en": "Verification of effectiveness"},
+    "8d.D7.pfmea": {"zh": "PFMEA更新", "en": "PFMEA updated"},
+    "8d.D7.control_plan": {"zh": "控制计划更新", "en": "Control plan updated"},
+    "8d.D7.standard_work": {"zh": "标准化作业/作业指导书", "en": "Standard work / operator instruction"},
+    "8d.D7.lpa": {"zh": "分层审核", "en": "Layered process audit"},
+    "8d.D7.read_across": {"zh": "横向展开", "en": "Read-across"},
+    "8d.D8.closure": {"zh": "关闭确认", "en": "Closure"},
+    "8d.D8.recognition": {"zh": "团队表彰", "en": "Team recognition"},
+    "err.report_or_8d": {"zh": "{number} 关闭前须附上问题解决报告，或完成内置8D报告(未完成：{sections})。",
+                         "en": "{number} needs a problem-solving report attached, or the built-in 8D completed (missing: {sections})."},
+    "err.not_quantity": {"zh": "“{field}”必须是0或正整数。", "en": "“{field}” must be a whole number, 0 or more."},
+    "field.8d": {"zh": "8D报告", "en": "8D report"},
 }
 
 
@@ -549,9 +605,16 @@ def t(key: str, lang: str = DEFAULT_LANGUAGE, **values) -> str:
     return text.format(**values) if values else text
 
 
+def field_label(field: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A changed or refused field by name: an 8D field is named with its section ('D3 Checked in transit')."""
+    if field.startswith("8d."):
+        return f"{field.split('.')[1]} {t(field, lang)}"
+    return t(f"field.{field}", lang)
+
+
 def error_message(key: str, values: dict, lang: str = DEFAULT_LANGUAGE) -> str:
     """A store refusal in the user's language; field names are translated too."""
     shown = dict(values)
     if "field" in shown:
-        shown["field"] = t(f"field.{shown['field']}", lang)
+        shown["field"] = field_label(shown["field"], lang)
     return t(key, lang, **shown)

@@ -9,8 +9,9 @@ from urllib.parse import urlencode
 
 import pandas as pd
 
+from qr import eight_d
 from qr import meeting as meeting_text
-from qr.i18n import t
+from qr.i18n import field_label, t
 from qr import rules
 from qr.rules import ClockState, Status
 
@@ -53,6 +54,7 @@ table.qr-detail th, table.qr-detail td { border: 1px solid #c4c7c5; padding: 4px
 table.qr-detail th { background: #eef1f6; white-space: nowrap; }
 table.qr-detail td.qr-step { text-align: center; font-weight: 700; }
 .qr-pre { white-space: pre-wrap; }
+a.qr-8d-link { color: inherit; text-decoration: none; }
 .qr-clocks { display: block; margin-top: 2px; }
 .qr-clock { display: inline-block; margin: 1px 3px 1px 0; padding: 0 5px; border-radius: 3px; font-size: .8em;
             font-weight: 600; white-space: nowrap; border: 1px solid #9aa0a6; }
@@ -154,13 +156,15 @@ def render_clocks(issue: dict, now: datetime, lang: str, tz) -> str:
             f"<tbody>{rows}</tbody></table></div>")
 
 
-def detail_link(number: str, lang: str) -> str:
-    query = {"no": number} | ({"lang": lang} if lang != "zh" else {})
+def detail_link(number: str, lang: str, section: str | None = None) -> str:
+    """The issue's detail page; with an 8D section (D1–D8) the page opens that section of the built-in report."""
+    query = {"no": number} | ({"d": section} if section else {}) | ({"lang": lang} if lang != "zh" else {})
     return f"issue?{urlencode(query)}"
 
 
-def step_cell(step: dict | None, column: dict, lang: str, tag: str = "td") -> str:
-    """One step: letter and colour, its name, dates and countermeasure in the tooltip."""
+def step_cell(step: dict | None, column: dict, lang: str, tag: str = "td", number: str | None = None) -> str:
+    """One step: letter and colour, its name, dates and countermeasure in the tooltip; with the issue's number
+    the letter links to the step's section of the 8D report."""
     if step is None:
         tip = f"{_name(column, 'name', lang)} — {t('cell.absent', lang)}"
         return f'<{tag} class="qr-step qr-NA" data-status="NA" data-step="{_e(column["code"])}" title="{_e(tip)}">–</{tag}>'
@@ -176,8 +180,12 @@ def step_cell(step: dict | None, column: dict, lang: str, tag: str = "td") -> st
     if step["countermeasure"]:
         tip.append(f"{t('step.countermeasure', lang)}: {step['countermeasure']}")
     warn = '<span class="qr-warn">!</span>' if step["warning"] else ""
+    letter = LETTER[status]
+    if number is not None:
+        link = detail_link(number, lang, eight_d.section_of(step["eight_d"]))
+        letter = f'<a class="qr-8d-link" href="{_e(link)}" target="_self">{letter}</a>'
     return (f'<{tag} class="qr-step qr-{status}" data-status="{status}" data-step="{_e(column["code"])}" '
-            f'title="{_e(chr(10).join(tip))}">{LETTER[status]}{warn}</{tag}>')
+            f'title="{_e(chr(10).join(tip))}">{letter}{warn}</{tag}>')
 
 
 def _escalation_badge(level: int, lang: str) -> str:
@@ -234,7 +242,7 @@ def _board_row(record: dict, columns: list[dict], lang: str, now: datetime, tz) 
         f'title="{_e(next_tip or _long_date(record["next_report_on"]))}">'
         f'{_short_date(record["next_report_on"])}{" ⚠" if overdue else ""}</td>',
     ]
-    cells += [step_cell(record["steps"].get(c["code"]), c, lang) for c in columns]
+    cells += [step_cell(record["steps"].get(c["code"]), c, lang, number=record["number"]) for c in columns]
     cells.append(f'<td class="qr-date" title="{_e(_long_date(record["closed_on"]))}">{_e(closed)}</td>')
     row_class = "qr-row qr-closed" if record["closed_on"] else "qr-row"
     return (f'<tr class="{row_class}" data-issue="{_e(record["number"])}" '
@@ -307,14 +315,15 @@ def render_issue_detail(issue: dict, steps: list[dict], history: list[dict], lan
         if step["warning"]:
             notes.append(t("cell.warning", lang))
         step_rows += (f'<tr data-step-id="{step["id"]}"><td>{_e(_name(step, "name", lang))}</td>'
-                      f'<td>{_e(step["eight_d"])}</td>'
+                      f'<td><a href="{_e(detail_link(issue["number"], lang, eight_d.section_of(step["eight_d"])))}" '
+                      f'target="_self">{_e(step["eight_d"])}</a></td>'
                       f'<td class="qr-step qr-{status}" data-status="{status}">{LETTER[status]}</td>'
                       f'<td>{_long_date(step["target_on"])}</td><td>{_long_date(step["completed_on"])}</td>'
                       f'<td class="qr-pre">{_e(step["countermeasure"])}</td>'
                       f'<td class="qr-pre">{_e("; ".join(notes))}</td></tr>')
     history_rows = "".join(
         f'<tr><td>{_e(h["at"].strftime("%Y-%m-%d %H:%M"))}</td><td>{_e(h["actor"])}</td>'
-        f'<td>{_e(t("field." + h["field"], lang))}</td><td class="qr-pre">{_e(h["old"])}</td>'
+        f'<td>{_e(field_label(h["field"], lang))}</td><td class="qr-pre">{_e(h["old"])}</td>'
         f'<td class="qr-pre">{_e(h["new"])}</td><td class="qr-pre">{_e(h["reason"])}</td></tr>' for h in history)
     history_head = "".join(f"<th>{_e(t(k, lang))}</th>" for k in ("history.at", "history.actor", "history.field",
                                                                   "history.old", "history.new", "history.reason"))

@@ -155,7 +155,8 @@ def test_close_refuses_open_steps_then_closes_when_all_green_or_na(plant, open_i
     with pytest.raises(store.ValidationFailed) as refusal:
         store.close_issue(actor_id=plant["lead"].id, issue_id=issue.id, closed_on=TODAY, reason="完成",
                           expected_version=version, now=plant_moment(TODAY))
-    assert refusal.value.key == "err.report_needed"
+    assert refusal.value.key == "err.report_or_8d"
+    assert refusal.value.values["sections"] == "D1, D2, D3, D4, D5, D6, D7, D8"
     store.attach_file(actor_id=plant["owner"].id, issue_id=issue.id, file_name="8D.pdf", kind="report",
                       content=demo.report_pdf("8D"), expected_version=version, now=plant_moment(TODAY))
     store.close_issue(actor_id=plant["lead"].id, issue_id=issue.id, closed_on=TODAY, reason="快速反应会确认关闭",
