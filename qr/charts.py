@@ -129,7 +129,7 @@ def response_clocks(frame: pd.DataFrame, lang: str) -> go.Figure:
 
 def follow_ups(frame: pd.DataFrame, lang: str) -> go.Figure:
     """回访: the two weekly rates against their targets (100 % of customer issues, 30 % of the others),
-    and the average satisfaction (1–5) on the right-hand axis."""
+    and the average satisfaction (1–5) as labelled stars on the right-hand axis (bars there would hide the lines)."""
     weeks = _plain(frame["week"])
     figure = go.Figure([
         go.Scatter(name=t("trends.col.complaints_rate", lang), x=weeks, y=_plain(frame["complaints_rate"]),
@@ -140,14 +140,15 @@ def follow_ups(frame: pd.DataFrame, lang: str) -> go.Figure:
                    mode="lines+markers", line={"color": OPENED, "width": 3}),
         go.Scatter(name=t("trends.col.others_target", lang), x=weeks, y=_plain(frame["others_target"]),
                    mode="lines", line={"color": OPENED, "dash": "dash", "width": 1}),
-        go.Bar(name=t("trends.col.satisfaction", lang), x=weeks, y=_plain(frame["satisfaction"]), yaxis="y2",
-               marker_color="#B0BEC5", opacity=0.6),
+        go.Scatter(name=t("trends.col.satisfaction", lang), x=weeks, y=_plain(frame["satisfaction"]), yaxis="y2",
+                   mode="markers+text", marker={"color": CLOSED, "symbol": "star", "size": 12},
+                   text=_plain(frame["satisfaction"]), textposition="top center"),
     ])
     _weeks_axis(figure, weeks)
     _layout(figure, t("kpi.follow_ups", lang), t("trends.axis.follow_up_rate", lang), percent=True)
     figure.update_yaxes(range=[0, 1.05])
     figure.update_layout(yaxis2={"title": t("trends.col.satisfaction", lang), "overlaying": "y", "side": "right",
-                                 "range": [0, 5.25], "showgrid": False})
+                                 "range": [0, 5.7], "showgrid": False})
     return figure
 
 

@@ -500,6 +500,7 @@ TEXT: dict[str, dict[str, str]] = {
     "follow.required": {"zh": "客户问题(必须)", "en": "Customer issue (required)"},
     "follow.proposed": {"zh": "建议抽样", "en": "Proposed for the 30 % sample"},
     "follow.optional": {"zh": "可选", "en": "Optional"},
+    "follow.sampled": {"zh": "抽样回访", "en": "Sampled"},
     "follow.overdue": {"zh": "逾期", "en": "overdue"},
     "follow.solved.true": {"zh": "是", "en": "Yes"},
     "follow.solved.false": {"zh": "否", "en": "No"},

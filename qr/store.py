@@ -753,10 +753,12 @@ def follow_ups(*, session: Session, on: date | None = None) -> list[dict]:
     """Every planned call back with its issue, newest closing first; `proposed` marks the internal ones the
     weekly sample still needs, `overdue` a call not made by its due day."""
     on = on or today()
-    owner = aliased(Person)
+    owner, parent = aliased(Person), aliased(Category)
     rows = session.exec(select(FollowUp, Issue.number, Issue.description, Issue.version, Category.kind,
-                               Category.name_zh, Category.name_en, owner.name, owner.name_en)
+                               _category_label(parent.name_zh, Category.name_zh),
+                               _category_label(parent.name_en, Category.name_en), owner.name, owner.name_en)
                         .join(Issue, FollowUp.issue_id == Issue.id).join(Category, Issue.category_id == Category.id)
+                        .join(parent, Category.parent_id == parent.id, isouter=True)
                         .join(owner, Issue.owner_id == owner.id)
                         .order_by(FollowUp.closed_on.desc(), FollowUp.id.desc())).all()
     sampled = [(f.id, f.closed_on) for f, *_ in rows if not f.required]
@@ -766,6 +768,11 @@ def follow_ups(*, session: Session, on: date | None = None) -> list[dict]:
              "category_zh": category_zh, "category_en": category_en, "owner": name, "owner_en": name_en or name,
              "proposed": f.id in proposed, "overdue": f.done_on is None and f.due_on < on}
             for f, number, description, version, kind, category_zh, category_en, name, name_en in rows]
+
+
+def _category_label(parent_name, name):
+    """'客户投诉/0公里': a sub-type is named with its category, as on the board."""
+    return sa.case((parent_name.is_(None), name), else_=parent_name + "/" + name)
 
 
 FOLLOW_UP_COLUMNS = ["issue_id", "required", "closed_on", "due_on", "done_on", "solved", "satisfaction"]

@@ -61,11 +61,14 @@ a.qr-8d-link { color: inherit; text-decoration: none; }
 .qr-clock-running { background: #e8f0fe; color: #0b3d91; border-color: #0b57d0; }
 .qr-clock-overdue, .qr-clock-missed { background: #c62828; color: #fff; border-color: #c62828; }
 .qr-clock-met { background: #e6f4ea; color: #1b5e20; border-color: #1b7f3b; }
+table.qr-board.qr-projector .qr-clock { display: block; width: fit-content; max-width: 100%; overflow: hidden;
+                                        text-overflow: ellipsis; }
+table.qr-board.qr-projector .qr-clock-met { display: none; }
 </style>
 """
 
 # Column widths for the projector's fixed layout (px); the description takes the rest.
-_PROJECTOR_WIDTHS = {"overall": 78, "number": 158, "category": 120, "opened": 128, "part": 118, "owner": 84,
+_PROJECTOR_WIDTHS = {"overall": 78, "number": 158, "category": 150, "opened": 128, "part": 118, "owner": 84,
                      "lead": 84, "next_report": 104, "step": 60, "closed": 84}
 
 
@@ -259,7 +262,7 @@ def render_header(counters: dict[str, int], quality: list[dict], lang: str, *, p
              f'<span class="qr-chip" data-counter="escalated">▲ {_e(t("counter.escalated", lang))} '
              f'<b>{counters["escalated"]}</b></span>',
              f'<span class="qr-chip{" qr-R" if counters.get("response_late") else ""}" data-counter="response_late">'
-             f'⏱ {_e(t("counter.response_late", lang))} <b>{counters.get("response_late", 0)}</b></span>',
+             f'{_e(t("counter.response_late", lang))} <b>{counters.get("response_late", 0)}</b></span>',
              f'<span style="margin-left:12px">{_e(t("qstatus.title", lang))}:</span>']
     for area in quality:
         note = t("qstatus.overridden", lang, note=area["note"]) if area["overridden"] else ""
@@ -492,6 +495,7 @@ def render_follow_ups(rows: list[dict], lang: str) -> str:
     body = ""
     for row in rows:
         why = t("follow.required", lang) if row["required"] else (
+            t("follow.sampled", lang) if row["done_on"] else
             t("follow.proposed", lang) if row["proposed"] else t("follow.optional", lang))
         due = _long_date(row["due_on"]) + (f" ⚠ {t('follow.overdue', lang)}" if row["overdue"] else "")
         due_class = ' class="qr-overdue"' if row["overdue"] else ""
