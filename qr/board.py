@@ -59,5 +59,5 @@ def board_counters(frame: pd.DataFrame, now: datetime | None = None) -> dict[str
         "yellow": int((open_issues["overall"] == "Y").sum()),
         "report_overdue": int(open_issues["report_overdue"].sum()),
         "escalated": int((open_issues["escalation_level"] > 0).sum()),
-        "response_late": sum(late_clocks(clocks or [], now) for clocks in open_issues.get("clocks", [])),
+        "response_late": sum(late_clocks(clocks, now) for clocks in open_issues["clocks"]),
     }
