@@ -84,6 +84,10 @@ section = st.radio(t("8d.section", lang), sections, horizontal=True, key="8d_sec
                    index=sections.index(wanted_section) if wanted_section in sections else 0,
                    format_func=lambda code: f"{code} {t(f'8d.{code}', lang)}")
 st.query_params["d"] = section
+if section in report["missing"]:
+    separator = "、" if lang == "zh" else ", "
+    st.caption(t("8d.missing_fields", lang, fields=separator.join(t(f"8d.{section}.{name}", lang)
+                                                                   for name in report["missing"][section])))
 if report["steps"].get(section):
     st.html(views.render_step_list(report["steps"][section], lang))
 st.caption(t("8d.step_hint", lang))

@@ -544,6 +544,7 @@ TEXT: dict[str, dict[str, str]] = {
     "8d.saved": {"zh": "已保存 {number} 的 {section}。", "en": "{section} of {number} saved."},
     "8d.complete": {"zh": "8D报告已完整，可用于关闭。", "en": "The 8D report is complete: it can close the issue."},
     "8d.incomplete": {"zh": "8D报告未完成：{sections}", "en": "The 8D report is not complete: {sections}"},
+    "8d.missing_fields": {"zh": "本章节尚缺：{fields}", "en": "Still missing in this section: {fields}"},
     "8d.pdf": {"zh": "导出8D报告PDF(中文)", "en": "8D report as PDF (Chinese)"},
     "8d.pdf_en": {"zh": "导出8D报告PDF(英文)", "en": "8D report as PDF (English)"},
     "8d.step_hint": {"zh": "填写章节不会改变步骤颜色；步骤仅在看板上完成后变绿。",

@@ -17,9 +17,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from models import (Area, Attachment, AuditEvent, Category, DailyQualityStatus, EightDReport, FollowUp, Issue, IssueSequence, IssueStep,
-                    Meeting, MeetingAttendance, MeetingDecision, MeetingReport, Person, ReportOrder, ResponseClock,
-                    ResponseRule, StepTemplate, TemplateStep)
+from models import (Area, Attachment, AuditEvent, Category, DailyQualityStatus, EightDReport, FollowUp, Issue,
+                    IssueSequence, IssueStep, Meeting, MeetingAttendance, MeetingDecision, MeetingReport, Person,
+                    ReportOrder, ResponseClock, ResponseRule, StepTemplate, TemplateStep)
 from qr import db, eight_d, files, rules
 from qr import meeting as meeting_rules
 from qr.config import Settings, load_settings
