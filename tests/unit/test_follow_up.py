@@ -134,3 +134,9 @@ def test_a_call_is_recorded_once_and_reopening_drops_a_pending_call(plant, close
                        expected_version=rows[pending.number]["version"], now=plant_moment(W10[4]))
     assert pending.number not in _rows(W10[6])
     assert _rows(W10[6])[called.number]["satisfaction"] == 3
+
+
+def test_the_follow_up_delay_is_configurable(plant, closer, monkeypatch):
+    monkeypatch.setenv("QR_FOLLOW_UP_DAYS", "3")
+    issue = closer("pdi", W10[4])                                  # closed Friday 6 March
+    assert _rows(W10[6])[issue.number]["due_on"] == date(2026, 3, 9)
