@@ -15,6 +15,8 @@ navigation = st.navigation([
     st.Page("pages/update.py", title=t("page.update", lang), icon=":material/edit_note:", url_path="update"),
     st.Page("pages/meeting.py", title=t("page.meeting", lang), icon=":material/groups:", url_path="meeting"),
     st.Page("pages/excel.py", title=t("page.excel", lang), icon=":material/upload_file:", url_path="excel"),
+    st.Page("pages/follow_up.py", title=t("page.follow_up", lang), icon=":material/phone_callback:",
+            url_path="follow_up"),
     st.Page("pages/trends.py", title=t("page.trends", lang), icon=":material/monitoring:", url_path="trends"),
     st.Page("pages/issue.py", title=t("page.issue", lang), icon=":material/search:", url_path="issue"),
 ])

@@ -55,6 +55,20 @@ class Category(SQLModel, table=True):
     parent_id: int | None = Field(default=None, foreign_key="category.id")
 
 
+class ResponseRule(SQLModel, table=True):
+    """How fast the plant must answer an issue of this category (sub-types use their parent's rules)."""
+
+    __table_args__ = (sa.UniqueConstraint("category_id", "code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    category_id: int = Field(foreign_key="category.id", index=True)
+    code: str = Field(max_length=20)  # ack | on_site | containment …
+    name_zh: str = Field(max_length=100)
+    name_en: str = Field(max_length=100)
+    limit_minutes: int  # calendar time after the complaint was received
+    position: int
+
+
 class StepTemplate(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=40, unique=True)
@@ -103,6 +117,7 @@ class Issue(SQLModel, table=True):
     on_board: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})  # else the tracking list
     reviewed_at: datetime | None = _moment(default=None)  # when the 24-hour review put it on the board or the list
     escalated_level: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # raised by a meeting
+    received_at: datetime | None = _moment(default=None)  # when the customer's complaint reached the plant
     version: int = 1
     created_at: datetime = _moment()
     updated_at: datetime = _moment()
@@ -233,3 +248,51 @@ class ReportOrder(SQLModel, table=True):
     area_id: int = Field(foreign_key="area.id", index=True)
     issue_id: int = Field(foreign_key="issue.id")
     position: int
+
+
+class ResponseClock(SQLModel, table=True):
+    """One response rule running on one issue; the rule is copied so a later change of it leaves old clocks be."""
+
+    __table_args__ = (sa.UniqueConstraint("issue_id", "code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    issue_id: int = Field(foreign_key="issue.id", index=True)
+    code: str = Field(max_length=20)
+    name_zh: str = Field(max_length=100)
+    name_en: str = Field(max_length=100)
+    position: int
+    started_at: datetime = _moment()
+    due_at: datetime = _moment(index=True)
+    responded_at: datetime | None = _moment(default=None)
+    responded_by_id: int | None = Field(default=None, foreign_key="person.id")
+    response_how: str = Field(default="", max_length=500)
+
+
+class FollowUp(SQLModel, table=True):
+    """回访: calling the customer (or the raiser) back after an issue closed — is it solved, how satisfied."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    issue_id: int = Field(foreign_key="issue.id", index=True)
+    closed_on: date  # the closing it follows (an issue reopened and closed again is called again)
+    due_on: date = Field(index=True)
+    required: bool  # external (customer) issues always; the others are sampled
+    done_on: date | None = None
+    contact: str = Field(default="", max_length=100)
+    channel: str = Field(default="", max_length=10)  # phone | email | visit | wechat | other
+    solved: bool | None = None
+    satisfaction: int | None = None  # 1–5
+    remarks: str = Field(default="", max_length=2000)
+    recorded_by_id: int | None = Field(default=None, foreign_key="person.id")
+    recorded_at: datetime | None = _moment(default=None)
+    created_at: datetime = _moment()
+
+
+class EightDReport(SQLModel, table=True):
+    """The built-in 8D / PPSR report of an issue, section by section (D1–D8) as the form's fields; the issue's
+    version guards its saves like every other change of the issue."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    issue_id: int = Field(foreign_key="issue.id", unique=True)
+    content: dict = Field(default_factory=dict, sa_type=sa.JSON)
+    updated_by_id: int | None = Field(default=None, foreign_key="person.id")
+    updated_at: datetime = _moment()

@@ -102,6 +102,11 @@ def attachments(change_counter: tuple[int, int], issue_id: int) -> list[dict]:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
+def follow_ups(change_counter: tuple[int, int], on: date) -> list[dict]:
+    return store.follow_ups(on=on)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
 def issue_numbers(change_counter: tuple[int, int]) -> list[tuple[str, str]]:
     return store.issue_numbers()
 
@@ -109,11 +114,16 @@ def issue_numbers(change_counter: tuple[int, int]) -> list[tuple[str, str]]:
 @st.cache_data(show_spinner=False, max_entries=16)
 def trends_kpis(change_counter: tuple[int, int], period: trends.Period,
                 chosen: trends.TrendsFilter) -> trends.Trends:
-    """Every KPI for a period and filter; any write anywhere (the change counter) makes the next read fresh."""
+    """Every KPI for a period and filter; any write anywhere (the change counter) makes the next read fresh.
+    An unanswered response clock passing its limit is no write: it shows late after the next one (the board
+    counts it at once)."""
     settings = load_settings()
     issues, steps, history = _trends_frames(change_counter, period.since)
     attendance = store.meeting_attendance_frame(start=period.start, end=period.end)
     return trends.compute(issues, steps, history, period, chosen, tz=settings.tz, ladder=settings.escalation_ladder,
+                          clocks=store.trends_clocks(since=period.since), now=store.now(),
+                          follow_ups=store.trends_follow_ups(since=period.since),
+                          follow_up_share=settings.follow_up_share,
                           attendance=attendance)
 
 

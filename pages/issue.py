@@ -2,13 +2,16 @@
 import streamlit as st
 
 from pages import _shared as ui
-from qr import store, views
+from qr import eight_d, store, views
+from qr.config import load_settings
 from qr.i18n import error_message, t
 
 ui.run_through_entry()
 
 lang = ui.language_from_url()
-numbers = dict(ui.issue_numbers(store.change_counter()))
+counter = store.change_counter()
+me = ui.who_am_i(ui.reference_lists(counter)["people"], lang)
+numbers = dict(ui.issue_numbers(counter))
 st.page_link("pages/tracking_board.py", label=t("detail.back", lang), icon=":material/arrow_back:")
 if not numbers:
     st.info(t("detail.none", lang))
@@ -25,9 +28,74 @@ except store.QRError as refusal:
     st.error(error_message(refusal.key, refusal.values, lang))
     st.stop()
 st.subheader(f"{detail.issue['number']}")
+ui.show_flash()
+if detail.issue["clocks"]:
+    st.markdown(f"#### {t('detail.clocks', lang)}")
+    st.html(views.render_clocks(detail.issue, store.now(), lang, load_settings().tz))
 st.html(views.render_issue_detail(detail.issue, detail.steps, detail.history, lang))
 st.markdown(f"#### {t('detail.files', lang)}")
 if ui.attachments(store.change_counter(), detail.issue["id"]):
     ui.download_buttons({**detail.issue, "steps": {s["code"]: s for s in detail.steps}}, lang, store.change_counter())
 else:
     st.caption(t("detail.no_files", lang))
+
+
+def eight_d_form(report: dict, section: str) -> None:
+    """One section of the built-in 8D as a form; D4 asks "why?" up to five times for each of its three chains."""
+    issue = report["issue"]
+    saved = report["content"].get(section, {})
+    prefix = f"8d_{issue['id']}_{section}"
+    with st.form(f"8d_form_{section}"):
+        values = {}
+        for field in eight_d.SECTIONS[section]:
+            label = t(f"8d.{section}.{field.name}", lang)
+            key = f"{prefix}_{field.name}"
+            if field.kind == "quantity":
+                values[field.name] = st.number_input(label, min_value=0, step=1, value=saved.get(field.name),
+                                                     key=key)
+            elif field.kind == "whys":
+                st.markdown(f"**{label}**")
+                whys = list(saved.get(field.name) or [])
+                values[field.name] = [st.text_input(t("8d.why_n", lang, n=n), max_chars=eight_d.TEXT_LIMIT,
+                                                    value=whys[n - 1] if n <= len(whys) else "", key=f"{key}_{n}")
+                                      for n in range(1, eight_d.WHYS + 1)]
+            else:
+                values[field.name] = st.text_area(label, value=saved.get(field.name) or "", key=key, height=80,
+                                                  max_chars=eight_d.TEXT_LIMIT)
+        submitted = st.form_submit_button(t("8d.save", lang), type="primary", width="stretch",
+                                          disabled=me is None or issue["closed_on"] is not None)
+    if submitted:
+        ui.run_command(store.save_eight_d, {"actor_id": me, "issue_id": issue["id"], "section": section,
+                                            "values": values,
+                                            "expected_version": ui.loaded_version(issue["id"], issue["version"])},
+                       lang, issue_id=issue["id"],
+                       success=t("8d.saved", lang, number=issue["number"], section=section))
+
+
+st.markdown(f"#### {t('8d.heading', lang)}")
+report = store.eight_d_report(chosen)
+if report["missing"]:
+    st.warning(t("8d.incomplete", lang, sections=", ".join(report["missing"])))
+else:
+    st.success(t("8d.complete", lang))
+sections = list(eight_d.SECTIONS)
+wanted_section = st.query_params.get("d")
+section = st.radio(t("8d.section", lang), sections, horizontal=True, key="8d_section",
+                   index=sections.index(wanted_section) if wanted_section in sections else 0,
+                   format_func=lambda code: f"{code} {t(f'8d.{code}', lang)}")
+st.query_params["d"] = section
+if section in report["missing"]:
+    separator = "、" if lang == "zh" else ", "
+    st.caption(t("8d.missing_fields", lang, fields=separator.join(t(f"8d.{section}.{name}", lang)
+                                                                   for name in report["missing"][section])))
+if report["steps"].get(section):
+    st.html(views.render_step_list(report["steps"][section], lang))
+st.caption(t("8d.step_hint", lang))
+if me is None:
+    st.info(t("update.choose_me", lang))
+eight_d_form(report, section)
+pdf_zh, pdf_en = st.columns(2)
+for column, pdf_lang, label in ((pdf_zh, "zh", "8d.pdf"), (pdf_en, "en", "8d.pdf_en")):
+    column.download_button(t(label, lang), icon=":material/picture_as_pdf:", on_click="ignore",
+                           data=lambda pdf_lang=pdf_lang: eight_d.report_pdf(store.eight_d_report(chosen), pdf_lang),
+                           file_name=f"{chosen}-8D-{pdf_lang}.pdf", mime="application/pdf", key=f"8d_pdf_{pdf_lang}")

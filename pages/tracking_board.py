@@ -1,6 +1,4 @@
 """The tracking board: the projector view of every open issue, refreshed every minute."""
-from datetime import datetime, timezone
-
 import streamlit as st
 
 from pages import _shared as ui
@@ -68,13 +66,15 @@ def live_board() -> None:
     on = store.today()
     frame = ui.board_frame(change, on, st.session_state.get("recently_closed", False))
     shown = sort_board(filter_board(frame, _chosen_filter()))
-    st.html(views.render_header(board_counters(shown), ui.quality_status(change, on), lang, projector=projector))
+    settings = load_settings()
+    now = store.now()
+    st.html(views.render_header(board_counters(shown, now), ui.quality_status(change, on), lang, projector=projector))
     if shown.empty:
         st.info(t("board.empty", lang))
     else:
-        st.html(views.render_board(shown, ui.step_columns(change), lang, projector=projector))
-    settings = load_settings()
-    moment = datetime.now(timezone.utc).astimezone(settings.tz).strftime("%H:%M:%S")
+        st.html(views.render_board(shown, ui.step_columns(change), lang, projector=projector, now=now,
+                                   tz=settings.tz))
+    moment = now.astimezone(settings.tz).strftime("%H:%M:%S")
     st.caption(f"{t('board.updated', lang, time=moment, seconds=settings.refresh_seconds)} · "
                f"{t('board.export_hint', lang)}")
 

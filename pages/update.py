@@ -1,4 +1,6 @@
 """Owners and leads update their issues before the meeting: steps, next report date, evidence, close."""
+from datetime import datetime, time
+
 import streamlit as st
 
 from pages import _shared as ui
@@ -82,6 +84,44 @@ def files_form(issue: dict, version: int) -> None:
                        lang, issue_id=key, success=t("update.saved", lang, number=issue["number"]))
 
 
+def _plant_moment(day, clock_time) -> datetime | None:
+    """A day and a time picked on the page, read on the plant's clock (QR_TZ), whatever the browser's zone."""
+    if day is None or clock_time is None:
+        return None
+    return datetime.combine(day, clock_time, tzinfo=load_settings().tz)
+
+
+def response_form(issue: dict, version: int) -> None:
+    """Record who answered the customer, when and how: that stops the clock."""
+    running = [c for c in issue["clocks"] if c["responded_at"] is None]
+    if not running:
+        return
+    key = issue["id"]
+    now = store.now()
+    labels = {c["id"]: f'{_label(c, "name")} · {views.clock_text(c, now, lang)}' for c in running}
+    people = {p["id"]: (p["name_en"] or p["name"]) if lang == "en" else p["name"] for p in refs["people"]}
+    local_now = now.astimezone(load_settings().tz)
+    with st.form(f"response_form_{key}"):
+        st.markdown(f"**{t('update.response', lang)}**")
+        clock_id = st.selectbox(t("update.response_clock", lang), list(labels), format_func=labels.get,
+                                key=f"clock_{key}")
+        day_column, time_column = st.columns(2)
+        day = day_column.date_input(t("update.responded_day", lang), value=local_now.date(), key=f"responded_day_{key}",
+                                    format="YYYY-MM-DD")
+        clock_time = time_column.time_input(t("update.responded_time", lang), value=local_now.time().replace(
+            second=0, microsecond=0), key=f"responded_time_{key}", step=300)
+        responder = st.selectbox(t("update.responded_by", lang), list(people), index=list(people).index(me),
+                                 format_func=people.get, key=f"responded_by_{key}")
+        how = st.text_input(t("update.response_how", lang), key=f"response_how_{key}", max_chars=500)
+        submitted = st.form_submit_button(t("update.save_response", lang), width="stretch")
+    if submitted:
+        ui.run_command(store.record_response, {"actor_id": me, "clock_id": clock_id,
+                                               "responded_at": _plant_moment(day, clock_time),
+                                               "responded_by_id": responder, "how": how,
+                                               "expected_version": version},
+                       lang, issue_id=key, success=t("update.saved", lang, number=issue["number"]))
+
+
 def close_form(issue: dict, version: int) -> None:
     key = issue["id"]
     closing = issue["closed_on"] is None
@@ -112,7 +152,10 @@ def issue_panel(issue: dict) -> None:
         reload_slot = st.container()
         st.html(views.paragraph(issue["description"]))
         st.html(views.render_step_list(sorted(issue["steps"].values(), key=lambda s: s["position"]), lang))
+        if issue["clocks"]:
+            st.html(views.render_clocks(issue, store.now(), lang, load_settings().tz))
         if issue["closed_on"] is None:
+            response_form(issue, version)
             step_form(issue, version)
             next_report_form(issue, version)
         files_form(issue, version)
@@ -148,6 +191,14 @@ def new_issue_form() -> None:
                              format_func=people.get, key="new_owner")
         lead = st.selectbox(t("col.lead", lang), list(people), format_func=people.get, key="new_lead")
         opened = st.date_input(t("col.opened", lang), value=today, key="new_opened", format="YYYY-MM-DD")
+        received_day, received_time = st.columns(2)
+        local_now = store.now().astimezone(load_settings().tz)
+        received_on = received_day.date_input(t("update.received_day", lang), value=local_now.date(),
+                                              key="new_received_day", format="YYYY-MM-DD",
+                                              help=t("update.received_hint", lang))
+        received_clock = received_time.time_input(t("update.received_time", lang),
+                                                  value=local_now.time().replace(second=0, microsecond=0),
+                                                  key="new_received_time", step=300)
         next_report = st.date_input(t("col.next_report", lang), value=today, key="new_next_report",
                                     format="YYYY-MM-DD")
         template = st.selectbox(t("update.template", lang), [None, *templates], key="new_template",
@@ -160,7 +211,9 @@ def new_issue_form() -> None:
         ui.run_command(store.create_issue, {"actor_id": me, "description": description, "category_id": category,
                                             "area_id": area, "severity": severity, "owner_id": owner,
                                             "lead_id": lead, "opened_on": opened, "next_report_on": next_report,
-                                            "template_id": template_id, "part_number": part},
+                                            "template_id": template_id, "part_number": part,
+                                            "received_at": _plant_moment(received_on, received_clock)
+                                            if category in store.categories_with_response_rules() else None},
                        lang, issue_id=None, success=lambda issue: t("update.created", lang, number=issue.number))
 
 

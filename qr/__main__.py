@@ -149,7 +149,10 @@ def _report(args) -> int:
     frames = (store.trends_issues(since=period.since), store.trends_steps(since=period.since),
               store.trends_history(since=period.since))
     kpis = trends.compute(*frames, period, trends.TrendsFilter(), tz=settings.tz, ladder=settings.escalation_ladder,
-                          attendance=store.meeting_attendance_frame(start=period.start, end=period.end))
+                          attendance=store.meeting_attendance_frame(start=period.start, end=period.end),
+                          clocks=store.trends_clocks(since=period.since), now=store.now(),
+                          follow_ups=store.trends_follow_ups(since=period.since),
+                          follow_up_share=settings.follow_up_share)
     files = report.pack_files(kpis, args.lang)
     for name, content in files.items():
         (out / name).write_bytes(content)

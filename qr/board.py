@@ -1,7 +1,10 @@
 """What the board does with its frame: filter, sort, count. Plain pandas, no database."""
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 import pandas as pd
+
+from qr import rules
 
 _OVERALL_ORDER = {"R": 0, "Y": 1, "G": 2}
 
@@ -41,8 +44,14 @@ def sort_board(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.loc[order]
 
 
-def board_counters(frame: pd.DataFrame) -> dict[str, int]:
-    """The header counters, over open issues only."""
+def late_clocks(clocks: list[dict], now: datetime) -> int:
+    """Response clocks a customer waited too long on: still unanswered past the limit, or answered late."""
+    return sum(rules.clock_late(rules.clock_state(c["due_at"], c["responded_at"], now)) for c in clocks)
+
+
+def board_counters(frame: pd.DataFrame, now: datetime | None = None) -> dict[str, int]:
+    """The header counters, over open issues only; response clocks are judged at `now` (default: this moment)."""
+    now = now or datetime.now(timezone.utc)
     open_issues = frame[frame["closed_on"].isna()]
     return {
         "open": len(open_issues),
@@ -50,4 +59,5 @@ def board_counters(frame: pd.DataFrame) -> dict[str, int]:
         "yellow": int((open_issues["overall"] == "Y").sum()),
         "report_overdue": int(open_issues["report_overdue"].sum()),
         "escalated": int((open_issues["escalation_level"] > 0).sum()),
+        "response_late": sum(late_clocks(clocks, now) for clocks in open_issues["clocks"]),
     }

@@ -113,6 +113,45 @@ def attendance(frame: pd.DataFrame, lang: str) -> go.Figure:
     return _layout(figure, t("kpi.attendance", lang), t("trends.axis.attendance", lang), percent=True)
 
 
+def response_clocks(frame: pd.DataFrame, lang: str) -> go.Figure:
+    """Customer responses met and late per due week, stacked: the late part is what the customer felt."""
+    weeks = _plain(frame["week"])
+    figure = go.Figure([
+        go.Bar(name=t("trends.col.met", lang), x=weeks, y=_plain(frame["met"]), marker_color=CLOSED),
+        go.Bar(name=t("trends.col.late", lang), x=weeks, y=_plain(frame["late"]), marker_color=RED),
+        go.Bar(name=t("trends.col.running", lang), x=weeks, y=_plain(frame["running"]), marker_color=YELLOW),
+    ])
+    _weeks_axis(figure, weeks)
+    _layout(figure, t("kpi.response_clocks", lang), t("trends.axis.clocks", lang))
+    figure.update_layout(barmode="stack")
+    return figure
+
+
+def follow_ups(frame: pd.DataFrame, lang: str) -> go.Figure:
+    """回访: the two weekly rates against their targets (100 % of customer issues, 30 % of the others),
+    and the average satisfaction (1–5) as labelled stars on the right-hand axis (bars there would hide the lines)."""
+    weeks = _plain(frame["week"])
+    figure = go.Figure([
+        go.Scatter(name=t("trends.col.complaints_rate", lang), x=weeks, y=_plain(frame["complaints_rate"]),
+                   mode="lines+markers", line={"color": RED, "width": 3}),
+        go.Scatter(name=t("trends.col.complaints_target", lang), x=weeks, y=_plain(frame["complaints_target"]),
+                   mode="lines", line={"color": RED, "dash": "dash", "width": 1}),
+        go.Scatter(name=t("trends.col.others_rate", lang), x=weeks, y=_plain(frame["others_rate"]),
+                   mode="lines+markers", line={"color": OPENED, "width": 3}),
+        go.Scatter(name=t("trends.col.others_target", lang), x=weeks, y=_plain(frame["others_target"]),
+                   mode="lines", line={"color": OPENED, "dash": "dash", "width": 1}),
+        go.Scatter(name=t("trends.col.satisfaction", lang), x=weeks, y=_plain(frame["satisfaction"]), yaxis="y2",
+                   mode="markers+text", marker={"color": CLOSED, "symbol": "star", "size": 12},
+                   text=_plain(frame["satisfaction"]), textposition="top center"),
+    ])
+    _weeks_axis(figure, weeks)
+    _layout(figure, t("kpi.follow_ups", lang), t("trends.axis.follow_up_rate", lang), percent=True)
+    figure.update_yaxes(range=[0, 1.05])
+    figure.update_layout(yaxis2={"title": t("trends.col.satisfaction", lang), "overlaying": "y", "side": "right",
+                                 "range": [0, 5.7], "showgrid": False})
+    return figure
+
+
 def figures(trends: Trends, lang: str) -> dict[str, go.Figure]:
     """Every chart of the page and the pack, by KPI name (the escalated list is a table, not a chart)."""
     charts = {
@@ -123,6 +162,8 @@ def figures(trends: Trends, lang: str) -> dict[str, go.Figure]:
         "on_time_by_week": on_time_by_week(trends.on_time_by_week, lang),
         "on_time_by_step": on_time_by_step(trends.on_time_by_step, lang),
         **{f"by_{dimension}": breakdown(frame, dimension, lang) for dimension, frame in trends.breakdowns.items()},
+        "response_clocks": response_clocks(trends.response_clocks, lang),
+        "follow_ups": follow_ups(trends.follow_ups, lang),
     }
     if trends.meetings_recorded:
         charts["attendance"] = attendance(trends.attendance, lang)

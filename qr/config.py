@@ -24,6 +24,8 @@ class Settings:
     issue_seconds: int = 120          # each owner's reporting slot at the meeting
     meeting_target_minutes: int = 15  # the meeting timer warns past this
     meeting_limit_minutes: int = 30   # and turns red past this
+    follow_up_days: int = 7           # a closed issue's follow-up (回访) is due this many days after closing
+    follow_up_share: float = 0.3      # of the closed internal issues, at least this share is followed up weekly
 
     @property
     def tz(self) -> ZoneInfo:
@@ -31,11 +33,13 @@ class Settings:
 
 
 def load_settings() -> Settings:
-    """Read DATABASE_URL, QR_DEMO, QR_TZ, QR_REFRESH_SECONDS and QR_MAX_UPLOAD_MB; unset keeps the default."""
+    """Read DATABASE_URL, QR_DEMO, QR_TZ, QR_REFRESH_SECONDS, QR_MAX_UPLOAD_MB and QR_FOLLOW_UP_DAYS; unset
+    keeps the default."""
     return Settings(
         database_url=os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
         demo=os.environ.get("QR_DEMO", "1") != "0",
         tz_name=os.environ.get("QR_TZ") or "Asia/Shanghai",
         refresh_seconds=max(int(os.environ.get("QR_REFRESH_SECONDS") or 60), 1),
         max_upload_mb=max(int(os.environ.get("QR_MAX_UPLOAD_MB") or 20), 1),
+        follow_up_days=max(int(os.environ.get("QR_FOLLOW_UP_DAYS") or 7), 0),
     )

@@ -38,6 +38,13 @@ CATEGORIES = [
     ("ftq", "FTQ下降", "FTQ drop", "internal", []),
 ]
 
+# Customer complaints: (code, 中文, English, minutes of calendar time after the complaint was received)
+COMPLAINT_RULES = [
+    ("ack", "客户确认", "Acknowledge the customer", 120),
+    ("containment", "客户处遏制", "Containment at the customer", 24 * 60),
+    ("on_site", "到场/初步分析", "On site / first analysis", 2 * 24 * 60),
+]
+
 
 @store.command
 def install_defaults(*, session: Session) -> None:
@@ -56,3 +63,7 @@ def install_defaults(*, session: Session) -> None:
             for sub_code, sub_zh, sub_en in subtypes:
                 store.create_category(session=session, code=sub_code, name_zh=sub_zh, name_en=sub_en, kind=kind,
                                       parent_id=parent.id)
+            if code == "complaint":
+                for rule_code, rule_zh, rule_en, minutes in COMPLAINT_RULES:
+                    store.set_response_rule(session=session, actor_id=None, category_id=parent.id, code=rule_code,
+                                            name_zh=rule_zh, name_en=rule_en, limit_minutes=minutes)

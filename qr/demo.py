@@ -93,6 +93,7 @@ def load_demo(*, session: Session, issues: int = len(ISSUES), seed: int = 2026, 
     """Areas, people and `issues` issues over the 12 weeks before `on`, each played day by day."""
     on = on or store.today()
     rng = random.Random(seed)
+    answers = random.Random(seed + 1)       # customer answers and calls back: the issues' own story stays as it was
     install_defaults(session=session)
     refs = store.reference_lists(session=session)
     area_ids = {}
@@ -112,8 +113,81 @@ def load_demo(*, session: Session, issues: int = len(ISSUES), seed: int = 2026, 
                     description=description if index < len(ISSUES) else f"{description}（#{index + 1}）",
                     category=categories[category_code], area_id=area_ids[area], severity=severity, part=part,
                     owner=rng.choice(by_area[area]), lead=rng.choice(leads + by_area[area]),
-                    template=templates[severity])
+                    template=templates[severity], answers=answers)
+    _play_follow_ups(session, answers, on=on, callers=leads)
+    _play_new_complaint(session, on=on, categories=categories, area_id=area_ids["ASSY"], owner=by_area["ASSY"][0],
+                        lead=leads[0], template=templates["A"])
     _play_meetings(session, rng, on=on, area_ids=area_ids, facilitators=leads)
+
+
+# Minutes after the complaint arrived that the plant usually answers in, and now and then later than the rule.
+RESPONSE_MINUTES = {"ack": ((20, 110), (130, 300)), "containment": ((240, 1300), (1500, 2200)),
+                    "on_site": ((900, 2700), (3000, 4200))}
+SATISFACTION_WEIGHTS = {5: 40, 4: 35, 3: 15, 2: 7, 1: 3}
+CONTACTS = ["主机厂SQE 王经理", "客户质量部 李工", "售后服务站 陈主管", "PDI中心 赵工"]
+FOLLOW_UP_REMARKS = ["整改后未再发生", "客户认可8D报告", "要求继续监控两周", "已在供应商大会通报"]
+
+
+def _answer_clocks(session, rng, number, owner) -> None:
+    """The customer is answered mostly in time, sometimes late; an answer not due yet is left running."""
+    detail = store.issue_detail(number, session=session)
+    version, now = detail.issue["version"], datetime.now(timezone.utc)
+    for clock in detail.issue["clocks"]:
+        in_time, late = RESPONSE_MINUTES.get(clock["code"], RESPONSE_MINUTES["ack"])
+        low, high = late if rng.random() < 0.15 else in_time
+        answered = clock["started_at"] + timedelta(minutes=rng.randint(low, high))
+        if answered + timedelta(minutes=1) > now:
+            continue
+        store.record_response(session=session, actor_id=owner.id, clock_id=clock["id"], responded_at=answered,
+                              responded_by_id=owner.id, how=rng.choice(["电话", "邮件", "到客户现场", "微信"]),
+                              expected_version=version, now=answered + timedelta(minutes=1))
+        version += 1
+
+
+def _play_follow_ups(session, rng, *, on, callers) -> None:
+    """Most customer issues are called back within a week of closing, and the proposed sample of the others."""
+    for row in store.follow_ups(session=session, on=on):
+        if not (row["required"] or row["proposed"]) or rng.random() < 0.15:
+            continue
+        done_on = row["closed_on"] + timedelta(days=rng.randint(1, 6))
+        if done_on > on:
+            continue
+        store.record_follow_up(session=session, actor_id=rng.choice(callers).id, follow_up_id=row["id"],
+                               done_on=done_on, contact=rng.choice(CONTACTS), channel=rng.choice(["phone", "visit",
+                                                                                                 "email"]),
+                               solved=rng.random() < 0.9,
+                               satisfaction=rng.choices(list(SATISFACTION_WEIGHTS),
+                                                        weights=SATISFACTION_WEIGHTS.values())[0],
+                               remarks=rng.choice(FOLLOW_UP_REMARKS), expected_version=row["version"],
+                               now=_at(done_on, 15))
+
+
+def _play_new_complaint(session, *, on, categories, area_id, owner, lead, template) -> None:
+    """A complaint that arrived 50 minutes ago (at most since midnight): its acknowledgement clock is running."""
+    now, tz = datetime.now(timezone.utc), load_settings().tz
+    if rules.plant_today(now, tz) != on:
+        return                                  # a demo of a past day has no "50 minutes ago"
+    received = max(now - timedelta(minutes=50), datetime.combine(on, time(0), tzinfo=tz))
+    issue = store.create_issue(session=session, actor_id=owner.id,
+                               description="客户投诉：今早到货的右前门饰板颜色偏差，客户停线待料",
+                               category_id=categories["complaint_0km"].id, area_id=area_id, severity="A",
+                               owner_id=owner.id, lead_id=lead.id, opened_on=on, next_report_on=on,
+                               template_id=template.id, part_number="6102-0233", received_at=received, now=now)
+    version = issue.version
+    for section, values in NEW_COMPLAINT_8D.items():    # the team has started the 8D: D1–D3 so far
+        store.save_eight_d(session=session, actor_id=owner.id, issue_id=issue.id, section=section, values=values,
+                           expected_version=version, now=now)
+        version += 1
+
+
+NEW_COMPLAINT_8D = {
+    "D1": {"team": "张伟(责任人)、孙丽(质量，牵头)、王芳(生产)、供应商涂装工程师", "champion": "工厂经理"},
+    "D2": {"what": "右前门饰板颜色偏深(ΔE 2.1，要求≤1.0)", "where": "客户总装线门装工位", "when": "今早到货批次",
+           "who": "客户来料检验", "how": "目视对比标准色板，色差仪确认", "how_many": "抽检20件中6件",
+           "is": "批次 6102-0233-B1123，左右件均有", "is_not": "上一批次B1120无此问题"},
+    "D3": {"containment": "冻结厂内及在途库存，100%色差检测，合格品加贴绿色标签后补送客户",
+           "checked_plant": 240, "checked_transit": 120, "found": 31},
+}
 
 
 MEETING_DAYS = 20
@@ -140,7 +214,7 @@ def _play_meetings(session, rng, *, on, area_ids, facilitators):
 
 
 def _play_issue(session, rng, *, on, opened_on, description, category, area_id, severity, part, owner, lead,
-                template):
+                template, answers):
     """Create one issue on its open day, then complete, block or skip its steps as the days pass."""
     profile = rng.choices(["on_time", "slow", "stuck"], weights=[50, 35, 15])[0]
     issue = store.create_issue(session=session, actor_id=owner.id, description=description,
@@ -150,6 +224,7 @@ def _play_issue(session, rng, *, on, opened_on, description, category, area_id, 
                                na_steps={ts_position: NA_REASONS[code] for ts_position, code in
                                          _na_candidates(session, template.id, rng)},
                                now=_at(opened_on, 9))
+    _answer_clocks(session, answers, issue.number, owner)
     detail = store.issue_detail(issue.number, session=session, on=opened_on)
     version, cursor = detail.issue["version"], opened_on
     stuck_at = rng.randint(1, len(detail.steps)) if profile == "stuck" else None

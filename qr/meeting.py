@@ -4,7 +4,7 @@ from datetime import datetime
 import pandas as pd
 
 from qr import rules
-from qr.i18n import t
+from qr.i18n import field_label, t
 
 _WORST_FIRST = {"R": 0, "Y": 1, "G": 2}
 
@@ -68,7 +68,7 @@ def _value(field: str, value: str | None, lang: str) -> str:
 
 def change_text(change: dict, lang: str, step_names: dict[int, str] | None = None) -> str:
     """'Containment · Step state: Open → Completed' — which step, which field, from what to what."""
-    line = t("change.line", lang, field=t(f"field.{change['field']}", lang),
+    line = t("change.line", lang, field=field_label(change["field"], lang),
              old=_value(change["field"], change["old"], lang), new=_value(change["field"], change["new"], lang))
     step = (step_names or {}).get(change.get("entity_id")) if change["entity"] == "step" else None
     return f"{step} · {line}" if step else line

@@ -17,7 +17,8 @@ from qr.i18n import t
 from qr.trends import Trends, iso_week
 
 KPI_NAMES = ("opened_closed", "ageing", "days_red_yellow", "days_open", "on_time_by_week", "on_time_by_step",
-             "by_category", "by_area", "by_owner", "by_severity", "attendance", "escalated")
+             "by_category", "by_area", "by_owner", "by_severity", "attendance", "response_clocks", "follow_ups",
+             "escalated")
 CHROMIUM = "/usr/bin/chromium"         # Debian's; kaleido must never download a browser of its own
 _BILINGUAL = {"name": ("name_zh", "name_en"), "area": ("area_zh", "area_en"), "owner": ("owner", "owner_en")}
 _HIDDEN = ("week_start", "key", "code")
@@ -30,7 +31,9 @@ def kpi_frames(trends: Trends) -> dict[str, pd.DataFrame]:
             "days_red_yellow": trends.days_red_yellow, "days_open": trends.days_open,
             "on_time_by_week": trends.on_time_by_week, "on_time_by_step": trends.on_time_by_step,
             **{f"by_{dimension}": frame for dimension, frame in trends.breakdowns.items()},
-            "attendance": trends.attendance, "escalated": trends.escalated}
+            "attendance": trends.attendance, "response_clocks": trends.response_clocks,
+            "follow_ups": trends.follow_ups,
+            "escalated": trends.escalated}
 
 
 def display_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -40,8 +43,8 @@ def display_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
         if zh in shown.columns:
             chosen = shown[en].where(shown[en] != "", shown[zh]) if lang == "en" else shown[zh]
             shown = shown.drop(columns=[zh, en]).assign(**{name: chosen})
-    if "rate" in shown.columns:
-        shown["rate"] = (shown["rate"] * 100).round(1)
+    for rate in [c for c in shown.columns if c == "rate" or c.endswith(("_rate", "_target"))]:
+        shown[rate] = (shown[rate] * 100).round(1)
     if "escalation_level" in shown.columns:
         shown["escalation"] = [t(f"escalation.{level}", lang) for level in shown["escalation_level"]]
     order = [c for c in ("week", "month", "number", "name", "bucket", "description", "area", "owner") if c in shown]

@@ -1,6 +1,7 @@
 """Board rules (DESIGN.md §2–3) as plain functions of plain values: no database, no Streamlit."""
+import math
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from enum import Enum
 from zoneinfo import ZoneInfo
 
@@ -185,3 +186,68 @@ def issue_timer_state(elapsed_seconds: float, issue_seconds: int) -> TimerState:
     if elapsed_seconds > issue_seconds:
         return TimerState.WARN
     return TimerState.OK
+
+
+class ClockState(str, Enum):
+    RUNNING = "running"   # not answered, still in time
+    OVERDUE = "overdue"   # not answered, past its limit
+    MET = "met"           # answered in time
+    MISSED = "missed"     # answered, but late
+
+
+def clock_due(received_at: datetime, limit_minutes: int, tz: ZoneInfo) -> datetime:
+    """Calendar time on the plant's wall clock (nights and weekends count): a 2-day limit ends at the same
+    local hour two days later, even across a daylight-saving change. Returns an aware UTC moment."""
+    local = received_at.astimezone(tz)
+    return (local + timedelta(minutes=limit_minutes)).astimezone(timezone.utc)
+
+
+def clock_state(due_at: datetime, responded_at: datetime | None, now: datetime) -> ClockState:
+    """Recording the response stops the clock; answering exactly at the limit is still in time."""
+    if responded_at is not None:
+        return ClockState.MET if responded_at <= due_at else ClockState.MISSED
+    return ClockState.RUNNING if now <= due_at else ClockState.OVERDUE
+
+
+def clock_late(state: ClockState) -> bool:
+    """What the board's counter and the trends count: a customer waited longer than the rule allows."""
+    return state in (ClockState.OVERDUE, ClockState.MISSED)
+
+
+def clock_minutes(due_at: datetime, responded_at: datetime | None, now: datetime) -> int:
+    """Whole minutes left (positive) or over (negative): to the response once recorded, else to now."""
+    seconds = (due_at - (responded_at or now)).total_seconds()
+    return int(seconds // 60) if seconds >= 0 else -int(-seconds // 60)
+
+
+FOLLOW_UP_CHANNELS = ("phone", "email", "visit", "wechat", "other")
+
+
+def follow_up_required(category_kind: str) -> bool:
+    """The plant's service procedure: every customer (external) issue is called back, 100 %."""
+    return category_kind == "external"
+
+
+def follow_up_due(closed_on: date, days: int) -> date:
+    """Calendar days after closing, like the step limits."""
+    return closed_on + timedelta(days=days)
+
+
+def follow_up_rate(done: int, closed: int) -> float | None:
+    """Followed up over closed; None for a week without closings (no rate, not 0 %)."""
+    return done / closed if closed else None
+
+
+def propose_follow_ups(closed: list[tuple[int, date]], done: set[int], share: float) -> list[int]:
+    """Which closed internal issues to call so that each ISO week of closing reaches `share` (at least 30 %):
+    the week needs ceil(share × closed) follow-ups; the ones already done count, the earliest closed of the
+    rest are proposed (an older closing is the one whose caller remembers least)."""
+    weeks: dict[date, list[tuple[date, int]]] = {}
+    for issue_id, closed_on in closed:
+        weeks.setdefault(closed_on - timedelta(days=closed_on.weekday()), []).append((closed_on, issue_id))
+    proposed = []
+    for week in sorted(weeks):
+        closings = sorted(weeks[week])
+        needed = math.ceil(round(share * len(closings), 9)) - sum(issue_id in done for _, issue_id in closings)
+        proposed += [issue_id for _, issue_id in closings if issue_id not in done][:max(needed, 0)]
+    return proposed

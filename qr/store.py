@@ -17,10 +17,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from models import (Area, Attachment, AuditEvent, Category, DailyQualityStatus, Issue, IssueSequence, IssueStep,
-                    Meeting, MeetingAttendance, MeetingDecision, MeetingReport, Person, ReportOrder, StepTemplate,
-                    TemplateStep)
-from qr import db, files, rules
+from models import (Area, Attachment, AuditEvent, Category, DailyQualityStatus, EightDReport, FollowUp, Issue,
+                    IssueSequence, IssueStep, Meeting, MeetingAttendance, MeetingDecision, MeetingReport, Person,
+                    ReportOrder, ResponseClock, ResponseRule, StepTemplate, TemplateStep)
+from qr import db, eight_d, files, rules
 from qr import meeting as meeting_rules
 from qr.config import Settings, load_settings
 from qr.rules import ColourRule, Status, StepState, StepView
@@ -30,6 +30,7 @@ TEXT_MAX = 2000
 REASON_MAX = 500
 RECENTLY_CLOSED_DAYS = 7
 MAX_GUIDE_LIMIT_DAYS = 3650
+MAX_RESPONSE_MINUTES = 60 * 24 * 365
 EARLIEST_OPENED_ON = date(2000, 1, 1)
 _LARGEST_ID = 2**31 - 1   # PostgreSQL INTEGER, the narrower of the two databases
 
@@ -89,6 +90,11 @@ command = _with_session(db.write_session)
 
 def _now(now: datetime | None) -> datetime:
     return now or datetime.now(timezone.utc)
+
+
+def now() -> datetime:
+    """This moment, as every command and the board's response clocks see it (one place to stand still in tests)."""
+    return _now(None)
 
 
 def today(now: datetime | None = None) -> date:
@@ -299,10 +305,13 @@ def create_issue(*, session: Session, actor_id: int | None, description: str, ca
                  severity: str, owner_id: int, lead_id: int, opened_on: date, next_report_on: date,
                  template_id: int, part_number: str = "",
                  target_changes: dict[int, tuple[date, str]] | None = None,
-                 na_steps: dict[int, str] | None = None, now: datetime | None = None) -> Issue:
+                 na_steps: dict[int, str] | None = None, received_at: datetime | None = None,
+                 now: datetime | None = None) -> Issue:
     """Open an issue with one step per template step, targets from the guide limits.
 
     target_changes and na_steps are keyed by template step position (1-based) and carry a reason.
+    Each response rule of the category starts a clock at `received_at`, the moment the complaint reached the
+    plant; without one it is this moment (the complaint is being recorded as it arrives).
     """
     now = _now(now)
     day = rules.plant_today(now, _settings().tz)
@@ -332,15 +341,24 @@ def create_issue(*, session: Session, actor_id: int | None, description: str, ca
         if position not in positions:
             raise ValidationFailed("err.not_found", field="step", value=str(position))
 
+    response_rules = _response_rules(session, category)
+    if response_rules or received_at is not None:
+        received_at = _received_at(now if received_at is None else received_at, now)
+
     issue = Issue(number=_next_number(session, opened_on.year), description=description,
                   category_id=category_id, area_id=area_id, part_number=part_number, severity=severity,
                   owner_id=owner_id, lead_id=lead_id, template_id=template_id, opened_on=opened_on,
-                  next_report_on=next_report_on, created_at=now, updated_at=now,
+                  next_report_on=next_report_on, created_at=now, updated_at=now, received_at=received_at,
                   on_board=rules.admitted_to_board(severity, category.kind, _settings().admission_rule))
     session.add(issue)
     session.flush()
     _audit(session, at=now, actor_id=actor_id, entity="issue", entity_id=issue.id, issue_id=issue.id,
            field_name="created", old=None, new=issue.number)
+    tz = _settings().tz
+    for rule in response_rules:
+        session.add(ResponseClock(issue_id=issue.id, code=rule.code, name_zh=rule.name_zh, name_en=rule.name_en,
+                                  position=rule.position, started_at=received_at,
+                                  due_at=rules.clock_due(received_at, rule.limit_minutes, tz)))
     for ts, target_on in zip(template_steps, rules.target_dates(opened_on, [t.guide_limit_days for t in template_steps])):
         step = IssueStep(issue_id=issue.id, template_step_id=ts.id, position=ts.position, target_on=target_on)
         session.add(step)
@@ -524,11 +542,13 @@ def close_issue(*, session: Session, actor_id: int | None, issue_id: int, closed
                                steps_en=", ".join(s[1] for s in open_steps))
     has_report = session.exec(select(func.count()).select_from(Attachment).where(
         Attachment.issue_id == issue.id, Attachment.kind == "report")).one()
-    if not has_report:
-        raise ValidationFailed("err.report_needed", number=issue.number)
+    gaps = eight_d.missing(_eight_d_content(session, issue.id))
+    if not has_report and gaps:
+        raise ValidationFailed("err.report_or_8d", number=issue.number, sections=", ".join(gaps))
     issue.closed_on = closed_on
     _audit(session, at=now, actor_id=actor_id, entity="issue", entity_id=issue.id, issue_id=issue.id,
            field_name="closed_on", old=None, new=closed_on, reason=reason)
+    _plan_follow_up(session, issue, actor_id=actor_id, now=now)
     _commit_change(session)
     return issue
 
@@ -545,6 +565,7 @@ def reopen_issue(*, session: Session, actor_id: int | None, issue_id: int, reaso
         raise ValidationFailed("err.issue_open", number=issue.number)
     _audit(session, at=now, actor_id=actor_id, entity="issue", entity_id=issue.id, issue_id=issue.id,
            field_name="closed_on", old=issue.closed_on, new=None, reason=reason)
+    _drop_pending_follow_up(session, issue, actor_id=actor_id, now=now, reason=reason)
     issue.closed_on = None
     day = rules.plant_today(now, _settings().tz)
     if issue.next_report_on is None or issue.next_report_on < day:
@@ -584,6 +605,334 @@ def attach_file(*, session: Session, actor_id: int | None, issue_id: int, file_n
            field_name=f"attachment_{kind}", old=None, new=file_name)
     _commit_change(session)
     return attachment
+
+
+# ---------------------------------------------------------------- the built-in 8D / PPSR report
+
+def _eight_d_content(session: Session, issue_id: int) -> dict:
+    report = session.exec(select(EightDReport).where(EightDReport.issue_id == issue_id)).first()
+    return report.content if report else {}
+
+
+def _eight_d_value(field: eight_d.EightDField, value, key: str):
+    """A field's value as kept: text trimmed, a quantity a whole number ≥ 0 (or none), whys up to five texts."""
+    if field.kind == "quantity":
+        if value is None or value == "":
+            return None
+        if not _is_whole_number(value) or value < 0:
+            raise ValidationFailed("err.not_quantity", field=key)
+        return value
+    if field.kind == "whys":
+        whys = list(value or [])
+        if len(whys) > eight_d.WHYS:
+            raise ValidationFailed("err.too_long", field=key, limit=eight_d.WHYS)
+        whys = [_text(why, key, required=False, limit=eight_d.TEXT_LIMIT) for why in whys]
+        while whys and not whys[-1]:
+            whys.pop()
+        return whys
+    return _text(value, key, required=False, limit=eight_d.TEXT_LIMIT)
+
+
+def _eight_d_shown(value) -> str | None:
+    if value is None or value == "" or value == []:
+        return None
+    return " / ".join(value) if isinstance(value, list) else str(value)
+
+
+@command
+def save_eight_d(*, session: Session, actor_id: int | None, issue_id: int, section: str, values: dict,
+                 expected_version: int, now: datetime | None = None) -> Issue:
+    """Save one section of the issue's built-in 8D; every changed field goes into the audit trail. The steps
+    are left alone: a section filled in is no completed step."""
+    now = _now(now)
+    issue = _issue_command(session, actor_id=actor_id, issue_id=issue_id, expected_version=expected_version,
+                           now=now)
+    if issue.closed_on is not None:
+        raise ValidationFailed("err.issue_closed", number=issue.number)
+    if section not in eight_d.SECTIONS or not isinstance(values, dict):
+        raise ValidationFailed("err.bad_choice", field="8d")
+    fields = {f.name: f for f in eight_d.SECTIONS[section]}
+    unknown = [name for name in values if name not in fields]
+    if unknown:
+        raise ValidationFailed("err.bad_choice", field="8d")
+    report = session.exec(select(EightDReport).where(EightDReport.issue_id == issue.id)).first()
+    if report is None:
+        report = EightDReport(issue_id=issue.id, content={}, updated_at=now)
+    content = {code: dict(saved) for code, saved in report.content.items()}
+    saved = content.setdefault(section, {})
+    for name, value in values.items():
+        new = _eight_d_value(fields[name], value, f"8d.{section}.{name}")
+        if _eight_d_shown(saved.get(name)) != _eight_d_shown(new):
+            _audit(session, at=now, actor_id=actor_id, entity="8d", entity_id=issue.id, issue_id=issue.id,
+                   field_name=f"8d.{section}.{name}", old=_eight_d_shown(saved.get(name)), new=_eight_d_shown(new))
+        saved[name] = new
+    report.content, report.updated_by_id, report.updated_at = content, actor_id, now
+    session.add(report)
+    _commit_change(session)
+    return issue
+
+
+@query
+def eight_d_report(number: str, *, session: Session, on: date | None = None) -> dict:
+    """The issue's 8D as the form and the PDF need it: the issue's board fields, the content, what is
+    missing, and each section's steps (the board's step links open their section)."""
+    issue = session.exec(select(Issue).where(Issue.number == number)).first()
+    if issue is None:
+        raise NotFound("err.not_found", field="number", value=number)
+    record = _single_issue_record(session, issue, on or today())
+    content = _eight_d_content(session, issue.id)
+    steps: dict[str, list[dict]] = defaultdict(list)
+    for step in sorted(record["steps"].values(), key=lambda s: s["position"]):
+        for code in step["eight_d"].split("/"):
+            steps[code.strip().upper()].append(step)
+    return {"issue": {k: v for k, v in record.items() if k != "steps"}, "content": content,
+            "missing": eight_d.missing(content), "steps": dict(steps)}
+
+
+# ---------------------------------------------------------------- follow-up calls (回访)
+
+def _plan_follow_up(session: Session, issue: Issue, *, actor_id, now) -> None:
+    """Closing plans the call back: required for a customer (external) issue, a candidate for the weekly
+    sample otherwise; due a configurable number of days after closing."""
+    category = session.get(Category, issue.category_id)
+    follow_up = FollowUp(issue_id=issue.id, closed_on=issue.closed_on, required=rules.follow_up_required(category.kind),
+                         due_on=rules.follow_up_due(issue.closed_on, _settings().follow_up_days), created_at=now)
+    session.add(follow_up)
+    session.flush()
+    _audit(session, at=now, actor_id=actor_id, entity="follow_up", entity_id=follow_up.id, issue_id=issue.id,
+           field_name="follow_up_due", old=None, new=follow_up.due_on)
+
+
+def _drop_pending_follow_up(session: Session, issue: Issue, *, actor_id, now, reason: str) -> None:
+    """A reopened issue is not called back for a closing that no longer holds; a call already made stays."""
+    pending = session.exec(select(FollowUp).where(FollowUp.issue_id == issue.id, FollowUp.done_on.is_(None))).all()
+    for follow_up in pending:
+        _audit(session, at=now, actor_id=actor_id, entity="follow_up", entity_id=follow_up.id, issue_id=issue.id,
+               field_name="follow_up_due", old=follow_up.due_on, new=None, reason=reason)
+    if pending:
+        session.execute(sa.delete(FollowUp).where(FollowUp.id.in_([f.id for f in pending])))
+
+
+@command
+def record_follow_up(*, session: Session, actor_id: int | None, follow_up_id: int, done_on: date, contact: str,
+                     channel: str, solved: bool, satisfaction: int, remarks: str, expected_version: int,
+                     now: datetime | None = None) -> FollowUp:
+    """The call back: when, whom, how, whether the problem is solved and how satisfied (1–5); once."""
+    now = _now(now)
+    follow_up = _get(session, FollowUp, follow_up_id, "follow_up")
+    _issue_command(session, actor_id=actor_id, issue_id=follow_up.issue_id, expected_version=expected_version,
+                   now=now)
+    session.refresh(follow_up)
+    if follow_up.done_on is not None:
+        raise ValidationFailed("err.follow_up_done")
+    done_on = _date(done_on, "follow_up_on")
+    if not follow_up.closed_on <= done_on <= rules.plant_today(now, _settings().tz):
+        raise ValidationFailed("err.follow_up_range", field="follow_up_on")
+    contact = _text(contact, "contact", required=True, limit=100)
+    if channel not in rules.FOLLOW_UP_CHANNELS:
+        raise ValidationFailed("err.bad_choice", field="channel")
+    if not isinstance(solved, bool):
+        raise ValidationFailed("err.bad_choice", field="solved")
+    if not _is_whole_number(satisfaction) or not 1 <= satisfaction <= 5:
+        raise ValidationFailed("err.satisfaction")
+    remarks = _text(remarks, "remarks", required=False, limit=TEXT_MAX)
+    follow_up.done_on, follow_up.contact, follow_up.channel = done_on, contact, channel
+    follow_up.solved, follow_up.satisfaction, follow_up.remarks = solved, satisfaction, remarks
+    follow_up.recorded_by_id, follow_up.recorded_at = actor_id, now
+    session.add(follow_up)
+    _audit(session, at=now, actor_id=actor_id, entity="follow_up", entity_id=follow_up.id,
+           issue_id=follow_up.issue_id, field_name="follow_up_done", old=None,
+           new=f"{done_on.isoformat()} {contact} ({channel}): solved={solved}, satisfaction={satisfaction}",
+           reason=remarks[:REASON_MAX])
+    _commit_change(session)
+    return follow_up
+
+
+@query
+def follow_ups(*, session: Session, on: date | None = None) -> list[dict]:
+    """Every planned call back with its issue, newest closing first; `proposed` marks the internal ones the
+    weekly sample still needs, `overdue` a call not made by its due day."""
+    on = on or today()
+    owner, parent = aliased(Person), aliased(Category)
+    rows = session.exec(select(FollowUp, Issue.number, Issue.description, Issue.version, Category.kind,
+                               _category_label(parent.name_zh, Category.name_zh),
+                               _category_label(parent.name_en, Category.name_en), owner.name, owner.name_en)
+                        .join(Issue, FollowUp.issue_id == Issue.id).join(Category, Issue.category_id == Category.id)
+                        .join(parent, Category.parent_id == parent.id, isouter=True)
+                        .join(owner, Issue.owner_id == owner.id)
+                        .order_by(FollowUp.closed_on.desc(), FollowUp.id.desc())).all()
+    sampled = [(f.id, f.closed_on) for f, *_ in rows if not f.required]
+    proposed = set(rules.propose_follow_ups(sampled, {f.id for f, *_ in rows if f.done_on is not None},
+                                            _settings().follow_up_share))
+    return [{**f.model_dump(), "number": number, "description": description, "version": version, "kind": kind,
+             "category_zh": category_zh, "category_en": category_en, "owner": name, "owner_en": name_en or name,
+             "proposed": f.id in proposed, "overdue": f.done_on is None and f.due_on < on}
+            for f, number, description, version, kind, category_zh, category_en, name, name_en in rows]
+
+
+def _category_label(parent_name, name):
+    """'客户投诉/0公里': a sub-type is named with its category, as on the board."""
+    return sa.case((parent_name.is_(None), name), else_=parent_name + "/" + name)
+
+
+FOLLOW_UP_COLUMNS = ["issue_id", "required", "closed_on", "due_on", "done_on", "solved", "satisfaction"]
+
+
+@query
+def trends_follow_ups(*, session: Session, since: date | None = None) -> pd.DataFrame:
+    """The follow-ups of closings from `since` on, for the weekly follow-up rate and satisfaction."""
+    statement = sa.select(FollowUp.issue_id, FollowUp.required, FollowUp.closed_on, FollowUp.due_on,
+                          FollowUp.done_on, FollowUp.solved, FollowUp.satisfaction).order_by(FollowUp.id)
+    if since is not None:
+        statement = statement.where(FollowUp.closed_on >= since)
+    return _frame(session, statement, FOLLOW_UP_COLUMNS)
+
+
+# ---------------------------------------------------------------- customer response clocks
+
+def _moment_value(value, key: str) -> datetime:
+    """A moment from a page or a caller: aware, so it means one instant whatever the server's zone."""
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise ValidationFailed("err.not_moment", field=key)
+    return value.astimezone(timezone.utc)
+
+
+def _received_at(value, now: datetime) -> datetime:
+    received_at = _moment_value(value, "received_at")
+    if received_at > now:
+        raise ValidationFailed("err.future_moment", field="received_at")
+    if received_at.date() < EARLIEST_OPENED_ON:
+        raise ValidationFailed("err.too_early", field="received_at", date=EARLIEST_OPENED_ON.isoformat())
+    return received_at
+
+
+def _response_rules(session: Session, category: Category) -> list[ResponseRule]:
+    """The category's own rules, else its parent's: a 0-km complaint answers like any customer complaint."""
+    for category_id in (category.id, category.parent_id):
+        if category_id is None:
+            continue
+        found = session.exec(select(ResponseRule).where(ResponseRule.category_id == category_id)
+                             .order_by(ResponseRule.position, ResponseRule.id)).all()
+        if found:
+            return list(found)
+    return []
+
+
+@command
+def set_response_rule(*, session: Session, actor_id: int | None, category_id: int, code: str, name_zh: str,
+                      name_en: str, limit_minutes: int, now: datetime | None = None) -> ResponseRule:
+    """Add a response rule to a category, or change the one with this code; clocks already running keep the
+    limit they started with (each issue answers to the rule of the day it was received)."""
+    now = _now(now)
+    _check_actor(session, actor_id)
+    category = _get(session, Category, category_id, "category")
+    code = _text(code, "code", required=True, limit=20)
+    name_zh = _text(name_zh, "name_zh", required=True, limit=100)
+    name_en = _text(name_en, "name_en", required=True, limit=100)
+    if not _is_whole_number(limit_minutes) or not 1 <= limit_minutes <= MAX_RESPONSE_MINUTES:
+        raise ValidationFailed("err.response_limit", limit=MAX_RESPONSE_MINUTES // (60 * 24))
+    rule = session.exec(select(ResponseRule).where(ResponseRule.category_id == category.id,
+                                                   ResponseRule.code == code)).first()
+    old = None if rule is None else f"{rule.name_zh} / {rule.name_en}: {rule.limit_minutes} min"
+    if rule is None:
+        position = session.exec(select(func.count()).select_from(ResponseRule)
+                                .where(ResponseRule.category_id == category.id)).one() + 1
+        rule = ResponseRule(category_id=category.id, code=code, position=position, name_zh=name_zh,
+                            name_en=name_en, limit_minutes=limit_minutes)
+    rule.name_zh, rule.name_en, rule.limit_minutes = name_zh, name_en, limit_minutes
+    new = f"{name_zh} / {name_en}: {limit_minutes} min"
+    if old == new:
+        raise ValidationFailed("err.no_change")
+    session.add(rule)
+    session.flush()
+    _audit(session, at=now, actor_id=actor_id, entity="response_rule", entity_id=rule.id, issue_id=None,
+           field_name=f"{category.code}.{code}", old=old, new=new)
+    session.commit()
+    return rule
+
+
+@command
+def remove_response_rule(*, session: Session, actor_id: int | None, rule_id: int,
+                         now: datetime | None = None) -> None:
+    """The category stops starting this clock on new issues; clocks already running keep going."""
+    now = _now(now)
+    _check_actor(session, actor_id)
+    rule = _get(session, ResponseRule, rule_id, "response_rule")
+    category = session.get(Category, rule.category_id)
+    _audit(session, at=now, actor_id=actor_id, entity="response_rule", entity_id=rule.id, issue_id=None,
+           field_name=f"{category.code}.{rule.code}", old=f"{rule.name_zh} / {rule.name_en}: {rule.limit_minutes} min",
+           new=None)
+    session.execute(sa.delete(ResponseRule).where(ResponseRule.id == rule.id))
+    session.commit()
+
+
+@query
+def categories_with_response_rules(*, session: Session) -> set[int]:
+    """Categories whose new issues start response clocks (sub-types of a category with rules included)."""
+    with_rules = set(session.exec(select(ResponseRule.category_id).distinct()).all())
+    subtypes = session.exec(select(Category.id).where(Category.parent_id.in_(with_rules))).all() if with_rules else []
+    return with_rules | set(subtypes)
+
+
+@query
+def response_rules(category_id: int, *, session: Session) -> list[dict]:
+    """The rules a new issue of this category starts clocks for (its own, else its parent's)."""
+    category = _get(session, Category, category_id, "category")
+    return [rule.model_dump() for rule in _response_rules(session, category)]
+
+
+@command
+def record_response(*, session: Session, actor_id: int | None, clock_id: int, responded_at: datetime,
+                    responded_by_id: int, how: str, expected_version: int,
+                    now: datetime | None = None) -> Issue:
+    """The response stops its clock: who answered, when and how (phone, e-mail, on site …), once."""
+    now = _now(now)
+    clock = _get(session, ResponseClock, clock_id, "clock")
+    issue = _issue_command(session, actor_id=actor_id, issue_id=clock.issue_id, expected_version=expected_version,
+                           now=now)
+    responded_at = _moment_value(responded_at, "responded_at")
+    responder = _get(session, Person, responded_by_id, "responded_by")
+    how = _text(how, "response_how", required=True, limit=REASON_MAX)
+    if clock.responded_at is not None:
+        raise ValidationFailed("err.clock_stopped", clock=clock.name_zh, clock_en=clock.name_en)
+    if not clock.started_at <= responded_at <= now:
+        raise ValidationFailed("err.response_out_of_range", field="responded_at")
+    clock.responded_at, clock.responded_by_id, clock.response_how = responded_at, responder.id, how
+    session.add(clock)
+    _audit(session, at=now, actor_id=actor_id, entity="clock", entity_id=clock.id, issue_id=issue.id,
+           field_name=f"response_{clock.code}", old=None,
+           new=f"{responded_at.astimezone(_settings().tz).strftime('%Y-%m-%d %H:%M')} {responder.name}: {how}")
+    _commit_change(session)
+    return issue
+
+
+def _clocks_by_issue(session: Session, issue_filter) -> dict[int, list[dict]]:
+    """Each issue's response clocks in rule order, with who answered, as plain dicts for the board."""
+    responder = aliased(Person)
+    rows = session.exec(select(ResponseClock, responder.name, responder.name_en)
+                        .join(responder, ResponseClock.responded_by_id == responder.id, isouter=True)
+                        .join(Issue, ResponseClock.issue_id == Issue.id).where(issue_filter)
+                        .order_by(ResponseClock.issue_id, ResponseClock.position, ResponseClock.id)).all()
+    clocks: dict[int, list[dict]] = defaultdict(list)
+    for clock, name, name_en in rows:
+        clocks[clock.issue_id].append({"id": clock.id, "code": clock.code, "name_zh": clock.name_zh,
+                                       "name_en": clock.name_en, "started_at": clock.started_at,
+                                       "due_at": clock.due_at, "responded_at": clock.responded_at,
+                                       "responded_by": name, "responded_by_en": name_en or name,
+                                       "how": clock.response_how})
+    return dict(clocks)
+
+
+TREND_CLOCK_COLUMNS = ["issue_id", "code", "name_zh", "name_en", "due_at", "responded_at"]
+
+
+@query
+def trends_clocks(*, session: Session, since: date | None = None) -> pd.DataFrame:
+    """The response clocks of the issues that count from `since` on, for the clocks' weekly KPI."""
+    return _frame(session, sa.select(ResponseClock.issue_id, ResponseClock.code, ResponseClock.name_zh,
+                                     ResponseClock.name_en, ResponseClock.due_at, ResponseClock.responded_at)
+                  .join(Issue, ResponseClock.issue_id == Issue.id)
+                  .where(_still_relevant(since)).order_by(ResponseClock.id), TREND_CLOCK_COLUMNS)
 
 
 @dataclass
@@ -846,7 +1195,8 @@ STEP_COLUMNS = (IssueStep.id, IssueStep.issue_id, IssueStep.position, IssueStep.
 BOARD_COLUMNS = ["id", "number", "description", "category_zh", "category_en", "category_kind", "area_id",
                  "area_zh", "area_en", "part_number", "severity", "owner_id", "owner", "owner_en", "lead_id",
                  "lead", "lead_en", "opened_on", "next_report_on", "closed_on", "version", "days_open",
-                 "steps", "overall", "report_overdue", "days_red", "escalation_level", "on_board"]
+                 "steps", "overall", "report_overdue", "days_red", "escalation_level", "on_board", "received_at",
+                 "clocks"]
 
 
 @query
@@ -855,7 +1205,7 @@ def board_frame(*, session: Session, on: date | None = None, include_recently_cl
     """One row per board issue with steps, colours, overall, report overdue and escalation; `with_list`
     adds the issues kept on the simple tracking list (the update page, the meeting's review).
 
-    Two statements whatever the number of issues: issues with their names, then all their steps.
+    Three statements whatever the number of issues: issues with their names, all their steps, their clocks.
     """
     settings = _settings()
     on = on or today()
@@ -884,13 +1234,14 @@ def board_frame(*, session: Session, on: date | None = None, include_recently_cl
     steps_by_issue: dict[int, list] = defaultdict(list)
     for row in step_rows:                       # plain rows, no ORM objects: the board reads thousands of steps
         steps_by_issue[row.issue_id].append(row)
+    clocks = _clocks_by_issue(session, shown)
 
     records = [
         _issue_record(issue, category=category, parent_names=(parent_zh, parent_en), area=area,
                       owner_names=(owner_zh, owner_en), lead_names=(lead_zh, lead_en),
                       steps=[_step_record(row, issue.opened_on, on, rule, settings)
                              for row in steps_by_issue[issue.id]],
-                      on=on, settings=settings)
+                      clocks=clocks.get(issue.id, []), on=on, settings=settings)
         for issue, category, parent_zh, parent_en, area, owner_zh, owner_en, lead_zh, lead_en in issue_rows
     ]
     return pd.DataFrame.from_records(records, columns=BOARD_COLUMNS)
@@ -948,12 +1299,14 @@ def _single_issue_record(session: Session, issue: Issue, on: date) -> dict:
                          area=session.get(Area, issue.area_id), owner_names=(owner.name, owner.name_en),
                          lead_names=(lead.name, lead.name_en),
                          steps=[_step_record(row, issue.opened_on, on, rule, settings) for row in step_rows],
+                         clocks=_clocks_by_issue(session, Issue.id == issue.id).get(issue.id, []),
                          on=on, settings=settings)
 
 
 def _issue_record(issue: Issue, *, category: Category, parent_names: tuple, area: Area, owner_names: tuple,
-                  lead_names: tuple, steps: list[dict], on: date, settings: Settings) -> dict:
-    """One board row: the issue's fields plus what the rules compute from its steps."""
+                  lead_names: tuple, steps: list[dict], clocks: list[dict], on: date, settings: Settings) -> dict:
+    """One board row: the issue's fields plus what the rules compute from its steps. Response clocks stay
+    moments: their state depends on the minute the board is drawn, not on the cached frame's day."""
     worst_days = max((s["days_red"] for s in steps), default=0)
     parent_zh, parent_en = parent_names
     return {
@@ -972,7 +1325,7 @@ def _issue_record(issue: Issue, *, category: Category, parent_names: tuple, area
         "days_red": worst_days,
         "escalation_level": max(rules.escalation_level(worst_days, settings.escalation_ladder),
                                 issue.escalated_level),
-        "on_board": issue.on_board,
+        "on_board": issue.on_board, "received_at": issue.received_at, "clocks": clocks,
     }
 
 

@@ -5,7 +5,7 @@ known yet on that day, so a past week's figures stay what they were. Weeks are I
 Sunday) of the plant's calendar; moments in the audit trail are turned into plant days first.
 """
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -340,6 +340,72 @@ def escalated_issues(issues: pd.DataFrame, spans: pd.DataFrame, spells: pd.DataF
     return frame.sort_values(["days_red", "number"], ascending=[False, True])[columns].reset_index(drop=True)
 
 
+CLOCK_COLUMNS = ["issue_id", "code", "name_zh", "name_en", "due_at", "responded_at"]
+
+
+def no_clocks() -> pd.DataFrame:
+    """A response-clock frame with no rows (no complaint with response rules)."""
+    return pd.DataFrame({name: pd.Series(dtype=object) for name in CLOCK_COLUMNS})
+
+
+def as_of_moment(on: date, tz: ZoneInfo, now: datetime | None = None) -> datetime:
+    """What `on` knows of response clocks: its end on the plant's clock, or now if that comes first."""
+    end = datetime.combine(on + timedelta(days=1), time(0), tzinfo=tz).astimezone(timezone.utc)
+    return min(end, now) if now is not None else end
+
+
+def response_clocks_by_week(clocks: pd.DataFrame, issues: pd.DataFrame, period: Period, tz: ZoneInfo,
+                            now: datetime | None = None) -> pd.DataFrame:
+    """Per ISO week of the due moment (plant's calendar): clocks met, late (answered late, or unanswered past
+    the limit) and still running, and the rate met / (met + late), as of `period.on`."""
+    frame = _week_frame(period.weeks)
+    clocks = clocks[clocks["issue_id"].isin(issues["id"])]
+    as_of = pd.Timestamp(as_of_moment(period.on, tz, now))
+    due = pd.to_datetime(clocks["due_at"], utc=True)
+    responded = pd.to_datetime(clocks["responded_at"], utc=True)
+    answered = responded.notna() & (responded <= as_of)
+    met = answered & (responded <= due)
+    late = (answered & (responded > due)) | (~answered & (due < as_of))
+    running = ~answered & (due >= as_of)
+    due_days = _plant_days(clocks["due_at"], tz)
+    frame["met"] = _per_week(due_days[met], period.weeks)
+    frame["late"] = _per_week(due_days[late], period.weeks)
+    frame["running"] = _per_week(due_days[running], period.weeks)
+    frame["rate"] = [_rate(m, m + n) for m, n in zip(frame["met"], frame["late"])]
+    return frame
+
+
+FOLLOW_UP_COLUMNS = ["issue_id", "required", "closed_on", "due_on", "done_on", "solved", "satisfaction"]
+
+
+def no_follow_ups() -> pd.DataFrame:
+    return pd.DataFrame({name: pd.Series(dtype=object) for name in FOLLOW_UP_COLUMNS})
+
+
+def follow_up_by_week(follow_ups: pd.DataFrame, issues: pd.DataFrame, period: Period,
+                      share: float) -> pd.DataFrame:
+    """Per ISO week of closing: customer issues closed and called back (target 100 %), the other closed issues
+    and those called back (target `share`), and the average satisfaction of the calls made, as of `period.on`."""
+    frame = _week_frame(period.weeks)
+    follow_ups = follow_ups[follow_ups["issue_id"].isin(issues["id"])]
+    closed = _days(follow_ups["closed_on"].to_numpy())
+    known = (closed <= _ts(period.on)).to_numpy()           # a closing after `on` is not known yet
+    done = (_days(follow_ups["done_on"].to_numpy()) <= _ts(period.on)).to_numpy()
+    required = follow_ups["required"].astype(bool).to_numpy() & known
+    week = _week_of(closed).to_numpy()
+    keys = [np.datetime64(w, "s") for w in period.weeks]
+    for name, chosen in (("complaints", required), ("others", known & ~required)):
+        frame[f"{name}_closed"] = [int(((week == k) & chosen).sum()) for k in keys]
+        frame[f"{name}_done"] = [int(((week == k) & chosen & done).sum()) for k in keys]
+        frame[f"{name}_rate"] = [_rate(d, c) for d, c in zip(frame[f"{name}_done"], frame[f"{name}_closed"])]
+    frame["complaints_target"] = 1.0
+    frame["others_target"] = share
+    scores = pd.to_numeric(follow_ups["satisfaction"], errors="coerce").to_numpy(dtype=float)
+    frame["satisfaction"] = [round(float(scores[(week == k) & done & known].mean()), 2)
+                             if ((week == k) & done & known).any() else np.nan for k in keys]
+    return frame
+
+
 def no_attendance() -> pd.DataFrame:
     """A sign-in frame with no rows (no meeting recorded)."""
     return pd.DataFrame({"meeting_on": pd.Series(dtype="object"), "area_id": pd.Series(dtype="int64"),
@@ -360,14 +426,21 @@ class Trends:
     breakdowns: dict[str, pd.DataFrame]
     attendance: pd.DataFrame
     escalated: pd.DataFrame
+    response_clocks: pd.DataFrame
+    follow_ups: pd.DataFrame
     meetings_recorded: bool = field(default=False)
 
 
 def compute(issues: pd.DataFrame, steps: pd.DataFrame, history: pd.DataFrame, period: Period, chosen: TrendsFilter,
             *, tz: ZoneInfo, ladder: tuple[tuple[int, int], ...] = rules.DEFAULT_LADDER,
-            attendance: pd.DataFrame | None = None) -> Trends:
-    """All KPIs from the three store frames (and the meetings' sign-in rows, when there are any)."""
+            attendance: pd.DataFrame | None = None, clocks: pd.DataFrame | None = None,
+            follow_ups: pd.DataFrame | None = None, follow_up_share: float = 0.3,
+            now: datetime | None = None) -> Trends:
+    """All KPIs from the three store frames (and the meetings' sign-in rows and the response clocks, when
+    there are any); `now` caps what today knows of the response clocks."""
     attendance = no_attendance() if attendance is None else attendance
+    clocks = no_clocks() if clocks is None else clocks
+    follow_ups = no_follow_ups() if follow_ups is None else follow_ups
     if chosen.area_id is not None:
         attendance = attendance[attendance["area_id"] == chosen.area_id]
     issues = filter_issues(issues, chosen)
@@ -384,5 +457,7 @@ def compute(issues: pd.DataFrame, steps: pd.DataFrame, history: pd.DataFrame, pe
         breakdowns={dimension: breakdown(issues, spells, dimension, period) for dimension in DIMENSIONS},
         attendance=attendance_by_week(attendance, period.weeks),
         escalated=escalated_issues(issues, spans, spells, period.on, ladder),
+        response_clocks=response_clocks_by_week(clocks, issues, period, tz, now),
+        follow_ups=follow_up_by_week(follow_ups, issues, period, follow_up_share),
         meetings_recorded=not attendance.empty,
     )

@@ -3,15 +3,17 @@
 The board markup is a stable interface (DESIGN.md §5): `<table class="qr-board">`, one
 `<tr data-issue=NUMBER>` per issue, step cells `data-status="G|Y|R|NA"`, overall `data-overall`.
 """
-from datetime import date
+from datetime import date, datetime, timezone
 from html import escape
 from urllib.parse import urlencode
 
 import pandas as pd
 
+from qr import eight_d
 from qr import meeting as meeting_text
-from qr.i18n import t
-from qr.rules import Status
+from qr.i18n import field_label, t
+from qr import rules
+from qr.rules import ClockState, Status
 
 LETTER = {"G": "G", "Y": "Y", "R": "R", "NA": "–"}
 
@@ -52,11 +54,21 @@ table.qr-detail th, table.qr-detail td { border: 1px solid #c4c7c5; padding: 4px
 table.qr-detail th { background: #eef1f6; white-space: nowrap; }
 table.qr-detail td.qr-step { text-align: center; font-weight: 700; }
 .qr-pre { white-space: pre-wrap; }
+a.qr-8d-link { color: inherit; text-decoration: none; }
+.qr-clocks { display: block; margin-top: 2px; }
+.qr-clock { display: inline-block; margin: 1px 3px 1px 0; padding: 0 5px; border-radius: 3px; font-size: .8em;
+            font-weight: 600; white-space: nowrap; border: 1px solid #9aa0a6; }
+.qr-clock-running { background: #e8f0fe; color: #0b3d91; border-color: #0b57d0; }
+.qr-clock-overdue, .qr-clock-missed { background: #c62828; color: #fff; border-color: #c62828; }
+.qr-clock-met { background: #e6f4ea; color: #1b5e20; border-color: #1b7f3b; }
+table.qr-board.qr-projector .qr-clock { display: block; width: fit-content; max-width: 100%; overflow: hidden;
+                                        text-overflow: ellipsis; }
+table.qr-board.qr-projector .qr-clock-met { display: none; }
 </style>
 """
 
 # Column widths for the projector's fixed layout (px); the description takes the rest.
-_PROJECTOR_WIDTHS = {"overall": 78, "number": 158, "category": 120, "opened": 128, "part": 118, "owner": 84,
+_PROJECTOR_WIDTHS = {"overall": 78, "number": 158, "category": 150, "opened": 128, "part": 118, "owner": 84,
                      "lead": 84, "next_report": 104, "step": 60, "closed": 84}
 
 
@@ -83,13 +95,79 @@ def _status_code(step: dict) -> str:
     return Status(step["status"]).value
 
 
-def detail_link(number: str, lang: str) -> str:
-    query = {"no": number} | ({"lang": lang} if lang != "zh" else {})
+def span_text(minutes: int, lang: str) -> str:
+    """A length of time as a person reads it on the board: 1h 30m, or 2d 3h beyond a day."""
+    minutes = abs(minutes)
+    days, rest = divmod(minutes, 24 * 60)
+    if days:
+        return t("span.days", lang, days=days, hours=rest // 60)
+    if minutes >= 60:
+        return t("span.hours", lang, hours=minutes // 60, minutes=minutes % 60)
+    return t("span.minutes", lang, minutes=minutes)
+
+
+def clock_view(clock: dict, now: datetime) -> tuple[ClockState, int]:
+    """The clock's state and minutes left (negative: over) at the moment the page is drawn."""
+    return (rules.clock_state(clock["due_at"], clock["responded_at"], now),
+            rules.clock_minutes(clock["due_at"], clock["responded_at"], now))
+
+
+def clock_text(clock: dict, now: datetime, lang: str) -> str:
+    state, minutes = clock_view(clock, now)
+    return t(f"clock.{state.value}", lang, span=span_text(minutes, lang))
+
+
+def _clock_label(clock: dict, lang: str) -> str:
+    short = t(f"clock.short.{clock['code']}", lang)
+    return short if short != f"clock.short.{clock['code']}" else _name(clock, "name", lang)
+
+
+def _local(moment: datetime | None, tz, pattern: str = "%Y-%m-%d %H:%M") -> str:
+    return moment.astimezone(tz).strftime(pattern) if moment else ""
+
+
+def clock_badges(clocks: list[dict], now: datetime, lang: str, tz) -> str:
+    """The customer response clocks of a board row: time left, time over, or whether it was met."""
+    if not clocks:
+        return ""
+    badges = "".join(
+        f'<span class="qr-clock qr-clock-{state.value}" data-clock="{_e(c["code"])}" data-clock-state="{state.value}" '
+        f'title="{_e(t("clock.tip", lang, name=_name(c, "name", lang), due=_local(c["due_at"], tz)))}">'
+        f'{_e(_clock_label(c, lang))} {_e(clock_text(c, now, lang))}</span>'
+        for c, state in ((c, clock_view(c, now)[0]) for c in clocks))
+    return f'<span class="qr-clocks">{badges}</span>'
+
+
+def render_clocks(issue: dict, now: datetime, lang: str, tz) -> str:
+    """The detail's table of response clocks: due, state, time left or over, who answered when and how."""
+    if not issue.get("clocks"):
+        return ""
+    head = "".join(f"<th>{_e(t(f'clock.col.{k}', lang))}</th>"
+                   for k in ("name", "due", "state", "left", "responded_at", "responded_by", "how"))
+    rows = ""
+    for clock in issue["clocks"]:
+        state, _ = clock_view(clock, now)
+        who = clock["responded_by_en"] if lang == "en" else clock["responded_by"]
+        rows += (f'<tr data-clock="{_e(clock["code"])}" data-clock-state="{state.value}">'
+                 f'<td>{_e(_name(clock, "name", lang))}</td><td>{_e(_local(clock["due_at"], tz))}</td>'
+                 f'<td><span class="qr-clock qr-clock-{state.value}">{_e(t(f"clock.state.{state.value}", lang))}'
+                 f'</span></td><td>{_e(clock_text(clock, now, lang))}</td>'
+                 f'<td>{_e(_local(clock["responded_at"], tz))}</td><td>{_e(who)}</td>'
+                 f'<td class="qr-pre">{_e(clock["how"])}</td></tr>')
+    return (f'{BOARD_CSS}<p>{_e(t("detail.received_at", lang))}: <b>{_e(_local(issue["received_at"], tz))}</b></p>'
+            f'<div class="qr-wrap"><table class="qr-detail qr-clock-table"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{rows}</tbody></table></div>")
+
+
+def detail_link(number: str, lang: str, section: str | None = None) -> str:
+    """The issue's detail page; with an 8D section (D1–D8) the page opens that section of the built-in report."""
+    query = {"no": number} | ({"d": section} if section else {}) | ({"lang": lang} if lang != "zh" else {})
     return f"issue?{urlencode(query)}"
 
 
-def step_cell(step: dict | None, column: dict, lang: str, tag: str = "td") -> str:
-    """One step: letter and colour, its name, dates and countermeasure in the tooltip."""
+def step_cell(step: dict | None, column: dict, lang: str, tag: str = "td", number: str | None = None) -> str:
+    """One step: letter and colour, its name, dates and countermeasure in the tooltip; with the issue's number
+    the letter links to the step's section of the 8D report."""
     if step is None:
         tip = f"{_name(column, 'name', lang)} — {t('cell.absent', lang)}"
         return f'<{tag} class="qr-step qr-NA" data-status="NA" data-step="{_e(column["code"])}" title="{_e(tip)}">–</{tag}>'
@@ -105,8 +183,12 @@ def step_cell(step: dict | None, column: dict, lang: str, tag: str = "td") -> st
     if step["countermeasure"]:
         tip.append(f"{t('step.countermeasure', lang)}: {step['countermeasure']}")
     warn = '<span class="qr-warn">!</span>' if step["warning"] else ""
+    letter = LETTER[status]
+    if number is not None:
+        link = detail_link(number, lang, eight_d.section_of(step["eight_d"]))
+        letter = f'<a class="qr-8d-link" href="{_e(link)}" target="_self">{letter}</a>'
     return (f'<{tag} class="qr-step qr-{status}" data-status="{status}" data-step="{_e(column["code"])}" '
-            f'title="{_e(chr(10).join(tip))}">{LETTER[status]}{warn}</{tag}>')
+            f'title="{_e(chr(10).join(tip))}">{letter}{warn}</{tag}>')
 
 
 def _escalation_badge(level: int, lang: str) -> str:
@@ -115,8 +197,10 @@ def _escalation_badge(level: int, lang: str) -> str:
     return f'<span class="qr-esc" title="{_e(t(f"escalation.{level}", lang))}">▲{level}</span>'
 
 
-def render_board(frame: pd.DataFrame, columns: list[dict], lang: str, *, projector: bool = False) -> str:
-    """The tracking board in the GM QSB column order, as a table a browser and a screen reader can read."""
+def render_board(frame: pd.DataFrame, columns: list[dict], lang: str, *, projector: bool = False,
+                 now: datetime | None = None, tz=timezone.utc) -> str:
+    """The tracking board in the GM QSB column order, as a table a browser and a screen reader can read.
+    Response clocks are drawn against `now` (the minute of drawing) under the category."""
     head = [t("col.overall", lang), t("col.number", lang), t("col.category", lang), t("col.description", lang),
             t("col.opened", lang), t("col.part", lang), t("col.owner", lang), t("col.lead", lang),
             t("col.next_report", lang)]
@@ -124,7 +208,8 @@ def render_board(frame: pd.DataFrame, columns: list[dict], lang: str, *, project
                          f'{_e(c["short_en"] if lang == "en" else c["short_zh"])}</th>' for c in columns)
     header = ("<tr>" + "".join(f"<th>{_e(h)}</th>" for h in head) + step_heads
               + f"<th>{_e(t('col.closed', lang))}</th></tr>")
-    body = "".join(_board_row(record, columns, lang) for record in frame.to_dict("records"))
+    now = now or datetime.now(timezone.utc)
+    body = "".join(_board_row(record, columns, lang, now, tz) for record in frame.to_dict("records"))
     colgroup = _projector_colgroup(len(columns)) if projector else ""
     css_class = "qr-board qr-projector" if projector else "qr-board"
     return (f'{BOARD_CSS}<div class="qr-wrap"><table class="{css_class}">{colgroup}'
@@ -138,7 +223,7 @@ def _projector_colgroup(step_count: int) -> str:
     return "<colgroup>" + "".join(f'<col style="width:{px}px">' if px else "<col>" for px in widths) + "</colgroup>"
 
 
-def _board_row(record: dict, columns: list[dict], lang: str) -> str:
+def _board_row(record: dict, columns: list[dict], lang: str, now: datetime, tz) -> str:
     overall = record["overall"]
     overdue = record["report_overdue"]
     next_tip = t("cell.report_overdue", lang) if overdue else ""
@@ -148,7 +233,8 @@ def _board_row(record: dict, columns: list[dict], lang: str) -> str:
         f'title="{_e(t("status." + overall, lang))}">{overall}{_escalation_badge(record["escalation_level"], lang)}</td>',
         f'<td class="qr-no"><a href="{_e(detail_link(record["number"], lang))}" target="_self">'
         f'{_e(record["number"])}</a></td>',
-        f'<td title="{_e(_name(record, "category", lang))}">{_e(_name(record, "category", lang))}</td>',
+        f'<td title="{_e(_name(record, "category", lang))}">{_e(_name(record, "category", lang))}'
+        f'{clock_badges(record.get("clocks") or [], now, lang, tz)}</td>',
         f'<td class="qr-desc" title="{_e(record["description"])}">{_e(record["description"])}</td>',
         f'<td class="qr-date" title="{_e(_long_date(record["opened_on"]))}">{_short_date(record["opened_on"])} '
         f'<span class="qr-days">{_e(t("cell.days", lang, days=record["days_open"]))}</span></td>',
@@ -159,7 +245,7 @@ def _board_row(record: dict, columns: list[dict], lang: str) -> str:
         f'title="{_e(next_tip or _long_date(record["next_report_on"]))}">'
         f'{_short_date(record["next_report_on"])}{" ⚠" if overdue else ""}</td>',
     ]
-    cells += [step_cell(record["steps"].get(c["code"]), c, lang) for c in columns]
+    cells += [step_cell(record["steps"].get(c["code"]), c, lang, number=record["number"]) for c in columns]
     cells.append(f'<td class="qr-date" title="{_e(_long_date(record["closed_on"]))}">{_e(closed)}</td>')
     row_class = "qr-row qr-closed" if record["closed_on"] else "qr-row"
     return (f'<tr class="{row_class}" data-issue="{_e(record["number"])}" '
@@ -175,6 +261,8 @@ def render_header(counters: dict[str, int], quality: list[dict], lang: str, *, p
              f'<b>{counters["report_overdue"]}</b></span>',
              f'<span class="qr-chip" data-counter="escalated">▲ {_e(t("counter.escalated", lang))} '
              f'<b>{counters["escalated"]}</b></span>',
+             f'<span class="qr-chip{" qr-R" if counters.get("response_late") else ""}" data-counter="response_late">'
+             f'{_e(t("counter.response_late", lang))} <b>{counters.get("response_late", 0)}</b></span>',
              f'<span style="margin-left:12px">{_e(t("qstatus.title", lang))}:</span>']
     for area in quality:
         note = t("qstatus.overridden", lang, note=area["note"]) if area["overridden"] else ""
@@ -230,14 +318,15 @@ def render_issue_detail(issue: dict, steps: list[dict], history: list[dict], lan
         if step["warning"]:
             notes.append(t("cell.warning", lang))
         step_rows += (f'<tr data-step-id="{step["id"]}"><td>{_e(_name(step, "name", lang))}</td>'
-                      f'<td>{_e(step["eight_d"])}</td>'
+                      f'<td><a href="{_e(detail_link(issue["number"], lang, eight_d.section_of(step["eight_d"])))}" '
+                      f'target="_self">{_e(step["eight_d"])}</a></td>'
                       f'<td class="qr-step qr-{status}" data-status="{status}">{LETTER[status]}</td>'
                       f'<td>{_long_date(step["target_on"])}</td><td>{_long_date(step["completed_on"])}</td>'
                       f'<td class="qr-pre">{_e(step["countermeasure"])}</td>'
                       f'<td class="qr-pre">{_e("; ".join(notes))}</td></tr>')
     history_rows = "".join(
         f'<tr><td>{_e(h["at"].strftime("%Y-%m-%d %H:%M"))}</td><td>{_e(h["actor"])}</td>'
-        f'<td>{_e(t("field." + h["field"], lang))}</td><td class="qr-pre">{_e(h["old"])}</td>'
+        f'<td>{_e(field_label(h["field"], lang))}</td><td class="qr-pre">{_e(h["old"])}</td>'
         f'<td class="qr-pre">{_e(h["new"])}</td><td class="qr-pre">{_e(h["reason"])}</td></tr>' for h in history)
     history_head = "".join(f"<th>{_e(t(k, lang))}</th>" for k in ("history.at", "history.actor", "history.field",
                                                                   "history.old", "history.new", "history.reason"))
@@ -396,3 +485,29 @@ def render_minutes(minutes, lang: str) -> str:
               if items else f"<p>{_e(t('minutes.no_issues', lang))}</p>")
     return (f'{BOARD_CSS}<table class="qr-detail">{facts}</table>'
             f'<p><b>{_e(t("minutes.attendees", lang))}:</b> {attendance}</p><div class="qr-wrap">{issues}</div>')
+
+
+def render_follow_ups(rows: list[dict], lang: str) -> str:
+    """The call-back list: issue, category, closed, due (overdue marked), required or proposed, and the call."""
+    head = "".join(f"<th>{_e(t(f'follow.col.{k}', lang))}</th>"
+                   for k in ("number", "category", "description", "closed_on", "due_on", "why", "done_on",
+                             "contact", "solved", "satisfaction", "remarks"))
+    body = ""
+    for row in rows:
+        why = t("follow.required", lang) if row["required"] else (
+            t("follow.sampled", lang) if row["done_on"] else
+            t("follow.proposed", lang) if row["proposed"] else t("follow.optional", lang))
+        due = _long_date(row["due_on"]) + (f" ⚠ {t('follow.overdue', lang)}" if row["overdue"] else "")
+        due_class = ' class="qr-overdue"' if row["overdue"] else ""
+        solved = "" if row["solved"] is None else t(f"follow.solved.{str(row['solved']).lower()}", lang)
+        contact = f'{row["contact"]} · {t("follow.channel." + row["channel"], lang)}' if row["done_on"] else ""
+        body += (f'<tr data-follow-up="{row["id"]}" data-issue="{_e(row["number"])}" '
+                 f'data-state="{"done" if row["done_on"] else ("overdue" if row["overdue"] else "due")}">'
+                 f'<td class="qr-no"><a href="{_e(detail_link(row["number"], lang))}" target="_self">'
+                 f'{_e(row["number"])}</a></td><td>{_e(_name(row, "category", lang))}</td>'
+                 f'<td class="qr-pre">{_e(row["description"])}</td><td>{_long_date(row["closed_on"])}</td>'
+                 f'<td{due_class}>{_e(due)}</td><td>{_e(why)}</td>'
+                 f'<td>{_long_date(row["done_on"])}</td><td>{_e(contact)}</td><td>{_e(solved)}</td>'
+                 f'<td>{_e(row["satisfaction"] or "")}</td><td class="qr-pre">{_e(row["remarks"])}</td></tr>')
+    return (f'{BOARD_CSS}<div class="qr-wrap"><table class="qr-detail qr-follow-ups" style="width:100%">'
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")

@@ -93,3 +93,30 @@ def test_export_button_on_the_board_but_not_on_the_projector(demo_plant):
     labels = [b.proto.label for b in _run({}).get("download_button")]
     assert labels == ["导出Excel"]
     assert _run({"view": "projector"}).get("download_button") == []
+
+
+@pytest.mark.parametrize("lang, title, required", [("zh", "回访", "客户问题(必须)"),
+                                                   ("en", "Follow-up calls", "Customer issue (required)")])
+def test_follow_up_page_lists_the_calls_in_both_languages(demo_plant, lang, title, required):
+    at = _run({"lang": lang}, page="pages/follow_up.py")
+    assert any(title in m.value for m in at.markdown)
+    html = _html(at)
+    listed = [r for r in store.follow_ups() if r["done_on"] or r["required"] or r["proposed"]]
+    assert listed and html.count("<tr data-follow-up=") == len(listed)
+    assert required in html
+
+
+@pytest.mark.parametrize("lang, section, missing", [
+    ("zh", "D3 临时遏制措施", "本章节尚缺：发生原因：5个为什么、发生根本原因"),
+    ("en", "D3 Containment", "Still missing in this section: Occurrence: 5 why, Occurrence root cause")])
+def test_todays_complaint_shows_its_clocks_and_its_8d_in_both_languages(demo_plant, lang, section, missing):
+    number = next(n for n, description in store.issue_numbers() if "颜色偏差" in description)
+    at = _run({"lang": lang, "no": number, "d": "D3"}, page="pages/issue.py")
+    html = _html(at)
+    assert '<tr data-clock="ack" data-clock-state="running">' in html
+    radio = at.radio(key="8d_section")
+    assert radio.value == "D3" and radio.format_func("D3") == section
+    assert at.number_input(key=f"8d_{store.issue_detail(number).issue['id']}_D3_checked_plant").value == 240
+    assert not any(c.value.startswith(missing[:6]) for c in at.caption)   # D3 is filled in the demo, D4 not yet
+    radio.set_value("D4").run()
+    assert any(c.value.startswith(missing) for c in at.caption)

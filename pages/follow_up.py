@@ -1,0 +1,67 @@
+"""回访: call back after closing — every customer issue, and the proposed 30 % sample of the others."""
+import streamlit as st
+
+from pages import _shared as ui
+from qr import rules, store, views
+from qr.i18n import t
+
+ui.run_through_entry()
+
+lang = ui.language_from_url()
+counter = store.change_counter()
+refs = ui.reference_lists(counter)
+me = ui.who_am_i(refs["people"], lang)
+today = store.today()
+
+st.markdown(f"### {t('page.follow_up', lang)}")
+st.caption(t("follow.title", lang))
+ui.show_flash()
+rows = ui.follow_ups(counter, today)
+show_all = st.toggle(t("follow.show_all", lang), key="follow_all")
+pending = [r for r in rows if r["done_on"] is None and (r["required"] or r["proposed"] or show_all)]
+pending.sort(key=lambda r: (not r["overdue"], not r["required"], r["due_on"], r["number"]))
+
+st.markdown(f"#### {t('follow.pending', lang)}")
+if not pending:
+    st.info(t("follow.none", lang))
+else:
+    st.html(views.render_follow_ups(pending, lang))
+
+
+def follow_up_form(row: dict) -> None:
+    """One call: when, whom, how, solved or not, satisfaction 1–5, remarks."""
+    key = row["id"]
+    version = ui.loaded_version(row["issue_id"], row["version"])
+    with st.form(f"follow_up_form_{key}"):
+        done_on = st.date_input(t("follow.col.done_on", lang), value=today, key=f"follow_on_{key}",
+                                format="YYYY-MM-DD")
+        contact = st.text_input(t("field.contact", lang), key=f"contact_{key}", max_chars=100)
+        channel = st.radio(t("field.channel", lang), rules.FOLLOW_UP_CHANNELS, horizontal=True,
+                           key=f"channel_{key}", format_func=lambda c: t(f"follow.channel.{c}", lang))
+        solved = st.radio(t("field.solved", lang), (True, False), horizontal=True, key=f"solved_{key}",
+                          format_func=lambda s: t(f"follow.solved.{str(s).lower()}", lang))
+        satisfaction = st.radio(t("follow.col.satisfaction", lang), (5, 4, 3, 2, 1), horizontal=True,
+                                key=f"satisfaction_{key}")
+        remarks = st.text_area(t("field.remarks", lang), key=f"remarks_{key}", max_chars=2000, height=80)
+        submitted = st.form_submit_button(t("follow.record", lang), type="primary", width="stretch")
+    if submitted:
+        ui.run_command(store.record_follow_up,
+                       {"actor_id": me, "follow_up_id": key, "done_on": done_on, "contact": contact,
+                        "channel": channel, "solved": solved, "satisfaction": satisfaction, "remarks": remarks,
+                        "expected_version": version},
+                       lang, issue_id=row["issue_id"], success=t("follow.saved", lang, number=row["number"]))
+
+
+if me is None:
+    st.info(t("update.choose_me", lang))
+else:
+    for row in pending:
+        with st.expander(f'{row["number"]} · {row["description"][:30]} · {t("follow.col.due_on", lang)} '
+                         f'{row["due_on"].isoformat()}{" ⚠" if row["overdue"] else ""}',
+                         expanded=len(pending) == 1):
+            follow_up_form(row)
+
+done = [r for r in rows if r["done_on"] is not None]
+if done:
+    st.markdown(f"#### {t('follow.done_list', lang)}")
+    st.html(views.render_follow_ups(done, lang))
