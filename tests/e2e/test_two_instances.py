@@ -55,7 +55,7 @@ def test_a_step_completed_on_one_instance_shows_on_the_other(two_servers, browse
     owner_page = open_page(browser, f"{first['url']}/update?me={int(issue['owner_id'])}")
     expander = owner_page.locator('[data-testid="stExpander"]', has_text=issue["number"])
     expander.locator("summary").click()
-    expander.locator('[data-testid="stForm"]').first.locator("button", has_text="保存").click()
+    expander.locator('[data-testid="stForm"]', has_text="写对策").locator("button", has_text="保存").click()
     owner_page.wait_for_selector('[data-testid="stAlertContentSuccess"]', timeout=30_000)
     _settle(owner_page)
 

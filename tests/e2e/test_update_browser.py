@@ -34,7 +34,7 @@ def test_phone_owner_completes_a_step(server, browser):
     page = open_page(browser, f"{server['url']}/update?me={owner}", width=390, height=844)
     expander = page.locator('[data-testid="stExpander"]', has_text=issue["number"])
     expander.locator("summary").click()
-    form = expander.locator('[data-testid="stForm"]').first
+    form = expander.locator('[data-testid="stForm"]', has_text="写对策")
     form.locator("button", has_text="保存").click()
     page.wait_for_selector('[data-testid="stAlertContentSuccess"]', timeout=30_000)
     _settle(page)
@@ -64,7 +64,7 @@ def test_typed_markup_is_shown_as_text_everywhere(server, browser):
 
     expander = page.locator('[data-testid="stExpander"]', has_text=number)
     expander.locator("summary").click()
-    form = expander.locator('[data-testid="stForm"]').first
+    form = expander.locator('[data-testid="stForm"]', has_text="写对策")
     form.get_by_text("写对策").click()
     form.get_by_label("对策/下一步").fill(f"对策 {XSS}")
     form.locator("button", has_text="保存").click()
