@@ -185,3 +185,51 @@ def issue_timer_state(elapsed_seconds: float, issue_seconds: int) -> TimerState:
     if elapsed_seconds > issue_seconds:
         return TimerState.WARN
     return TimerState.OK
+
+
+# ---------------------------------------------------------------- roles
+
+ROLES = ("viewer", "owner", "facilitator", "admin")   # each role may do what the ones before it may
+# what each action needs: the lowest role that may do it
+ACTION_ROLE = {
+    "create_issue": "owner",
+    "update_own_issue": "owner",       # an issue the person owns or leads
+    "update_any_issue": "facilitator",
+    "close_issue": "facilitator",
+    "run_meeting": "facilitator",      # meetings, 24-hour review, reporting order, Q-chart override
+    "configure": "admin",              # people, areas, categories, templates, rules, imports
+    "manage_users": "admin",
+}
+
+
+def allowed(role: str, action: str) -> bool:
+    """Roles are ordered: viewer < owner < facilitator < admin; an unknown role may do nothing."""
+    if role not in ROLES:
+        return False
+    return ROLES.index(role) >= ROLES.index(ACTION_ROLE[action])
+
+
+def issue_action(person_id: int, owner_id: int, lead_id: int) -> str:
+    """An owner may change the issues they own or lead; anyone else's needs a facilitator."""
+    return "update_own_issue" if person_id in (owner_id, lead_id) else "update_any_issue"
+
+
+def ladder_problem(ladder) -> str | None:
+    """Why an escalation ladder is unusable (an i18n key), or None: whole days ≥ 1 and levels 1–3, both rising."""
+    if not ladder:
+        return "err.ladder_empty"
+    for days, level in ladder:
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (days, level)):
+            return "err.ladder_numbers"
+        if days < 1 or days > 3650 or not 1 <= level <= 3:
+            return "err.ladder_range"
+    pairs = list(ladder)
+    for (days_a, level_a), (days_b, level_b) in zip(pairs, pairs[1:]):
+        if days_b <= days_a or level_b <= level_a:
+            return "err.ladder_overlap"
+    return None
+
+
+def lockout_until(failed_attempts: int, now: datetime, limit: int = 5, minutes: int = 15) -> datetime | None:
+    """After `limit` wrong passwords in a row the account waits `minutes` before the next try."""
+    return now + timedelta(minutes=minutes) if failed_attempts >= limit else None

@@ -14,10 +14,12 @@ from qr.rules import (
     Status,
     StepState,
     StepView,
+    allowed,
     days_open,
     days_red,
     escalation_level,
     in_warning_window,
+    ladder_problem,
     needs_countermeasure,
     overall_status,
     plant_today,
@@ -311,3 +313,37 @@ def test_plant_today(now, tz, expected):
 ])
 def test_days_open(opened, today, closed, expected):
     assert days_open(opened, today, closed) == expected
+
+
+@pytest.mark.parametrize("ladder, problem", [
+    (((1, 1), (3, 2), (7, 3)), None),              # the GM default
+    (((5, 1),), None),                             # one level only
+    (((2, 1), (9, 3)), None),                      # a level may be skipped
+    ((), "err.ladder_empty"),
+    (((0, 1),), "err.ladder_range"),               # red for no day at all
+    (((-2, 1), (3, 2)), "err.ladder_range"),
+    (((1, 4),), "err.ladder_range"),               # there are three levels
+    (((3, 1), (3, 2)), "err.ladder_overlap"),      # two levels on one day
+    (((7, 1), (3, 2)), "err.ladder_overlap"),      # the higher level sooner
+    (((1, 2), (3, 1)), "err.ladder_overlap"),      # levels going down
+    (((1.5, 1),), "err.ladder_numbers"),
+    (((True, 1),), "err.ladder_numbers"),
+])
+def test_ladder_problem(ladder, problem):
+    assert ladder_problem(ladder) == problem
+
+
+@pytest.mark.parametrize("role, action, allowed_", [
+    ("viewer", "create_issue", False),
+    ("owner", "create_issue", True),
+    ("owner", "update_own_issue", True),
+    ("owner", "update_any_issue", False),
+    ("owner", "close_issue", False),
+    ("facilitator", "run_meeting", True),
+    ("facilitator", "configure", False),
+    ("admin", "manage_users", True),
+    ("admin", "run_meeting", True),                # each role may what the ones before it may
+    ("root", "create_issue", False),               # an unknown role may nothing
+])
+def test_allowed(role, action, allowed_):
+    assert allowed(role, action) is allowed_
