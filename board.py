@@ -17,7 +17,10 @@ navigation = st.navigation([
     st.Page("pages/excel.py", title=t("page.excel", lang), icon=":material/upload_file:", url_path="excel"),
     st.Page("pages/trends.py", title=t("page.trends", lang), icon=":material/monitoring:", url_path="trends"),
     st.Page("pages/issue.py", title=t("page.issue", lang), icon=":material/search:", url_path="issue"),
+    st.Page("pages/admin.py", title=t("page.admin", lang), icon=":material/settings:", url_path="admin"),
+    st.Page("pages/login.py", title=t("page.login", lang), icon=":material/login:", url_path="login"),
 ])
 with st.spinner(t("app.preparing", lang)):
     ui.prepare(lang)
+ui.user_sidebar(lang)
 navigation.run()

@@ -12,7 +12,7 @@ ui.run_through_entry()
 lang = ui.language_from_url()
 counter = store.change_counter()
 refs = ui.reference_lists(counter)
-me = ui.who_am_i(refs["people"], lang)
+me = ui.require_user(lang).person_id
 
 st.markdown(f"### {t('page.excel', lang)}")
 ui.show_flash()

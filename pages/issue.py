@@ -3,11 +3,14 @@ import streamlit as st
 
 from pages import _shared as ui
 from qr import store, views
+from qr.config import load_settings
 from qr.i18n import error_message, t
 
 ui.run_through_entry()
 
 lang = ui.language_from_url()
+if not load_settings().public_board:
+    ui.require_user(lang)
 numbers = dict(ui.issue_numbers(store.change_counter()))
 st.page_link("pages/tracking_board.py", label=t("detail.back", lang), icon=":material/arrow_back:")
 if not numbers:

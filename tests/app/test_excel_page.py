@@ -3,16 +3,17 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from qr import store
-from tests.conftest import ROOT
+from tests.app.signing import app_as
 from tests.unit.test_import import _workbook
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _page(plant, lang: str = "zh") -> AppTest:
+    """Importing creates people, areas and categories: an administrator's work (the owner is made one)."""
     st.cache_data.clear()
-    at = AppTest.from_file(str(ROOT / "board.py"), default_timeout=60)
-    at.query_params.update({"me": str(plant["owner"].id), "lang": lang})
+    store.set_role(actor_id=None, person_id=plant["owner"].id, role="admin")
+    at = app_as(plant["owner"].id, lang=lang)
     at.run()
     at.switch_page("pages/excel.py").run()
     assert not at.exception, [e.message for e in at.exception]

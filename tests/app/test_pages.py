@@ -6,14 +6,14 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from qr import demo, store
-from tests.conftest import ROOT
-
-ENTRY = str(ROOT / "board.py")
+from tests.app.signing import app_as
 
 
 @pytest.fixture
-def demo_plant(engine):
-    """The demo plant in a fresh database; page caches cleared so no other test's board leaks in."""
+def demo_plant(engine, monkeypatch):
+    """The demo plant in a fresh database, its board open to all (as in demo mode); page caches cleared so no
+    other test's board leaks in."""
+    monkeypatch.setenv("QR_PUBLIC_BOARD", "1")
     demo.load_demo()
     st.cache_data.clear()
     st.cache_resource.clear()
@@ -24,9 +24,8 @@ def _html(at: AppTest) -> str:
     return "".join(element.proto.body for element in at.get("html"))
 
 
-def _run(query: dict[str, str], page: str | None = None) -> AppTest:
-    at = AppTest.from_file(ENTRY, default_timeout=60)
-    at.query_params.update(query)
+def _run(query: dict[str, str], page: str | None = None, person_id: int | None = None) -> AppTest:
+    at = app_as(person_id, **query)
     at.run()
     if page:
         at.switch_page(page)
@@ -93,3 +92,12 @@ def test_export_button_on_the_board_but_not_on_the_projector(demo_plant):
     labels = [b.proto.label for b in _run({}).get("download_button")]
     assert labels == ["导出Excel"]
     assert _run({"view": "projector"}).get("download_button") == []
+
+
+def test_the_board_asks_to_sign_in_unless_the_site_opens_it(demo_plant, monkeypatch):
+    monkeypatch.setenv("QR_PUBLIC_BOARD", "0")
+    at = _run({"lang": "en"})
+    assert [i.value for i in at.info][-1] == "Please sign in: every change is recorded with who made it."
+    assert '<table class="qr-board">' not in _html(at)
+    viewer = store.signed_in_by_email("viewer@qr-demo.local")
+    assert '<table class="qr-board">' in _html(_run({"lang": "en"}, person_id=viewer.person_id))
