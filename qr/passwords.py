@@ -17,10 +17,9 @@ def hash_password(password: str) -> str:
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
-    """False for a wrong password and for an account without one (single sign-on only)."""
-    if not password_hash:
-        return False
+    """False for a wrong password and for an account without one (single sign-on only); the latter takes as
+    long as a real check, so the time taken does not tell which usernames exist."""
     try:
-        return _HASHER.verify(password_hash, password)
+        return _HASHER.verify(password_hash or _HASHER.hash("no account"), password) and bool(password_hash)
     except (VerificationError, InvalidHashError):
         return False
