@@ -144,7 +144,14 @@ def current_user() -> store.SignedIn | None:
 
 
 def sign_in_form(lang: str) -> None:
-    """Username and password (and the single sign-on button when configured); demo mode names its accounts."""
+    """Username and password (and the single sign-on button when configured); demo mode names its accounts.
+    Half the width on a desktop screen; the columns stack on a phone."""
+    column, _ = st.columns([2, 3])
+    with column:
+        _sign_in_fields(lang)
+
+
+def _sign_in_fields(lang: str) -> None:
     if load_settings().demo:
         st.info(t("login.demo", lang, password=demo.DEMO_PASSWORD))
     with st.form("sign_in", clear_on_submit=True):

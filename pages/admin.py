@@ -204,7 +204,17 @@ def users_section() -> None:
                            lang, issue_id=None, success=t("admin.password_reset", lang))
 
 
-tabs = st.tabs([t(f"admin.tab.{name}", lang) for name in ("people", "categories", "templates", "rules", "users")])
-for tab, section in zip(tabs, (people_and_areas, category_section, template_section, rules_section, users_section)):
+def history_section() -> None:
+    """Who changed which configuration, when, from what to what (the audit trail, never edited)."""
+    st.dataframe(pd.DataFrame([{t("history.at", lang): e["at"].strftime("%Y-%m-%d %H:%M"),
+                                t("history.actor", lang): e["actor"], t("field.setting", lang): e["entity"],
+                                t("history.field", lang): t(f"field.{e['field']}", lang), t("history.old", lang): e["old"],
+                                t("history.new", lang): e["new"], t("history.reason", lang): e["reason"]}
+                               for e in store.admin_history()]), hide_index=True, width="stretch")
+
+
+names = ("people", "categories", "templates", "rules", "users", "history")
+sections = (people_and_areas, category_section, template_section, rules_section, users_section, history_section)
+for tab, section in zip(st.tabs([t(f"admin.tab.{name}", lang) for name in names]), sections):
     with tab:
         section()

@@ -472,6 +472,7 @@ TEXT: dict[str, dict[str, str]] = {
     "admin.tab.templates": {"zh": "步骤模板", "en": "Step templates"},
     "admin.tab.rules": {"zh": "规则", "en": "Rules"},
     "admin.tab.users": {"zh": "用户和角色", "en": "Users and roles"},
+    "admin.tab.history": {"zh": "配置变更记录", "en": "Configuration history"},
     "admin.new_area": {"zh": "新增区域", "en": "New area"},
     "admin.new_person": {"zh": "新增人员", "en": "New person"},
     "admin.new_category": {"zh": "新增类别或子类别", "en": "New category or sub-type"},

@@ -121,6 +121,9 @@ def test_colour_rule_warning_window_and_admission_rule(admin_plant):
     assert (settings.colour_rule, settings.warning_days, settings.admission_rule.severities) == (
         "START", 5, frozenset({"A"}))
     assert [e["field"] for e in store.admin_history()[:3]] == ["admission_rule", "warning_days", "colour_rule"]
+    history = _admin_page(admin_plant, lang="en").dataframe[-1].value          # the configuration history tab
+    assert list(history["Field"][:3]) == ["Admission rule", "Warning window", "Colour rule"]
+    assert list(history["Who"][:3]) == ["王总"] * 3
 
 
 def test_areas_people_and_categories_with_empty_names_are_refused(admin_plant):

@@ -95,7 +95,7 @@ def sign_in(page, username: str, password: str = "demo1234") -> None:
     form = page.locator('[data-testid="stForm"]', has=page.locator('input[type="password"]'))
     form.locator('input[type="text"]').fill(username)
     form.locator('input[type="password"]').fill(password)
-    form.locator("button").click()
+    form.locator('[data-testid="stBaseButton-primaryFormSubmit"]').click()
     page.wait_for_function("() => !document.querySelector('input[type=\"password\"]')", timeout=60_000)
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
     assert page.query_selector_all('[data-testid="stException"]') == []
