@@ -472,6 +472,8 @@ TEXT: dict[str, dict[str, str]] = {
     "admin.tab.templates": {"zh": "步骤模板", "en": "Step templates"},
     "admin.tab.rules": {"zh": "规则", "en": "Rules"},
     "admin.tab.users": {"zh": "用户和角色", "en": "Users and roles"},
+    "import.admin_only": {"zh": "导入会新建人员、区域和类别，只有管理员可以导入。",
+                          "en": "An import creates people, areas and categories: only administrators import."},
     "admin.tab.history": {"zh": "配置变更记录", "en": "Configuration history"},
     "admin.new_area": {"zh": "新增区域", "en": "New area"},
     "admin.new_person": {"zh": "新增人员", "en": "New person"},

@@ -44,3 +44,11 @@ def test_cell_errors_are_listed_and_nothing_is_imported(plant):
     assert list(table.iloc[0]) == ["B2", "“2026-02-30” is not a date I can read."]
     assert not [b for b in at.button if b.key == "import_confirm"]
     assert store.issue_count() == 0
+
+
+def test_only_administrators_import(plant):
+    at = app_as(plant["lead"].id, lang="en")
+    at.run()
+    at.switch_page("pages/excel.py").run()
+    assert [w.value for w in at.warning] == ["An import creates people, areas and categories: only administrators import."]
+    assert not at.get("file_uploader")
