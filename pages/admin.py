@@ -163,6 +163,18 @@ def rules_section() -> None:
             ui.run_command(store.configure, {"actor_id": me, "key": "admission_rule",
                                              "value": {"severities": severities, "kinds": kinds}},
                            lang, issue_id=None, success=t("admin.saved", lang))
+    qchart_section(current)
+
+
+def qchart_section(current: dict) -> None:
+    with st.form("qchart_rule"):
+        st.markdown(f"**{t('field.qchart_rule', lang)}**")
+        st.caption(t("admin.qchart_help", lang))
+        values = {name: st.checkbox(t(f"admin.{name}", lang), current["qchart_rule"][name], key=name)
+                  for name in ("external_on_board_only", "internal_on_board_only")}
+        if st.form_submit_button(t("admin.save", lang)):
+            ui.run_command(store.configure, {"actor_id": me, "key": "qchart_rule", "value": values}, lang,
+                           issue_id=None, success=t("admin.saved", lang))
 
 
 def users_section() -> None:

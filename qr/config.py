@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from qr.rules import DEFAULT_LADDER, SEVERITY, AdmissionRule
+from qr.rules import DEFAULT_LADDER, SEVERITY, AdmissionRule, QChartRule
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite:///{ROOT / 'data' / 'board.db'}"
@@ -23,6 +23,7 @@ class Settings:
     refresh_seconds: int = 60
     max_upload_mb: int = 20
     admission_rule: AdmissionRule = field(default_factory=AdmissionRule)
+    qchart_rule: QChartRule = field(default_factory=QChartRule)
     issue_seconds: int = 120          # each owner's reporting slot at the meeting
     meeting_target_minutes: int = 15  # the meeting timer warns past this
     meeting_limit_minutes: int = 30   # and turns red past this

@@ -474,6 +474,12 @@ TEXT: dict[str, dict[str, str]] = {
     "admin.tab.users": {"zh": "用户和角色", "en": "Users and roles"},
     "import.admin_only": {"zh": "导入会新建人员、区域和类别，只有管理员可以导入。",
                           "en": "An import creates people, areas and categories: only administrators import."},
+    "admin.qchart_help": {"zh": "每日质量状态：当天有新的外部问题为红，有新的内部问题为黄，否则为绿。下面选择哪些新问题计入。",
+                          "en": "Daily quality status: red on a day with a new external issue, yellow with a new internal "
+                                "one, else green. Choose which new issues count."},
+    "admin.external_on_board_only": {"zh": "外部问题只计上板的(不计跟踪清单上的)", "en": "External issues count only when on the board (not the tracking list)"},
+    "admin.internal_on_board_only": {"zh": "内部问题只计上板的(不计跟踪清单上的)", "en": "Internal issues count only when on the board (not the tracking list)"},
+    "field.qchart_rule": {"zh": "日质量状态规则", "en": "Daily quality status rule"},
     "admin.tab.history": {"zh": "配置变更记录", "en": "Configuration history"},
     "admin.new_area": {"zh": "新增区域", "en": "New area"},
     "admin.new_person": {"zh": "新增人员", "en": "New person"},

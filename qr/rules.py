@@ -147,9 +147,18 @@ def admitted_to_board(severity: str, category_kind: str, rule: AdmissionRule = A
     return severity in rule.severities or category_kind in rule.kinds
 
 
-def qchart_counts(category_kind: str, on_board: bool) -> bool:
-    """A new issue colours the Q-chart day if it is external, or internal and significant enough for the board."""
-    return category_kind == "external" or on_board
+@dataclass(frozen=True)
+class QChartRule:
+    """Which new issues colour the Q-chart day; by default every external one, and internal ones on the board."""
+
+    external_on_board_only: bool = False
+    internal_on_board_only: bool = True
+
+
+def qchart_counts(category_kind: str, on_board: bool, rule: QChartRule = QChartRule()) -> bool:
+    """A new issue colours the day unless the rule counts only board issues of its kind and it is on the list."""
+    only_board = rule.external_on_board_only if category_kind == "external" else rule.internal_on_board_only
+    return on_board or not only_board
 
 
 ATTENDED = ("present", "late")

@@ -1028,6 +1028,7 @@ def _issue_record(issue: Issue, *, category: Category, parent_names: tuple, area
 
 def _qchart_days(session: Session, start: date, end: date, area_id: int | None = None) -> dict[tuple, dict]:
     """Colour of each (area, day) between start and end: the facilitator's override, else the day rule."""
+    rule = _settings(session).qchart_rule
     kinds: dict[tuple, list[str]] = defaultdict(list)
     opened = select(Issue.area_id, Issue.opened_on, Category.kind, Issue.on_board).join(Category).where(
         Issue.opened_on >= start, Issue.opened_on <= end)
@@ -1037,7 +1038,7 @@ def _qchart_days(session: Session, start: date, end: date, area_id: int | None =
         opened = opened.where(Issue.area_id == area_id)
         overridden = overridden.where(DailyQualityStatus.area_id == area_id)
     for issue_area, day, kind, on_board in session.exec(opened).all():
-        if rules.qchart_counts(kind, on_board):
+        if rules.qchart_counts(kind, on_board, rule):
             kinds[(issue_area, day)].append(kind)
     overrides = {(row.area_id, row.day): row for row in session.exec(overridden).all()}
     result = {}
@@ -1636,7 +1637,6 @@ def trends_history(*, session: Session, since: date | None = None) -> pd.DataFra
 
 # ---------------------------------------------------------------- the board's configurable rules
 
-SETTING_KEYS = ("colour_rule", "warning_days", "escalation_ladders", "admission_rule")
 MAX_WARNING_DAYS = 30
 CATEGORY_KINDS = ("external", "internal")
 
@@ -1648,7 +1648,9 @@ def default_setting_values() -> dict[str, object]:
             "escalation_ladders": {severity: [list(step) for step in ladder]
                                    for severity, ladder in settings.escalation_ladders.items()},
             "admission_rule": {"severities": sorted(settings.admission_rule.severities),
-                               "kinds": sorted(settings.admission_rule.kinds)}}
+                               "kinds": sorted(settings.admission_rule.kinds)},
+            "qchart_rule": {"external_on_board_only": settings.qchart_rule.external_on_board_only,
+                            "internal_on_board_only": settings.qchart_rule.internal_on_board_only}}
 
 
 def _configured(settings: Settings, stored: dict[str, object]) -> Settings:
@@ -1658,7 +1660,8 @@ def _configured(settings: Settings, stored: dict[str, object]) -> Settings:
                    escalation_ladders={severity: tuple(tuple(step) for step in ladder)
                                        for severity, ladder in values["escalation_ladders"].items()},
                    admission_rule=AdmissionRule(severities=frozenset(values["admission_rule"]["severities"]),
-                                                kinds=frozenset(values["admission_rule"]["kinds"])))
+                                                kinds=frozenset(values["admission_rule"]["kinds"])),
+                   qchart_rule=rules.QChartRule(**values["qchart_rule"]))
 
 
 def _checked_setting(key: str, value):
@@ -1689,6 +1692,11 @@ def _checked_setting(key: str, value):
         if not set(severities) <= set(rules.SEVERITY) or not set(kinds) <= set(CATEGORY_KINDS):
             raise ValidationFailed("err.bad_choice", field="admission_rule")
         return {"severities": sorted(set(severities)), "kinds": sorted(set(kinds))}
+    if key == "qchart_rule":
+        names = ("external_on_board_only", "internal_on_board_only")
+        if not isinstance(value, dict) or set(value) != set(names) or not all(isinstance(value[n], bool) for n in names):
+            raise ValidationFailed("err.bad_choice", field="qchart_rule")
+        return {name: value[name] for name in names}
     raise NotFound("err.not_found", field="setting", value=str(key))
 
 

@@ -172,3 +172,15 @@ def test_users_get_accounts_roles_and_new_passwords(admin_plant):
     _submit(at, "account_password_reset")
     assert [s.value for s in at.success] == ["Password reset; any lockout lifted."]
     assert store.authenticate(username="zhouting", password="second-pass-2").role == "facilitator"
+
+
+def test_the_qchart_rule_decides_which_new_issues_colour_the_day(admin_plant, open_issue):
+    today = admin_plant["today"]
+    listed = open_issue(today, template="minor", category="gp12", severity="C")       # internal, on the list only
+    assert not listed.on_board
+    assert store.quality_status(on=today)[0]["colour"] == "G"
+    at = _admin_page(admin_plant)
+    at.checkbox(key="internal_on_board_only").uncheck()
+    _submit(at, "qchart_rule")
+    assert [s.value for s in at.success] == ["已保存，并记入变更记录。"]
+    assert store.quality_status(on=today)[0]["colour"] == "Y"

@@ -11,6 +11,7 @@ import pytest
 from qr.rules import (
     DEFAULT_LADDER,
     ColourRule,
+    QChartRule,
     Status,
     StepState,
     StepView,
@@ -24,6 +25,7 @@ from qr.rules import (
     overall_status,
     plant_today,
     qchart_colour,
+    qchart_counts,
     qchart_day_colour,
     red_since,
     report_overdue,
@@ -347,3 +349,14 @@ def test_ladder_problem(ladder, problem):
 ])
 def test_allowed(role, action, allowed_):
     assert allowed(role, action) is allowed_
+
+
+@pytest.mark.parametrize("kind, on_board, rule, counts", [
+    ("external", False, QChartRule(), True),                    # every customer issue colours the day
+    ("internal", False, QChartRule(), False),                   # an internal one only from the board
+    ("internal", True, QChartRule(), True),
+    ("external", False, QChartRule(external_on_board_only=True), False),
+    ("internal", False, QChartRule(internal_on_board_only=False), True),
+])
+def test_qchart_counts(kind, on_board, rule, counts):
+    assert qchart_counts(kind, on_board, rule) is counts
