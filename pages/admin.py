@@ -44,6 +44,18 @@ def people_and_areas() -> None:
         if st.form_submit_button(t("admin.add", lang)):
             ui.run_command(store.create_area, {"actor_id": me, **values}, lang, issue_id=None,
                            success=t("admin.saved", lang))
+    if areas:
+        area_id = st.selectbox(t("admin.edit_area", lang), list(areas), key="edit_area_pick",
+                               format_func=lambda i: f"{areas[i]['code']} · {_label(areas[i])}")
+        with st.form(f"edit_area_{area_id}"):
+            name_zh, name_en = st.columns(2)
+            values = {"name_zh": name_zh.text_input(t("field.name_zh", lang), areas[area_id]["name_zh"], max_chars=100,
+                                                    key=f"edit_area_zh_{area_id}"),
+                      "name_en": name_en.text_input(t("field.name_en", lang), areas[area_id]["name_en"], max_chars=100,
+                                                    key=f"edit_area_en_{area_id}")}
+            if st.form_submit_button(t("admin.save", lang)):
+                ui.run_command(store.update_area, {"actor_id": me, "area_id": area_id, **values}, lang,
+                               issue_id=None, success=t("admin.saved", lang))
     st.dataframe(pd.DataFrame([{t("field.name", lang): p["name"], t("field.name_en", lang): p["name_en"],
                                 t("field.email", lang): p["email"] or "",
                                 t("field.area", lang): _label(areas[p["area_id"]]) if p["area_id"] in areas else ""}
@@ -59,6 +71,28 @@ def people_and_areas() -> None:
         if st.form_submit_button(t("admin.add", lang)):
             ui.run_command(store.create_person, {"actor_id": me, **values}, lang, issue_id=None,
                            success=t("admin.saved", lang))
+    everyone = {p["id"]: p for p in store.people(include_inactive=True)}
+    person_id = st.selectbox(t("admin.edit_person", lang), list(everyone), key="edit_person_pick",
+                             format_func=lambda i: _person_name(everyone[i]))
+    if person_id is not None:
+        person = everyone[person_id]
+        with st.form(f"edit_person_{person_id}"):
+            name, name_en, email, area, active = st.columns([2, 2, 2, 2, 1], vertical_alignment="bottom")
+            values = {"name": name.text_input(t("field.name", lang), person["name"], max_chars=100,
+                                              key=f"edit_person_name_{person_id}"),
+                      "name_en": name_en.text_input(t("field.name_en", lang), person["name_en"], max_chars=100,
+                                                    key=f"edit_person_en_{person_id}"),
+                      "email": email.text_input(t("field.email", lang), person["email"] or "", max_chars=200,
+                                                key=f"edit_person_email_{person_id}"),
+                      "area_id": area.selectbox(t("field.area", lang), [None, *areas], key=f"edit_person_area_{person_id}",
+                                                index=([None, *areas].index(person["area_id"])
+                                                       if person["area_id"] in areas else 0),
+                                                format_func=lambda i: "—" if i is None else _label(areas[i])),
+                      "active": active.checkbox(t("admin.active", lang), person["active"],
+                                                key=f"edit_person_active_{person_id}")}
+            if st.form_submit_button(t("admin.save", lang)):
+                ui.run_command(store.update_person, {"actor_id": me, "person_id": person_id, **values}, lang,
+                               issue_id=None, success=t("admin.saved", lang))
 
 
 def category_section() -> None:
@@ -84,6 +118,23 @@ def category_section() -> None:
         if st.form_submit_button(t("admin.add", lang)):
             ui.run_command(store.create_category, {"actor_id": me, **values}, lang, issue_id=None,
                            success=t("admin.saved", lang))
+    category_id = st.selectbox(t("admin.edit_category", lang), list(categories), key="edit_category_pick",
+                               format_func=lambda i: full_name(categories[i]))
+    if category_id is not None:
+        category = categories[category_id]
+        with st.form(f"edit_category_{category_id}"):
+            name_zh, name_en, kind = st.columns(3, vertical_alignment="bottom")
+            values = {"name_zh": name_zh.text_input(t("field.name_zh", lang), category["name_zh"], max_chars=100,
+                                                    key=f"edit_category_zh_{category_id}"),
+                      "name_en": name_en.text_input(t("field.name_en", lang), category["name_en"], max_chars=100,
+                                                    key=f"edit_category_en_{category_id}"),
+                      "kind": kind.radio(t("field.kind", lang), store.CATEGORY_KINDS, horizontal=True,
+                                         index=store.CATEGORY_KINDS.index(category["kind"]),
+                                         key=f"edit_category_kind_{category_id}",
+                                         format_func=lambda k: t(f"kind.{k}", lang))}
+            if st.form_submit_button(t("admin.save", lang)):
+                ui.run_command(store.update_category, {"actor_id": me, "category_id": category_id, **values}, lang,
+                               issue_id=None, success=t("admin.saved", lang))
 
 
 def template_section() -> None:

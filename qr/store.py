@@ -35,6 +35,7 @@ RECENTLY_CLOSED_DAYS = 7
 MAX_GUIDE_LIMIT_DAYS = 3650
 EARLIEST_OPENED_ON = date(2000, 1, 1)
 _LARGEST_ID = 2**31 - 1   # PostgreSQL INTEGER, the narrower of the two databases
+CATEGORY_KINDS = ("external", "internal")
 
 
 class QRError(Exception):
@@ -171,8 +172,8 @@ def _authorize(session: Session, actor_id: int | None, action: str) -> None:
     defaults, demo data, the command line): pages never pass None, they pass the signed-in person."""
     if actor_id is None:
         return
-    _get(session, Person, actor_id, "actor")
-    role = _role(session, actor_id)
+    person = _get(session, Person, actor_id, "actor")
+    role = _role(session, actor_id) if person.active else "viewer"    # someone who left only reads
     if not rules.allowed(role, action):
         raise Forbidden("err.forbidden", role=role, action=action)
 
@@ -256,7 +257,7 @@ def create_person(*, session: Session, name: str, name_en: str = "", email: str 
 def create_category(*, session: Session, code: str, name_zh: str, name_en: str, kind: str,
                     parent_id: int | None = None, actor_id: int | None = None,
                     now: datetime | None = None) -> Category:
-    if kind not in ("external", "internal"):
+    if kind not in CATEGORY_KINDS:
         raise ValidationFailed("err.bad_choice", field="kind")
     if parent_id is not None:
         _get(session, Category, parent_id, "category")
@@ -266,6 +267,67 @@ def create_category(*, session: Session, code: str, name_zh: str, name_en: str, 
                         kind=kind, parent_id=parent_id)
     _require_unique(session, Category.code, category.code, "code")
     return _add_config(session, category, actor_id, _now(now), category.name_zh)
+
+
+def _update_fields(session: Session, row, changes: dict, *, actor_id, now) -> None:
+    """Set the changed fields of a configuration row, one audit event each; nothing changed is refused."""
+    entity = type(row).__name__.lower()
+    for name, value in changes.items():
+        old = getattr(row, name)
+        if old != value:
+            setattr(row, name, value)
+            _audit(session, at=now, actor_id=actor_id, entity=entity, entity_id=row.id, issue_id=None,
+                   field_name=name, old=old, new=value)
+    if not session.info.get("audit_events"):
+        raise ValidationFailed("err.no_change")
+    session.commit()
+
+
+@command
+def update_area(*, session: Session, actor_id: int | None, area_id: int, name_zh: str, name_en: str,
+                now: datetime | None = None) -> Area:
+    """Rename an area (its code stays: exports and imports know it by that)."""
+    _authorize(session, actor_id, "configure")
+    area = _get(session, Area, area_id, "area")
+    _update_fields(session, area, {"name_zh": _text(name_zh, "name_zh", required=True, limit=100),
+                                   "name_en": _text(name_en, "name_en", required=True, limit=100)},
+                   actor_id=actor_id, now=_now(now))
+    return area
+
+
+@command
+def update_person(*, session: Session, actor_id: int | None, person_id: int, name: str, name_en: str = "",
+                  email: str | None = None, area_id: int | None = None, active: bool = True,
+                  now: datetime | None = None) -> Person:
+    """A person's names, e-mail (single sign-on matches it), area, and whether they still work here
+    (an inactive person leaves the pickers and cannot sign in; their history stays)."""
+    _authorize(session, actor_id, "configure")
+    person = _get(session, Person, person_id, "person")
+    if area_id is not None:
+        _get(session, Area, area_id, "area")
+    email = _text(email, "email", required=False, limit=200) or None
+    if email != person.email:
+        _require_unique(session, Person.email, email, "email")
+    _update_fields(session, person, {"name": _text(name, "name", required=True, limit=100),
+                                     "name_en": _text(name_en, "name_en", required=False, limit=100),
+                                     "email": email, "area_id": area_id, "active": bool(active)},
+                   actor_id=actor_id, now=_now(now))
+    return person
+
+
+@command
+def update_category(*, session: Session, actor_id: int | None, category_id: int, name_zh: str, name_en: str,
+                    kind: str, now: datetime | None = None) -> Category:
+    """Rename a category or sub-type, or say whether it is external or internal (the Q-chart and the
+    admission rule read the kind of new issues)."""
+    _authorize(session, actor_id, "configure")
+    category = _get(session, Category, category_id, "category")
+    if kind not in CATEGORY_KINDS:
+        raise ValidationFailed("err.bad_choice", field="kind")
+    _update_fields(session, category, {"name_zh": _text(name_zh, "name_zh", required=True, limit=100),
+                                       "name_en": _text(name_en, "name_en", required=True, limit=100),
+                                       "kind": kind}, actor_id=actor_id, now=_now(now))
+    return category
 
 
 @dataclass
@@ -862,6 +924,15 @@ def reference_lists(*, session: Session) -> dict[str, list]:
         "categories": list(session.exec(select(Category).order_by(Category.id)).all()),
         "templates": list(session.exec(select(StepTemplate).order_by(StepTemplate.id)).all()),
     }
+
+
+@query
+def people(*, session: Session, include_inactive: bool = False) -> list[dict]:
+    """People by name; the admin page also lists those who left, to bring them back."""
+    statement = select(Person).order_by(Person.name)
+    if not include_inactive:
+        statement = statement.where(Person.active)
+    return [person.model_dump() for person in session.exec(statement).all()]
 
 
 @query
@@ -1638,7 +1709,6 @@ def trends_history(*, session: Session, since: date | None = None) -> pd.DataFra
 # ---------------------------------------------------------------- the board's configurable rules
 
 MAX_WARNING_DAYS = 30
-CATEGORY_KINDS = ("external", "internal")
 
 
 def default_setting_values() -> dict[str, object]:

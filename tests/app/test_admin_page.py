@@ -184,3 +184,18 @@ def test_the_qchart_rule_decides_which_new_issues_colour_the_day(admin_plant, op
     _submit(at, "qchart_rule")
     assert [s.value for s in at.success] == ["已保存，并记入变更记录。"]
     assert store.quality_status(on=today)[0]["colour"] == "Y"
+
+
+def test_rename_an_area_and_retire_a_person(admin_plant):
+    at = _admin_page(admin_plant, lang="en")
+    area = admin_plant["area"].id
+    at.text_input(key=f"edit_area_en_{area}").input("Final assembly 1")
+    _submit(at, f"edit_area_{area}")
+    at.selectbox(key="edit_person_pick").set_value(admin_plant["owner"].id).run()
+    at.checkbox(key=f"edit_person_active_{admin_plant['owner'].id}").uncheck()
+    _submit(at, f"edit_person_{admin_plant['owner'].id}")
+    assert [s.value for s in at.success] == ["Saved, and recorded in the audit trail."]
+    assert store.reference_lists()["areas"][0].name_en == "Final assembly 1"
+    assert admin_plant["owner"].id not in [p.id for p in store.reference_lists()["people"]]
+    assert [(e["field"], e["new"]) for e in store.admin_history()[:2]] == [("active", "False"),
+                                                                           ("name_en", "Final assembly 1")]

@@ -21,7 +21,8 @@ OWN_ISSUE = {"owner", "facilitator", "admin"}          # the issue's owner, or s
 ALLOWED = {
     "create_area": CONFIGURE, "create_person": CONFIGURE, "create_category": CONFIGURE,
     "create_template": CONFIGURE, "import_issues": CONFIGURE, "configure": CONFIGURE,
-    "update_template_step": CONFIGURE,
+    "update_template_step": CONFIGURE, "update_area": CONFIGURE, "update_person": CONFIGURE,
+    "update_category": CONFIGURE,
     "create_account": CONFIGURE, "set_role": CONFIGURE, "reset_password": CONFIGURE,
     "create_issue": {"owner", "other_owner", "facilitator", "admin"},
     "complete_step": OWN_ISSUE, "mark_step_na": OWN_ISSUE, "mark_step_worse": OWN_ISSUE,
@@ -89,6 +90,10 @@ def _arguments(name: str, w: dict) -> dict:
         "import_issues": {"issues": [ImportedIssue(sheet_row=2, description="导入的问题", owner="张伟", lead="孙丽", area="ASSY",
                                                    opened_on=today)], "source": "board.xlsx", "apply": True},
         "configure": {"key": "warning_days", "value": 3},
+        "update_area": {"area_id": w["paint"].id, "name_zh": "涂装二车间", "name_en": "Paint shop 2"},
+        "update_person": {"person_id": w["no_account"].id, "name": "新名字", "email": "new.name@plant.example"},
+        "update_category": {"category_id": w["categories"]["gp12"].id, "name_zh": "GP12遏制", "name_en": "GP12",
+                            "kind": "internal"},
         "update_template_step": {"template_step_id": template_step.id, "name_zh": "围堵", "name_en": "Containment",
                                  "short_zh": "围堵", "short_en": "Cont.", "eight_d": "D3", "guide_limit_days": 2,
                                  "may_be_na": False},
@@ -184,3 +189,13 @@ def test_the_last_administrator_keeps_the_role(world):
         store.set_role(actor_id=admin, person_id=admin, role="viewer")
     assert refused.value.key == "err.last_admin"
     assert store.signed_in_person(admin).role == "admin"
+
+
+def test_someone_who_left_only_reads(world):
+    owner = world["owner"]
+    store.update_person(actor_id=world["actors"]["admin"], person_id=owner.id, name=owner.name, active=False)
+    with pytest.raises(store.Forbidden):
+        store.set_next_report(actor_id=owner.id, **_arguments("set_next_report", world))
+    with pytest.raises(store.SignInRefused):
+        store.authenticate(username="zhangwei", password=PASSWORD)
+    assert store.signed_in_person(owner.id) is None
