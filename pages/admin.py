@@ -147,7 +147,7 @@ def template_section() -> None:
                                 t("field.guide_limit_days", lang): s["guide_limit_days"],
                                 t("field.may_be_na", lang): "✓" if s["may_be_na"] else ""} for s in steps.values()]),
                  hide_index=True, width="stretch")
-    step_id = st.selectbox(t("field.step", lang), list(steps), key="template_step_pick",
+    step_id = st.selectbox(t("field.step", lang), list(steps), key=f"template_step_pick_{chosen}",
                            format_func=lambda i: f"{steps[i]['position']}. {_label(steps[i])}")
     step = steps[step_id]
     with st.form(f"template_step_{step_id}"):
@@ -167,6 +167,27 @@ def template_section() -> None:
         }
         if st.form_submit_button(t("admin.save", lang), type="primary"):
             ui.run_command(store.update_template_step, {"actor_id": me, "template_step_id": step_id, **values},
+                           lang, issue_id=None, success=t("admin.saved", lang))
+    new_step_form(chosen)
+
+
+def new_step_form(template_id: int) -> None:
+    with st.form(f"new_step_{template_id}"):
+        st.markdown(f"**{t('admin.new_step', lang)}**")
+        code, name_zh, name_en, short_zh, short_en = st.columns(5)
+        eight_d, limit, may_be_na = st.columns(3, vertical_alignment="bottom")
+        step = store.StepSpec(
+            code=code.text_input(t("field.code", lang), max_chars=40, key=f"new_step_code_{template_id}"),
+            name_zh=name_zh.text_input(t("field.name_zh", lang), max_chars=100, key=f"new_step_zh_{template_id}"),
+            name_en=name_en.text_input(t("field.name_en", lang), max_chars=100, key=f"new_step_en_{template_id}"),
+            short_zh=short_zh.text_input(t("field.short_zh", lang), max_chars=20, key=f"new_step_short_zh_{template_id}"),
+            short_en=short_en.text_input(t("field.short_en", lang), max_chars=20, key=f"new_step_short_en_{template_id}"),
+            eight_d=eight_d.text_input(t("field.eight_d", lang), max_chars=10, key=f"new_step_8d_{template_id}"),
+            guide_limit_days=limit.number_input(t("field.guide_limit_days", lang), value=30, step=1,
+                                                key=f"new_step_limit_{template_id}"),
+            may_be_na=may_be_na.checkbox(t("field.may_be_na", lang), True, key=f"new_step_na_{template_id}"))
+        if st.form_submit_button(t("admin.add", lang)):
+            ui.run_command(store.add_template_step, {"actor_id": me, "template_id": template_id, "step": step},
                            lang, issue_id=None, success=t("admin.saved", lang))
 
 

@@ -486,6 +486,7 @@ TEXT: dict[str, dict[str, str]] = {
     "admin.active": {"zh": "在职", "en": "Active"},
     "field.active": {"zh": "在职", "en": "Active"},
     "field.area_id": {"zh": "区域", "en": "Area"},
+    "admin.new_step": {"zh": "在此模板末尾新增步骤(只用于之后开启的问题)", "en": "Add a last step to this template (for issues opened from now on)"},
     "admin.tab.history": {"zh": "配置变更记录", "en": "Configuration history"},
     "admin.new_area": {"zh": "新增区域", "en": "New area"},
     "admin.new_person": {"zh": "新增人员", "en": "New person"},

@@ -362,6 +362,27 @@ def create_template(*, session: Session, code: str, name_zh: str, name_en: str, 
     return template
 
 
+@command
+def add_template_step(*, session: Session, actor_id: int | None, template_id: int, step: StepSpec,
+                      now: datetime | None = None) -> TemplateStep:
+    """A new last step of a template, for issues opened from now on (open issues keep their steps). A code
+    another template uses names the same board column, so it takes that step's place in the board's order."""
+    now = _now(now)
+    _authorize(session, actor_id, "configure")
+    template = _get(session, StepTemplate, template_id, "template")
+    spec = _checked_step(step)
+    existing = session.exec(select(TemplateStep).where(TemplateStep.template_id == template.id)).all()
+    if spec.code in {ts.code for ts in existing}:
+        raise ValidationFailed("err.duplicate", field="code", value=spec.code)
+    row = TemplateStep(template_id=template.id, position=len(existing) + 1, **spec.__dict__)
+    session.add(row)
+    session.flush()
+    _audit(session, at=now, actor_id=actor_id, entity="templatestep", entity_id=row.id, issue_id=None,
+           field_name="created", old=None, new=f"{template.code}: {spec.name_zh}")
+    session.commit()
+    return row
+
+
 def _checked_step(spec: StepSpec) -> StepSpec:
     """A template step with its names within their limits and a guide limit of 0 to 10 years."""
     names = {name: _text(getattr(spec, name), name, required=True, limit=limit)

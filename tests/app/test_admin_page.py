@@ -145,7 +145,7 @@ def test_areas_people_and_categories_with_empty_names_are_refused(admin_plant):
     _submit(at, "new_category")
     assert [e.value for e in at.error] == ["Please fill in “English name”."]
     step = store.template_steps(admin_plant["templates"]["standard"].id)[1]
-    _ok(at.selectbox(key="template_step_pick").set_value(step.id).run())
+    _ok(at.selectbox(key=f"template_step_pick_{step.template_id}").set_value(step.id).run())
     at.text_input(key=f"ts_name_en_{step.id}").input("")
     _submit(at, f"template_step_{step.id}")
     assert [e.value for e in at.error] == ["Please fill in “English name”."]
@@ -199,3 +199,20 @@ def test_rename_an_area_and_retire_a_person(admin_plant):
     assert admin_plant["owner"].id not in [p.id for p in store.reference_lists()["people"]]
     assert [(e["field"], e["new"]) for e in store.admin_history()[:2]] == [("active", "False"),
                                                                            ("name_en", "Final assembly 1")]
+
+
+def test_a_step_added_to_a_template_is_used_by_new_issues(admin_plant, open_issue):
+    minor = admin_plant["templates"]["minor"].id
+    at = _admin_page(admin_plant, lang="en")
+    _ok(at.selectbox(key="template_pick").set_value(minor).run())
+    for key, value in (("code", "lpa"), ("zh", "分层审核"), ("en", "Layered process audit"), ("short_zh", "LPA"),
+                       ("short_en", "LPA"), ("8d", "D7")):
+        at.text_input(key=f"new_step_{key}_{minor}").input(value)
+    _submit(at, f"new_step_{minor}")
+    assert [s.value for s in at.success] == ["Saved, and recorded in the audit trail."]
+    today = admin_plant["today"]
+    steps = store.issue_detail(open_issue(today, template="minor", severity="C").number).steps
+    assert (steps[-1]["code"], steps[-1]["target_on"]) == ("lpa", today + timedelta(days=30))
+    at.text_input(key=f"new_step_code_{minor}").input("lpa")
+    _submit(at, f"new_step_{minor}")
+    assert [e.value for e in at.error] == ["A record with “Code” “lpa” exists already."]
