@@ -32,6 +32,7 @@ def _person_name(person: dict) -> str:
 
 
 def people_and_areas() -> None:
+    """Areas and people: the lists, a new one, and changing one (a person who left is made inactive)."""
     st.dataframe(pd.DataFrame([{t("field.code", lang): a["code"], t("field.name_zh", lang): a["name_zh"],
                                 t("field.name_en", lang): a["name_en"]} for a in areas.values()]),
                  hide_index=True, width="stretch")
@@ -96,6 +97,7 @@ def people_and_areas() -> None:
 
 
 def category_section() -> None:
+    """Sources of issues; a sub-type has a parent. The kind (external / internal) drives the Q-chart and admission."""
     def full_name(category: dict) -> str:
         parent = categories.get(category["parent_id"])
         return f"{_label(parent)}/{_label(category)}" if parent else _label(category)
@@ -138,6 +140,7 @@ def category_section() -> None:
 
 
 def template_section() -> None:
+    """One template at a time: its steps, one step changed at a time, a step added at the end."""
     templates = {tp["id"]: tp for tp in refs["templates"]}
     chosen = st.selectbox(t("field.template", lang), list(templates), key="template_pick",
                           format_func=lambda i: f"{_label(templates[i])} ({templates[i]['severity'] or '—'})")
@@ -172,6 +175,7 @@ def template_section() -> None:
 
 
 def new_step_form(template_id: int) -> None:
+    """A new last step: issues opened before keep the steps they were opened with."""
     with st.form(f"new_step_{template_id}"):
         st.markdown(f"**{t('admin.new_step', lang)}**")
         code, name_zh, name_en, short_zh, short_en = st.columns(5)
@@ -192,6 +196,7 @@ def new_step_form(template_id: int) -> None:
 
 
 def rules_section() -> None:
+    """The board's rules, each its own form so a refusal names the one that is wrong."""
     current = store.setting_values()
     colour_column, warning_column = st.columns(2)
     with colour_column.form("colour_rule"):
@@ -239,6 +244,7 @@ def rules_section() -> None:
 
 
 def qchart_section(current: dict) -> None:
+    """Which new issues colour the daily quality status."""
     with st.form("qchart_rule"):
         st.markdown(f"**{t('field.qchart_rule', lang)}**")
         st.caption(t("admin.qchart_help", lang))
@@ -250,6 +256,7 @@ def qchart_section(current: dict) -> None:
 
 
 def users_section() -> None:
+    """Accounts: who may sign in, with which role; an administrator sets a new password when one is forgotten."""
     accounts = store.accounts()
     st.dataframe(pd.DataFrame([{t("field.username", lang): a["username"], t("field.name", lang): _person_name(a),
                                 t("field.email", lang): a["email"] or "", t("field.role", lang): t(f"role.{a['role']}", lang),
