@@ -81,7 +81,7 @@ def test_clicking_a_number_opens_its_detail(server, browser):
 def test_sidebar_lists_each_page_once(server, browser):
     page = open_page(browser, server["url"])
     labels = page.eval_on_selector_all('[data-testid="stSidebarNav"] a', "links => links.map(a => a.textContent.trim())")
-    names = ["跟踪板", "更新我的问题", "快速响应会", "Excel导入", "趋势与KPI", "问题详情"]
+    names = ["跟踪板", "更新我的问题", "快速响应会", "Excel导入", "趋势与KPI", "问题详情", "管理", "登录与账户"]
     assert len(labels) == len(names)             # the icon's ligature name precedes each label
     assert [label.endswith(name) for label, name in zip(labels, names)] == [True] * len(names)
     page.close()
