@@ -177,27 +177,27 @@ def require_user(lang: str) -> store.SignedIn:
         return user
     if sso_configured() and st.user.is_logged_in:
         st.warning(t("login.sso_unknown", lang, email=st.user.get("email") or "—"))
-        st.button(t("login.sign_out", lang), on_click=st.logout, key="sso_unknown_logout")
+        if st.button(t("login.sign_out", lang), key="sso_unknown_logout"):
+            st.logout()
         st.stop()
     st.info(t("login.needed", lang))
     sign_in_form(lang)
     st.stop()
 
 
-def sign_out() -> None:
-    st.session_state.pop(SIGNED_IN, None)
-    if sso_configured() and st.user.is_logged_in:
-        st.logout()
-
-
 def user_sidebar(lang: str) -> None:
-    """Who is signed in and the way out, on every page's sidebar."""
+    """Who is signed in and the way out, on every page's sidebar (single sign-on also drops its cookie)."""
     user = current_user()
     if user is None:
         return
     name = user.name_en if lang == "en" else user.name
     st.sidebar.caption(t("login.signed_in_as", lang, name=name, role=t(f"role.{user.role}", lang)))
-    st.sidebar.button(t("login.sign_out", lang), on_click=sign_out, key="sign_out", icon=":material/logout:")
+    if st.sidebar.button(t("login.sign_out", lang), key="sign_out", icon=":material/logout:"):
+        st.session_state.pop(SIGNED_IN, None)
+        if sso_configured() and st.user.is_logged_in:
+            st.logout()                         # sends the browser to the provider's end of session
+        else:
+            st.rerun()
 
 
 def loaded_version(issue_id: int, current: int) -> int:

@@ -58,6 +58,7 @@ server_metadata_url = "{provider}"
 
 def test_single_sign_on_lands_on_the_board_as_the_mapped_person(sso_server, browser):
     page = open_page(browser, f"{sso_server['url']}/login")
+    page.route("https://cdn.jsdelivr.net/**", lambda route: route.abort())    # the mock's stylesheet: offline here
     page.get_by_role("button", name="使用单点登录(SSO)").click()
     page.wait_for_selector('input[name="sub"]', timeout=60_000)
     page.fill('input[name="sub"]', "sunli@qr-demo.local")
@@ -73,4 +74,11 @@ def test_single_sign_on_lands_on_the_board_as_the_mapped_person(sso_server, brow
     page.goto(f"{sso_server['url']}/meeting?area=ASSY", timeout=60_000)   # a new session: the cookie signs in
     page.wait_for_selector('[data-testid="stButton"] button:has-text("开始会议"), table.qr-qchart', timeout=60_000)
     assert page.locator('input[type="password"]').count() == 0
+
+    page.locator('[data-testid="stSidebar"]').get_by_role("button", name="退出登录").click()
+    page.get_by_role("button", name="End session").click(timeout=60_000)   # the provider ends its session too
+    page.wait_for_selector("table.qr-board", timeout=60_000)             # back on the board, open to all in demo
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+    page.goto(f"{sso_server['url']}/meeting?area=ASSY", timeout=60_000)
+    page.wait_for_selector('input[type="password"]', timeout=60_000)     # signed out: the meeting asks who you are
     page.close()
