@@ -7,7 +7,7 @@ import pytest
 
 from qr import store
 from tests.databases import drop_database, new_database
-from tests.e2e.conftest import open_page, open_signed_in, running_server
+from tests.e2e.conftest import open_signed_in, running_server
 from tests.e2e.test_update_browser import _read, _settle
 
 pytestmark = pytest.mark.e2e
