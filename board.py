@@ -19,7 +19,10 @@ navigation = st.navigation([
             url_path="follow_up"),
     st.Page("pages/trends.py", title=t("page.trends", lang), icon=":material/monitoring:", url_path="trends"),
     st.Page("pages/issue.py", title=t("page.issue", lang), icon=":material/search:", url_path="issue"),
+    st.Page("pages/admin.py", title=t("page.admin", lang), icon=":material/settings:", url_path="admin"),
+    st.Page("pages/login.py", title=t("page.login", lang), icon=":material/login:", url_path="login"),
 ])
 with st.spinner(t("app.preparing", lang)):
     ui.prepare(lang)
+ui.user_sidebar(lang)
 navigation.run()

@@ -296,3 +296,26 @@ class EightDReport(SQLModel, table=True):
     content: dict = Field(default_factory=dict, sa_type=sa.JSON)
     updated_by_id: int | None = Field(default=None, foreign_key="person.id")
     updated_at: datetime = _moment()
+
+
+class Account(SQLModel, table=True):
+    """How a person signs in and what their role lets them do; the password only as an argon2 hash."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", unique=True)
+    username: str = Field(max_length=60, unique=True)
+    password_hash: str | None = Field(default=None, max_length=200)  # None: signs in only by single sign-on
+    role: str = Field(max_length=12)  # viewer | owner | facilitator | admin
+    active: bool = True
+    failed_attempts: int = 0
+    locked_until: datetime | None = _moment(default=None)
+    created_at: datetime = _moment()
+
+
+class BoardSetting(SQLModel, table=True):
+    """One configurable rule of the board (colour rule, ladder …) as JSON; every change is audited."""
+
+    key: str = Field(primary_key=True, max_length=40)
+    value: str = Field(max_length=4000)
+    version: int = 1
+    updated_at: datetime = _moment()

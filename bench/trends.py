@@ -109,13 +109,12 @@ def main() -> None:
         os.environ["DATABASE_URL"] = f"sqlite:///{Path(tmp) / 'bench.db'}"
         os.environ["QR_DEMO"] = "0"
         from qr import db, store, trends  # only now: they read the settings from the environment
-        from qr.config import load_settings
 
         today = store.today()
         start = time.perf_counter()
         seed(args.issues, today, random.Random(2026))
         seed_s = time.perf_counter() - start
-        settings = load_settings()
+        settings = store.board_settings()
         period = trends.default_period(today)
 
         def read_frames():
@@ -124,7 +123,7 @@ def main() -> None:
 
         def all_kpis():
             return trends.compute(*read_frames(), period, trends.TrendsFilter(), tz=settings.tz,
-                                  ladder=settings.escalation_ladder)
+                                  ladders=settings.escalation_ladders)
 
         def raw_sql():
             with db.read_session() as session:
@@ -134,7 +133,7 @@ def main() -> None:
 
         read_ms, frames = timed(read_frames, args.repeat)
         compute_ms, _ = timed(lambda: trends.compute(*frames, period, trends.TrendsFilter(), tz=settings.tz,
-                                                     ladder=settings.escalation_ladder), args.repeat)
+                                                     ladders=settings.escalation_ladders), args.repeat)
         kpis_ms, kpis = timed(all_kpis, args.repeat)
         sql_ms, (opened_sql, closed_sql) = timed(raw_sql, args.repeat)
         by_week = kpis.opened_closed.set_index("week_start")

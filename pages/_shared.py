@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from qr import excel, startup, store, trends
+from qr import demo, excel, startup, store, trends
 from qr.board import filter_board, sort_board
 from qr.config import load_settings
 from qr.i18n import DEFAULT_LANGUAGE, LANGUAGES, error_message, t
@@ -117,10 +117,10 @@ def trends_kpis(change_counter: tuple[int, int], period: trends.Period,
     """Every KPI for a period and filter; any write anywhere (the change counter) makes the next read fresh.
     An unanswered response clock passing its limit is no write: it shows late after the next one (the board
     counts it at once)."""
-    settings = load_settings()
+    settings = store.board_settings()
     issues, steps, history = _trends_frames(change_counter, period.since)
     attendance = store.meeting_attendance_frame(start=period.start, end=period.end)
-    return trends.compute(issues, steps, history, period, chosen, tz=settings.tz, ladder=settings.escalation_ladder,
+    return trends.compute(issues, steps, history, period, chosen, tz=settings.tz, ladders=settings.escalation_ladders,
                           clocks=store.trends_clocks(since=period.since), now=store.now(),
                           follow_ups=store.trends_follow_ups(since=period.since),
                           follow_up_share=settings.follow_up_share,
@@ -133,24 +133,81 @@ def _trends_frames(change_counter: tuple[int, int], since: date) -> tuple[pd.Dat
     return store.trends_issues(since=since), store.trends_steps(since=since), store.trends_history(since=since)
 
 
-def _remember_me() -> None:
-    chosen = st.session_state["me_picker"]
-    if chosen is None:
-        st.query_params.pop("me", None)
-    else:
-        st.query_params["me"] = str(chosen)
+SIGNED_IN = "signed_in_person"
 
 
-def who_am_i(people: list[dict], lang: str) -> int | None:
-    """Until sign-in exists: the person every write is recorded for, kept in the URL (?me=ID)."""
-    ids = [p["id"] for p in people]
-    wanted = st.query_params.get("me")
-    current = int(wanted) if wanted and wanted.isdigit() and int(wanted) in ids else None
-    names = {p["id"]: (p["name_en"] or p["name"]) if lang == "en" else p["name"] for p in people}
-    st.sidebar.selectbox(t("update.me", lang), [None, *ids], index=0 if current is None else ids.index(current) + 1,
-                         key="me_picker", format_func=lambda i: t("update.me_none", lang) if i is None else names[i],
-                         on_change=_remember_me)
-    return current
+def sso_configured() -> bool:
+    """Single sign-on is on when the site's secrets.toml has an [auth] section (Streamlit's st.login)."""
+    try:
+        return "auth" in st.secrets
+    except FileNotFoundError:
+        return False
+
+
+def current_user() -> store.SignedIn | None:
+    """The signed-in person, read again on every run so a changed role or a closed account counts at once:
+    by the identity provider's e-mail (single sign-on), else by the local sign-in of this browser session."""
+    if sso_configured() and st.user.is_logged_in:
+        return store.signed_in_by_email(st.user.get("email"))
+    person_id = st.session_state.get(SIGNED_IN)
+    return None if person_id is None else store.signed_in_person(person_id)
+
+
+def sign_in_form(lang: str) -> None:
+    """Username and password (and the single sign-on button when configured); demo mode names its accounts.
+    Half the width on a desktop screen; the columns stack on a phone."""
+    column, _ = st.columns([2, 3])
+    with column:
+        _sign_in_fields(lang)
+
+
+def _sign_in_fields(lang: str) -> None:
+    if load_settings().demo:
+        st.info(t("login.demo", lang, password=demo.DEMO_PASSWORD))
+    with st.form("sign_in", clear_on_submit=True):
+        username = st.text_input(t("login.username", lang), max_chars=store.USERNAME_MAX, key="login_username")
+        password = st.text_input(t("login.password", lang), type="password", max_chars=200, key="login_password")
+        submitted = st.form_submit_button(t("login.submit", lang), type="primary")
+    if submitted:
+        try:
+            signed = store.authenticate(username=username, password=password)
+        except store.QRError as refusal:
+            st.error(error_message(refusal.key, refusal.values, lang))
+        else:
+            st.session_state[SIGNED_IN] = signed.person_id
+            st.rerun()
+    if sso_configured():
+        st.button(t("login.sso", lang), on_click=st.login, key="sso_login", icon=":material/key:")
+
+
+def require_user(lang: str) -> store.SignedIn:
+    """The signed-in person, or the sign-in form in place of the page."""
+    user = current_user()
+    if user is not None:
+        return user
+    if sso_configured() and st.user.is_logged_in:
+        st.warning(t("login.sso_unknown", lang, email=st.user.get("email") or "—"))
+        if st.button(t("login.sign_out", lang), key="sso_unknown_logout"):
+            st.logout()
+        st.stop()
+    st.info(t("login.needed", lang))
+    sign_in_form(lang)
+    st.stop()
+
+
+def user_sidebar(lang: str) -> None:
+    """Who is signed in and the way out, on every page's sidebar (single sign-on also drops its cookie)."""
+    user = current_user()
+    if user is None:
+        return
+    name = user.name_en if lang == "en" else user.name
+    st.sidebar.caption(t("login.signed_in_as", lang, name=name, role=t(f"role.{user.role}", lang)))
+    if st.sidebar.button(t("login.sign_out", lang), key="sign_out", icon=":material/logout:"):
+        st.session_state.pop(SIGNED_IN, None)
+        if sso_configured() and st.user.is_logged_in:
+            st.logout()                         # sends the browser to the provider's end of session
+        else:
+            st.rerun()
 
 
 def loaded_version(issue_id: int, current: int) -> int:

@@ -4,7 +4,7 @@ import zipfile
 import streamlit as st
 
 from pages import _shared as ui
-from qr import excel, store
+from qr import excel, rules, store
 from qr.i18n import error_message, t
 
 ui.run_through_entry()
@@ -12,10 +12,14 @@ ui.run_through_entry()
 lang = ui.language_from_url()
 counter = store.change_counter()
 refs = ui.reference_lists(counter)
-me = ui.who_am_i(refs["people"], lang)
+user = ui.require_user(lang)
+me = user.person_id
 
 st.markdown(f"### {t('page.excel', lang)}")
 ui.show_flash()
+if not rules.allowed(user.role, "configure"):       # an import creates people, areas and categories
+    st.warning(t("import.admin_only", lang))
+    st.stop()
 st.caption(t("import.help", lang))
 upload = st.file_uploader(t("import.file", lang), type=["xlsx"], key="import_file")
 if upload is None:

@@ -10,7 +10,7 @@ ui.run_through_entry()
 lang = ui.language_from_url()
 counter = store.change_counter()
 refs = ui.reference_lists(counter)
-me = ui.who_am_i(refs["people"], lang)
+me = ui.require_user(lang).person_id
 today = store.today()
 
 st.markdown(f"### {t('page.follow_up', lang)}")
@@ -52,14 +52,11 @@ def follow_up_form(row: dict) -> None:
                        lang, issue_id=row["issue_id"], success=t("follow.saved", lang, number=row["number"]))
 
 
-if me is None:
-    st.info(t("update.choose_me", lang))
-else:
-    for row in pending:
-        with st.expander(f'{row["number"]} · {row["description"][:30]} · {t("follow.col.due_on", lang)} '
-                         f'{row["due_on"].isoformat()}{" ⚠" if row["overdue"] else ""}',
-                         expanded=len(pending) == 1):
-            follow_up_form(row)
+for row in pending:
+    with st.expander(f'{row["number"]} · {row["description"][:30]} · {t("follow.col.due_on", lang)} '
+                     f'{row["due_on"].isoformat()}{" ⚠" if row["overdue"] else ""}',
+                     expanded=len(pending) == 1):
+        follow_up_form(row)
 
 done = [r for r in rows if r["done_on"] is not None]
 if done:

@@ -10,7 +10,8 @@ ui.run_through_entry()
 
 lang = ui.language_from_url()
 counter = store.change_counter()
-me = ui.who_am_i(ui.reference_lists(counter)["people"], lang)
+user = ui.current_user() if load_settings().public_board else ui.require_user(lang)
+me = user.person_id if user is not None else None
 numbers = dict(ui.issue_numbers(counter))
 st.page_link("pages/tracking_board.py", label=t("detail.back", lang), icon=":material/arrow_back:")
 if not numbers:
@@ -92,7 +93,7 @@ if report["steps"].get(section):
     st.html(views.render_step_list(report["steps"][section], lang))
 st.caption(t("8d.step_hint", lang))
 if me is None:
-    st.info(t("update.choose_me", lang))
+    st.info(t("login.needed", lang))
 eight_d_form(report, section)
 pdf_zh, pdf_en = st.columns(2)
 for column, pdf_lang, label in ((pdf_zh, "zh", "8d.pdf"), (pdf_en, "en", "8d.pdf_en")):

@@ -5,7 +5,6 @@ import streamlit as st
 
 from pages import _shared as ui
 from qr import meeting, minutes, rules, store, views
-from qr.config import load_settings
 from qr.i18n import t
 
 ui.run_through_entry()
@@ -19,10 +18,10 @@ FULL_SCREEN_CSS = """<style>
 </style>"""
 
 lang = ui.language_from_url()
-settings = load_settings()
+settings = store.board_settings()
 counter = store.change_counter()
 refs = ui.reference_lists(counter)
-me = ui.who_am_i(refs["people"], lang)
+me = ui.require_user(lang).person_id
 today = store.today()
 presenter = st.query_params.get("view") == "presenter"
 areas = {a["id"]: a for a in refs["areas"]}
@@ -171,7 +170,7 @@ def _move(records: list[dict], index: int, step: int, current: dict, running: bo
 
 def decision_form(record: dict, current: dict) -> None:
     key = record["id"]
-    levels = sorted({level for _, level in settings.escalation_ladder})
+    levels = list(range(1, settings.top_escalation_level + 1))
     with st.form(f"decision_{key}"):
         st.markdown(f"**{t('decision.title', lang)}**")
         kind = st.radio(t("decision.kind", lang), ("next_report", "action", "escalate"), horizontal=True,
@@ -260,9 +259,9 @@ def end_button(current: dict, where) -> None:
 
 
 area_id = _area_from_url()
-if area_id is None or me is None:
+if area_id is None:
     st.markdown(f"### {t('page.meeting', lang)}")
-    st.info(t("meeting.choose_me", lang))
+    st.info(t("meeting.no_area", lang))
     st.stop()
 current = ui.meeting_on(counter, area_id, today)
 if presenter and current is not None:

@@ -19,6 +19,8 @@ PROJECTOR_CSS = """<style>
 
 lang = ui.language_from_url()
 projector = ui.projector_mode()
+if not load_settings().public_board:
+    ui.require_user(lang)
 counter = store.change_counter()
 refs = ui.reference_lists(counter)
 

@@ -9,6 +9,7 @@ from qr.rules import SEVERITY
 ui.run_through_entry()
 
 lang = ui.language_from_url()
+ui.require_user(lang)
 counter = store.change_counter()
 refs = ui.reference_lists(counter)
 today = store.today()

@@ -4,7 +4,7 @@ from datetime import datetime, time
 import streamlit as st
 
 from pages import _shared as ui
-from qr import store, views
+from qr import rules, store, views
 from qr.config import load_settings
 from qr.i18n import t
 
@@ -15,7 +15,8 @@ ACTIONS = ("complete", "countermeasure", "worse", "na", "move_target")
 lang = ui.language_from_url()
 counter = store.change_counter()
 refs = ui.reference_lists(counter)
-me = ui.who_am_i(refs["people"], lang)
+user = ui.require_user(lang)
+me = user.person_id
 today = store.today()
 
 
@@ -159,7 +160,8 @@ def issue_panel(issue: dict) -> None:
             step_form(issue, version)
             next_report_form(issue, version)
         files_form(issue, version)
-        close_form(issue, version)
+        if rules.allowed(user.role, "close_issue"):
+            close_form(issue, version)
         if issue["id"] in stale_issues:          # filled after the forms: a refusal in this run shows it at once
             reload_slot.button(t("update.reload", lang), key=f"reload_{issue['id']}", icon=":material/refresh:",
                                on_click=_reload, args=(issue["id"], issue["version"]))
@@ -219,9 +221,6 @@ def new_issue_form() -> None:
 
 st.markdown(f"### {t('page.update', lang)}")
 ui.show_flash()
-if me is None:
-    st.info(t("update.choose_me", lang))
-    st.stop()
 
 mine_tab, new_tab = st.tabs([t("update.tab.mine", lang), t("update.tab.new", lang)])
 with mine_tab:

@@ -1,13 +1,13 @@
-"""Command line: python -m qr init-db | demo | import | export | backup | restore | minutes | report.
+"""Command line: python -m qr init-db | demo | import | export | backup | restore | minutes | report | create-admin.
 Exit 0 on success, 2 on bad input (reasons on stderr)."""
 import argparse
+import getpass
 import sys
 from datetime import date
 from pathlib import Path
 
 from qr import db, demo, excel, minutes, report, store, trends
 from qr.board import BoardFilter, filter_board, sort_board
-from qr.config import load_settings
 from qr.defaults import install_defaults
 from qr.i18n import error_message, t
 
@@ -145,10 +145,10 @@ def _report(args) -> int:
     except OSError as problem:
         raise BadInput(f"{args.out}: {problem.strerror}") from problem
     db.ensure_schema()
-    settings = load_settings()
+    settings = store.board_settings()
     frames = (store.trends_issues(since=period.since), store.trends_steps(since=period.since),
               store.trends_history(since=period.since))
-    kpis = trends.compute(*frames, period, trends.TrendsFilter(), tz=settings.tz, ladder=settings.escalation_ladder,
+    kpis = trends.compute(*frames, period, trends.TrendsFilter(), tz=settings.tz, ladders=settings.escalation_ladders,
                           attendance=store.meeting_attendance_frame(start=period.start, end=period.end),
                           clocks=store.trends_clocks(since=period.since), now=store.now(),
                           follow_ups=store.trends_follow_ups(since=period.since),
@@ -157,6 +157,20 @@ def _report(args) -> int:
     for name, content in files.items():
         (out / name).write_bytes(content)
     print(f"weekly pack {args.week} ({report.period_label(kpis, 'en')}): {len(files)} files written to {out}")
+    return 0
+
+
+def _create_admin(args) -> int:
+    """The first administrator of a site: there are no default production credentials."""
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass("password: ")
+        if getpass.getpass("password again: ") != password:
+            raise BadInput("the two passwords differ")
+    db.ensure_schema()
+    store.create_admin(username=args.username, name=args.name, email=args.email, password=password)
+    print(f"administrator {args.username.strip().lower()} created")
     return 0
 
 
@@ -187,10 +201,16 @@ def main(argv: list[str] | None = None) -> int:
     report_parser.add_argument("--week", required=True, help="the ISO week the pack ends with, e.g. 2026-W47")
     report_parser.add_argument("--out", required=True, help="the folder to write the files into")
     report_parser.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of titles and names")
+    admin_parser = verbs.add_parser("create-admin", help="create an administrator account (password prompted)")
+    admin_parser.add_argument("--username", required=True, help="the sign-in name")
+    admin_parser.add_argument("--name", required=True, help="the person's name as the board shows it")
+    admin_parser.add_argument("--email", required=True, help="e-mail (single sign-on maps to the person by it)")
+    admin_parser.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     args = parser.parse_args(argv)
     try:
         return {"init-db": _init_db, "demo": _demo, "import": _import, "export": _export, "backup": _backup,
-                "restore": _restore, "minutes": _minutes, "report": _report}[args.verb](args)
+                "restore": _restore, "minutes": _minutes, "report": _report,
+                "create-admin": _create_admin}[args.verb](args)
     except store.QRError as refusal:
         print(error_message(refusal.key, refusal.values, "en"), file=sys.stderr)
         return 2

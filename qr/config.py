@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from qr.rules import AdmissionRule
+from qr.rules import DEFAULT_LADDER, SEVERITY, AdmissionRule, QChartRule
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite:///{ROOT / 'data' / 'board.db'}"
@@ -17,15 +17,23 @@ class Settings:
     tz_name: str = "Asia/Shanghai"
     warning_days: int = 2
     colour_rule: str = "GM"  # GM | START
-    escalation_ladder: tuple[tuple[int, int], ...] = field(default=((1, 1), (3, 2), (7, 3)))
+    # days red → level, per severity (DESIGN.md §2); the admin page changes them in the boardsetting table
+    escalation_ladders: dict[str, tuple[tuple[int, int], ...]] = field(
+        default_factory=lambda: {severity: DEFAULT_LADDER for severity in SEVERITY})
     refresh_seconds: int = 60
     max_upload_mb: int = 20
     admission_rule: AdmissionRule = field(default_factory=AdmissionRule)
+    qchart_rule: QChartRule = field(default_factory=QChartRule)
     issue_seconds: int = 120          # each owner's reporting slot at the meeting
     meeting_target_minutes: int = 15  # the meeting timer warns past this
     meeting_limit_minutes: int = 30   # and turns red past this
     follow_up_days: int = 7           # a closed issue's follow-up (回访) is due this many days after closing
     follow_up_share: float = 0.3      # of the closed internal issues, at least this share is followed up weekly
+    public_board: bool = True         # the board (read-only) opens without signing in: the meeting room's projector
+
+    @property
+    def top_escalation_level(self) -> int:
+        return max((level for ladder in self.escalation_ladders.values() for _, level in ladder), default=0)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -33,11 +41,13 @@ class Settings:
 
 
 def load_settings() -> Settings:
-    """Read DATABASE_URL, QR_DEMO, QR_TZ, QR_REFRESH_SECONDS, QR_MAX_UPLOAD_MB and QR_FOLLOW_UP_DAYS; unset
-    keeps the default."""
+    """Read DATABASE_URL, QR_DEMO, QR_TZ, QR_REFRESH_SECONDS, QR_MAX_UPLOAD_MB, QR_FOLLOW_UP_DAYS and
+    QR_PUBLIC_BOARD (default: on in demo mode only); unset keeps the default."""
+    demo = os.environ.get("QR_DEMO", "1") != "0"
     return Settings(
         database_url=os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
-        demo=os.environ.get("QR_DEMO", "1") != "0",
+        demo=demo,
+        public_board=os.environ.get("QR_PUBLIC_BOARD", "1" if demo else "0") != "0",
         tz_name=os.environ.get("QR_TZ") or "Asia/Shanghai",
         refresh_seconds=max(int(os.environ.get("QR_REFRESH_SECONDS") or 60), 1),
         max_upload_mb=max(int(os.environ.get("QR_MAX_UPLOAD_MB") or 20), 1),

@@ -48,7 +48,8 @@ COMPLAINT_RULES = [
 
 @store.command
 def install_defaults(*, session: Session) -> None:
-    """Create the default templates and categories on an empty database (idempotent by code)."""
+    """Create the default rules, templates and categories on an empty database (idempotent)."""
+    store.install_default_settings(session=session)
     existing = store.reference_lists(session=session)
     if not existing["templates"]:
         store.create_template(session=session, code="standard", name_zh="标准10步", name_en="Standard (10 steps)",

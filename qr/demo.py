@@ -20,6 +20,17 @@ PEOPLE = [("张伟", "Zhang Wei", "ASSY"), ("王芳", "Wang Fang", "ASSY"), ("�
           ("赵敏", "Zhao Min", "ASSY"), ("黄勇", "Huang Yong", "WELD"), ("周婷", "Zhou Ting", "STAMP"),
           ("吴刚", "Wu Gang", "ASSY"), ("孙丽", "Sun Li", None), ("郑浩", "Zheng Hao", None)]
 
+# Demo sign-in (demo mode only, shown on the sign-in page): every demo person signs in with their English name
+# written together in lower case and this password; the leads are facilitators, the others owners.
+DEMO_PASSWORD = "demo1234"
+DEMO_ADMIN = ("admin", "演示管理员", "Demo admin")
+DEMO_VIEWER = ("viewer", "演示访客", "Demo viewer")
+
+
+def demo_username(name_en: str) -> str:
+    return name_en.replace(" ", "").lower()
+
+
 # (category code, area, severity, part number, description)
 ISSUES = [
     ("complaint_0km", "ASSY", "A", "5310-1021", "客户投诉：左前门内饰板卡扣断裂，客户装车时脱落，0公里退回8件"),
@@ -100,8 +111,10 @@ def load_demo(*, session: Session, issues: int = len(ISSUES), seed: int = 2026, 
     for code, zh, en in AREAS:
         area_ids[code] = next((a.id for a in refs["areas"] if a.code == code), None) or store.create_area(
             session=session, code=code, name_zh=zh, name_en=en).id
-    people = [store.create_person(session=session, name=zh, name_en=en, area_id=area_ids.get(area))
+    people = [store.create_person(session=session, name=zh, name_en=en, area_id=area_ids.get(area),
+                                  email=f"{demo_username(en)}@qr-demo.local")
               for zh, en, area in PEOPLE]
+    _demo_accounts(session, people)
     by_area = {code: [p for p, (_, _, a) in zip(people, PEOPLE) if a == code] for code in area_ids}
     leads = people[10:]
     categories = {c.code: c for c in store.reference_lists(session=session)["categories"]}
@@ -113,7 +126,7 @@ def load_demo(*, session: Session, issues: int = len(ISSUES), seed: int = 2026, 
                     description=description if index < len(ISSUES) else f"{description}（#{index + 1}）",
                     category=categories[category_code], area_id=area_ids[area], severity=severity, part=part,
                     owner=rng.choice(by_area[area]), lead=rng.choice(leads + by_area[area]),
-                    template=templates[severity], answers=answers)
+                    template=templates[severity], answers=answers, facilitator=leads[index % len(leads)])
     _play_follow_ups(session, answers, on=on, callers=leads)
     _play_new_complaint(session, on=on, categories=categories, area_id=area_ids["ASSY"], owner=by_area["ASSY"][0],
                         lead=leads[0], template=templates["A"])
@@ -190,6 +203,17 @@ NEW_COMPLAINT_8D = {
 }
 
 
+def _demo_accounts(session, people) -> None:
+    """Accounts for the demo people, an admin and a viewer, all with DEMO_PASSWORD (never outside demo mode)."""
+    for index, person in enumerate(people):
+        store.create_account(session=session, actor_id=None, person_id=person.id, password=DEMO_PASSWORD,
+                             username=demo_username(person.name_en), role="facilitator" if index >= 10 else "owner")
+    for (username, zh, en), role in ((DEMO_ADMIN, "admin"), (DEMO_VIEWER, "viewer")):
+        person = store.create_person(session=session, name=zh, name_en=en, email=f"{username}@qr-demo.local")
+        store.create_account(session=session, actor_id=None, person_id=person.id, username=username, role=role,
+                             password=DEMO_PASSWORD)
+
+
 MEETING_DAYS = 20
 ATTENDANCE_WEIGHTS = {"present": 80, "late": 8, "excused": 7, "absent": 5}
 
@@ -214,7 +238,7 @@ def _play_meetings(session, rng, *, on, area_ids, facilitators):
 
 
 def _play_issue(session, rng, *, on, opened_on, description, category, area_id, severity, part, owner, lead,
-                template, answers):
+                template, answers, facilitator):
     """Create one issue on its open day, then complete, block or skip its steps as the days pass."""
     profile = rng.choices(["on_time", "slow", "stuck"], weights=[50, 35, 15])[0]
     issue = store.create_issue(session=session, actor_id=owner.id, description=description,
@@ -250,7 +274,7 @@ def _play_issue(session, rng, *, on, opened_on, description, category, area_id, 
                               content=report_pdf(f"8D report {issue.number}"), kind="report",
                               expected_version=version, now=_at(closed_on, 9))
             version += 1
-            store.close_issue(session=session, actor_id=lead.id, issue_id=issue.id, closed_on=closed_on,
+            store.close_issue(session=session, actor_id=facilitator.id, issue_id=issue.id, closed_on=closed_on,
                               reason="全部退出标准达成，快速反应会确认关闭", expected_version=version,
                               now=_at(closed_on, 10))
             return

@@ -148,9 +148,18 @@ def admitted_to_board(severity: str, category_kind: str, rule: AdmissionRule = A
     return severity in rule.severities or category_kind in rule.kinds
 
 
-def qchart_counts(category_kind: str, on_board: bool) -> bool:
-    """A new issue colours the Q-chart day if it is external, or internal and significant enough for the board."""
-    return category_kind == "external" or on_board
+@dataclass(frozen=True)
+class QChartRule:
+    """Which new issues colour the Q-chart day; by default every external one, and internal ones on the board."""
+
+    external_on_board_only: bool = False
+    internal_on_board_only: bool = True
+
+
+def qchart_counts(category_kind: str, on_board: bool, rule: QChartRule = QChartRule()) -> bool:
+    """A new issue colours the day unless the rule counts only board issues of its kind and it is on the list."""
+    only_board = rule.external_on_board_only if category_kind == "external" else rule.internal_on_board_only
+    return on_board or not only_board
 
 
 ATTENDED = ("present", "late")
@@ -251,3 +260,51 @@ def propose_follow_ups(closed: list[tuple[int, date]], done: set[int], share: fl
         needed = math.ceil(round(share * len(closings), 9)) - sum(issue_id in done for _, issue_id in closings)
         proposed += [issue_id for _, issue_id in closings if issue_id not in done][:max(needed, 0)]
     return proposed
+
+
+# ---------------------------------------------------------------- roles
+
+ROLES = ("viewer", "owner", "facilitator", "admin")   # each role may do what the ones before it may
+# what each action needs: the lowest role that may do it
+ACTION_ROLE = {
+    "create_issue": "owner",
+    "update_own_issue": "owner",       # an issue the person owns or leads
+    "update_any_issue": "facilitator",
+    "close_issue": "facilitator",
+    "run_meeting": "facilitator",      # meetings, 24-hour review, reporting order, Q-chart override
+    "configure": "admin",              # people, areas, categories, templates, rules, imports
+    "manage_users": "admin",
+}
+
+
+def allowed(role: str, action: str) -> bool:
+    """Roles are ordered: viewer < owner < facilitator < admin; an unknown role may do nothing."""
+    if role not in ROLES:
+        return False
+    return ROLES.index(role) >= ROLES.index(ACTION_ROLE[action])
+
+
+def issue_action(person_id: int, owner_id: int, lead_id: int) -> str:
+    """An owner may change the issues they own or lead; anyone else's needs a facilitator."""
+    return "update_own_issue" if person_id in (owner_id, lead_id) else "update_any_issue"
+
+
+def ladder_problem(ladder) -> str | None:
+    """Why an escalation ladder is unusable (an i18n key), or None: whole days ≥ 1 and levels 1–3, both rising."""
+    if not ladder:
+        return "err.ladder_empty"
+    for days, level in ladder:
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (days, level)):
+            return "err.ladder_numbers"
+        if days < 1 or days > 3650 or not 1 <= level <= 3:
+            return "err.ladder_range"
+    pairs = list(ladder)
+    for (days_a, level_a), (days_b, level_b) in zip(pairs, pairs[1:]):
+        if days_b <= days_a or level_b <= level_a:
+            return "err.ladder_overlap"
+    return None
+
+
+def lockout_until(failed_attempts: int, now: datetime, limit: int = 5, minutes: int = 15) -> datetime | None:
+    """After `limit` wrong passwords in a row the account waits `minutes` before the next try."""
+    return now + timedelta(minutes=minutes) if failed_attempts >= limit else None

@@ -6,7 +6,9 @@ carrying an i18n key and its values; the page translates it.
 """
 from collections import defaultdict
 from dataclasses import dataclass, field
+import json
 import numbers
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from functools import wraps
 
@@ -17,13 +19,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from models import (Area, Attachment, AuditEvent, Category, DailyQualityStatus, EightDReport, FollowUp, Issue,
-                    IssueSequence, IssueStep, Meeting, MeetingAttendance, MeetingDecision, MeetingReport, Person,
-                    ReportOrder, ResponseClock, ResponseRule, StepTemplate, TemplateStep)
-from qr import db, eight_d, files, rules
+from models import (Account, Area, Attachment, AuditEvent, BoardSetting, Category, DailyQualityStatus, EightDReport,
+                    FollowUp, Issue, IssueSequence, IssueStep, Meeting, MeetingAttendance, MeetingDecision,
+                    MeetingReport, Person, ReportOrder, ResponseClock, ResponseRule, StepTemplate, TemplateStep)
+from qr import db, eight_d, files, passwords, rules
 from qr import meeting as meeting_rules
 from qr.config import Settings, load_settings
-from qr.rules import ColourRule, Status, StepState, StepView
+from qr.rules import AdmissionRule, ColourRule, Status, StepState, StepView
 
 DESCRIPTION_MAX = 2000
 TEXT_MAX = 2000
@@ -33,6 +35,7 @@ MAX_GUIDE_LIMIT_DAYS = 3650
 MAX_RESPONSE_MINUTES = 60 * 24 * 365
 EARLIEST_OPENED_ON = date(2000, 1, 1)
 _LARGEST_ID = 2**31 - 1   # PostgreSQL INTEGER, the narrower of the two databases
+CATEGORY_KINDS = ("external", "internal")
 
 
 class QRError(Exception):
@@ -56,8 +59,21 @@ class StaleVersion(QRError):
     """Someone saved the issue after this user loaded it; nothing was written."""
 
 
-def _settings() -> Settings:
-    return load_settings()
+class Forbidden(QRError):
+    """The acting person's role does not allow this; nothing was written."""
+
+
+class SignInRefused(QRError):
+    """Wrong username or password, or a locked account; says no more than that."""
+
+
+def _settings(session: Session | None = None) -> Settings:
+    """The environment's settings; with a session, the board's rules as configured in the boardsetting table."""
+    settings = load_settings()
+    if session is None:
+        return settings
+    stored = {row.key: json.loads(row.value) for row in session.exec(select(BoardSetting)).all()}
+    return _configured(settings, stored)
 
 
 def _with_session(opener):
@@ -84,8 +100,16 @@ def _plain(value):
     return int(value) if isinstance(value, numbers.Integral) and not isinstance(value, (bool, int)) else value
 
 
+COMMANDS: dict[str, object] = {}
 query = _with_session(db.read_session)
-command = _with_session(db.write_session)
+_write = _with_session(db.write_session)
+
+
+def command(fn):
+    """A write in one transaction; registered so the role × command test can try every one."""
+    wrapped = _write(fn)
+    COMMANDS[fn.__name__] = wrapped
+    return wrapped
 
 
 def _now(now: datetime | None) -> datetime:
@@ -142,9 +166,28 @@ def _audit(session: Session, *, at: datetime, actor_id: int | None, entity: str,
                            new=None if new is None else str(new), reason=reason))
 
 
-def _check_actor(session: Session, actor_id: int | None) -> None:
+def _role(session: Session, person_id: int) -> str:
+    """The person's account role; a person without an active account may only read (viewer)."""
+    account = session.exec(select(Account).where(Account.person_id == person_id)).first()
+    return account.role if account is not None and account.active else "viewer"
+
+
+def _authorize(session: Session, actor_id: int | None, action: str) -> None:
+    """Refuse what the acting person's role does not allow. actor_id None is the system itself (first-start
+    defaults, demo data, the command line): pages never pass None, they pass the signed-in person."""
+    if actor_id is None:
+        return
+    person = _get(session, Person, actor_id, "actor")
+    role = _role(session, actor_id) if person.active else "viewer"    # someone who left only reads
+    if not rules.allowed(role, action):
+        raise Forbidden("err.forbidden", role=role, action=action)
+
+
+def _authorize_issue(session: Session, actor_id: int | None, issue_id: int) -> None:
+    """Owners and leads change their own issues; anyone else's needs a facilitator."""
+    issue = _get(session, Issue, issue_id, "issue")
     if actor_id is not None:
-        _get(session, Person, actor_id, "actor")
+        _authorize(session, actor_id, rules.issue_action(actor_id, issue.owner_id, issue.lead_id))
 
 
 def _claim_version(session: Session, issue_id: int, expected_version: int, now: datetime) -> Issue:
@@ -219,7 +262,7 @@ def create_person(*, session: Session, name: str, name_en: str = "", email: str 
 def create_category(*, session: Session, code: str, name_zh: str, name_en: str, kind: str,
                     parent_id: int | None = None, actor_id: int | None = None,
                     now: datetime | None = None) -> Category:
-    if kind not in ("external", "internal"):
+    if kind not in CATEGORY_KINDS:
         raise ValidationFailed("err.bad_choice", field="kind")
     if parent_id is not None:
         _get(session, Category, parent_id, "category")
@@ -229,6 +272,67 @@ def create_category(*, session: Session, code: str, name_zh: str, name_en: str, 
                         kind=kind, parent_id=parent_id)
     _require_unique(session, Category.code, category.code, "code")
     return _add_config(session, category, actor_id, _now(now), category.name_zh)
+
+
+def _update_fields(session: Session, row, changes: dict, *, actor_id, now) -> None:
+    """Set the changed fields of a configuration row, one audit event each; nothing changed is refused."""
+    entity = type(row).__name__.lower()
+    for name, value in changes.items():
+        old = getattr(row, name)
+        if old != value:
+            setattr(row, name, value)
+            _audit(session, at=now, actor_id=actor_id, entity=entity, entity_id=row.id, issue_id=None,
+                   field_name=name, old=old, new=value)
+    if not session.info.get("audit_events"):
+        raise ValidationFailed("err.no_change")
+    session.commit()
+
+
+@command
+def update_area(*, session: Session, actor_id: int | None, area_id: int, name_zh: str, name_en: str,
+                now: datetime | None = None) -> Area:
+    """Rename an area (its code stays: exports and imports know it by that)."""
+    _authorize(session, actor_id, "configure")
+    area = _get(session, Area, area_id, "area")
+    _update_fields(session, area, {"name_zh": _text(name_zh, "name_zh", required=True, limit=100),
+                                   "name_en": _text(name_en, "name_en", required=True, limit=100)},
+                   actor_id=actor_id, now=_now(now))
+    return area
+
+
+@command
+def update_person(*, session: Session, actor_id: int | None, person_id: int, name: str, name_en: str = "",
+                  email: str | None = None, area_id: int | None = None, active: bool = True,
+                  now: datetime | None = None) -> Person:
+    """A person's names, e-mail (single sign-on matches it), area, and whether they still work here
+    (an inactive person leaves the pickers and cannot sign in; their history stays)."""
+    _authorize(session, actor_id, "configure")
+    person = _get(session, Person, person_id, "person")
+    if area_id is not None:
+        _get(session, Area, area_id, "area")
+    email = _text(email, "email", required=False, limit=200) or None
+    if email != person.email:
+        _require_unique(session, Person.email, email, "email")
+    _update_fields(session, person, {"name": _text(name, "name", required=True, limit=100),
+                                     "name_en": _text(name_en, "name_en", required=False, limit=100),
+                                     "email": email, "area_id": area_id, "active": bool(active)},
+                   actor_id=actor_id, now=_now(now))
+    return person
+
+
+@command
+def update_category(*, session: Session, actor_id: int | None, category_id: int, name_zh: str, name_en: str,
+                    kind: str, now: datetime | None = None) -> Category:
+    """Rename a category or sub-type, or say whether it is external or internal (the Q-chart and the
+    admission rule read the kind of new issues)."""
+    _authorize(session, actor_id, "configure")
+    category = _get(session, Category, category_id, "category")
+    if kind not in CATEGORY_KINDS:
+        raise ValidationFailed("err.bad_choice", field="kind")
+    _update_fields(session, category, {"name_zh": _text(name_zh, "name_zh", required=True, limit=100),
+                                       "name_en": _text(name_en, "name_en", required=True, limit=100),
+                                       "kind": kind}, actor_id=actor_id, now=_now(now))
+    return category
 
 
 @dataclass
@@ -263,6 +367,27 @@ def create_template(*, session: Session, code: str, name_zh: str, name_en: str, 
     return template
 
 
+@command
+def add_template_step(*, session: Session, actor_id: int | None, template_id: int, step: StepSpec,
+                      now: datetime | None = None) -> TemplateStep:
+    """A new last step of a template, for issues opened from now on (open issues keep their steps). A code
+    another template uses names the same board column, so it takes that step's place in the board's order."""
+    now = _now(now)
+    _authorize(session, actor_id, "configure")
+    template = _get(session, StepTemplate, template_id, "template")
+    spec = _checked_step(step)
+    existing = session.exec(select(TemplateStep).where(TemplateStep.template_id == template.id)).all()
+    if spec.code in {ts.code for ts in existing}:
+        raise ValidationFailed("err.duplicate", field="code", value=spec.code)
+    row = TemplateStep(template_id=template.id, position=len(existing) + 1, **spec.__dict__)
+    session.add(row)
+    session.flush()
+    _audit(session, at=now, actor_id=actor_id, entity="templatestep", entity_id=row.id, issue_id=None,
+           field_name="created", old=None, new=f"{template.code}: {spec.name_zh}")
+    session.commit()
+    return row
+
+
 def _checked_step(spec: StepSpec) -> StepSpec:
     """A template step with its names within their limits and a guide limit of 0 to 10 years."""
     names = {name: _text(getattr(spec, name), name, required=True, limit=limit)
@@ -280,7 +405,7 @@ def _require_unique(session: Session, column, value, field_name: str) -> None:
 
 
 def _add_config(session: Session, row, actor_id, now, label, commit=True):
-    _check_actor(session, actor_id)
+    _authorize(session, actor_id, "configure")
     session.add(row)
     session.flush()
     _audit(session, at=now, actor_id=actor_id, entity=type(row).__name__.lower(), entity_id=row.id,
@@ -315,7 +440,7 @@ def create_issue(*, session: Session, actor_id: int | None, description: str, ca
     """
     now = _now(now)
     day = rules.plant_today(now, _settings().tz)
-    _check_actor(session, actor_id)
+    _authorize(session, actor_id, "create_issue")
     description = _text(description, "description", required=True, limit=DESCRIPTION_MAX)
     part_number = _text(part_number, "part_number", required=False, limit=100)
     if severity not in rules.SEVERITY:
@@ -349,7 +474,7 @@ def create_issue(*, session: Session, actor_id: int | None, description: str, ca
                   category_id=category_id, area_id=area_id, part_number=part_number, severity=severity,
                   owner_id=owner_id, lead_id=lead_id, template_id=template_id, opened_on=opened_on,
                   next_report_on=next_report_on, created_at=now, updated_at=now, received_at=received_at,
-                  on_board=rules.admitted_to_board(severity, category.kind, _settings().admission_rule))
+                  on_board=rules.admitted_to_board(severity, category.kind, _settings(session).admission_rule))
     session.add(issue)
     session.flush()
     _audit(session, at=now, actor_id=actor_id, entity="issue", entity_id=issue.id, issue_id=issue.id,
@@ -378,18 +503,22 @@ def _load_step(session: Session, step_id: int) -> tuple[IssueStep, TemplateStep]
 
 
 def _step_command(session: Session, *, actor_id, step_id, expected_version, now):
-    """Common start of a step command: actor, step, version claim, open-issue check."""
-    _check_actor(session, actor_id)
+    """Common start of a step command: step, the actor's right to change its issue, version claim, open issue."""
     step, template_step = _load_step(session, step_id)
+    _authorize_issue(session, actor_id, step.issue_id)
     issue = _claim_version(session, step.issue_id, expected_version, now)
     if issue.closed_on is not None:
         raise ValidationFailed("err.issue_closed", number=issue.number)
     return step, template_step, issue
 
 
-def _issue_command(session: Session, *, actor_id, issue_id, expected_version, now) -> Issue:
-    """Common start of an issue command: actor, then the version claim."""
-    _check_actor(session, actor_id)
+def _issue_command(session: Session, *, actor_id, issue_id, expected_version, now, action: str | None = None) -> Issue:
+    """Common start of an issue command: the actor's right (`action`, else owner/lead or facilitator), then the
+    version claim."""
+    if action is None:
+        _authorize_issue(session, actor_id, issue_id)
+    else:
+        _authorize(session, actor_id, action)
     return _claim_version(session, issue_id, expected_version, now)
 
 
@@ -455,7 +584,7 @@ def mark_step_worse(*, session: Session, actor_id: int | None, step_id: int, rea
     _set(session, step, "marked_worse", True, actor_id=actor_id, now=now, reason=reason)
     _set(session, step, "marked_worse_on", rules.plant_today(now, _settings().tz), actor_id=actor_id, now=now)
     _set(session, step, "worse_reason", reason, actor_id=actor_id, now=now, reason=reason)
-    _require_countermeasure(step, template_step, rules.plant_today(now, _settings().tz), _settings())
+    _require_countermeasure(step, template_step, rules.plant_today(now, _settings().tz), _settings(session))
     _commit_change(session)
     return issue
 
@@ -469,7 +598,7 @@ def set_countermeasure(*, session: Session, actor_id: int | None, step_id: int, 
     text = _text(countermeasure, "countermeasure", required=False, limit=TEXT_MAX)
     _set(session, step, "countermeasure", text, actor_id=actor_id, now=now)
     if step.state == StepState.OPEN:
-        _require_countermeasure(step, template_step, rules.plant_today(now, _settings().tz), _settings())
+        _require_countermeasure(step, template_step, rules.plant_today(now, _settings().tz), _settings(session))
     _commit_change(session)
     return issue
 
@@ -491,7 +620,7 @@ def move_target(*, session: Session, actor_id: int | None, step_id: int, target_
     if step.state != StepState.OPEN:
         raise ValidationFailed("err.step_not_open", step=template_step.name_zh, step_en=template_step.name_en)
     _move_target(session, step, template_step, issue, _date(target_on, "target_on"), reason, actor_id, now)
-    _require_countermeasure(step, template_step, rules.plant_today(now, _settings().tz), _settings())
+    _require_countermeasure(step, template_step, rules.plant_today(now, _settings().tz), _settings(session))
     _commit_change(session)
     return issue
 
@@ -527,7 +656,7 @@ def close_issue(*, session: Session, actor_id: int | None, issue_id: int, closed
     """Closing needs every step G or N/A and a problem-solving report; recorded with who, when and why."""
     now = _now(now)
     issue = _issue_command(session, actor_id=actor_id, issue_id=issue_id, expected_version=expected_version,
-                           now=now)
+                           now=now, action="close_issue")
     reason = _text(reason, "reason", required=True, limit=REASON_MAX)
     closed_on = _date(closed_on, "closed_on")
     if issue.closed_on is not None:
@@ -559,7 +688,7 @@ def reopen_issue(*, session: Session, actor_id: int | None, issue_id: int, reaso
     """Back on the board (the problem came back, or was closed too early), with the reason recorded."""
     now = _now(now)
     issue = _issue_command(session, actor_id=actor_id, issue_id=issue_id, expected_version=expected_version,
-                           now=now)
+                           now=now, action="close_issue")
     reason = _text(reason, "reason", required=True, limit=REASON_MAX)
     if issue.closed_on is None:
         raise ValidationFailed("err.issue_open", number=issue.number)
@@ -824,7 +953,7 @@ def set_response_rule(*, session: Session, actor_id: int | None, category_id: in
     """Add a response rule to a category, or change the one with this code; clocks already running keep the
     limit they started with (each issue answers to the rule of the day it was received)."""
     now = _now(now)
-    _check_actor(session, actor_id)
+    _authorize(session, actor_id, "configure")
     category = _get(session, Category, category_id, "category")
     code = _text(code, "code", required=True, limit=20)
     name_zh = _text(name_zh, "name_zh", required=True, limit=100)
@@ -856,7 +985,7 @@ def remove_response_rule(*, session: Session, actor_id: int | None, rule_id: int
                          now: datetime | None = None) -> None:
     """The category stops starting this clock on new issues; clocks already running keep going."""
     now = _now(now)
-    _check_actor(session, actor_id)
+    _authorize(session, actor_id, "configure")
     rule = _get(session, ResponseRule, rule_id, "response_rule")
     category = session.get(Category, rule.category_id)
     _audit(session, at=now, actor_id=actor_id, entity="response_rule", entity_id=rule.id, issue_id=None,
@@ -954,7 +1083,7 @@ def import_issues(*, session: Session, actor_id: int | None, issues: list, sourc
     the same work runs and is rolled back, so the preview says exactly what applying would do."""
     now = _now(now)
     day = rules.plant_today(now, _settings().tz)
-    _check_actor(session, actor_id)
+    _authorize(session, actor_id, "configure")
     resolve = _ImportNames(session, now, actor_id)
     templates = {t.severity: t for t in session.exec(select(StepTemplate)).all()}
     outcome = ImportOutcome(new_names=resolve.new)
@@ -1167,6 +1296,15 @@ def reference_lists(*, session: Session) -> dict[str, list]:
 
 
 @query
+def people(*, session: Session, include_inactive: bool = False) -> list[dict]:
+    """People by name; the admin page also lists those who left, to bring them back."""
+    statement = select(Person).order_by(Person.name)
+    if not include_inactive:
+        statement = statement.where(Person.active)
+    return [person.model_dump() for person in session.exec(statement).all()]
+
+
+@query
 def template_steps(template_id: int, *, session: Session) -> list[TemplateStep]:
     return list(session.exec(select(TemplateStep).where(TemplateStep.template_id == template_id)
                              .order_by(TemplateStep.position)).all())
@@ -1207,7 +1345,7 @@ def board_frame(*, session: Session, on: date | None = None, include_recently_cl
 
     Three statements whatever the number of issues: issues with their names, all their steps, their clocks.
     """
-    settings = _settings()
+    settings = _settings(session)
     on = on or today()
     rule = ColourRule(settings.colour_rule)
     owner, lead = aliased(Person), aliased(Person)
@@ -1270,7 +1408,7 @@ class IssueDetail:
 @query
 def issue_detail(number: str, *, session: Session, on: date | None = None) -> IssueDetail:
     """Every field of one issue, its steps with colours and its audit trail, newest first."""
-    settings = _settings()
+    settings = _settings(session)
     on = on or today()
     issue = session.exec(select(Issue).where(Issue.number == number)).first()
     if issue is None:
@@ -1287,7 +1425,7 @@ def issue_detail(number: str, *, session: Session, on: date | None = None) -> Is
 
 def _single_issue_record(session: Session, issue: Issue, on: date) -> dict:
     """The board record of one issue, closed or not, built by the same code as the board's rows."""
-    settings = _settings()
+    settings = _settings(session)
     rule = ColourRule(settings.colour_rule)
     category = session.get(Category, issue.category_id)
     parent = session.get(Category, category.parent_id) if category.parent_id else None
@@ -1323,7 +1461,7 @@ def _issue_record(issue: Issue, *, category: Category, parent_names: tuple, area
         "overall": rules.overall_status([s["status"] for s in steps]).value,
         "report_overdue": rules.report_overdue(issue.next_report_on, on, issue.closed_on),
         "days_red": worst_days,
-        "escalation_level": max(rules.escalation_level(worst_days, settings.escalation_ladder),
+        "escalation_level": max(rules.escalation_level(worst_days, settings.escalation_ladders[issue.severity]),
                                 issue.escalated_level),
         "on_board": issue.on_board, "received_at": issue.received_at, "clocks": clocks,
     }
@@ -1334,6 +1472,7 @@ def _issue_record(issue: Issue, *, category: Category, parent_names: tuple, area
 
 def _qchart_days(session: Session, start: date, end: date, area_id: int | None = None) -> dict[tuple, dict]:
     """Colour of each (area, day) between start and end: the facilitator's override, else the day rule."""
+    rule = _settings(session).qchart_rule
     kinds: dict[tuple, list[str]] = defaultdict(list)
     opened = select(Issue.area_id, Issue.opened_on, Category.kind, Issue.on_board).join(Category).where(
         Issue.opened_on >= start, Issue.opened_on <= end)
@@ -1343,7 +1482,7 @@ def _qchart_days(session: Session, start: date, end: date, area_id: int | None =
         opened = opened.where(Issue.area_id == area_id)
         overridden = overridden.where(DailyQualityStatus.area_id == area_id)
     for issue_area, day, kind, on_board in session.exec(opened).all():
-        if rules.qchart_counts(kind, on_board):
+        if rules.qchart_counts(kind, on_board, rule):
             kinds[(issue_area, day)].append(kind)
     overrides = {(row.area_id, row.day): row for row in session.exec(overridden).all()}
     result = {}
@@ -1415,9 +1554,10 @@ class MeetingStale(StaleVersion):
 
 
 def _require_actor(session: Session, actor_id) -> Person:
-    """Meeting commands always name who acted: the facilitator or whoever records for the meeting."""
+    """Meeting commands always name who acted, a facilitator (the system never runs a meeting)."""
     if actor_id is None:
         raise ValidationFailed("err.required", field="actor")
+    _authorize(session, actor_id, "run_meeting")
     return _get(session, Person, actor_id, "actor")
 
 
@@ -1657,7 +1797,7 @@ def decide_escalation(*, session: Session, actor_id: int, meeting_id: int, issue
     now = _now(now)
     meeting, issue = _decision_command(session, actor_id=actor_id, meeting_id=meeting_id, issue_id=issue_id,
                                        expected_version=expected_version, now=now)
-    top = max(level for _, level in _settings().escalation_ladder)
+    top = _settings(session).top_escalation_level
     if not _is_whole_number(level) or not 1 <= level <= top:
         raise ValidationFailed("err.bad_choice", field="escalated_level")
     if level <= issue.escalated_level:
@@ -1739,7 +1879,7 @@ def attendance_rates(person_ids: list[int], *, session: Session,
 def review_list(area_id: int, *, session: Session, now: datetime | None = None) -> list[dict]:
     """The 24-hour review: the area's issues created in the last 24 hours, on the board or the list."""
     now = _now(now)
-    rule = _settings().admission_rule
+    rule = _settings(session).admission_rule
     rows = session.exec(select(Issue, Category).join(Category)
                         .where(Issue.area_id == area_id, Issue.created_at >= now - timedelta(hours=24))
                         .order_by(Issue.created_at)).all()
@@ -1937,3 +2077,365 @@ def trends_history(*, session: Session, since: date | None = None) -> pd.DataFra
         AuditEvent.new, AuditEvent.at)
         .join(Issue, AuditEvent.issue_id == Issue.id)
         .where(_REOPENED | set_na, _still_relevant(since)).order_by(AuditEvent.id), TREND_HISTORY_COLUMNS)
+
+
+# ---------------------------------------------------------------- the board's configurable rules
+
+MAX_WARNING_DAYS = 30
+
+
+def default_setting_values() -> dict[str, object]:
+    """The code defaults (DESIGN.md §2) as JSON values: what a new plant starts with."""
+    settings = Settings()
+    return {"colour_rule": settings.colour_rule, "warning_days": settings.warning_days,
+            "escalation_ladders": {severity: [list(step) for step in ladder]
+                                   for severity, ladder in settings.escalation_ladders.items()},
+            "admission_rule": {"severities": sorted(settings.admission_rule.severities),
+                               "kinds": sorted(settings.admission_rule.kinds)},
+            "qchart_rule": {"external_on_board_only": settings.qchart_rule.external_on_board_only,
+                            "internal_on_board_only": settings.qchart_rule.internal_on_board_only}}
+
+
+def _configured(settings: Settings, stored: dict[str, object]) -> Settings:
+    """The environment's settings with the stored rules in place of the code defaults."""
+    values = {**default_setting_values(), **stored}
+    return replace(settings, colour_rule=values["colour_rule"], warning_days=values["warning_days"],
+                   escalation_ladders={severity: tuple(tuple(step) for step in ladder)
+                                       for severity, ladder in values["escalation_ladders"].items()},
+                   admission_rule=AdmissionRule(severities=frozenset(values["admission_rule"]["severities"]),
+                                                kinds=frozenset(values["admission_rule"]["kinds"])),
+                   qchart_rule=rules.QChartRule(**values["qchart_rule"]))
+
+
+def _checked_setting(key: str, value):
+    """The value in its stored shape, or a refusal saying what is wrong with it."""
+    if key == "colour_rule":
+        if value not in (ColourRule.GM.value, ColourRule.START.value):
+            raise ValidationFailed("err.bad_choice", field="colour_rule")
+        return value
+    if key == "warning_days":
+        if not _is_whole_number(value) or not 0 <= value <= MAX_WARNING_DAYS:
+            raise ValidationFailed("err.warning_days", limit=MAX_WARNING_DAYS)
+        return value
+    if key == "escalation_ladders":
+        if not isinstance(value, dict) or set(value) != set(rules.SEVERITY):
+            raise ValidationFailed("err.bad_choice", field="escalation_ladders")
+        ladders = {}
+        for severity in rules.SEVERITY:
+            ladder = [tuple(_plain(v) for v in step) for step in value[severity]]
+            if any(len(step) != 2 for step in ladder):
+                raise ValidationFailed("err.ladder_numbers", severity=severity)
+            problem = rules.ladder_problem(ladder)
+            if problem:
+                raise ValidationFailed(problem, severity=severity)
+            ladders[severity] = [list(step) for step in ladder]
+        return ladders
+    if key == "admission_rule":
+        severities, kinds = value.get("severities", []), value.get("kinds", [])
+        if not set(severities) <= set(rules.SEVERITY) or not set(kinds) <= set(CATEGORY_KINDS):
+            raise ValidationFailed("err.bad_choice", field="admission_rule")
+        return {"severities": sorted(set(severities)), "kinds": sorted(set(kinds))}
+    if key == "qchart_rule":
+        names = ("external_on_board_only", "internal_on_board_only")
+        if not isinstance(value, dict) or set(value) != set(names) or not all(isinstance(value[n], bool) for n in names):
+            raise ValidationFailed("err.bad_choice", field="qchart_rule")
+        return {name: value[name] for name in names}
+    raise NotFound("err.not_found", field="setting", value=str(key))
+
+
+@query
+def board_settings(*, session: Session) -> Settings:
+    """The settings the board runs on: environment plus the configured rules."""
+    return _settings(session)
+
+
+@query
+def setting_values(*, session: Session) -> dict[str, object]:
+    """Every configurable rule's current value (stored, else the default), for the admin page."""
+    return {**default_setting_values(),
+            **{row.key: json.loads(row.value) for row in session.exec(select(BoardSetting)).all()}}
+
+
+@command
+def install_default_settings(*, session: Session, now: datetime | None = None) -> None:
+    """Write the default of every rule not stored yet (first start), so each later change has an old value."""
+    now = _now(now)
+    stored = set(session.exec(select(BoardSetting.key)).all())
+    for key, value in default_setting_values().items():
+        if key not in stored:
+            session.add(BoardSetting(key=key, value=json.dumps(value), updated_at=now))
+    session.commit()
+
+
+@command
+def configure(*, session: Session, actor_id: int | None, key: str, value, now: datetime | None = None) -> None:
+    """Change one of the board's rules; the old and new values go to the audit trail."""
+    now = _now(now)
+    _authorize(session, actor_id, "configure")
+    value = _checked_setting(key, value)
+    row = session.get(BoardSetting, key)
+    old = row.value if row is not None else json.dumps(default_setting_values()[key])
+    new = json.dumps(value)
+    if json.loads(old) == value:
+        raise ValidationFailed("err.no_change")
+    if row is None:
+        row = BoardSetting(key=key, value=new, updated_at=now)
+    row.value, row.updated_at, row.version = new, now, (row.version or 0) + 1
+    session.add(row)
+    _audit(session, at=now, actor_id=actor_id, entity="setting", entity_id=0, issue_id=None, field_name=key,
+           old=old, new=new)
+    session.commit()
+
+
+@command
+def update_template_step(*, session: Session, actor_id: int | None, template_step_id: int, name_zh: str,
+                         name_en: str, short_zh: str, short_en: str, eight_d: str, guide_limit_days: int,
+                         may_be_na: bool, apply_to_open: bool = False, reason: str = "",
+                         now: datetime | None = None) -> TemplateStep:
+    """Names, 8D mapping, guide limit and N/A of a template step. Issues already open keep their target dates
+    unless `apply_to_open`: then their open steps move to the new limit, each move audited with the reason."""
+    now = _now(now)
+    _authorize(session, actor_id, "configure")
+    template_step = _get(session, TemplateStep, template_step_id, "step")
+    spec = _checked_step(StepSpec(template_step.code, name_zh, name_en, short_zh, short_en, eight_d,
+                                  guide_limit_days, may_be_na))
+    for name in ("name_zh", "name_en", "short_zh", "short_en", "eight_d", "guide_limit_days", "may_be_na"):
+        old, new = getattr(template_step, name), getattr(spec, name)
+        if old != new:
+            setattr(template_step, name, new)
+            _audit(session, at=now, actor_id=actor_id, entity="templatestep", entity_id=template_step.id,
+                   issue_id=None, field_name=name, old=old, new=new, reason=reason)
+    if apply_to_open:
+        reason = _text(reason, "reason", required=True, limit=REASON_MAX)
+        rows = session.exec(select(IssueStep, Issue).join(Issue, IssueStep.issue_id == Issue.id)
+                            .where(IssueStep.template_step_id == template_step.id, Issue.closed_on.is_(None),
+                                   IssueStep.state == StepState.OPEN.value)).all()
+        for step, issue in rows:
+            target_on = issue.opened_on + timedelta(days=spec.guide_limit_days)
+            if step.target_on != target_on:
+                _set(session, step, "target_on", target_on, actor_id=actor_id, now=now, reason=reason)
+                issue.version += 1
+                issue.updated_at = now
+    if not session.info.get("audit_events"):
+        raise ValidationFailed("err.no_change")
+    session.commit()
+    return template_step
+
+
+# ---------------------------------------------------------------- accounts and sign-in
+
+USERNAME_MAX = 60
+LOCKOUT_ATTEMPTS = 5
+LOCKOUT_MINUTES = 15
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """Who is using the app: the person (every write is recorded for them) and their role."""
+
+    person_id: int
+    name: str
+    name_en: str
+    username: str
+    role: str
+
+
+def _signed_in(account: Account, person: Person) -> SignedIn:
+    return SignedIn(person_id=person.id, name=person.name, name_en=person.name_en or person.name,
+                    username=account.username, role=account.role)
+
+
+def _new_password(password) -> str:
+    if not isinstance(password, str) or len(password) < passwords.MIN_LENGTH:
+        raise ValidationFailed("err.password_short", limit=passwords.MIN_LENGTH)
+    if len(password) > 200 or "\x00" in password:
+        raise ValidationFailed("err.too_long", field="password", limit=200)
+    return passwords.hash_password(password)
+
+
+def _role_choice(role) -> str:
+    if role not in rules.ROLES:
+        raise ValidationFailed("err.bad_choice", field="role")
+    return role
+
+
+def _account_of(session: Session, person_id: int) -> Account:
+    account = session.exec(select(Account).where(Account.person_id == person_id)).first()
+    if account is None:
+        raise NotFound("err.not_found", field="account", value=str(person_id))
+    return account
+
+
+@command
+def create_account(*, session: Session, actor_id: int | None, person_id: int, username: str, role: str,
+                   password: str | None = None, now: datetime | None = None) -> Account:
+    """A person's account: a password for local sign-in, or none for single sign-on only (matched by e-mail)."""
+    _authorize(session, actor_id, "manage_users")
+    account = _add_account(session, actor_id, _get(session, Person, person_id, "person"), username, role, password,
+                           _now(now))
+    session.commit()
+    return account
+
+
+def _add_account(session: Session, actor_id, person: Person, username, role, password, now) -> Account:
+    username = _text(username, "username", required=True, limit=USERNAME_MAX).lower()
+    _require_unique(session, Account.username, username, "username")
+    _require_unique(session, Account.person_id, person.id, "person")
+    account = Account(person_id=person.id, username=username, role=_role_choice(role), created_at=now,
+                      password_hash=None if password is None else _new_password(password))
+    session.add(account)
+    session.flush()
+    _audit(session, at=now, actor_id=actor_id, entity="account", entity_id=account.id, issue_id=None,
+           field_name="created", old=None, new=f"{username} ({account.role})")
+    return account
+
+
+@command
+def create_admin(*, session: Session, username: str, name: str, email: str, password: str,
+                 now: datetime | None = None) -> Account:
+    """The first administrator (python -m qr create-admin): a person and an admin account, both or neither."""
+    now = _now(now)
+    person = Person(name=_text(name, "name", required=True, limit=100), name_en=_text(name, "name", required=True,
+                                                                                     limit=100),
+                    email=_text(email, "email", required=True, limit=200))
+    _require_unique(session, Person.email, person.email, "email")
+    _add_config(session, person, None, now, person.name, commit=False)
+    account = _add_account(session, None, person, username, "admin", password, now)
+    session.commit()
+    return account
+
+
+@command
+def set_role(*, session: Session, actor_id: int | None, person_id: int, role: str,
+             now: datetime | None = None) -> Account:
+    """An admin changes what a person may do; the last active admin is kept, so the board stays administrable."""
+    now = _now(now)
+    _authorize(session, actor_id, "manage_users")
+    account = _account_of(session, person_id)
+    role = _role_choice(role)
+    if account.role == role:
+        raise ValidationFailed("err.no_change")
+    if account.role == "admin" and session.exec(select(func.count()).select_from(Account).where(
+            Account.role == "admin", Account.active)).one() <= 1:
+        raise ValidationFailed("err.last_admin")
+    _audit(session, at=now, actor_id=actor_id, entity="account", entity_id=account.id, issue_id=None,
+           field_name="role", old=account.role, new=role)
+    account.role = role
+    session.commit()
+    return account
+
+
+@command
+def reset_password(*, session: Session, actor_id: int | None, person_id: int, new_password: str,
+                   now: datetime | None = None) -> Account:
+    """An admin sets a new password (the person forgot it) and lifts a lockout."""
+    now = _now(now)
+    _authorize(session, actor_id, "manage_users")
+    account = _account_of(session, person_id)
+    account.password_hash = _new_password(new_password)
+    account.failed_attempts, account.locked_until = 0, None
+    _audit(session, at=now, actor_id=actor_id, entity="account", entity_id=account.id, issue_id=None,
+           field_name="password_reset", old=None, new=None)     # never the password, not even its hash
+    session.commit()
+    return account
+
+
+@command
+def change_password(*, session: Session, actor_id: int, current_password: str, new_password: str,
+                    now: datetime | None = None) -> Account:
+    """A signed-in person changes their own password, proving the current one first."""
+    now = _now(now)
+    _get(session, Person, actor_id, "actor")
+    account = _account_of(session, actor_id)
+    if not passwords.verify_password(account.password_hash, current_password or ""):
+        raise SignInRefused("err.password_wrong")
+    account.password_hash = _new_password(new_password)
+    _audit(session, at=now, actor_id=actor_id, entity="account", entity_id=account.id, issue_id=None,
+           field_name="password_changed", old=None, new=None)
+    session.commit()
+    return account
+
+
+@command
+def authenticate(*, session: Session, username: str, password: str, now: datetime | None = None) -> SignedIn:
+    """Local sign-in. Five wrong passwords in a row lock the account for 15 minutes; a locked account is refused
+    even with the right password. Failures are committed before the refusal is raised."""
+    now = _now(now)
+    name = (username or "").strip().lower() if isinstance(username, str) else ""
+    row = session.exec(select(Account, Person).join(Person, Account.person_id == Person.id)
+                       .where(Account.username == name)).first()
+    if row is None or not row[0].active or not row[1].active:
+        passwords.verify_password(None, password or "")
+        raise SignInRefused("err.sign_in_failed")
+    account, person = row
+    if account.locked_until is not None and account.locked_until > now:
+        minutes = max(1, -(-int((account.locked_until - now).total_seconds()) // 60))
+        raise SignInRefused("err.locked", minutes=minutes)
+    if passwords.verify_password(account.password_hash, password if isinstance(password, str) else ""):
+        account.failed_attempts, account.locked_until = 0, None
+        session.commit()
+        return _signed_in(account, person)
+    account.failed_attempts += 1
+    locked = rules.lockout_until(account.failed_attempts, now, LOCKOUT_ATTEMPTS, LOCKOUT_MINUTES)
+    if locked is not None:
+        account.failed_attempts, account.locked_until = 0, locked
+        _audit(session, at=now, actor_id=person.id, entity="account", entity_id=account.id, issue_id=None,
+               field_name="locked_until", old=None, new=locked.isoformat(timespec="seconds"))
+    session.commit()
+    if locked is not None:
+        raise SignInRefused("err.locked", minutes=LOCKOUT_MINUTES)
+    raise SignInRefused("err.sign_in_failed")
+
+
+@query
+def signed_in_by_email(email: str, *, session: Session) -> SignedIn | None:
+    """Single sign-on: the identity provider's e-mail names the person; without an account they may only read."""
+    if not isinstance(email, str) or not email.strip():
+        return None
+    person = session.exec(select(Person).where(func.lower(Person.email) == email.strip().lower(),
+                                               Person.active)).first()
+    if person is None:
+        return None
+    account = session.exec(select(Account).where(Account.person_id == person.id)).first()
+    if account is None or not account.active:
+        return SignedIn(person_id=person.id, name=person.name, name_en=person.name_en or person.name,
+                        username=email.strip().lower(), role="viewer")
+    return _signed_in(account, person)
+
+
+@query
+def signed_in_person(person_id: int, *, session: Session) -> SignedIn | None:
+    """The session's person as the database has them now: a role changed or an account closed counts at once."""
+    person = session.get(Person, person_id) if _is_whole_number(person_id) else None
+    if person is None or not person.active:
+        return None
+    account = session.exec(select(Account).where(Account.person_id == person.id)).first()
+    if account is None or not account.active:
+        return None
+    return _signed_in(account, person)
+
+
+@query
+def accounts(*, session: Session) -> list[dict]:
+    """Every account with its person, for the admin page's user list (no password hash)."""
+    rows = session.exec(select(Account, Person).join(Person, Account.person_id == Person.id)
+                        .order_by(Account.username)).all()
+    return [{"person_id": person.id, "username": account.username, "name": person.name,
+             "name_en": person.name_en or person.name, "email": person.email, "role": account.role,
+             "active": account.active, "locked_until": account.locked_until,
+             "has_password": account.password_hash is not None} for account, person in rows]
+
+
+CONFIGURATION_ENTITIES = ("area", "person", "category", "steptemplate", "templatestep", "setting", "account")
+
+
+@query
+def admin_history(*, session: Session, limit: int = 200) -> list[dict]:
+    """The configuration's audit trail (people, areas, categories, templates, rules, accounts), newest first."""
+    actor = aliased(Person)
+    rows = session.exec(select(AuditEvent, actor.name).join(actor, AuditEvent.actor_id == actor.id, isouter=True)
+                        .where(AuditEvent.entity.in_(CONFIGURATION_ENTITIES))
+                        .order_by(AuditEvent.id.desc()).limit(limit)).all()
+    tz = _settings().tz
+    return [{"at": event.at.astimezone(tz), "actor": name or "—", "entity": event.entity, "field": event.field,
+             "old": event.old, "new": event.new, "reason": event.reason} for event, name in rows]

@@ -327,13 +327,16 @@ def attendance_by_week(attendance: pd.DataFrame, weeks: list[date]) -> pd.DataFr
 
 
 def escalated_issues(issues: pd.DataFrame, spans: pd.DataFrame, spells: pd.DataFrame, on: date,
-                     ladder: tuple[tuple[int, int], ...] = rules.DEFAULT_LADDER) -> pd.DataFrame:
-    """Issues open on `on` with a step red long enough to climb the escalation ladder, longest red first."""
+                     ladders: dict[str, tuple[tuple[int, int], ...]] | None = None) -> pd.DataFrame:
+    """Issues open on `on` with a step red long enough to climb their severity's escalation ladder, longest red first."""
     day = _ts(on)
     red = spans[(spans["red_from"] <= day) & (spans["stopped"] > day)]
     red = red[red["issue_id"].isin(_open_ids(issues, spells, on))]
     worst = ((day - red["red_from"]) // pd.Timedelta(days=1)).groupby(red["issue_id"]).max()
-    levels = worst.map(lambda days: rules.escalation_level(int(days), ladder))
+    severity = issues.set_index("id")["severity"]
+    ladders = ladders or {}
+    levels = pd.Series([rules.escalation_level(int(days), ladders.get(severity[issue_id], rules.DEFAULT_LADDER))
+                        for issue_id, days in worst.items()], index=worst.index, dtype="int64")
     chosen = issues.set_index("id").loc[levels[levels > 0].index]
     frame = chosen.assign(escalation_level=levels[levels > 0], days_red=worst[levels > 0].astype(int)).reset_index()
     columns = ["number", "description", "area_zh", "area_en", "owner", "owner_en", "escalation_level", "days_red"]
@@ -432,7 +435,7 @@ class Trends:
 
 
 def compute(issues: pd.DataFrame, steps: pd.DataFrame, history: pd.DataFrame, period: Period, chosen: TrendsFilter,
-            *, tz: ZoneInfo, ladder: tuple[tuple[int, int], ...] = rules.DEFAULT_LADDER,
+            *, tz: ZoneInfo, ladders: dict[str, tuple[tuple[int, int], ...]] | None = None,
             attendance: pd.DataFrame | None = None, clocks: pd.DataFrame | None = None,
             follow_ups: pd.DataFrame | None = None, follow_up_share: float = 0.3,
             now: datetime | None = None) -> Trends:
@@ -456,7 +459,7 @@ def compute(issues: pd.DataFrame, steps: pd.DataFrame, history: pd.DataFrame, pe
         on_time_by_step=on_time_by_step(steps, issues, period),
         breakdowns={dimension: breakdown(issues, spells, dimension, period) for dimension in DIMENSIONS},
         attendance=attendance_by_week(attendance, period.weeks),
-        escalated=escalated_issues(issues, spans, spells, period.on, ladder),
+        escalated=escalated_issues(issues, spans, spells, period.on, ladders),
         response_clocks=response_clocks_by_week(clocks, issues, period, tz, now),
         follow_ups=follow_up_by_week(follow_ups, issues, period, follow_up_share),
         meetings_recorded=not attendance.empty,

@@ -11,10 +11,15 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from qr import db, store  # noqa: E402
+from argon2 import PasswordHasher, profiles  # noqa: E402
+
+from qr import db, passwords, store  # noqa: E402
 from qr.config import load_settings  # noqa: E402
 from qr.defaults import install_defaults  # noqa: E402
 from tests.databases import drop_database, new_database  # noqa: E402
+
+
+passwords.use_hasher(PasswordHasher.from_parameters(profiles.CHEAPEST))   # argon2 all the same, fast
 
 
 @pytest.fixture(scope="session")
@@ -68,12 +73,18 @@ def plant_moment(day: date, hour: int = 10) -> datetime:
     return datetime.combine(day, time(hour), tzinfo=load_settings().tz).astimezone(timezone.utc)
 
 
+PASSWORD = "secret-pw-1"
+
+
 @pytest.fixture
 def plant(engine):
-    """A small plant: one area, two people, the default templates and categories."""
+    """A small plant: one area, an owner (role owner) and a lead (role facilitator), the default templates and
+    categories; both sign in with PASSWORD."""
     area = store.create_area(code="ASSY", name_zh="总装车间", name_en="Final assembly")
-    owner = store.create_person(name="张伟", name_en="Zhang Wei", area_id=area.id)
-    lead = store.create_person(name="孙丽", name_en="Sun Li", area_id=area.id)
+    owner = store.create_person(name="张伟", name_en="Zhang Wei", area_id=area.id, email="zhang.wei@plant.example")
+    lead = store.create_person(name="孙丽", name_en="Sun Li", area_id=area.id, email="sun.li@plant.example")
+    store.create_account(actor_id=None, person_id=owner.id, username="zhangwei", role="owner", password=PASSWORD)
+    store.create_account(actor_id=None, person_id=lead.id, username="sunli", role="facilitator", password=PASSWORD)
     refs = store.reference_lists()
     return {
         "area": area, "owner": owner, "lead": lead,

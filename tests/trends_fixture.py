@@ -43,9 +43,11 @@ class MarchPlant:
         self.plant = plant
         self.weld = store.create_area(code="WELD", name_zh="焊装车间", name_en="Body welding")
         self.li = store.create_person(name="李强", name_en="Li Qiang", area_id=self.weld.id)
+        store.create_account(actor_id=None, person_id=self.li.id, username="liqiang", role="owner")
         self.areas = {"ASSY": plant["area"].id, "WELD": self.weld.id}
         self.owners = {"张伟": plant["owner"].id, "李强": self.li.id}
         self.numbers: dict[str, str] = {}
+        self.owner_of: dict[str, int] = {}          # who updates each issue: its owner
 
     def _version(self, name: str) -> int:
         return store.issue_detail(self.numbers[name]).issue["version"]
@@ -65,24 +67,25 @@ class MarchPlant:
             lead_id=self.plant["lead"].id, opened_on=opened_on, next_report_on=opened_on,
             template_id=self.plant["templates"][template].id, na_steps=na_steps, now=plant_moment(opened_on))
         self.numbers[name] = issue.number
+        self.owner_of[name] = self.owners[owner]
 
     def complete(self, name: str, day: date, *codes: str) -> None:
         for code in codes:
-            store.complete_step(actor_id=self.plant["owner"].id, step_id=self._step_id(name, code), done_on=day,
+            store.complete_step(actor_id=self.owner_of[name], step_id=self._step_id(name, code), done_on=day,
                                 expected_version=self._version(name), now=plant_moment(day, 16))
 
     def mark_red(self, name: str, day: date, code: str) -> None:
-        store.mark_step_worse(actor_id=self.plant["owner"].id, step_id=self._step_id(name, code), reason="等待样件",
+        store.mark_step_worse(actor_id=self.owner_of[name], step_id=self._step_id(name, code), reason="等待样件",
                               countermeasure="每日跟进", expected_version=self._version(name),
                               now=plant_moment(day, 17))
 
     def set_na(self, name: str, day: date, code: str) -> None:
-        store.mark_step_na(actor_id=self.plant["owner"].id, step_id=self._step_id(name, code), reason="结构已防错",
+        store.mark_step_na(actor_id=self.owner_of[name], step_id=self._step_id(name, code), reason="结构已防错",
                            expected_version=self._version(name), now=plant_moment(day, 11))
 
     def close(self, name: str, day: date) -> None:
         if not store.attachments(self._id(name)):
-            store.attach_file(actor_id=self.plant["owner"].id, issue_id=self._id(name), file_name="8D.pdf",
+            store.attach_file(actor_id=self.owner_of[name], issue_id=self._id(name), file_name="8D.pdf",
                               content=demo.report_pdf("8D"), kind="report", expected_version=self._version(name),
                               now=plant_moment(day, 9))
         store.close_issue(actor_id=self.plant["lead"].id, issue_id=self._id(name), closed_on=day,

@@ -3,16 +3,17 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from qr import store
-from tests.conftest import ROOT
+from tests.app.signing import app_as
 from tests.unit.test_import import _workbook
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _page(plant, lang: str = "zh") -> AppTest:
+    """Importing creates people, areas and categories: an administrator's work (the owner is made one)."""
     st.cache_data.clear()
-    at = AppTest.from_file(str(ROOT / "board.py"), default_timeout=60)
-    at.query_params.update({"me": str(plant["owner"].id), "lang": lang})
+    store.set_role(actor_id=None, person_id=plant["owner"].id, role="admin")
+    at = app_as(plant["owner"].id, lang=lang)
     at.run()
     at.switch_page("pages/excel.py").run()
     assert not at.exception, [e.message for e in at.exception]
@@ -43,3 +44,11 @@ def test_cell_errors_are_listed_and_nothing_is_imported(plant):
     assert list(table.iloc[0]) == ["B2", "“2026-02-30” is not a date I can read."]
     assert not [b for b in at.button if b.key == "import_confirm"]
     assert store.issue_count() == 0
+
+
+def test_only_administrators_import(plant):
+    at = app_as(plant["lead"].id, lang="en")
+    at.run()
+    at.switch_page("pages/excel.py").run()
+    assert [w.value for w in at.warning] == ["An import creates people, areas and categories: only administrators import."]
+    assert not at.get("file_uploader")

@@ -8,6 +8,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from pages._shared import SIGNED_IN
+
 from qr import store
 from qr.config import load_settings
 from tests.conftest import ROOT, plant_moment
@@ -32,7 +34,7 @@ def closed_complaints(plant, open_issue, monkeypatch):
             version += 1
         store.attach_file(actor_id=plant["owner"].id, issue_id=issue.id, file_name="8D.pdf", content=PDF,
                           kind="report", expected_version=version, now=now)
-        store.close_issue(actor_id=plant["owner"].id, issue_id=issue.id, closed_on=CLOSED, reason="验证有效",
+        store.close_issue(actor_id=plant["lead"].id, issue_id=issue.id, closed_on=CLOSED, reason="验证有效",
                           expected_version=version + 1, now=now)
         closed.append(issue)
     return closed
@@ -40,7 +42,8 @@ def closed_complaints(plant, open_issue, monkeypatch):
 
 def _app(plant, page: str, lang: str = "zh") -> AppTest:
     at = AppTest.from_file(str(ROOT / "board.py"), default_timeout=60)
-    at.query_params.update({"me": str(plant["owner"].id), "lang": lang})
+    at.session_state[SIGNED_IN] = plant["owner"].id
+    at.query_params.update({"lang": lang})
     at.run()
     at.switch_page(page).run()
     assert not at.exception, [e.message for e in at.exception]

@@ -6,7 +6,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from qr import store
-from tests.conftest import ROOT
+from tests.app.signing import app_as
 
 MEMBERS = [("王芳", "Wang Fang"), ("李强", "Li Qiang"), ("刘洋", "Liu Yang"), ("陈静", "Chen Jing"),
            ("杨磊", "Yang Lei")]
@@ -42,8 +42,7 @@ def _ok(at: AppTest) -> AppTest:
 
 
 def _meeting_page(plant, lang: str = "zh") -> AppTest:
-    at = AppTest.from_file(str(ROOT / "board.py"), default_timeout=60)
-    at.query_params.update({"me": str(plant["lead"].id), "area": plant["area"].code, "lang": lang})
+    at = app_as(plant["lead"].id, area=plant["area"].code, lang=lang)
     at.run()
     at.switch_page("pages/meeting.py")
     return _ok(at.run())
@@ -106,14 +105,24 @@ def test_a_whole_meeting(meeting_plant):
     assert minor.number in list(store.board_frame()["number"])
 
 
-def test_page_in_english_asks_who_i_am_first(meeting_plant):
-    at = AppTest.from_file(str(ROOT / "board.py"), default_timeout=60)
-    at.query_params.update({"lang": "en"})
+def test_page_in_english_asks_to_sign_in_first(meeting_plant):
+    at = app_as(None, lang="en")
     at.run()
     at.switch_page("pages/meeting.py")
     _ok(at.run())
-    assert [i.value for i in at.info] == ["First choose who you are (the facilitator) in the sidebar: every record "
-                                          "names who made it."]
+    assert [i.value for i in at.info] == ["Please sign in: every change is recorded with who made it."]
+
+
+def test_an_owner_may_not_start_the_meeting(meeting_plant):
+    at = app_as(meeting_plant["owner"].id, area=meeting_plant["area"].code, lang="en")
+    at.run()
+    at.switch_page("pages/meeting.py")
+    _ok(at.run())
+    at.button(key="start_meeting").click().run()
+    assert not at.exception
+    assert [e.value for e in at.error] == ["Your role (owner) may not run meetings (sign-in, 24-hour review, "
+                                           "reporting order, daily quality status)."]
+    assert store.meeting_on(meeting_plant["area"].id, meeting_plant["today"]) is None
 
 
 def test_qchart_override_needs_a_note(meeting_plant):
@@ -133,12 +142,11 @@ def test_qchart_override_needs_a_note(meeting_plant):
 
 def test_list_issues_stay_off_the_board_but_on_the_owners_update_page(meeting_plant):
     minor = meeting_plant["minor"]
-    board = AppTest.from_file(str(ROOT / "board.py"), default_timeout=60)
+    board = app_as(meeting_plant["owner"].id)
     _ok(board.run())
     assert f'data-issue="{minor.number}"' not in _html(board)
     assert all(f'data-issue="{i.number}"' in _html(board) for i in meeting_plant["board"])
-    update = AppTest.from_file(str(ROOT / "board.py"), default_timeout=60)
-    update.query_params.update({"me": str(meeting_plant["owner"].id)})
+    update = app_as(meeting_plant["owner"].id)
     update.run()
     update.switch_page("pages/update.py")
     _ok(update.run())
@@ -165,6 +173,7 @@ def test_a_decision_on_an_issue_its_owner_just_changed_is_refused_then_applied_a
 
 def test_a_second_facilitators_stale_sign_in_is_refused_and_can_be_reloaded(meeting_plant):
     plant = meeting_plant
+    store.set_role(actor_id=None, person_id=plant["owner"].id, role="facilitator")    # the second facilitator
     at = _meeting_page(plant)
     _ok(at.button(key="start_meeting").click().run())
     held = store.meeting_on(plant["area"].id, plant["today"])

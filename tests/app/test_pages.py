@@ -6,14 +6,14 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from qr import demo, store
-from tests.conftest import ROOT
-
-ENTRY = str(ROOT / "board.py")
+from tests.app.signing import app_as
 
 
 @pytest.fixture
-def demo_plant(engine):
-    """The demo plant in a fresh database; page caches cleared so no other test's board leaks in."""
+def demo_plant(engine, monkeypatch):
+    """The demo plant in a fresh database, its board open to all (as in demo mode); page caches cleared so no
+    other test's board leaks in."""
+    monkeypatch.setenv("QR_PUBLIC_BOARD", "1")
     demo.load_demo()
     st.cache_data.clear()
     st.cache_resource.clear()
@@ -24,9 +24,8 @@ def _html(at: AppTest) -> str:
     return "".join(element.proto.body for element in at.get("html"))
 
 
-def _run(query: dict[str, str], page: str | None = None) -> AppTest:
-    at = AppTest.from_file(ENTRY, default_timeout=60)
-    at.query_params.update(query)
+def _run(query: dict[str, str], page: str | None = None, person_id: int | None = None) -> AppTest:
+    at = app_as(person_id, **query)
     at.run()
     if page:
         at.switch_page(page)
@@ -98,7 +97,8 @@ def test_export_button_on_the_board_but_not_on_the_projector(demo_plant):
 @pytest.mark.parametrize("lang, title, required", [("zh", "回访", "客户问题(必须)"),
                                                    ("en", "Follow-up calls", "Customer issue (required)")])
 def test_follow_up_page_lists_the_calls_in_both_languages(demo_plant, lang, title, required):
-    at = _run({"lang": lang}, page="pages/follow_up.py")
+    at = _run({"lang": lang}, page="pages/follow_up.py",
+              person_id=store.signed_in_by_email("viewer@qr-demo.local").person_id)
     assert any(title in m.value for m in at.markdown)
     html = _html(at)
     listed = [r for r in store.follow_ups() if r["done_on"] or r["required"] or r["proposed"]]
@@ -111,7 +111,8 @@ def test_follow_up_page_lists_the_calls_in_both_languages(demo_plant, lang, titl
     ("en", "D3 Containment", "Still missing in this section: Occurrence: 5 why, Occurrence root cause")])
 def test_todays_complaint_shows_its_clocks_and_its_8d_in_both_languages(demo_plant, lang, section, missing):
     number = next(n for n, description in store.issue_numbers() if "颜色偏差" in description)
-    at = _run({"lang": lang, "no": number, "d": "D3"}, page="pages/issue.py")
+    owner = store.issue_detail(number).issue["owner_id"]
+    at = _run({"lang": lang, "no": number, "d": "D3"}, page="pages/issue.py", person_id=owner)
     html = _html(at)
     assert '<tr data-clock="ack" data-clock-state="running">' in html
     radio = at.radio(key="8d_section")
@@ -120,3 +121,12 @@ def test_todays_complaint_shows_its_clocks_and_its_8d_in_both_languages(demo_pla
     assert not any(c.value.startswith(missing[:6]) for c in at.caption)   # D3 is filled in the demo, D4 not yet
     radio.set_value("D4").run()
     assert any(c.value.startswith(missing) for c in at.caption)
+
+
+def test_the_board_asks_to_sign_in_unless_the_site_opens_it(demo_plant, monkeypatch):
+    monkeypatch.setenv("QR_PUBLIC_BOARD", "0")
+    at = _run({"lang": "en"})
+    assert [i.value for i in at.info][-1] == "Please sign in: every change is recorded with who made it."
+    assert '<table class="qr-board">' not in _html(at)
+    viewer = store.signed_in_by_email("viewer@qr-demo.local")
+    assert '<table class="qr-board">' in _html(_run({"lang": "en"}, person_id=viewer.person_id))

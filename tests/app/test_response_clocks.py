@@ -8,6 +8,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from pages._shared import SIGNED_IN
+
 from qr import store
 from qr.config import load_settings
 from tests.conftest import ROOT
@@ -30,7 +32,7 @@ def plant_clock(plant, monkeypatch):
 
 def _app(plant, page: str) -> AppTest:
     at = AppTest.from_file(str(ROOT / "board.py"), default_timeout=60)
-    at.query_params.update({"me": str(plant["owner"].id)})
+    at.session_state[SIGNED_IN] = plant["owner"].id
     at.run()
     at.switch_page(page).run()
     assert not at.exception, [e.message for e in at.exception]
@@ -94,6 +96,7 @@ def test_acknowledgement_met_and_missed(plant, plant_clock):
     assert counter.endswith("<b>1</b>")                  # the late acknowledgement; the other clocks run on
 
     detail = AppTest.from_file(str(ROOT / "board.py"), default_timeout=60)
+    detail.session_state[SIGNED_IN] = plant["owner"].id
     detail.query_params.update({"no": second["number"]})
     detail.run()
     detail.switch_page("pages/issue.py").run()

@@ -7,7 +7,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from qr import store
-from tests.conftest import ROOT
+from tests.app.signing import app_as
 from tests.trends_fixture import d, march_plant  # noqa: F401 — the fixture
 
 
@@ -16,9 +16,8 @@ def fresh_caches():
     st.cache_data.clear()
 
 
-def _page(lang: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "board.py"), default_timeout=60)
-    at.query_params["lang"] = lang
+def _page(lang: str, person_id: int) -> AppTest:
+    at = app_as(person_id, lang=lang)
     at.run()
     at.switch_page("pages/trends.py")
     at.run()
@@ -37,7 +36,7 @@ def _chart(at: AppTest, key: str) -> dict:
     ("en", "Trends and KPIs", "Opened", "Open at week's end", "No meetings recorded yet, so no attendance rate."),
 ])
 def test_march_in_both_languages(march_plant, fresh_caches, lang, title, opened, backlog, no_meetings):
-    at = _page(lang)
+    at = _page(lang, march_plant.plant["owner"].id)
     at.date_input(key="t_range").set_value((d(3, 2), d(3, 29))).run()
     assert not at.exception, [e.message for e in at.exception]
     assert any(title in m.value for m in at.markdown)
@@ -50,7 +49,7 @@ def test_march_in_both_languages(march_plant, fresh_caches, lang, title, opened,
 
 
 def test_a_new_issue_shows_on_the_next_render(march_plant, fresh_caches, open_issue):
-    at = _page("en")
+    at = _page("en", march_plant.plant["owner"].id)
     before = _chart(at, "chart_opened_closed")
     open_issue(store.today(), description="新问题：门把手划伤")
     at.run()
@@ -60,7 +59,7 @@ def test_a_new_issue_shows_on_the_next_render(march_plant, fresh_caches, open_is
 
 
 def test_escalated_issues_link_to_their_detail(march_plant, fresh_caches):
-    at = _page("en")
+    at = _page("en", march_plant.plant["owner"].id)
     at.date_input(key="t_range").set_value((d(3, 2), d(3, 29))).run()
     table = next(frame for frame in at.dataframe if "Escalated to" in frame.value.columns)
     assert table.value["No."].tolist()[0] == f"issue?no={march_plant.numbers['I1']}&lang=en"
@@ -68,7 +67,7 @@ def test_escalated_issues_link_to_their_detail(march_plant, fresh_caches):
 
 
 def test_a_plant_without_issues_shows_empty_charts(plant, fresh_caches):
-    at = _page("zh")
+    at = _page("zh", plant["owner"].id)
     assert _chart(at, "chart_opened_closed")["开启"] == [0] * 12
     assert [i.value for i in at.info] == ["尚无会议记录，暂无出勤率。", "没有已升级的问题。"]
 
@@ -77,13 +76,13 @@ def test_a_meeting_signed_in_shows_its_attendance_rate(plant, fresh_caches):
     """Five of the area's seven people sign in to today's meeting: this week's rate reads 71.4 %."""
     for n in range(5):
         store.create_person(name=f"员工{n}", area_id=plant["area"].id)
-    meeting = store.start_meeting(actor_id=plant["owner"].id, area_id=plant["area"].id)
+    meeting = store.start_meeting(actor_id=plant["lead"].id, area_id=plant["area"].id)
     sheet = store.sign_in_sheet(meeting.id)
     assert len(sheet) == 7
-    store.sign_in(actor_id=plant["owner"].id, meeting_id=meeting.id, expected_version=meeting.version,
+    store.sign_in(actor_id=plant["lead"].id, meeting_id=meeting.id, expected_version=meeting.version,
                   statuses={line["id"]: "present" if n < 4 else "late" if n == 4 else "absent"
                             for n, line in enumerate(sheet)})
-    at = _page("en")
+    at = _page("en", plant["owner"].id)
     assert [i.value for i in at.info] == ["No escalated issues."]
     (rates,) = _chart(at, "chart_attendance").values()
     assert rates[-1] == pytest.approx(0.714, abs=0.001) and all(r is None for r in rates[:-1])

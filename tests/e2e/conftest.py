@@ -20,21 +20,22 @@ CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-b
 ARTIFACTS = ROOT / "artifacts"
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
 @contextmanager
-def running_server(database_url: str, log_path: Path):
-    """`streamlit run board.py` on `database_url`; an empty database gets the schema and the demo at start."""
-    port = _free_port()
+def running_server(database_url: str, log_path: Path, *, port: int | None = None, options: tuple[str, ...] = ()):
+    """`streamlit run board.py` on `database_url`; an empty database gets the schema and the demo at start.
+    `options` are more `streamlit run` flags (e.g. a secrets file with single sign-on)."""
+    port = port or free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "QR_DEMO": "1", "QR_REFRESH_SECONDS": "3"}
     with open(log_path, "w") as log:
         process = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "board.py"),
                                     "--server.port", str(port), "--server.address", "127.0.0.1",
-                                    "--server.headless", "true"], cwd=ROOT, env=env, stdout=log,
+                                    "--server.headless", "true", *options], cwd=ROOT, env=env, stdout=log,
                                    stderr=subprocess.STDOUT)
         try:
             url = f"http://127.0.0.1:{port}"
@@ -86,4 +87,22 @@ def open_page(browser, url: str, *, width: int = 1920, height: int = 1080):
                            "[data-testid=\"stFileUploader\"], table.qr-qchart",
                            timeout=60_000)
     assert page.query_selector_all('[data-testid="stException"]') == []
+    return page
+
+
+def sign_in(page, username: str, password: str = "demo1234") -> None:
+    """Fill the sign-in form a page shows in its place (demo accounts share one password); the page follows."""
+    form = page.locator('[data-testid="stForm"]', has=page.locator('input[type="password"]'))
+    form.locator('input[type="text"]').fill(username)
+    form.locator('input[type="password"]').fill(password)
+    form.locator('[data-testid="stBaseButton-primaryFormSubmit"]').click()
+    page.wait_for_function("() => !document.querySelector('input[type=\"password\"]')", timeout=60_000)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+    assert page.query_selector_all('[data-testid="stException"]') == []
+
+
+def open_signed_in(browser, url: str, username: str, **viewport):
+    """A page that needs a person, opened and signed in as `username` (a demo account)."""
+    page = open_page(browser, url, **viewport)
+    sign_in(page, username)
     return page

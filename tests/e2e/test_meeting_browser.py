@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from qr import db, store
-from tests.e2e.conftest import ARTIFACTS, open_page
+from tests.e2e.conftest import ARTIFACTS, open_page, open_signed_in
 
 pytestmark = pytest.mark.e2e
 
@@ -32,8 +32,7 @@ def meeting_today(server, browser):
 
 def test_presenter_mode_is_readable_at_1920x1080(server, browser, meeting_today):
     issue = meeting_today["issue"]
-    page = open_page(browser, f"{server['url']}/meeting?area=ASSY&view=presenter"
-                              f"&me={meeting_today['facilitator'].id}")
+    page = open_signed_in(browser, f"{server['url']}/meeting?area=ASSY&view=presenter", "sunli")
     page.wait_for_selector("[data-timer='meeting']", timeout=60_000)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "presenter-1920x1080.png"))

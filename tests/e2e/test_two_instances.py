@@ -7,7 +7,7 @@ import pytest
 
 from qr import store
 from tests.databases import drop_database, new_database
-from tests.e2e.conftest import open_page, running_server
+from tests.e2e.conftest import open_signed_in, running_server
 from tests.e2e.test_update_browser import _read, _settle
 
 pytestmark = pytest.mark.e2e
@@ -52,7 +52,8 @@ def test_a_step_completed_on_one_instance_shows_on_the_other(two_servers, browse
     cell = f'tr[data-issue="{issue["number"]}"] td[data-step="{step["code"]}"]'
     assert pages[1].get_attribute(cell, "data-status") in ("Y", "R")
 
-    owner_page = open_page(browser, f"{first['url']}/update?me={int(issue['owner_id'])}")
+    username = _read(database_url, lambda: store.signed_in_person(int(issue["owner_id"])).username)
+    owner_page = open_signed_in(browser, f"{first['url']}/update", username)
     expander = owner_page.locator('[data-testid="stExpander"]', has_text=issue["number"])
     expander.locator("summary").click()
     expander.locator('[data-testid="stForm"]', has_text="写对策").locator("button", has_text="保存").click()

@@ -2,7 +2,7 @@
 import pytest
 
 from qr import db, store
-from tests.e2e.conftest import ARTIFACTS, open_page
+from tests.e2e.conftest import ARTIFACTS, open_page, open_signed_in
 
 pytestmark = pytest.mark.e2e
 
@@ -31,7 +31,8 @@ def test_phone_owner_completes_a_step(server, browser):
     owner = int(issue["owner_id"])
     first_open = min((s for s in issue["steps"].values() if s["state"] == "open"), key=lambda s: s["position"])
 
-    page = open_page(browser, f"{server['url']}/update?me={owner}", width=390, height=844)
+    username = _read(server["database_url"], lambda: store.signed_in_person(owner).username)
+    page = open_signed_in(browser, f"{server['url']}/update", username, width=390, height=844)
     expander = page.locator('[data-testid="stExpander"]', has_text=issue["number"])
     expander.locator("summary").click()
     form = expander.locator('[data-testid="stForm"]', has_text="写对策")
@@ -51,7 +52,8 @@ def test_phone_owner_completes_a_step(server, browser):
 def test_typed_markup_is_shown_as_text_everywhere(server, browser):
     open_page(browser, server["url"]).close()
     owner_id = int(_read(server["database_url"], store.board_frame).iloc[0]["owner_id"])
-    page = open_page(browser, f"{server['url']}/update?me={owner_id}")
+    username = _read(server["database_url"], lambda: store.signed_in_person(owner_id).username)
+    page = open_signed_in(browser, f"{server['url']}/update", username)
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
 

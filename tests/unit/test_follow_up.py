@@ -54,7 +54,7 @@ def closer(plant, open_issue):
             version += 1
         store.attach_file(actor_id=plant["owner"].id, issue_id=issue.id, file_name="8D.pdf", content=PDF,
                           kind="report", expected_version=version, now=now)
-        store.close_issue(actor_id=plant["owner"].id, issue_id=issue.id, closed_on=closed_on, reason="验证有效",
+        store.close_issue(actor_id=plant["lead"].id, issue_id=issue.id, closed_on=closed_on, reason="验证有效",
                           expected_version=version + 1, now=now)
         return issue
     return close
@@ -130,7 +130,7 @@ def test_a_call_is_recorded_once_and_reopening_drops_a_pending_call(plant, close
     assert refusal.value.key == "err.follow_up_done"
     with pytest.raises(store.StaleVersion):
         _call(plant, rows[called.number], W10[3], satisfaction=3)
-    store.reopen_issue(actor_id=plant["owner"].id, issue_id=pending.id, reason="客户再次投诉",
+    store.reopen_issue(actor_id=plant["lead"].id, issue_id=pending.id, reason="客户再次投诉",
                        expected_version=rows[pending.number]["version"], now=plant_moment(W10[4]))
     assert pending.number not in _rows(W10[6])
     assert _rows(W10[6])[called.number]["satisfaction"] == 3

@@ -132,17 +132,19 @@ def test_sign_in_five_of_seven_and_a_guest(plant, area_people):
 
 
 def test_a_second_facilitator_with_a_stale_sheet_is_refused(plant, area_people):
+    second = area_people[2]
+    store.create_account(actor_id=None, person_id=second.id, username="second", role="facilitator")
     started = _start(plant, MONDAY)
     line = store.sign_in_sheet(started.id)[0]["id"]
     store.sign_in(actor_id=plant["lead"].id, meeting_id=started.id, statuses={line: "present"},
                   expected_version=started.version, now=plant_moment(MONDAY, 9))
     with pytest.raises(store.StaleVersion) as refused:
-        store.sign_in(actor_id=plant["owner"].id, meeting_id=started.id, statuses={line: "absent"},
+        store.sign_in(actor_id=second.id, meeting_id=started.id, statuses={line: "absent"},
                       expected_version=started.version, now=plant_moment(MONDAY, 9))
     assert (refused.value.key, refused.value.values["who"]) == ("err.meeting_stale", "孙丽")
     assert store.sign_in_sheet(started.id)[0]["status"] == "present"
     with pytest.raises(store.ValidationFailed) as twice:
-        store.start_meeting(actor_id=plant["owner"].id, area_id=plant["area"].id, now=plant_moment(MONDAY, 10))
+        store.start_meeting(actor_id=second.id, area_id=plant["area"].id, now=plant_moment(MONDAY, 10))
     assert twice.value.key == "err.meeting_exists"
 
 

@@ -11,17 +11,21 @@ import pytest
 from qr.rules import (
     DEFAULT_LADDER,
     ColourRule,
+    QChartRule,
     Status,
     StepState,
     StepView,
+    allowed,
     days_open,
     days_red,
     escalation_level,
     in_warning_window,
+    ladder_problem,
     needs_countermeasure,
     overall_status,
     plant_today,
     qchart_colour,
+    qchart_counts,
     qchart_day_colour,
     red_since,
     report_overdue,
@@ -311,3 +315,48 @@ def test_plant_today(now, tz, expected):
 ])
 def test_days_open(opened, today, closed, expected):
     assert days_open(opened, today, closed) == expected
+
+
+@pytest.mark.parametrize("ladder, problem", [
+    (((1, 1), (3, 2), (7, 3)), None),              # the GM default
+    (((5, 1),), None),                             # one level only
+    (((2, 1), (9, 3)), None),                      # a level may be skipped
+    ((), "err.ladder_empty"),
+    (((0, 1),), "err.ladder_range"),               # red for no day at all
+    (((-2, 1), (3, 2)), "err.ladder_range"),
+    (((1, 4),), "err.ladder_range"),               # there are three levels
+    (((3, 1), (3, 2)), "err.ladder_overlap"),      # two levels on one day
+    (((7, 1), (3, 2)), "err.ladder_overlap"),      # the higher level sooner
+    (((1, 2), (3, 1)), "err.ladder_overlap"),      # levels going down
+    (((1.5, 1),), "err.ladder_numbers"),
+    (((True, 1),), "err.ladder_numbers"),
+])
+def test_ladder_problem(ladder, problem):
+    assert ladder_problem(ladder) == problem
+
+
+@pytest.mark.parametrize("role, action, allowed_", [
+    ("viewer", "create_issue", False),
+    ("owner", "create_issue", True),
+    ("owner", "update_own_issue", True),
+    ("owner", "update_any_issue", False),
+    ("owner", "close_issue", False),
+    ("facilitator", "run_meeting", True),
+    ("facilitator", "configure", False),
+    ("admin", "manage_users", True),
+    ("admin", "run_meeting", True),                # each role may what the ones before it may
+    ("root", "create_issue", False),               # an unknown role may nothing
+])
+def test_allowed(role, action, allowed_):
+    assert allowed(role, action) is allowed_
+
+
+@pytest.mark.parametrize("kind, on_board, rule, counts", [
+    ("external", False, QChartRule(), True),                    # every customer issue colours the day
+    ("internal", False, QChartRule(), False),                   # an internal one only from the board
+    ("internal", True, QChartRule(), True),
+    ("external", False, QChartRule(external_on_board_only=True), False),
+    ("internal", False, QChartRule(internal_on_board_only=False), True),
+])
+def test_qchart_counts(kind, on_board, rule, counts):
+    assert qchart_counts(kind, on_board, rule) is counts

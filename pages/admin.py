@@ -1,0 +1,311 @@
+"""Administration: people, areas, categories, step templates, the board's rules, users and roles (admins only)."""
+import pandas as pd
+import streamlit as st
+
+from pages import _shared as ui
+from qr import rules, store
+from qr.i18n import t
+
+ui.run_through_entry()
+
+lang = ui.language_from_url()
+user = ui.require_user(lang)
+st.markdown(f"### {t('page.admin', lang)}")
+if not rules.allowed(user.role, "configure"):
+    st.warning(t("admin.only", lang))
+    st.stop()
+ui.show_flash()
+me = user.person_id
+counter = store.change_counter()
+refs = ui.reference_lists(counter)
+areas = {a["id"]: a for a in refs["areas"]}
+people = {p["id"]: p for p in refs["people"]}
+categories = {c["id"]: c for c in refs["categories"]}
+
+
+def _label(record: dict, key: str = "name") -> str:
+    return (record.get(f"{key}_en") or record.get(f"{key}_zh", "")) if lang == "en" else record.get(f"{key}_zh", "")
+
+
+def _person_name(person: dict) -> str:
+    return (person["name_en"] or person["name"]) if lang == "en" else person["name"]
+
+
+def people_and_areas() -> None:
+    """Areas and people: the lists, a new one, and changing one (a person who left is made inactive)."""
+    st.dataframe(pd.DataFrame([{t("field.code", lang): a["code"], t("field.name_zh", lang): a["name_zh"],
+                                t("field.name_en", lang): a["name_en"]} for a in areas.values()]),
+                 hide_index=True, width="stretch")
+    with st.form("new_area"):
+        st.markdown(f"**{t('admin.new_area', lang)}**")
+        code, name_zh, name_en = st.columns(3)
+        values = {"code": code.text_input(t("field.code", lang), max_chars=20, key="area_code"),
+                  "name_zh": name_zh.text_input(t("field.name_zh", lang), max_chars=100, key="area_name_zh"),
+                  "name_en": name_en.text_input(t("field.name_en", lang), max_chars=100, key="area_name_en")}
+        if st.form_submit_button(t("admin.add", lang)):
+            ui.run_command(store.create_area, {"actor_id": me, **values}, lang, issue_id=None,
+                           success=t("admin.saved", lang))
+    if areas:
+        area_id = st.selectbox(t("admin.edit_area", lang), list(areas), key="edit_area_pick",
+                               format_func=lambda i: f"{areas[i]['code']} · {_label(areas[i])}")
+        with st.form(f"edit_area_{area_id}"):
+            name_zh, name_en = st.columns(2)
+            values = {"name_zh": name_zh.text_input(t("field.name_zh", lang), areas[area_id]["name_zh"], max_chars=100,
+                                                    key=f"edit_area_zh_{area_id}"),
+                      "name_en": name_en.text_input(t("field.name_en", lang), areas[area_id]["name_en"], max_chars=100,
+                                                    key=f"edit_area_en_{area_id}")}
+            if st.form_submit_button(t("admin.save", lang)):
+                ui.run_command(store.update_area, {"actor_id": me, "area_id": area_id, **values}, lang,
+                               issue_id=None, success=t("admin.saved", lang))
+    st.dataframe(pd.DataFrame([{t("field.name", lang): p["name"], t("field.name_en", lang): p["name_en"],
+                                t("field.email", lang): p["email"] or "",
+                                t("field.area", lang): _label(areas[p["area_id"]]) if p["area_id"] in areas else ""}
+                               for p in people.values()]), hide_index=True, width="stretch")
+    with st.form("new_person"):
+        st.markdown(f"**{t('admin.new_person', lang)}**")
+        name, name_en, email, area = st.columns(4)
+        values = {"name": name.text_input(t("field.name", lang), max_chars=100, key="person_name"),
+                  "name_en": name_en.text_input(t("field.name_en", lang), max_chars=100, key="person_name_en"),
+                  "email": email.text_input(t("field.email", lang), max_chars=200, key="person_email"),
+                  "area_id": area.selectbox(t("field.area", lang), [None, *areas], key="person_area",
+                                            format_func=lambda i: "—" if i is None else _label(areas[i]))}
+        if st.form_submit_button(t("admin.add", lang)):
+            ui.run_command(store.create_person, {"actor_id": me, **values}, lang, issue_id=None,
+                           success=t("admin.saved", lang))
+    everyone = {p["id"]: p for p in store.people(include_inactive=True)}
+    person_id = st.selectbox(t("admin.edit_person", lang), list(everyone), key="edit_person_pick",
+                             format_func=lambda i: _person_name(everyone[i]))
+    if person_id is not None:
+        person = everyone[person_id]
+        with st.form(f"edit_person_{person_id}"):
+            name, name_en, email, area, active = st.columns([2, 2, 2, 2, 1], vertical_alignment="bottom")
+            values = {"name": name.text_input(t("field.name", lang), person["name"], max_chars=100,
+                                              key=f"edit_person_name_{person_id}"),
+                      "name_en": name_en.text_input(t("field.name_en", lang), person["name_en"], max_chars=100,
+                                                    key=f"edit_person_en_{person_id}"),
+                      "email": email.text_input(t("field.email", lang), person["email"] or "", max_chars=200,
+                                                key=f"edit_person_email_{person_id}"),
+                      "area_id": area.selectbox(t("field.area", lang), [None, *areas], key=f"edit_person_area_{person_id}",
+                                                index=([None, *areas].index(person["area_id"])
+                                                       if person["area_id"] in areas else 0),
+                                                format_func=lambda i: "—" if i is None else _label(areas[i])),
+                      "active": active.checkbox(t("admin.active", lang), person["active"],
+                                                key=f"edit_person_active_{person_id}")}
+            if st.form_submit_button(t("admin.save", lang)):
+                ui.run_command(store.update_person, {"actor_id": me, "person_id": person_id, **values}, lang,
+                               issue_id=None, success=t("admin.saved", lang))
+
+
+def category_section() -> None:
+    """Sources of issues; a sub-type has a parent. The kind (external / internal) drives the Q-chart and admission."""
+    def full_name(category: dict) -> str:
+        parent = categories.get(category["parent_id"])
+        return f"{_label(parent)}/{_label(category)}" if parent else _label(category)
+    st.dataframe(pd.DataFrame([{t("field.code", lang): c["code"], t("field.category", lang): full_name(c),
+                                t("field.kind", lang): t(f"kind.{c['kind']}", lang)} for c in categories.values()]),
+                 hide_index=True, width="stretch")
+    with st.form("new_category"):
+        st.markdown(f"**{t('admin.new_category', lang)}**")
+        code, name_zh, name_en = st.columns(3)
+        kind, parent = st.columns(2)
+        values = {"code": code.text_input(t("field.code", lang), max_chars=40, key="category_code"),
+                  "name_zh": name_zh.text_input(t("field.name_zh", lang), max_chars=100, key="category_name_zh"),
+                  "name_en": name_en.text_input(t("field.name_en", lang), max_chars=100, key="category_name_en"),
+                  "kind": kind.radio(t("field.kind", lang), store.CATEGORY_KINDS, horizontal=True, key="category_kind",
+                                     format_func=lambda k: t(f"kind.{k}", lang)),
+                  "parent_id": parent.selectbox(t("admin.parent", lang),
+                                                [None, *[i for i, c in categories.items() if c["parent_id"] is None]],
+                                                key="category_parent",
+                                                format_func=lambda i: "—" if i is None else _label(categories[i]))}
+        if st.form_submit_button(t("admin.add", lang)):
+            ui.run_command(store.create_category, {"actor_id": me, **values}, lang, issue_id=None,
+                           success=t("admin.saved", lang))
+    category_id = st.selectbox(t("admin.edit_category", lang), list(categories), key="edit_category_pick",
+                               format_func=lambda i: full_name(categories[i]))
+    if category_id is not None:
+        category = categories[category_id]
+        with st.form(f"edit_category_{category_id}"):
+            name_zh, name_en, kind = st.columns(3, vertical_alignment="bottom")
+            values = {"name_zh": name_zh.text_input(t("field.name_zh", lang), category["name_zh"], max_chars=100,
+                                                    key=f"edit_category_zh_{category_id}"),
+                      "name_en": name_en.text_input(t("field.name_en", lang), category["name_en"], max_chars=100,
+                                                    key=f"edit_category_en_{category_id}"),
+                      "kind": kind.radio(t("field.kind", lang), store.CATEGORY_KINDS, horizontal=True,
+                                         index=store.CATEGORY_KINDS.index(category["kind"]),
+                                         key=f"edit_category_kind_{category_id}",
+                                         format_func=lambda k: t(f"kind.{k}", lang))}
+            if st.form_submit_button(t("admin.save", lang)):
+                ui.run_command(store.update_category, {"actor_id": me, "category_id": category_id, **values}, lang,
+                               issue_id=None, success=t("admin.saved", lang))
+
+
+def template_section() -> None:
+    """One template at a time: its steps, one step changed at a time, a step added at the end."""
+    templates = {tp["id"]: tp for tp in refs["templates"]}
+    chosen = st.selectbox(t("field.template", lang), list(templates), key="template_pick",
+                          format_func=lambda i: f"{_label(templates[i])} ({templates[i]['severity'] or '—'})")
+    steps = {s.id: s.model_dump() for s in store.template_steps(chosen)}
+    st.dataframe(pd.DataFrame([{"#": s["position"], t("field.name_zh", lang): s["name_zh"],
+                                t("field.name_en", lang): s["name_en"], t("field.eight_d", lang): s["eight_d"],
+                                t("field.guide_limit_days", lang): s["guide_limit_days"],
+                                t("field.may_be_na", lang): "✓" if s["may_be_na"] else ""} for s in steps.values()]),
+                 hide_index=True, width="stretch")
+    step_id = st.selectbox(t("field.step", lang), list(steps), key=f"template_step_pick_{chosen}",
+                           format_func=lambda i: f"{steps[i]['position']}. {_label(steps[i])}")
+    step = steps[step_id]
+    with st.form(f"template_step_{step_id}"):
+        name_zh, name_en, short_zh, short_en = st.columns(4)
+        eight_d, limit, may_be_na = st.columns(3)
+        values = {
+            "name_zh": name_zh.text_input(t("field.name_zh", lang), step["name_zh"], max_chars=100, key=f"ts_name_zh_{step_id}"),
+            "name_en": name_en.text_input(t("field.name_en", lang), step["name_en"], max_chars=100, key=f"ts_name_en_{step_id}"),
+            "short_zh": short_zh.text_input(t("field.short_zh", lang), step["short_zh"], max_chars=20, key=f"ts_short_zh_{step_id}"),
+            "short_en": short_en.text_input(t("field.short_en", lang), step["short_en"], max_chars=20, key=f"ts_short_en_{step_id}"),
+            "eight_d": eight_d.text_input(t("field.eight_d", lang), step["eight_d"], max_chars=10, key=f"ts_8d_{step_id}"),
+            "guide_limit_days": limit.number_input(t("field.guide_limit_days", lang), value=step["guide_limit_days"],
+                                                   step=1, key=f"ts_limit_{step_id}"),
+            "may_be_na": may_be_na.checkbox(t("field.may_be_na", lang), step["may_be_na"], key=f"ts_na_{step_id}"),
+            "apply_to_open": st.checkbox(t("admin.apply_to_open", lang), key=f"ts_apply_{step_id}"),
+            "reason": st.text_input(t("history.reason", lang), max_chars=500, key=f"ts_reason_{step_id}"),
+        }
+        if st.form_submit_button(t("admin.save", lang), type="primary"):
+            ui.run_command(store.update_template_step, {"actor_id": me, "template_step_id": step_id, **values},
+                           lang, issue_id=None, success=t("admin.saved", lang))
+    new_step_form(chosen)
+
+
+def new_step_form(template_id: int) -> None:
+    """A new last step: issues opened before keep the steps they were opened with."""
+    with st.form(f"new_step_{template_id}"):
+        st.markdown(f"**{t('admin.new_step', lang)}**")
+        code, name_zh, name_en, short_zh, short_en = st.columns(5)
+        eight_d, limit, may_be_na = st.columns(3, vertical_alignment="bottom")
+        step = store.StepSpec(
+            code=code.text_input(t("field.code", lang), max_chars=40, key=f"new_step_code_{template_id}"),
+            name_zh=name_zh.text_input(t("field.name_zh", lang), max_chars=100, key=f"new_step_zh_{template_id}"),
+            name_en=name_en.text_input(t("field.name_en", lang), max_chars=100, key=f"new_step_en_{template_id}"),
+            short_zh=short_zh.text_input(t("field.short_zh", lang), max_chars=20, key=f"new_step_short_zh_{template_id}"),
+            short_en=short_en.text_input(t("field.short_en", lang), max_chars=20, key=f"new_step_short_en_{template_id}"),
+            eight_d=eight_d.text_input(t("field.eight_d", lang), max_chars=10, key=f"new_step_8d_{template_id}"),
+            guide_limit_days=limit.number_input(t("field.guide_limit_days", lang), value=30, step=1,
+                                                key=f"new_step_limit_{template_id}"),
+            may_be_na=may_be_na.checkbox(t("field.may_be_na", lang), True, key=f"new_step_na_{template_id}"))
+        if st.form_submit_button(t("admin.add", lang)):
+            ui.run_command(store.add_template_step, {"actor_id": me, "template_id": template_id, "step": step},
+                           lang, issue_id=None, success=t("admin.saved", lang))
+
+
+def rules_section() -> None:
+    """The board's rules, each its own form so a refusal names the one that is wrong."""
+    current = store.setting_values()
+    colour_column, warning_column = st.columns(2)
+    with colour_column.form("colour_rule"):
+        colour = st.radio(t("field.colour_rule", lang), ("GM", "START"), key="colour_rule",
+                          index=("GM", "START").index(current["colour_rule"]),
+                          format_func=lambda r: t(f"admin.colour_rule.{r}", lang))
+        if st.form_submit_button(t("admin.save", lang)):
+            ui.run_command(store.configure, {"actor_id": me, "key": "colour_rule", "value": colour}, lang,
+                           issue_id=None, success=t("admin.saved", lang))
+    with warning_column.form("warning_window"):
+        warning = st.number_input(t("field.warning_days", lang), value=current["warning_days"], step=1,
+                                  key="warning_days")
+        st.caption(t("admin.warning_help", lang))
+        if st.form_submit_button(t("admin.save", lang)):
+            ui.run_command(store.configure, {"actor_id": me, "key": "warning_days", "value": int(warning)}, lang,
+                           issue_id=None, success=t("admin.saved", lang))
+    with st.form("escalation"):
+        st.markdown(f"**{t('field.escalation_ladders', lang)}**")
+        st.caption(t("admin.ladder_help", lang))
+        ladders = {}
+        for severity in rules.SEVERITY:
+            by_level = {level: days for days, level in current["escalation_ladders"][severity]}
+            columns = st.columns(4)
+            columns[0].markdown(t(f"severity.{severity}", lang))
+            ladders[severity] = [
+                (columns[level].number_input(t("admin.level", lang, level=level), value=by_level.get(level), step=1,
+                                             key=f"ladder_{severity}_{level}"), level)
+                for level in (1, 2, 3)]
+        if st.form_submit_button(t("admin.save", lang)):
+            value = {s: [[int(days), level] for days, level in ladder if days is not None] for s, ladder in ladders.items()}
+            ui.run_command(store.configure, {"actor_id": me, "key": "escalation_ladders", "value": value}, lang,
+                           issue_id=None, success=t("admin.saved", lang))
+    with st.form("admission"):
+        st.markdown(f"**{t('field.admission_rule', lang)}**")
+        severities = st.pills(t("admin.admit_severities", lang), rules.SEVERITY, selection_mode="multi",
+                              key="admit_severities", default=current["admission_rule"]["severities"],
+                              format_func=lambda s: t(f"severity.{s}", lang))
+        kinds = st.pills(t("admin.admit_kinds", lang), store.CATEGORY_KINDS, selection_mode="multi", key="admit_kinds",
+                         default=current["admission_rule"]["kinds"], format_func=lambda k: t(f"kind.{k}", lang))
+        if st.form_submit_button(t("admin.save", lang)):
+            ui.run_command(store.configure, {"actor_id": me, "key": "admission_rule",
+                                             "value": {"severities": severities, "kinds": kinds}},
+                           lang, issue_id=None, success=t("admin.saved", lang))
+    qchart_section(current)
+
+
+def qchart_section(current: dict) -> None:
+    """Which new issues colour the daily quality status."""
+    with st.form("qchart_rule"):
+        st.markdown(f"**{t('field.qchart_rule', lang)}**")
+        st.caption(t("admin.qchart_help", lang))
+        values = {name: st.checkbox(t(f"admin.{name}", lang), current["qchart_rule"][name], key=name)
+                  for name in ("external_on_board_only", "internal_on_board_only")}
+        if st.form_submit_button(t("admin.save", lang)):
+            ui.run_command(store.configure, {"actor_id": me, "key": "qchart_rule", "value": values}, lang,
+                           issue_id=None, success=t("admin.saved", lang))
+
+
+def users_section() -> None:
+    """Accounts: who may sign in, with which role; an administrator sets a new password when one is forgotten."""
+    accounts = store.accounts()
+    st.dataframe(pd.DataFrame([{t("field.username", lang): a["username"], t("field.name", lang): _person_name(a),
+                                t("field.email", lang): a["email"] or "", t("field.role", lang): t(f"role.{a['role']}", lang),
+                                t("admin.locked", lang): "✓" if a["locked_until"] else ""} for a in accounts]),
+                 hide_index=True, width="stretch")
+    without = [i for i in people if i not in {a["person_id"] for a in accounts}]
+    with st.form("new_account"):
+        st.markdown(f"**{t('admin.new_account', lang)}**")
+        person, username, role, password = st.columns(4)
+        values = {"person_id": person.selectbox(t("field.person", lang), without, key="account_person",
+                                                format_func=lambda i: _person_name(people[i])),
+                  "username": username.text_input(t("field.username", lang), max_chars=60, key="account_username"),
+                  "role": role.selectbox(t("field.role", lang), rules.ROLES, key="account_role",
+                                         format_func=lambda r: t(f"role.{r}", lang)),
+                  "password": password.text_input(t("admin.password_optional", lang), type="password",
+                                                  max_chars=200, key="account_password") or None}
+        if st.form_submit_button(t("admin.add", lang)):
+            ui.run_command(store.create_account, {"actor_id": me, **values}, lang, issue_id=None,
+                           success=t("admin.saved", lang))
+    names = {a["person_id"]: f"{a['username']} · {_person_name(a)}" for a in accounts}
+    role_column, password_column = st.columns(2)
+    with role_column.form("account_role"):
+        st.markdown(f"**{t('admin.change_role', lang)}**")
+        person_id = st.selectbox(t("field.account", lang), list(names), key="role_account", format_func=names.get)
+        role = st.selectbox(t("field.role", lang), rules.ROLES, key="role_choice",
+                            format_func=lambda r: t(f"role.{r}", lang))
+        if st.form_submit_button(t("admin.save", lang)):
+            ui.run_command(store.set_role, {"actor_id": me, "person_id": person_id, "role": role}, lang,
+                           issue_id=None, success=t("admin.saved", lang))
+    with password_column.form("account_password_reset", clear_on_submit=True):
+        st.markdown(f"**{t('admin.reset_password', lang)}**")
+        person_id = st.selectbox(t("field.account", lang), list(names), key="reset_account", format_func=names.get)
+        password = st.text_input(t("admin.new_password", lang), type="password", max_chars=200, key="reset_password")
+        if st.form_submit_button(t("admin.reset_password", lang)):
+            ui.run_command(store.reset_password, {"actor_id": me, "person_id": person_id, "new_password": password},
+                           lang, issue_id=None, success=t("admin.password_reset", lang))
+
+
+def history_section() -> None:
+    """Who changed which configuration, when, from what to what (the audit trail, never edited)."""
+    st.dataframe(pd.DataFrame([{t("history.at", lang): e["at"].strftime("%Y-%m-%d %H:%M"),
+                                t("history.actor", lang): e["actor"], t("field.setting", lang): e["entity"],
+                                t("history.field", lang): t(f"field.{e['field']}", lang), t("history.old", lang): e["old"],
+                                t("history.new", lang): e["new"], t("history.reason", lang): e["reason"]}
+                               for e in store.admin_history()]), hide_index=True, width="stretch")
+
+
+names = ("people", "categories", "templates", "rules", "users", "history")
+sections = (people_and_areas, category_section, template_section, rules_section, users_section, history_section)
+for tab, section in zip(st.tabs([t(f"admin.tab.{name}", lang) for name in names]), sections):
+    with tab:
+        section()

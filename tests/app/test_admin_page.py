@@ -1,0 +1,218 @@
+"""The admin page through AppTest: each section changes what the board does, every change is audited, bad
+configuration is refused in words, and only administrators get in."""
+import re
+from datetime import timedelta
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from qr import store
+from tests.app.signing import app_as
+
+
+@pytest.fixture
+def admin_plant(plant, open_issue):
+    """The plant, an administrator, and an issue opened 10 days ago (its first two steps long red)."""
+    st.cache_data.clear()
+    admin = store.create_admin(username="boss", name="王总", email="boss@plant.example", password="admin-secret-1")
+    today = store.today()
+    return {**plant, "admin": admin.person_id, "today": today, "issue": open_issue(today - timedelta(days=10))}
+
+
+def _admin_page(plant, person_id: int | None = None, lang: str = "zh") -> AppTest:
+    at = app_as(plant["admin"] if person_id is None else person_id, lang=lang)
+    at.run()
+    at.switch_page("pages/admin.py")
+    return _ok(at.run())
+
+
+def _ok(at: AppTest) -> AppTest:
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def _submit(at: AppTest, form: str) -> AppTest:
+    button = next(b for b in at.button if b.key and b.key.startswith(f"FormSubmitter:{form}-"))
+    return _ok(button.click().run())
+
+
+def _board_escalation(plant) -> dict[str, str]:
+    at = app_as(plant["admin"])
+    _ok(at.run())
+    html = "".join(element.proto.body for element in at.get("html"))
+    return dict(re.findall(r'data-issue="([^"]+)" data-escalation="(\d)"', html))
+
+
+def test_only_administrators_get_in(admin_plant):
+    at = _admin_page(admin_plant, admin_plant["lead"].id, lang="en")
+    assert [w.value for w in at.warning] == ["Only administrators change the configuration."]
+    assert not at.tabs
+
+
+def test_a_new_guide_limit_is_used_by_new_issues_only(admin_plant, open_issue):
+    at = _admin_page(admin_plant)
+    step = store.template_steps(admin_plant["templates"]["standard"].id)[0]
+    at.number_input(key=f"ts_limit_{step.id}").set_value(4)
+    _submit(at, f"template_step_{step.id}")
+    assert [s.value for s in at.success] == ["已保存，并记入变更记录。"]
+    today = admin_plant["today"]
+    new = store.issue_detail(open_issue(today).number).steps[0]
+    old = store.issue_detail(admin_plant["issue"].number).steps[0]
+    assert (new["target_on"], old["target_on"]) == (today + timedelta(days=4), today - timedelta(days=9))
+    change = store.admin_history()[0]
+    assert (change["actor"], change["field"], change["old"], change["new"]) == ("王总", "guide_limit_days", "1", "4")
+
+
+def test_a_guide_limit_moves_open_issues_only_when_asked_with_a_reason(admin_plant):
+    at = _admin_page(admin_plant)
+    step = store.template_steps(admin_plant["templates"]["standard"].id)[0]
+    at.number_input(key=f"ts_limit_{step.id}").set_value(12)
+    at.checkbox(key=f"ts_apply_{step.id}").check()
+    _submit(at, f"template_step_{step.id}")
+    assert [e.value for e in at.error] == ["请填写“原因”。"]
+    assert store.template_steps(admin_plant["templates"]["standard"].id)[0].guide_limit_days == 1   # nothing saved
+    at.text_input(key=f"ts_reason_{step.id}").input("客户同意延长遏制期限")
+    _submit(at, f"template_step_{step.id}")
+    moved = store.issue_detail(admin_plant["issue"].number)
+    assert moved.steps[0]["target_on"] == admin_plant["today"] + timedelta(days=2)
+    assert (moved.history[0]["field"], moved.history[0]["reason"]) == ("target_on", "客户同意延长遏制期限")
+
+
+def test_the_ladder_changes_the_boards_escalation_level(admin_plant):
+    number = admin_plant["issue"].number
+    assert _board_escalation(admin_plant)[number] == "3"           # red 9 days: plant manager
+    at = _admin_page(admin_plant)
+    at.number_input(key="ladder_A_1").set_value(5)
+    at.number_input(key="ladder_A_2").set_value(20)
+    at.number_input(key="ladder_A_3").set_value(30)
+    _submit(at, "escalation")
+    assert [s.value for s in at.success] == ["已保存，并记入变更记录。"]
+    assert _board_escalation(admin_plant)[number] == "1"
+    assert store.admin_history()[0]["field"] == "escalation_ladders"
+
+
+@pytest.mark.parametrize("level_days, message", [
+    ({1: -2}, "A级的升级阶梯：天数须为1到3650，级别须为1到3。"),                 # negative days
+    ({1: 5, 2: 5}, "A级的升级阶梯：天数和级别须逐级递增，不能重叠。"),             # two levels on one day
+    ({1: 8, 2: 3}, "A级的升级阶梯：天数和级别须逐级递增，不能重叠。"),             # a higher level sooner
+])
+def test_a_bad_ladder_is_refused_in_words(admin_plant, level_days, message):
+    at = _admin_page(admin_plant)
+    for level, days in level_days.items():
+        at.number_input(key=f"ladder_A_{level}").set_value(days)
+    _submit(at, "escalation")
+    assert [e.value for e in at.error] == [message]
+    assert store.board_settings().escalation_ladders["A"] == ((1, 1), (3, 2), (7, 3))
+
+
+def test_colour_rule_warning_window_and_admission_rule(admin_plant):
+    at = _admin_page(admin_plant, lang="en")
+    at.radio(key="colour_rule").set_value("START")
+    _submit(at, "colour_rule")
+    at.number_input(key="warning_days").set_value(-1)
+    _submit(at, "warning_window")
+    assert [e.value for e in at.error] == ["The warning window is 0 to 30 days."]
+    at.number_input(key="warning_days").set_value(5)
+    _submit(at, "warning_window")
+    at.button_group(key="admit_severities").set_value(["A"])
+    _submit(at, "admission")
+    settings = store.board_settings()
+    assert (settings.colour_rule, settings.warning_days, settings.admission_rule.severities) == (
+        "START", 5, frozenset({"A"}))
+    assert [e["field"] for e in store.admin_history()[:3]] == ["admission_rule", "warning_days", "colour_rule"]
+    history = _admin_page(admin_plant, lang="en").dataframe[-1].value          # the configuration history tab
+    assert list(history["Field"][:3]) == ["Admission rule", "Warning window", "Colour rule"]
+    assert list(history["Who"][:3]) == ["王总"] * 3
+
+
+def test_areas_people_and_categories_with_empty_names_are_refused(admin_plant):
+    at = _admin_page(admin_plant, lang="en")
+    at.text_input(key="area_code").input("PAINT")
+    _submit(at, "new_area")
+    assert [e.value for e in at.error] == ["Please fill in “Chinese name”."]
+    at.text_input(key="area_code").input("PAINT")
+    at.text_input(key="area_name_zh").input("涂装车间")
+    at.text_input(key="area_name_en").input("Paint shop")
+    _submit(at, "new_area")
+    at.text_input(key="person_name").input("  ")
+    _submit(at, "new_person")
+    assert [e.value for e in at.error] == ["Please fill in “Name”."]
+    at.text_input(key="person_name").input("周婷")
+    _submit(at, "new_person")
+    at.text_input(key="category_code").input("field")
+    at.text_input(key="category_name_zh").input("市场")
+    _submit(at, "new_category")
+    assert [e.value for e in at.error] == ["Please fill in “English name”."]
+    step = store.template_steps(admin_plant["templates"]["standard"].id)[1]
+    _ok(at.selectbox(key=f"template_step_pick_{step.template_id}").set_value(step.id).run())
+    at.text_input(key=f"ts_name_en_{step.id}").input("")
+    _submit(at, f"template_step_{step.id}")
+    assert [e.value for e in at.error] == ["Please fill in “English name”."]
+    refs = store.reference_lists()
+    assert "PAINT" in [a.code for a in refs["areas"]] and "周婷" in [p.name for p in refs["people"]]
+    assert [(e["entity"], e["new"]) for e in store.admin_history()[:2]] == [("person", "周婷"),
+                                                                           ("area", "PAINT 涂装车间")]
+
+
+def test_users_get_accounts_roles_and_new_passwords(admin_plant):
+    newcomer = store.create_person(name="周婷", name_en="Zhou Ting")
+    at = _admin_page(admin_plant, lang="en")
+    at.selectbox(key="account_person").set_value(newcomer.id)
+    at.text_input(key="account_username").input("zhouting")
+    at.selectbox(key="account_role").set_value("owner")
+    at.text_input(key="account_password").input("first-pass-1")
+    _submit(at, "new_account")
+    assert store.authenticate(username="zhouting", password="first-pass-1").role == "owner"
+    at.selectbox(key="role_account").set_value(newcomer.id)
+    at.selectbox(key="role_choice").set_value("facilitator")
+    _submit(at, "account_role")
+    at.selectbox(key="reset_account").set_value(newcomer.id)
+    at.text_input(key="reset_password").input("second-pass-2")
+    _submit(at, "account_password_reset")
+    assert [s.value for s in at.success] == ["Password reset; any lockout lifted."]
+    assert store.authenticate(username="zhouting", password="second-pass-2").role == "facilitator"
+
+
+def test_the_qchart_rule_decides_which_new_issues_colour_the_day(admin_plant, open_issue):
+    today = admin_plant["today"]
+    listed = open_issue(today, template="minor", category="gp12", severity="C")       # internal, on the list only
+    assert not listed.on_board
+    assert store.quality_status(on=today)[0]["colour"] == "G"
+    at = _admin_page(admin_plant)
+    at.checkbox(key="internal_on_board_only").uncheck()
+    _submit(at, "qchart_rule")
+    assert [s.value for s in at.success] == ["已保存，并记入变更记录。"]
+    assert store.quality_status(on=today)[0]["colour"] == "Y"
+
+
+def test_rename_an_area_and_retire_a_person(admin_plant):
+    at = _admin_page(admin_plant, lang="en")
+    area = admin_plant["area"].id
+    at.text_input(key=f"edit_area_en_{area}").input("Final assembly 1")
+    _submit(at, f"edit_area_{area}")
+    at.selectbox(key="edit_person_pick").set_value(admin_plant["owner"].id).run()
+    at.checkbox(key=f"edit_person_active_{admin_plant['owner'].id}").uncheck()
+    _submit(at, f"edit_person_{admin_plant['owner'].id}")
+    assert [s.value for s in at.success] == ["Saved, and recorded in the audit trail."]
+    assert store.reference_lists()["areas"][0].name_en == "Final assembly 1"
+    assert admin_plant["owner"].id not in [p.id for p in store.reference_lists()["people"]]
+    assert [(e["field"], e["new"]) for e in store.admin_history()[:2]] == [("active", "False"),
+                                                                           ("name_en", "Final assembly 1")]
+
+
+def test_a_step_added_to_a_template_is_used_by_new_issues(admin_plant, open_issue):
+    minor = admin_plant["templates"]["minor"].id
+    at = _admin_page(admin_plant, lang="en")
+    _ok(at.selectbox(key="template_pick").set_value(minor).run())
+    for key, value in (("code", "lpa"), ("zh", "分层审核"), ("en", "Layered process audit"), ("short_zh", "LPA"),
+                       ("short_en", "LPA"), ("8d", "D7")):
+        at.text_input(key=f"new_step_{key}_{minor}").input(value)
+    _submit(at, f"new_step_{minor}")
+    assert [s.value for s in at.success] == ["Saved, and recorded in the audit trail."]
+    today = admin_plant["today"]
+    steps = store.issue_detail(open_issue(today, template="minor", severity="C").number).steps
+    assert (steps[-1]["code"], steps[-1]["target_on"]) == ("lpa", today + timedelta(days=30))
+    at.text_input(key=f"new_step_code_{minor}").input("lpa")
+    _submit(at, f"new_step_{minor}")
+    assert [e.value for e in at.error] == ["A record with “Code” “lpa” exists already."]

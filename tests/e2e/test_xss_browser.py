@@ -1,0 +1,87 @@
+"""Markup typed into every configurable name (area, person, category and sub-type, step names) stays text on
+every page: no script runs, no dialog fires, the names read literally."""
+import pytest
+
+from qr import db, store
+from tests.e2e.conftest import sign_in
+
+pytestmark = pytest.mark.e2e
+
+AREA = '<img src=x onerror=alert("area")>'
+PERSON = '<script>alert("person")</script>'
+CATEGORY = '<svg onload=alert("category")>'
+SUBTYPE = '"><img src=x onerror=alert("sub")>'
+STEP = '<img src=x onerror=alert("step")>'
+SHORT = "<svg onload=alert()>"                     # 20 characters: a short name's limit
+
+
+@pytest.fixture(scope="module")
+def hostile_names(server, browser):
+    """The demo plant plus an area, a person with an account, a category with a sub-type and a renamed first
+    step, each name a payload; an issue using all of them and the area's meeting started."""
+    page = browser.new_page()
+    page.goto(server["url"], timeout=60_000)
+    page.wait_for_selector("table.qr-board", timeout=120_000)         # the first start loads the demo
+    page.close()
+    engine = db.make_engine(server["database_url"])
+    db.use_engine(engine)
+    try:
+        area = store.create_area(actor_id=None, code="XSS", name_zh=AREA, name_en=AREA)
+        person = store.create_person(actor_id=None, name=PERSON, name_en=PERSON, area_id=area.id,
+                                     email="xss@qr-demo.local")
+        store.create_account(actor_id=None, person_id=person.id, username="xss", role="owner", password="demo1234")
+        category = store.create_category(actor_id=None, code="xss", name_zh=CATEGORY, name_en=CATEGORY,
+                                         kind="external")
+        sub = store.create_category(actor_id=None, code="xss_sub", name_zh=SUBTYPE, name_en=SUBTYPE,
+                                    kind="external", parent_id=category.id)
+        template = next(t for t in store.reference_lists()["templates"] if t.severity == "A")
+        first = store.template_steps(template.id)[0]
+        store.update_template_step(actor_id=None, template_step_id=first.id, name_zh=STEP, name_en=STEP,
+                                   short_zh=SHORT, short_en=SHORT, eight_d="D3", guide_limit_days=1, may_be_na=False)
+        issue = store.create_issue(actor_id=person.id, description="XSS 名称测试", category_id=sub.id, area_id=area.id,
+                                   severity="A", owner_id=person.id, lead_id=person.id, opened_on=store.today(),
+                                   next_report_on=store.today(), template_id=template.id)
+        facilitator = store.signed_in_by_email("sunli@qr-demo.local")
+        store.start_meeting(actor_id=facilitator.person_id, area_id=area.id)
+        yield issue.number
+    finally:
+        db.use_engine(None)
+        engine.dispose()
+
+
+PAGES = ["", "?view=projector", "update", "meeting?area=XSS", "meeting?area=XSS&view=presenter", "excel",
+         "trends", "issue?no={number}", "admin", "login", "?lang=en", "admin?lang=en"]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_no_name_runs_as_markup(server, browser, hostile_names, path):
+    page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(f"{server['url']}/{path.format(number=hostile_names)}", timeout=60_000)
+    page.wait_for_selector('[data-testid="stApp"]', timeout=60_000)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+    page.wait_for_timeout(500)
+    if page.locator('input[type="password"]').count():
+        sign_in(page, "admin")
+    for tab in page.get_by_role("tab").all():                            # the admin page's sections
+        tab.click()
+        page.wait_for_timeout(300)
+    page.wait_for_timeout(1000)
+    assert dialogs == []
+    assert page.query_selector_all('[data-testid="stException"]') == []
+    injected = "() => [...document.querySelectorAll('script')].filter(s => s.textContent.includes('alert(')).length"
+    assert page.evaluate(injected) == 0
+    page.close()
+
+
+def test_the_names_read_literally(server, browser, hostile_names):
+    page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    page.goto(f"{server['url']}/issue?no={hostile_names}", timeout=60_000)
+    page.wait_for_selector("table.qr-fields", timeout=60_000)
+    text = page.locator('[data-testid="stMain"]').inner_text()
+    assert all(name in text for name in (AREA, PERSON, SUBTYPE, STEP))
+    page.goto(f"{server['url']}/?area=XSS", timeout=60_000)
+    page.wait_for_selector("table.qr-board", timeout=60_000)
+    assert AREA in page.locator('[data-testid="stMain"]').inner_text()
+    page.close()

@@ -1,0 +1,223 @@
+"""Roles are enforced in the store: every command tried by every role; exactly the allowed ones succeed, the
+others are refused with a translated message and leave every table as it was."""
+from datetime import timedelta
+
+import pytest
+from sqlmodel import SQLModel
+
+from qr import db, demo, store
+from qr.excel import ImportedIssue
+from qr.i18n import error_message
+from qr.store import StepSpec
+from tests.conftest import PASSWORD
+
+ACTORS = ("viewer", "owner", "other_owner", "facilitator", "admin")
+EVERYONE = set(ACTORS)
+CONFIGURE = {"admin"}
+RUN_MEETING = {"facilitator", "admin"}
+OWN_ISSUE = {"owner", "facilitator", "admin"}          # the issue's owner, or someone who may change any issue
+
+# command → who may run it (the issue's owner is "owner"; "other_owner" has the owner role but not this issue)
+ALLOWED = {
+    "create_area": CONFIGURE, "create_person": CONFIGURE, "create_category": CONFIGURE,
+    "create_template": CONFIGURE, "import_issues": CONFIGURE, "configure": CONFIGURE,
+    "update_template_step": CONFIGURE, "update_area": CONFIGURE, "update_person": CONFIGURE,
+    "update_category": CONFIGURE, "add_template_step": CONFIGURE,
+    "create_account": CONFIGURE, "set_role": CONFIGURE, "reset_password": CONFIGURE,
+    "create_issue": {"owner", "other_owner", "facilitator", "admin"},
+    "complete_step": OWN_ISSUE, "mark_step_na": OWN_ISSUE, "mark_step_worse": OWN_ISSUE,
+    "set_countermeasure": OWN_ISSUE, "move_target": OWN_ISSUE, "set_next_report": OWN_ISSUE,
+    "attach_file": OWN_ISSUE,
+    "close_issue": RUN_MEETING, "reopen_issue": RUN_MEETING,
+    "set_quality_status": RUN_MEETING, "start_meeting": RUN_MEETING, "sign_in": RUN_MEETING,
+    "add_guest": RUN_MEETING, "end_meeting": RUN_MEETING, "review_issue": RUN_MEETING,
+    "record_report": RUN_MEETING, "decide_next_report": RUN_MEETING, "decide_action": RUN_MEETING,
+    "decide_escalation": RUN_MEETING, "save_report_order": RUN_MEETING,
+    "set_response_rule": CONFIGURE, "remove_response_rule": CONFIGURE,
+    "record_response": OWN_ISSUE, "save_eight_d": OWN_ISSUE, "record_follow_up": OWN_ISSUE,
+    "change_password": EVERYONE,                       # one's own password
+}
+# commands no signed-in person calls: signing in itself, and what only the system does (first start, the CLI)
+WITHOUT_ACTOR = {"authenticate", "install_default_settings", "create_admin"}
+
+
+def test_the_matrix_names_every_store_command():
+    commands = {name for name, fn in store.COMMANDS.items() if fn.__module__ == "qr.store"}
+    assert commands == set(ALLOWED) | WITHOUT_ACTOR
+
+
+@pytest.fixture
+def world(plant, open_issue):
+    """An open issue owned by 张伟 (owner) and led by 孙丽 (facilitator), one ready to close, one closed, a
+    running meeting in ASSY, a second area, and one person of each role who is neither owner nor lead."""
+    today = store.today()
+    actors = {"owner": plant["owner"].id}
+    for role, name in (("viewer", "观察员"), ("other_owner", "别的责任人"), ("facilitator", "主持人"), ("admin", "管理员")):
+        person = store.create_person(name=name, area_id=plant["area"].id)
+        store.create_account(actor_id=None, person_id=person.id, username=role, password=PASSWORD,
+                             role=role.replace("other_", ""))
+        actors[role] = person.id
+    issue = open_issue(today - timedelta(days=10), next_report_on=today)
+    ready, closed = open_issue(today - timedelta(days=3)), open_issue(today - timedelta(days=3))
+    for finished in (ready, closed):
+        version = finished.version
+        for step in store.issue_detail(finished.number).steps:
+            store.complete_step(actor_id=None, step_id=step["id"], done_on=today, expected_version=version)
+            version += 1
+        store.attach_file(actor_id=None, issue_id=finished.id, file_name="8D.pdf", kind="report",
+                          content=demo.report_pdf("8D"), expected_version=version)
+    store.close_issue(actor_id=None, issue_id=closed.id, closed_on=today, reason="完成",
+                      expected_version=version + 1)
+    meeting = store.start_meeting(actor_id=plant["lead"].id, area_id=plant["area"].id)
+    paint = store.create_area(code="PAINT", name_zh="涂装车间", name_en="Paint shop")
+    steps = {s["code"]: s["id"] for s in store.issue_detail(issue.number).steps}
+    no_account = store.create_person(name="无账户")
+    return {**plant, "today": today, "actors": actors, "issue": issue, "ready": ready, "closed": closed,
+            "meeting": meeting, "paint": paint, "steps": steps, "no_account": no_account,
+            "line": store.sign_in_sheet(meeting.id)[0]["id"]}
+
+
+def _arguments(name: str, w: dict) -> dict:
+    """Arguments with which the command succeeds for anyone allowed to run it."""
+    today, issue, meeting = w["today"], w["issue"], w["meeting"]
+    on_issue = {"issue_id": issue.id, "expected_version": issue.version}
+    in_meeting = {"meeting_id": meeting.id, "expected_version": meeting.version}
+    template_step = store.template_steps(w["templates"]["standard"].id)[0]
+    return {
+        "create_area": {"code": "QA", "name_zh": "质量部", "name_en": "Quality"},
+        "create_person": {"name": "新同事"},
+        "create_category": {"code": "new_source", "name_zh": "新来源", "name_en": "New source", "kind": "internal"},
+        "create_template": {"code": "short", "name_zh": "两步", "name_en": "Two steps", "severity": None,
+                            "steps": [StepSpec("containment", "遏制措施", "Containment", "遏制", "Cont.", "D3", 1)]},
+        "import_issues": {"issues": [ImportedIssue(sheet_row=2, description="导入的问题", owner="张伟", lead="孙丽", area="ASSY",
+                                                   opened_on=today)], "source": "board.xlsx", "apply": True},
+        "configure": {"key": "warning_days", "value": 3},
+        "add_template_step": {"template_id": w["templates"]["minor"].id,
+                              "step": StepSpec("lpa", "分层审核", "Layered process audit", "LPA", "LPA", "D7", 35)},
+        "update_area": {"area_id": w["paint"].id, "name_zh": "涂装二车间", "name_en": "Paint shop 2"},
+        "update_person": {"person_id": w["no_account"].id, "name": "新名字", "email": "new.name@plant.example"},
+        "update_category": {"category_id": w["categories"]["gp12"].id, "name_zh": "GP12遏制", "name_en": "GP12",
+                            "kind": "internal"},
+        "update_template_step": {"template_step_id": template_step.id, "name_zh": "围堵", "name_en": "Containment",
+                                 "short_zh": "围堵", "short_en": "Cont.", "eight_d": "D3", "guide_limit_days": 2,
+                                 "may_be_na": False},
+        "create_account": {"person_id": w["no_account"].id, "username": "newcomer", "role": "viewer",
+                           "password": "long-enough-1"},
+        "set_role": {"person_id": w["actors"]["other_owner"], "role": "viewer"},
+        "reset_password": {"person_id": w["actors"]["other_owner"], "new_password": "long-enough-2"},
+        "create_issue": {"description": "新问题", "category_id": w["categories"]["gp12"].id,
+                         "area_id": w["area"].id, "severity": "B", "owner_id": w["owner"].id,
+                         "lead_id": w["lead"].id, "opened_on": today, "next_report_on": today,
+                         "template_id": w["templates"]["standard_b"].id},
+        "complete_step": {"step_id": w["steps"]["containment"], "done_on": today,
+                          "expected_version": issue.version},
+        "mark_step_na": {"step_id": w["steps"]["error_proofing"], "reason": "结构防错",
+                         "expected_version": issue.version},
+        "mark_step_worse": {"step_id": w["steps"]["verified"], "reason": "等样件", "countermeasure": "每日跟进",
+                            "expected_version": issue.version},
+        "set_countermeasure": {"step_id": w["steps"]["root_cause"], "countermeasure": "5-Why 进行中",
+                               "expected_version": issue.version},
+        "move_target": {"step_id": w["steps"]["lessons_learned"], "target_on": today + timedelta(days=90),
+                        "reason": "客户同意", "expected_version": issue.version},
+        "set_next_report": {**on_issue, "next_report_on": today + timedelta(days=3)},
+        "attach_file": {**on_issue, "file_name": "photo.pdf", "content": demo.report_pdf("x"), "kind": "evidence"},
+        "close_issue": {"issue_id": w["ready"].id, "closed_on": today, "reason": "完成",
+                        "expected_version": w["ready"].version + len(store.issue_detail(w["ready"].number).steps) + 1},
+        "reopen_issue": {"issue_id": w["closed"].id, "reason": "再次发生",
+                         "expected_version": store.issue_detail(w["closed"].number).issue["version"]},
+        "set_quality_status": {"area_id": w["area"].id, "day": today, "colour": "Y", "note": "客户确认"},
+        "start_meeting": {"area_id": w["paint"].id},
+        "sign_in": {**in_meeting, "statuses": {w["line"]: "present"}},
+        "add_guest": {**in_meeting, "name": "供应商"},
+        "end_meeting": in_meeting,
+        "review_issue": {**on_issue, "on_board": False},
+        "record_report": {"meeting_id": meeting.id, "issue_id": issue.id},
+        "decide_next_report": {**on_issue, "meeting_id": meeting.id, "next_report_on": today + timedelta(days=2)},
+        "decide_action": {**on_issue, "meeting_id": meeting.id, "action": "供应商来厂", "owner_id": w["owner"].id,
+                          "due_on": today},
+        "decide_escalation": {**on_issue, "meeting_id": meeting.id, "level": 1},
+        "save_report_order": {"area_id": w["area"].id, "issue_ids": [issue.id]},
+        "change_password": {"current_password": PASSWORD, "new_password": "a-new-secret-9"},
+        "set_response_rule": {"category_id": w["categories"]["gp12"].id, "code": "ack", "name_zh": "确认",
+                              "name_en": "Acknowledge", "limit_minutes": 120},
+        "remove_response_rule": {"rule_id": store.response_rules(w["categories"]["complaint"].id)[0]["id"]},
+        "record_response": {"expected_version": issue.version, **_first_clock(issue.number)},
+        "save_eight_d": {**on_issue, "section": "D1", "values": {"team": "张伟、孙丽", "champion": "工厂经理"}},
+        "record_follow_up": {**_follow_up_of(w["closed"].id), "done_on": today, "contact": "客户质量部 李工",
+                             "channel": "phone", "solved": True, "satisfaction": 5, "remarks": ""},
+    }[name]
+
+
+def _first_clock(number: str) -> dict:
+    clock = store.issue_detail(number).issue["clocks"][0]
+    return {"clock_id": clock["id"], "responded_at": clock["started_at"] + timedelta(minutes=30),
+            "responded_by_id": store.issue_detail(number).issue["owner_id"], "how": "电话"}
+
+
+def _follow_up_of(issue_id: int) -> dict:
+    row = next(r for r in store.follow_ups() if r["issue_id"] == issue_id)
+    return {"follow_up_id": row["id"], "expected_version": row["version"]}
+
+
+def _snapshot() -> dict[str, list]:
+    """Every row of every table: what 'changed nothing' is checked against."""
+    with db.get_engine().connect() as connection:
+        return {table.name: sorted(map(tuple, connection.execute(table.select()).all()), key=repr)
+                for table in SQLModel.metadata.sorted_tables}
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+@pytest.mark.parametrize("name", sorted(ALLOWED))
+def test_role_command_matrix(world, name, actor):
+    command = store.COMMANDS[name]
+    arguments = {**_arguments(name, world), "actor_id": world["actors"][actor]}
+    if actor in ALLOWED[name]:
+        command(**arguments)
+        return
+    before = _snapshot()
+    with pytest.raises(store.Forbidden) as refused:
+        command(**arguments)
+    assert _snapshot() == before
+    role = "owner" if actor == "other_owner" else actor
+    message = error_message(refused.value.key, refused.value.values, "en")
+    assert message.startswith(f"Your role ({role}) may not ")
+
+
+def test_a_person_without_an_account_may_only_read(world):
+    with pytest.raises(store.Forbidden):
+        store.create_issue(actor_id=world["no_account"].id, **_arguments("create_issue", world))
+    assert not store.board_frame().empty
+
+
+def test_the_system_may_configure_but_never_runs_a_meeting(world):
+    """actor_id None is the system (first start, demo, CLI): it configures, but a meeting always names a person."""
+    store.create_area(code="QA", name_zh="质量部", name_en="Quality")
+    with pytest.raises(store.ValidationFailed) as refused:
+        store.start_meeting(actor_id=None, area_id=world["paint"].id)
+    assert refused.value.values == {"field": "actor"}
+
+
+def test_a_role_change_counts_at_once(world):
+    facilitator = world["actors"]["facilitator"]
+    store.set_role(actor_id=world["actors"]["admin"], person_id=facilitator, role="viewer")
+    with pytest.raises(store.Forbidden):
+        store.start_meeting(actor_id=facilitator, area_id=world["paint"].id)
+    assert store.signed_in_person(facilitator).role == "viewer"
+
+
+def test_the_last_administrator_keeps_the_role(world):
+    admin = world["actors"]["admin"]
+    with pytest.raises(store.ValidationFailed) as refused:
+        store.set_role(actor_id=admin, person_id=admin, role="viewer")
+    assert refused.value.key == "err.last_admin"
+    assert store.signed_in_person(admin).role == "admin"
+
+
+def test_someone_who_left_only_reads(world):
+    owner = world["owner"]
+    store.update_person(actor_id=world["actors"]["admin"], person_id=owner.id, name=owner.name, active=False)
+    with pytest.raises(store.Forbidden):
+        store.set_next_report(actor_id=owner.id, **_arguments("set_next_report", world))
+    with pytest.raises(store.SignInRefused):
+        store.authenticate(username="zhangwei", password=PASSWORD)
+    assert store.signed_in_person(owner.id) is None
