@@ -36,6 +36,17 @@ def prepare(lang: str) -> None:
         st.stop()
 
 
+def full_screen_css(*, side_rem: float, gap_rem: float) -> str:
+    """The projector and the presenter show only the page: no sidebar, header, toolbar or wide margins."""
+    return f"""<style>
+[data-testid='stSidebar'], [data-testid='stSidebarCollapsedControl'], [data-testid='stHeader'],
+[data-testid='stToolbar'], [data-testid='stDecoration'] {{ display: none !important; }}
+.block-container, [data-testid='stMainBlockContainer'] {{ padding: 0.4rem {side_rem}rem 0 {side_rem}rem !important;
+  max-width: 100% !important; }}
+[data-testid='stVerticalBlock'] {{ gap: {gap_rem}rem !important; }}
+</style>"""
+
+
 def projector_mode() -> bool:
     return st.query_params.get("view") == "projector"
 

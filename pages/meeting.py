@@ -9,14 +9,6 @@ from qr.i18n import t
 
 ui.run_through_entry()
 
-FULL_SCREEN_CSS = """<style>
-[data-testid='stSidebar'], [data-testid='stSidebarCollapsedControl'], [data-testid='stHeader'],
-[data-testid='stToolbar'], [data-testid='stDecoration'] { display: none !important; }
-.block-container, [data-testid='stMainBlockContainer'] { padding: 0.4rem 1.2rem 0 1.2rem !important;
-  max-width: 100% !important; }
-[data-testid='stVerticalBlock'] { gap: 0.4rem !important; }
-</style>"""
-
 lang = ui.language_from_url()
 settings = store.board_settings()
 counter = store.change_counter()
@@ -198,7 +190,7 @@ def decision_form(record: dict, current: dict) -> None:
 
 def presenter_view(current: dict, running: bool) -> None:
     """Full screen, one issue at a time in the reporting order, with both timers."""
-    st.html(FULL_SCREEN_CSS)
+    st.html(ui.full_screen_css(side_rem=1.2, gap_rem=0.4))
     records = ui.reporting_order(counter, current["area_id"], today).to_dict("records")
     if not records:
         st.info(t("presenter.empty", lang))

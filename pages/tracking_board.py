@@ -9,14 +9,6 @@ from qr.i18n import t
 
 ui.run_through_entry()
 
-PROJECTOR_CSS = """<style>
-[data-testid='stSidebar'], [data-testid='stSidebarCollapsedControl'], [data-testid='stHeader'],
-[data-testid='stToolbar'], [data-testid='stDecoration'] { display: none !important; }
-.block-container, [data-testid='stMainBlockContainer'] { padding: 0.4rem 0.8rem 0 0.8rem !important;
-  max-width: 100% !important; }
-[data-testid='stVerticalBlock'] { gap: 0.3rem !important; }
-</style>"""
-
 lang = ui.language_from_url()
 projector = ui.projector_mode()
 if not load_settings().public_board:
@@ -33,7 +25,7 @@ def _set_projector() -> None:
 
 
 if projector:
-    st.html(PROJECTOR_CSS)
+    st.html(ui.full_screen_css(side_rem=0.8, gap_rem=0.3))
 
 title, switches, filter_area, filter_category, filter_owner, filter_overall = st.columns(
     [2.2, 1.6, 1, 1, 1, 1], vertical_alignment="bottom")
