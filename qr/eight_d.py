@@ -4,14 +4,11 @@ Plain values only (the store keeps the content as JSON, the page draws the form 
 section never changes a step's colour: steps turn green only by being completed on the board.
 """
 from dataclasses import dataclass
-from pathlib import Path
-
-from fpdf import FPDF
+from functools import partial
 
 from qr.i18n import t
+from qr.pdf import a4_document, write_line
 
-CJK_FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
-SIMPLIFIED_CHINESE = 2
 WHYS = 5
 TEXT_LIMIT = 2000
 
@@ -88,15 +85,8 @@ def field_text(field: EightDField, value, lang: str) -> str:
 
 def report_pdf(report: dict, lang: str = "zh") -> bytes:
     """The 8D as an A4 PDF in Chinese or English, every D heading printed even when empty; Noto CJK is embedded."""
-    pdf = FPDF(orientation="P", unit="mm", format="A4")
-    pdf.set_auto_page_break(auto=True, margin=15)
-    pdf.add_font("noto", fname=str(CJK_FONT), collection_font_number=SIMPLIFIED_CHINESE)
-    pdf.add_page()
-    width = pdf.w - pdf.l_margin - pdf.r_margin
-
-    def line(text: str, size: float = 10, height: float = 6) -> None:
-        pdf.set_font("noto", size=size)
-        pdf.multi_cell(width, height, text, new_x="LMARGIN", new_y="NEXT")
+    pdf = a4_document()
+    line = partial(write_line, pdf)
 
     issue = report["issue"]
     line(t("8d.title", lang), size=16, height=9)

@@ -1,30 +1,20 @@
 """The meeting's minutes as a PDF (fpdf2 with Noto Sans CJK, so Chinese prints) and as an .xlsx."""
+from functools import partial
 from io import BytesIO
-from pathlib import Path
 
-from fpdf import FPDF
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from qr.i18n import t
 from qr.meeting import attendance_rows, header_rows, issue_rows
+from qr.pdf import a4_document, write_line
 from qr.store import Minutes
-
-CJK_FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
-SIMPLIFIED_CHINESE = 2          # the face of the collection with Simplified Chinese glyph forms
 
 
 def minutes_pdf(minutes: Minutes, lang: str = "zh") -> bytes:
     """A4 portrait minutes; the CJK font is embedded, so the PDF reads the same on any machine."""
-    pdf = FPDF(orientation="P", unit="mm", format="A4")
-    pdf.set_auto_page_break(auto=True, margin=15)
-    pdf.add_font("noto", fname=str(CJK_FONT), collection_font_number=SIMPLIFIED_CHINESE)
-    pdf.add_page()
-    width = pdf.w - pdf.l_margin - pdf.r_margin
-
-    def line(text: str, size: float = 10, height: float = 6) -> None:
-        pdf.set_font("noto", size=size)
-        pdf.multi_cell(width, height, text, new_x="LMARGIN", new_y="NEXT")
+    pdf = a4_document()
+    line = partial(write_line, pdf)
 
     line(t("minutes.title", lang), size=16, height=9)
     for label, value in header_rows(minutes, lang):
