@@ -31,10 +31,12 @@ from qr.defaults import install_defaults  # noqa: E402
 
 
 def seed(issues: int, writers: int) -> tuple[list[str], list[int]]:
-    """An area, one person per writer, and `issues` issues under the standard template."""
+    """An area, one person (a facilitator) per writer, and `issues` issues under the standard template."""
     install_defaults()
     area = store.create_area(code="BENCH", name_zh="基准车间", name_en="Bench area")
     people = [store.create_person(name=f"员工{n}", area_id=area.id).id for n in range(writers)]
+    for person_id in people:          # facilitators: each may save any of the issues
+        store.create_account(actor_id=None, person_id=person_id, username=f"writer{person_id}", role="facilitator")
     refs = store.reference_lists()
     category = next(c for c in refs["categories"] if c.code == "complaint")
     template = next(t for t in refs["templates"] if t.code == "standard")
@@ -48,7 +50,7 @@ def seed(issues: int, writers: int) -> tuple[list[str], list[int]]:
 
 def run(numbers: list[str], people: list[int], saves: int) -> dict:
     """`len(people)` threads share `saves` attempts; each reads the issue as the update page does, saves,
-    and records what the store answered."""
+    and records what the store answered (the time of one attempt includes that read)."""
     applied, refused, errors, seconds = [], [0], [], []
     lock, remaining = threading.Lock(), [saves]
 
@@ -59,12 +61,12 @@ def run(numbers: list[str], people: list[int], saves: int) -> dict:
                     return
                 remaining[0] -= 1
                 serial = remaining[0]
-            detail = store.issue_detail(rng.choice(numbers))
-            issue_id, version = detail.issue["id"], detail.issue["version"]
-            step_id = rng.choice(detail.steps)["id"]
             text = f"对策 {serial} 由 {person}"
             started = time.perf_counter()
             try:
+                detail = store.issue_detail(rng.choice(numbers))      # what the owner's page shows
+                issue_id, version = detail.issue["id"], detail.issue["version"]
+                step_id = rng.choice(detail.steps)["id"]
                 saved = store.set_countermeasure(actor_id=person, step_id=step_id, countermeasure=text,
                                                  expected_version=version)
             except store.StaleVersion:
