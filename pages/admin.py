@@ -137,6 +137,40 @@ def category_section() -> None:
             if st.form_submit_button(t("admin.save", lang)):
                 ui.run_command(store.update_category, {"actor_id": me, "category_id": category_id, **values}, lang,
                                issue_id=None, success=t("admin.saved", lang))
+        response_rules_form(category_id)
+
+
+def response_rules_form(category_id: int) -> None:
+    """The customer response clocks a new issue of this category starts (a sub-type without its own uses its
+    parent's); a change applies to issues received from now on, running clocks keep their limit."""
+    st.markdown(f"**{t('admin.response_rules', lang)}**")
+    st.caption(t("admin.response_help", lang))
+    current = store.response_rules(category_id)
+    if current:
+        st.dataframe(pd.DataFrame([{t("field.code", lang): r["code"], t("field.name_zh", lang): r["name_zh"],
+                                    t("field.name_en", lang): r["name_en"],
+                                    t("field.limit_minutes", lang): r["limit_minutes"]} for r in current]),
+                     hide_index=True, width="stretch")
+    with st.form(f"response_rule_{category_id}"):
+        code, name_zh, name_en, limit = st.columns(4, vertical_alignment="bottom")
+        values = {"code": code.text_input(t("field.code", lang), max_chars=20, key=f"rule_code_{category_id}"),
+                  "name_zh": name_zh.text_input(t("field.name_zh", lang), max_chars=100,
+                                                key=f"rule_name_zh_{category_id}"),
+                  "name_en": name_en.text_input(t("field.name_en", lang), max_chars=100,
+                                                key=f"rule_name_en_{category_id}"),
+                  "limit_minutes": limit.number_input(t("field.limit_minutes", lang), step=30, value=120,
+                                                      key=f"rule_limit_{category_id}")}
+        if st.form_submit_button(t("admin.save", lang)):
+            ui.run_command(store.set_response_rule, {"actor_id": me, "category_id": category_id, **values}, lang,
+                           issue_id=None, success=t("admin.saved", lang))
+    own = [r for r in current if r["category_id"] == category_id]
+    if own:
+        with st.form(f"remove_rule_{category_id}"):
+            rule_id = st.selectbox(t("admin.remove_rule", lang), [r["id"] for r in own], key=f"rule_pick_{category_id}",
+                                   format_func=lambda i: next(f"{r['code']} · {_label(r)}" for r in own if r["id"] == i))
+            if st.form_submit_button(t("admin.remove", lang)):
+                ui.run_command(store.remove_response_rule, {"actor_id": me, "rule_id": rule_id}, lang, issue_id=None,
+                               success=t("admin.saved", lang))
 
 
 def template_section() -> None:

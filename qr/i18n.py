@@ -656,6 +656,13 @@ TEXT: dict[str, dict[str, str]] = {
     "field.active": {"zh": "在职", "en": "Active"},
     "field.area_id": {"zh": "区域", "en": "Area"},
     "admin.new_step": {"zh": "在此模板末尾新增步骤(只用于之后开启的问题)", "en": "Add a last step to this template (for issues opened from now on)"},
+    "admin.response_rules": {"zh": "客户响应规则", "en": "Customer response rules"},
+    "admin.response_help": {"zh": "该类别新问题自收到时起计时；同一代码再次保存即修改。修改只用于之后收到的问题，已在计时的不变。",
+                            "en": "New issues of this category start these clocks when received; saving an existing "
+                                  "code changes it. A change applies to issues received from now on."},
+    "admin.remove_rule": {"zh": "删除规则", "en": "Remove a rule"},
+    "admin.remove": {"zh": "删除", "en": "Remove"},
+    "field.limit_minutes": {"zh": "时限(分钟)", "en": "Limit (minutes)"},
     "admin.tab.history": {"zh": "配置变更记录", "en": "Configuration history"},
     "admin.new_area": {"zh": "新增区域", "en": "New area"},
     "admin.new_person": {"zh": "新增人员", "en": "New person"},

@@ -216,3 +216,27 @@ def test_a_step_added_to_a_template_is_used_by_new_issues(admin_plant, open_issu
     at.text_input(key=f"new_step_code_{minor}").input("lpa")
     _submit(at, f"new_step_{minor}")
     assert [e.value for e in at.error] == ["A record with “Code” “lpa” exists already."]
+
+
+def test_a_category_response_rule_is_set_and_removed_for_new_complaints(admin_plant, open_issue):
+    at = _admin_page(admin_plant)
+    complaint = admin_plant["categories"]["complaint"].id
+    at.selectbox(key="edit_category_pick").set_value(complaint).run()
+    at.number_input(key=f"rule_limit_{complaint}").set_value(0)
+    at.text_input(key=f"rule_code_{complaint}").input("ack")
+    at.text_input(key=f"rule_name_zh_{complaint}").input("客户确认")
+    at.text_input(key=f"rule_name_en_{complaint}").input("Acknowledge")
+    _submit(at, f"response_rule_{complaint}")
+    assert [e.value for e in at.error] == ["响应时限须在1分钟到365天之间。"]
+    at.number_input(key=f"rule_limit_{complaint}").set_value(60)
+    _submit(at, f"response_rule_{complaint}")
+    assert [s.value for s in at.success] == ["已保存，并记入变更记录。"]
+    clocks = {c["code"]: c for c in store.issue_detail(open_issue(admin_plant["today"]).number).issue["clocks"]}
+    assert (clocks["ack"]["due_at"] - clocks["ack"]["started_at"]).total_seconds() == 3600
+
+    at.selectbox(key=f"rule_pick_{complaint}").set_value(
+        next(r["id"] for r in store.response_rules(complaint) if r["code"] == "ack"))
+    _submit(at, f"remove_rule_{complaint}")
+    assert "ack" not in {r["code"] for r in store.response_rules(complaint)}
+    assert "ack" not in {c["code"] for c in store.issue_detail(open_issue(admin_plant["today"]).number)
+                         .issue["clocks"]}

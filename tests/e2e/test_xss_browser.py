@@ -50,7 +50,7 @@ def hostile_names(server, browser):
 
 
 PAGES = ["", "?view=projector", "update", "meeting?area=XSS", "meeting?area=XSS&view=presenter", "excel",
-         "trends", "issue?no={number}", "admin", "login", "?lang=en", "admin?lang=en"]
+         "trends", "follow_up", "issue?no={number}", "admin", "login", "?lang=en", "admin?lang=en"]
 
 
 @pytest.mark.parametrize("path", PAGES)
