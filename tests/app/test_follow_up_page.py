@@ -22,8 +22,7 @@ PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 def closed_complaints(plant, open_issue, monkeypatch):
     """Two customer complaints opened on Monday and closed on Tuesday with a report attached."""
     st.cache_data.clear()
-    monkeypatch.setattr(store, "_now", lambda now=None: now or datetime.combine(
-        TODAY, time(10), tzinfo=load_settings().tz))
+    monkeypatch.setattr(store.base, "system_time", lambda: datetime.combine(TODAY, time(10), tzinfo=load_settings().tz))
     closed = []
     for description in ("客户投诉：仪表板异响", "客户投诉：座椅滑轨卡滞"):
         issue = open_issue(OPENED, template="minor", severity="B", description=description)

@@ -26,7 +26,7 @@ def plant_clock(plant, monkeypatch):
     """The moment every store call and page sees as now; a test moves it on by assigning clock['now']."""
     st.cache_data.clear()
     clock = {"now": _at(9, 5)}
-    monkeypatch.setattr(store, "_now", lambda now=None: now or clock["now"])
+    monkeypatch.setattr(store.base, "system_time", lambda: clock["now"])
     return clock
 
 

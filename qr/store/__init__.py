@@ -1,0 +1,36 @@
+"""Every query and command the pages need; the only code that touches database sessions.
+
+A command is one user intention in one transaction: authorize, validate, claim the issue's version
+(optimistic locking), change, write the audit events, commit once. A refusal is a QRError carrying an
+i18n key and its values; the page translates it. The modules below are layered: each imports only from
+those listed before it (base first), so callers use `from qr import store` and never a module's insides.
+"""
+from qr.store.accounts import (LOCKOUT_ATTEMPTS, LOCKOUT_MINUTES, USERNAME_MAX, SignedIn, accounts, authenticate,
+                               change_password, create_account, create_admin, reset_password, set_role,
+                               signed_in_by_email, signed_in_person)
+from qr.store.base import (CATEGORY_KINDS, COMMANDS, DESCRIPTION_MAX, EARLIEST_OPENED_ON, MAX_GUIDE_LIMIT_DAYS,
+                           MAX_RESPONSE_MINUTES, MAX_WARNING_DAYS, REASON_MAX, RECENTLY_CLOSED_DAYS, TEXT_MAX,
+                           Forbidden, NotFound, QRError, SignInRefused, StaleVersion, ValidationFailed, change_counter,
+                           command, default_setting_values, now, query, today)
+from qr.store.board import (BOARD_COLUMNS, STEP_COLUMNS, IssueDetail, attachment_content, attachments, board_frame,
+                            issue_count, issue_detail, issue_numbers)
+from qr.store.clocks import (TREND_CLOCK_COLUMNS, categories_with_response_rules, record_response, remove_response_rule,
+                             response_rules, set_response_rule, trends_clocks)
+from qr.store.configuration import (CONFIGURATION_ENTITIES, StepSpec, add_template_step, admin_history, board_settings,
+                                    configure, create_area, create_category, create_person, create_template,
+                                    install_default_settings, is_empty, people, reference_lists, setting_values,
+                                    step_columns, template_steps, update_area, update_category, update_person,
+                                    update_template_step)
+from qr.store.eight_d_reports import eight_d_report, save_eight_d
+from qr.store.follow_ups import FOLLOW_UP_COLUMNS, follow_ups, record_follow_up, trends_follow_ups
+from qr.store.imports import ImportOutcome, import_issues
+from qr.store.issues import (attach_file, close_issue, complete_step, create_issue, mark_step_na, mark_step_worse,
+                             move_target, reopen_issue, set_countermeasure, set_next_report)
+from qr.store.meeting_reads import (Minutes, attendance_rates, meeting_attendance_frame, meeting_changes,
+                                    meeting_decisions, meeting_minutes, meeting_on, reporting_order, review_list,
+                                    sign_in_sheet)
+from qr.store.meetings import (MeetingStale, add_guest, decide_action, decide_escalation, decide_next_report,
+                               end_meeting, record_report, review_issue, save_report_order, sign_in, start_meeting)
+from qr.store.qchart import quality_calendar, quality_status, set_quality_status
+from qr.store.trend_frames import (TREND_HISTORY_COLUMNS, TREND_ISSUE_COLUMNS, TREND_STEP_COLUMNS, trends_history,
+                                   trends_issues, trends_steps)

@@ -1,0 +1,443 @@
+"""What every command and query stands on: sessions, refusals, the command context, validation,
+the audit trail, roles, the issue's version claim and the board's configured rules."""
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timezone
+from functools import cached_property, wraps
+import inspect
+import json
+import numbers
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy import func, update
+from sqlmodel import Session, select
+
+from models import Account, AuditEvent, BoardSetting, Issue, IssueStep, Person, TemplateStep
+from qr import db, rules
+from qr.config import Settings, load_settings
+from qr.rules import AdmissionRule, ColourRule, StepState, StepView
+
+
+DESCRIPTION_MAX = 2000
+TEXT_MAX = 2000
+REASON_MAX = 500
+RECENTLY_CLOSED_DAYS = 7
+MAX_GUIDE_LIMIT_DAYS = 3650
+MAX_RESPONSE_MINUTES = 60 * 24 * 365
+EARLIEST_OPENED_ON = date(2000, 1, 1)
+_LARGEST_ID = 2**31 - 1   # PostgreSQL INTEGER, the narrower of the two databases
+CATEGORY_KINDS = ("external", "internal")
+
+
+class QRError(Exception):
+    """A refusal the user can act on: an i18n key plus the values its message needs."""
+
+    def __init__(self, key: str, **values):
+        super().__init__(key, values)
+        self.key = key
+        self.values = values
+
+
+class ValidationFailed(QRError):
+    pass
+
+
+class NotFound(QRError):
+    pass
+
+
+class StaleVersion(QRError):
+    """Someone saved the issue after this user loaded it; nothing was written."""
+
+
+class Forbidden(QRError):
+    """The acting person's role does not allow this; nothing was written."""
+
+
+class SignInRefused(QRError):
+    """Wrong username or password, or a locked account; says no more than that."""
+
+
+def _settings(session: Session | None = None) -> Settings:
+    """The environment's settings; with a session, the board's rules as configured in the boardsetting table."""
+    settings = load_settings()
+    if session is None:
+        return settings
+    stored = {row.key: json.loads(row.value) for row in session.exec(select(BoardSetting)).all()}
+    return _configured(settings, stored)
+
+
+class Entity:
+    """The audit trail's entity names, one spelling for the writers and the readers (history, trends, admin)."""
+
+    ISSUE = "issue"
+    STEP = "step"
+    ATTACHMENT = "attachment"
+    EIGHT_D = "8d"
+    FOLLOW_UP = "follow_up"
+    CLOCK = "clock"
+    RESPONSE_RULE = "response_rule"
+    MEETING = "meeting"
+    ATTENDANCE = "attendance"
+    DECISION = "decision"
+    QUALITY_STATUS = "quality_status"
+    AREA = "area"
+    PERSON = "person"
+    CATEGORY = "category"
+    STEP_TEMPLATE = "steptemplate"
+    TEMPLATE_STEP = "templatestep"
+    SETTING = "setting"
+    ACCOUNT = "account"
+
+
+def system_time() -> datetime:
+    """The real clock: the one function a test replaces to stand time still."""
+    return datetime.now(timezone.utc)
+
+
+def now() -> datetime:
+    """This moment, as every command, query and the board's response clocks see it."""
+    return system_time()
+
+
+def today(now: datetime | None = None) -> date:
+    """The plant's calendar day now (QR_TZ)."""
+    return rules.plant_today(now or system_time(), load_settings().tz)
+
+
+@dataclass
+class Context:
+    """What a command sees of the world, read once: this moment, the plant's day and the board's rules."""
+
+    session: Session
+    now: datetime
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return load_settings().tz
+
+    @cached_property
+    def day(self) -> date:
+        return rules.plant_today(self.now, self.tz)
+
+    @cached_property
+    def settings(self) -> Settings:
+        return _settings(self.session)
+
+
+def _with_session(opener):
+    """Give the function a session when the caller passes none, and its context when it asks for one (`ctx`,
+    built from the caller's `now=` or the clock); roll back on any refusal."""
+    def decorate(fn):
+        wants_context = "ctx" in inspect.signature(fn).parameters
+
+        def call(session: Session, args, kwargs):
+            if wants_context:
+                kwargs["ctx"] = Context(session=session, now=kwargs.pop("now", None) or now())
+            return fn(*args, session=session, **kwargs)
+
+        @wraps(fn)
+        def wrapper(*args, session: Session | None = None, **kwargs):
+            kwargs = {name: _plain(value) for name, value in kwargs.items()}
+            if session is None:
+                with opener() as own:
+                    return call(own, args, kwargs)
+            session.info["audit_events"] = 0       # _commit_change counts this call's events only
+            try:
+                return call(session, args, kwargs)
+            except BaseException:
+                session.rollback()
+                raise
+        return wrapper
+    return decorate
+
+
+def _plain(value):
+    """Ids read from a DataFrame arrive as numpy integers; the database wants Python ints."""
+    return int(value) if isinstance(value, numbers.Integral) and not isinstance(value, (bool, int)) else value
+
+
+COMMANDS: dict[str, object] = {}
+query = _with_session(db.read_session)
+_write = _with_session(db.write_session)
+
+
+def command(fn):
+    """A write in one transaction; registered so the role × command test can try every one."""
+    wrapped = _write(fn)
+    COMMANDS[fn.__name__] = wrapped
+    return wrapped
+
+
+def _text(value, key: str, *, required: bool, limit: int) -> str:
+    if value is None:
+        value = ""
+    if not isinstance(value, str) or "\x00" in value:   # PostgreSQL text cannot hold NUL
+        raise ValidationFailed("err.not_text", field=key)
+    value = value.strip()
+    if required and not value:
+        raise ValidationFailed("err.required", field=key)
+    if len(value) > limit:
+        raise ValidationFailed("err.too_long", field=key, limit=limit)
+    return value
+
+
+def _date(value, key: str) -> date:
+    if isinstance(value, datetime) or not isinstance(value, date):
+        raise ValidationFailed("err.not_date", field=key)
+    return value
+
+
+def _is_whole_number(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and -_LARGEST_ID <= value <= _LARGEST_ID
+
+
+def _get(session: Session, model, ident, key: str):
+    row = session.get(model, ident) if _is_whole_number(ident) else None
+    if row is None:
+        raise NotFound("err.not_found", field=key, value=str(ident))
+    return row
+
+
+def _audit(session: Session, *, at: datetime, actor_id: int | None, entity: str, entity_id: int,
+           issue_id: int | None, field_name: str, old, new, reason: str = "") -> None:
+    session.info["audit_events"] = session.info.get("audit_events", 0) + 1
+    session.add(AuditEvent(at=at, actor_id=actor_id, entity=entity, entity_id=entity_id, issue_id=issue_id,
+                           field=field_name, old=None if old is None else str(old),
+                           new=None if new is None else str(new), reason=reason))
+
+
+def _role(session: Session, person_id: int) -> str:
+    """The person's account role; a person without an active account may only read (viewer)."""
+    account = session.exec(select(Account).where(Account.person_id == person_id)).first()
+    return account.role if account is not None and account.active else "viewer"
+
+
+def _authorize(session: Session, actor_id: int | None, action: str) -> None:
+    """Refuse what the acting person's role does not allow. actor_id None is the system itself (first-start
+    defaults, demo data, the command line): pages never pass None, they pass the signed-in person."""
+    if actor_id is None:
+        return
+    person = _get(session, Person, actor_id, "actor")
+    role = _role(session, actor_id) if person.active else "viewer"    # someone who left only reads
+    if not rules.allowed(role, action):
+        raise Forbidden("err.forbidden", role=role, action=action)
+
+
+def _authorize_issue(session: Session, actor_id: int | None, issue_id: int) -> None:
+    """Owners and leads change their own issues; anyone else's needs a facilitator."""
+    issue = _get(session, Issue, issue_id, "issue")
+    if actor_id is not None:
+        _authorize(session, actor_id, rules.issue_action(actor_id, issue.owner_id, issue.lead_id))
+
+
+def _claim_version(session: Session, issue_id: int, expected_version: int, now: datetime) -> Issue:
+    """Compare-and-set on the issue's version: the row lock makes concurrent saves queue, the loser is refused."""
+    if not _is_whole_number(issue_id):
+        raise NotFound("err.not_found", field="issue", value=str(issue_id))
+    if not _is_whole_number(expected_version):
+        raise ValidationFailed("err.not_number", field="version")
+    claimed = session.execute(
+        update(Issue).where(Issue.id == issue_id, Issue.version == expected_version)
+        .values(version=Issue.version + 1, updated_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        issue = _get(session, Issue, issue_id, "issue")
+        last = session.exec(select(AuditEvent, Person.name).join(Person, isouter=True)
+                            .where(AuditEvent.issue_id == issue_id)
+                            .order_by(AuditEvent.id.desc()).limit(1)).first()
+        who, when = (last[1] or "—", last[0].at) if last else ("—", issue.updated_at)
+        raise StaleVersion("err.stale", number=issue.number, who=who,
+                           when=when.astimezone(_settings().tz).strftime("%Y-%m-%d %H:%M"))
+    return session.exec(select(Issue).where(Issue.id == issue_id).execution_options(populate_existing=True)).one()
+
+
+def _commit_change(session: Session) -> None:
+    """Commit an issue command; one that changed nothing is refused, so no version moves without a trace."""
+    if not session.info.get("audit_events"):
+        raise ValidationFailed("err.no_change")
+    session.commit()
+
+
+def _step_view(step) -> StepView:
+    """The rule's view of an issue step (an IssueStep or a row of STEP_COLUMNS)."""
+    return StepView(state=StepState(step.state), target_on=step.target_on, completed_on=step.completed_on,
+                    started_on=step.started_on, marked_worse=step.marked_worse,
+                    marked_worse_on=step.marked_worse_on)
+
+
+def _require_countermeasure(step: IssueStep, template_step: TemplateStep, on: date, settings: Settings) -> None:
+    """An R step, or a Y step inside the warning window, may not be saved without a countermeasure."""
+    if not step.countermeasure and rules.needs_countermeasure(
+            _step_view(step), on, settings.warning_days, ColourRule(settings.colour_rule)):
+        raise ValidationFailed("err.countermeasure_needed", step=template_step.name_zh,
+                               step_en=template_step.name_en)
+
+
+def _update_fields(session: Session, row, changes: dict, *, actor_id, now) -> None:
+    """Set the changed fields of a configuration row, one audit event each; nothing changed is refused."""
+    entity = type(row).__name__.lower()
+    for name, value in changes.items():
+        old = getattr(row, name)
+        if old != value:
+            setattr(row, name, value)
+            _audit(session, at=now, actor_id=actor_id, entity=entity, entity_id=row.id, issue_id=None,
+                   field_name=name, old=old, new=value)
+    if not session.info.get("audit_events"):
+        raise ValidationFailed("err.no_change")
+    session.commit()
+
+
+def _require_unique(session: Session, column, value, field_name: str) -> None:
+    if value is not None and session.exec(select(func.count()).where(column == value)).one():
+        raise ValidationFailed("err.duplicate", field=field_name, value=value)
+
+
+def _add_config(session: Session, row, actor_id, now, label, commit=True):
+    _authorize(session, actor_id, "configure")
+    session.add(row)
+    session.flush()
+    _audit(session, at=now, actor_id=actor_id, entity=type(row).__name__.lower(), entity_id=row.id,
+           issue_id=None, field_name="created", old=None, new=label)
+    if commit:
+        session.commit()
+    return row
+
+
+def _load_step(session: Session, step_id: int) -> tuple[IssueStep, TemplateStep]:
+    step = _get(session, IssueStep, step_id, "step")
+    return step, session.get(TemplateStep, step.template_step_id)
+
+
+def _step_command(session: Session, *, actor_id, step_id, expected_version, now):
+    """Common start of a step command: step, the actor's right to change its issue, version claim, open issue."""
+    step, template_step = _load_step(session, step_id)
+    _authorize_issue(session, actor_id, step.issue_id)
+    issue = _claim_version(session, step.issue_id, expected_version, now)
+    if issue.closed_on is not None:
+        raise ValidationFailed("err.issue_closed", number=issue.number)
+    return step, template_step, issue
+
+
+def _issue_command(session: Session, *, actor_id, issue_id, expected_version, now, action: str | None = None) -> Issue:
+    """Common start of an issue command: the actor's right (`action`, else owner/lead or facilitator), then the
+    version claim."""
+    if action is None:
+        _authorize_issue(session, actor_id, issue_id)
+    else:
+        _authorize(session, actor_id, action)
+    return _claim_version(session, issue_id, expected_version, now)
+
+
+def _set(session, step: IssueStep, field_name: str, value, *, actor_id, now, reason="") -> None:
+    old = getattr(step, field_name)
+    if old != value:
+        setattr(step, field_name, value)
+        _audit(session, at=now, actor_id=actor_id, entity="step", entity_id=step.id, issue_id=step.issue_id,
+               field_name=field_name, old=old, new=value, reason=reason)
+
+
+def _category_label(parent_name, name):
+    """'客户投诉/0公里': a sub-type is named with its category, as on the board."""
+    return sa.case((parent_name.is_(None), name), else_=parent_name + "/" + name)
+
+
+@query
+def change_counter(*, session: Session) -> tuple[int, int]:
+    """The key that invalidates page caches: every write adds audit events, which are never deleted.
+
+    The count, not only the newest id: on PostgreSQL a transaction holding a lower id may commit after one
+    holding a higher id, and the count still moves when it does."""
+    return tuple(session.exec(select(func.count(AuditEvent.id), func.coalesce(func.max(AuditEvent.id), 0))).one())
+
+
+def _require_actor(session: Session, actor_id) -> Person:
+    """Meeting commands always name who acted, a facilitator (the system never runs a meeting)."""
+    if actor_id is None:
+        raise ValidationFailed("err.required", field="actor")
+    _authorize(session, actor_id, "run_meeting")
+    return _get(session, Person, actor_id, "actor")
+
+
+_REOPENED = (AuditEvent.entity == "issue") & (AuditEvent.field == "closed_on") & AuditEvent.new.is_(None)
+
+
+def _still_relevant(since: date | None):
+    """Issues that can change a KPI from `since` on: open, closed since then, or ever reopened (an issue
+    closed before and never reopened has all its events, steps included, before that day)."""
+    if since is None:
+        return sa.true()
+    return (Issue.closed_on.is_(None) | (Issue.closed_on >= since)
+            | Issue.id.in_(select(AuditEvent.issue_id).where(_REOPENED)))
+
+
+def _frame(session: Session, statement, columns: list[str]) -> pd.DataFrame:
+    """Rows of a Core statement as a frame, column by column: a million rows without per-row objects."""
+    rows = session.connection().execute(statement).all()
+    if not rows:
+        return pd.DataFrame({name: pd.Series(dtype=object) for name in columns})
+    return pd.DataFrame(dict(zip(columns, zip(*rows))), columns=columns)
+
+
+MAX_WARNING_DAYS = 30
+
+
+def default_setting_values() -> dict[str, object]:
+    """The code defaults (DESIGN.md §2) as JSON values: what a new plant starts with."""
+    settings = Settings()
+    return {"colour_rule": settings.colour_rule, "warning_days": settings.warning_days,
+            "escalation_ladders": {severity: [list(step) for step in ladder]
+                                   for severity, ladder in settings.escalation_ladders.items()},
+            "admission_rule": {"severities": sorted(settings.admission_rule.severities),
+                               "kinds": sorted(settings.admission_rule.kinds)},
+            "qchart_rule": {"external_on_board_only": settings.qchart_rule.external_on_board_only,
+                            "internal_on_board_only": settings.qchart_rule.internal_on_board_only}}
+
+
+def _configured(settings: Settings, stored: dict[str, object]) -> Settings:
+    """The environment's settings with the stored rules in place of the code defaults."""
+    values = {**default_setting_values(), **stored}
+    return replace(settings, colour_rule=values["colour_rule"], warning_days=values["warning_days"],
+                   escalation_ladders={severity: tuple(tuple(step) for step in ladder)
+                                       for severity, ladder in values["escalation_ladders"].items()},
+                   admission_rule=AdmissionRule(severities=frozenset(values["admission_rule"]["severities"]),
+                                                kinds=frozenset(values["admission_rule"]["kinds"])),
+                   qchart_rule=rules.QChartRule(**values["qchart_rule"]))
+
+
+def _checked_setting(key: str, value):
+    """The value in its stored shape, or a refusal saying what is wrong with it."""
+    if key == "colour_rule":
+        if value not in (ColourRule.GM.value, ColourRule.START.value):
+            raise ValidationFailed("err.bad_choice", field="colour_rule")
+        return value
+    if key == "warning_days":
+        if not _is_whole_number(value) or not 0 <= value <= MAX_WARNING_DAYS:
+            raise ValidationFailed("err.warning_days", limit=MAX_WARNING_DAYS)
+        return value
+    if key == "escalation_ladders":
+        if not isinstance(value, dict) or set(value) != set(rules.SEVERITY):
+            raise ValidationFailed("err.bad_choice", field="escalation_ladders")
+        ladders = {}
+        for severity in rules.SEVERITY:
+            ladder = [tuple(_plain(v) for v in step) for step in value[severity]]
+            if any(len(step) != 2 for step in ladder):
+                raise ValidationFailed("err.ladder_numbers", severity=severity)
+            problem = rules.ladder_problem(ladder)
+            if problem:
+                raise ValidationFailed(problem, severity=severity)
+            ladders[severity] = [list(step) for step in ladder]
+        return ladders
+    if key == "admission_rule":
+        severities, kinds = value.get("severities", []), value.get("kinds", [])
+        if not set(severities) <= set(rules.SEVERITY) or not set(kinds) <= set(CATEGORY_KINDS):
+            raise ValidationFailed("err.bad_choice", field="admission_rule")
+        return {"severities": sorted(set(severities)), "kinds": sorted(set(kinds))}
+    if key == "qchart_rule":
+        names = ("external_on_board_only", "internal_on_board_only")
+        if not isinstance(value, dict) or set(value) != set(names) or not all(isinstance(value[n], bool) for n in names):
+            raise ValidationFailed("err.bad_choice", field="qchart_rule")
+        return {name: value[name] for name in names}
+    raise NotFound("err.not_found", field="setting", value=str(key))

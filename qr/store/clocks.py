@@ -1,0 +1,157 @@
+"""Customer response clocks: the rules a category starts, the response that stops a clock, the
+clocks as the board and the trends read them."""
+from collections import defaultdict
+from datetime import date, datetime, timezone
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy import func
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, select
+
+from models import Category, Issue, Person, ResponseClock, ResponseRule
+from qr.store.base import (EARLIEST_OPENED_ON, MAX_RESPONSE_MINUTES, REASON_MAX, Context, ValidationFailed, _audit,
+                           _authorize, _commit_change, _frame, _get, _is_whole_number, _issue_command, _still_relevant,
+                           _text, command, query)
+
+
+def _moment_value(value, key: str) -> datetime:
+    """A moment from a page or a caller: aware, so it means one instant whatever the server's zone."""
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise ValidationFailed("err.not_moment", field=key)
+    return value.astimezone(timezone.utc)
+
+
+def _received_at(value, now: datetime) -> datetime:
+    received_at = _moment_value(value, "received_at")
+    if received_at > now:
+        raise ValidationFailed("err.future_moment", field="received_at")
+    if received_at.date() < EARLIEST_OPENED_ON:
+        raise ValidationFailed("err.too_early", field="received_at", date=EARLIEST_OPENED_ON.isoformat())
+    return received_at
+
+
+def _response_rules(session: Session, category: Category) -> list[ResponseRule]:
+    """The category's own rules, else its parent's: a 0-km complaint answers like any customer complaint."""
+    for category_id in (category.id, category.parent_id):
+        if category_id is None:
+            continue
+        found = session.exec(select(ResponseRule).where(ResponseRule.category_id == category_id)
+                             .order_by(ResponseRule.position, ResponseRule.id)).all()
+        if found:
+            return list(found)
+    return []
+
+
+@command
+def set_response_rule(*, session: Session, actor_id: int | None, category_id: int, code: str, name_zh: str,
+                      name_en: str, limit_minutes: int, ctx: Context) -> ResponseRule:
+    """Add a response rule to a category, or change the one with this code; clocks already running keep the
+    limit they started with (each issue answers to the rule of the day it was received)."""
+    _authorize(session, actor_id, "configure")
+    category = _get(session, Category, category_id, "category")
+    code = _text(code, "code", required=True, limit=20)
+    name_zh = _text(name_zh, "name_zh", required=True, limit=100)
+    name_en = _text(name_en, "name_en", required=True, limit=100)
+    if not _is_whole_number(limit_minutes) or not 1 <= limit_minutes <= MAX_RESPONSE_MINUTES:
+        raise ValidationFailed("err.response_limit", limit=MAX_RESPONSE_MINUTES // (60 * 24))
+    rule = session.exec(select(ResponseRule).where(ResponseRule.category_id == category.id,
+                                                   ResponseRule.code == code)).first()
+    old = None if rule is None else f"{rule.name_zh} / {rule.name_en}: {rule.limit_minutes} min"
+    if rule is None:
+        position = session.exec(select(func.count()).select_from(ResponseRule)
+                                .where(ResponseRule.category_id == category.id)).one() + 1
+        rule = ResponseRule(category_id=category.id, code=code, position=position, name_zh=name_zh,
+                            name_en=name_en, limit_minutes=limit_minutes)
+    rule.name_zh, rule.name_en, rule.limit_minutes = name_zh, name_en, limit_minutes
+    new = f"{name_zh} / {name_en}: {limit_minutes} min"
+    if old == new:
+        raise ValidationFailed("err.no_change")
+    session.add(rule)
+    session.flush()
+    _audit(session, at=ctx.now, actor_id=actor_id, entity="response_rule", entity_id=rule.id, issue_id=None,
+           field_name=f"{category.code}.{code}", old=old, new=new)
+    session.commit()
+    return rule
+
+
+@command
+def remove_response_rule(*, session: Session, actor_id: int | None, rule_id: int,
+                         ctx: Context) -> None:
+    """The category stops starting this clock on new issues; clocks already running keep going."""
+    _authorize(session, actor_id, "configure")
+    rule = _get(session, ResponseRule, rule_id, "response_rule")
+    category = session.get(Category, rule.category_id)
+    _audit(session, at=ctx.now, actor_id=actor_id, entity="response_rule", entity_id=rule.id, issue_id=None,
+           field_name=f"{category.code}.{rule.code}", old=f"{rule.name_zh} / {rule.name_en}: {rule.limit_minutes} min",
+           new=None)
+    session.execute(sa.delete(ResponseRule).where(ResponseRule.id == rule.id))
+    session.commit()
+
+
+@query
+def categories_with_response_rules(*, session: Session) -> set[int]:
+    """Categories whose new issues start response clocks (sub-types of a category with rules included)."""
+    with_rules = set(session.exec(select(ResponseRule.category_id).distinct()).all())
+    subtypes = session.exec(select(Category.id).where(Category.parent_id.in_(with_rules))).all() if with_rules else []
+    return with_rules | set(subtypes)
+
+
+@query
+def response_rules(category_id: int, *, session: Session) -> list[dict]:
+    """The rules a new issue of this category starts clocks for (its own, else its parent's)."""
+    category = _get(session, Category, category_id, "category")
+    return [rule.model_dump() for rule in _response_rules(session, category)]
+
+
+@command
+def record_response(*, session: Session, actor_id: int | None, clock_id: int, responded_at: datetime,
+                    responded_by_id: int, how: str, expected_version: int,
+                    ctx: Context) -> Issue:
+    """The response stops its clock: who answered, when and how (phone, e-mail, on site …), once."""
+    clock = _get(session, ResponseClock, clock_id, "clock")
+    issue = _issue_command(session, actor_id=actor_id, issue_id=clock.issue_id, expected_version=expected_version,
+                           now=ctx.now)
+    responded_at = _moment_value(responded_at, "responded_at")
+    responder = _get(session, Person, responded_by_id, "responded_by")
+    how = _text(how, "response_how", required=True, limit=REASON_MAX)
+    if clock.responded_at is not None:
+        raise ValidationFailed("err.clock_stopped", clock=clock.name_zh, clock_en=clock.name_en)
+    if not clock.started_at <= responded_at <= ctx.now:
+        raise ValidationFailed("err.response_out_of_range", field="responded_at")
+    clock.responded_at, clock.responded_by_id, clock.response_how = responded_at, responder.id, how
+    session.add(clock)
+    _audit(session, at=ctx.now, actor_id=actor_id, entity="clock", entity_id=clock.id, issue_id=issue.id,
+           field_name=f"response_{clock.code}", old=None,
+           new=f"{responded_at.astimezone(ctx.tz).strftime('%Y-%m-%d %H:%M')} {responder.name}: {how}")
+    _commit_change(session)
+    return issue
+
+
+def _clocks_by_issue(session: Session, issue_filter) -> dict[int, list[dict]]:
+    """Each issue's response clocks in rule order, with who answered, as plain dicts for the board."""
+    responder = aliased(Person)
+    rows = session.exec(select(ResponseClock, responder.name, responder.name_en)
+                        .join(responder, ResponseClock.responded_by_id == responder.id, isouter=True)
+                        .join(Issue, ResponseClock.issue_id == Issue.id).where(issue_filter)
+                        .order_by(ResponseClock.issue_id, ResponseClock.position, ResponseClock.id)).all()
+    clocks: dict[int, list[dict]] = defaultdict(list)
+    for clock, name, name_en in rows:
+        clocks[clock.issue_id].append({"id": clock.id, "code": clock.code, "name_zh": clock.name_zh,
+                                       "name_en": clock.name_en, "started_at": clock.started_at,
+                                       "due_at": clock.due_at, "responded_at": clock.responded_at,
+                                       "responded_by": name, "responded_by_en": name_en or name,
+                                       "how": clock.response_how})
+    return dict(clocks)
+
+
+TREND_CLOCK_COLUMNS = ["issue_id", "code", "name_zh", "name_en", "due_at", "responded_at"]
+
+
+@query
+def trends_clocks(*, session: Session, since: date | None = None) -> pd.DataFrame:
+    """The response clocks of the issues that count from `since` on, for the clocks' weekly KPI."""
+    return _frame(session, sa.select(ResponseClock.issue_id, ResponseClock.code, ResponseClock.name_zh,
+                                     ResponseClock.name_en, ResponseClock.due_at, ResponseClock.responded_at)
+                  .join(Issue, ResponseClock.issue_id == Issue.id)
+                  .where(_still_relevant(since)).order_by(ResponseClock.id), TREND_CLOCK_COLUMNS)

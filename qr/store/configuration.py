@@ -1,0 +1,303 @@
+"""The plant's configuration: areas, people, categories, step templates and the board's rules,
+with the reads the pickers and the admin page need."""
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import timedelta
+import json
+
+from sqlalchemy import func
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, select
+
+from models import Area, AuditEvent, BoardSetting, Category, Issue, IssueStep, Person, StepTemplate, TemplateStep
+from qr import rules
+from qr.config import Settings
+from qr.rules import StepState
+from qr.store.base import (CATEGORY_KINDS, MAX_GUIDE_LIMIT_DAYS, REASON_MAX, Context, ValidationFailed, _add_config,
+                           _audit, _authorize, _checked_setting, _get, _is_whole_number, _require_unique, _set,
+                           _settings, _text, _update_fields, command, default_setting_values, query)
+
+
+@command
+def create_area(*, session: Session, code: str, name_zh: str, name_en: str,
+                actor_id: int | None = None, ctx: Context) -> Area:
+    area = Area(code=_text(code, "code", required=True, limit=20),
+                name_zh=_text(name_zh, "name_zh", required=True, limit=100),
+                name_en=_text(name_en, "name_en", required=True, limit=100))
+    _require_unique(session, Area.code, area.code, "code")
+    return _add_config(session, area, actor_id, ctx.now, f"{area.code} {area.name_zh}")
+
+
+@command
+def create_person(*, session: Session, name: str, name_en: str = "", email: str | None = None,
+                  area_id: int | None = None, actor_id: int | None = None, ctx: Context) -> Person:
+    if area_id is not None:
+        _get(session, Area, area_id, "area")
+    person = Person(name=_text(name, "name", required=True, limit=100),
+                    name_en=_text(name_en, "name_en", required=False, limit=100),
+                    email=_text(email, "email", required=False, limit=200) or None, area_id=area_id)
+    _require_unique(session, Person.email, person.email, "email")
+    return _add_config(session, person, actor_id, ctx.now, person.name)
+
+
+@command
+def create_category(*, session: Session, code: str, name_zh: str, name_en: str, kind: str,
+                    parent_id: int | None = None, actor_id: int | None = None,
+                    ctx: Context) -> Category:
+    if kind not in CATEGORY_KINDS:
+        raise ValidationFailed("err.bad_choice", field="kind")
+    if parent_id is not None:
+        _get(session, Category, parent_id, "category")
+    category = Category(code=_text(code, "code", required=True, limit=40),
+                        name_zh=_text(name_zh, "name_zh", required=True, limit=100),
+                        name_en=_text(name_en, "name_en", required=True, limit=100),
+                        kind=kind, parent_id=parent_id)
+    _require_unique(session, Category.code, category.code, "code")
+    return _add_config(session, category, actor_id, ctx.now, category.name_zh)
+
+
+@command
+def update_area(*, session: Session, actor_id: int | None, area_id: int, name_zh: str, name_en: str,
+                ctx: Context) -> Area:
+    """Rename an area (its code stays: exports and imports know it by that)."""
+    _authorize(session, actor_id, "configure")
+    area = _get(session, Area, area_id, "area")
+    _update_fields(session, area, {"name_zh": _text(name_zh, "name_zh", required=True, limit=100),
+                                   "name_en": _text(name_en, "name_en", required=True, limit=100)},
+                   actor_id=actor_id, now=ctx.now)
+    return area
+
+
+@command
+def update_person(*, session: Session, actor_id: int | None, person_id: int, name: str, name_en: str = "",
+                  email: str | None = None, area_id: int | None = None, active: bool = True,
+                  ctx: Context) -> Person:
+    """A person's names, e-mail (single sign-on matches it), area, and whether they still work here
+    (an inactive person leaves the pickers and cannot sign in; their history stays)."""
+    _authorize(session, actor_id, "configure")
+    person = _get(session, Person, person_id, "person")
+    if area_id is not None:
+        _get(session, Area, area_id, "area")
+    email = _text(email, "email", required=False, limit=200) or None
+    if email != person.email:
+        _require_unique(session, Person.email, email, "email")
+    _update_fields(session, person, {"name": _text(name, "name", required=True, limit=100),
+                                     "name_en": _text(name_en, "name_en", required=False, limit=100),
+                                     "email": email, "area_id": area_id, "active": bool(active)},
+                   actor_id=actor_id, now=ctx.now)
+    return person
+
+
+@command
+def update_category(*, session: Session, actor_id: int | None, category_id: int, name_zh: str, name_en: str,
+                    kind: str, ctx: Context) -> Category:
+    """Rename a category or sub-type, or say whether it is external or internal (the Q-chart and the
+    admission rule read the kind of new issues)."""
+    _authorize(session, actor_id, "configure")
+    category = _get(session, Category, category_id, "category")
+    if kind not in CATEGORY_KINDS:
+        raise ValidationFailed("err.bad_choice", field="kind")
+    _update_fields(session, category, {"name_zh": _text(name_zh, "name_zh", required=True, limit=100),
+                                       "name_en": _text(name_en, "name_en", required=True, limit=100),
+                                       "kind": kind}, actor_id=actor_id, now=ctx.now)
+    return category
+
+
+@dataclass
+class StepSpec:
+    code: str
+    name_zh: str
+    name_en: str
+    short_zh: str
+    short_en: str
+    eight_d: str
+    guide_limit_days: int
+    may_be_na: bool = True
+
+
+@command
+def create_template(*, session: Session, code: str, name_zh: str, name_en: str, severity: str | None,
+                    steps: list[StepSpec], actor_id: int | None = None,
+                    ctx: Context) -> StepTemplate:
+    if severity is not None and severity not in rules.SEVERITY:
+        raise ValidationFailed("err.bad_choice", field="severity")
+    if not steps:
+        raise ValidationFailed("err.required", field="steps")
+    steps = [_checked_step(spec) for spec in steps]
+    template = StepTemplate(code=_text(code, "code", required=True, limit=40),
+                            name_zh=_text(name_zh, "name_zh", required=True, limit=100),
+                            name_en=_text(name_en, "name_en", required=True, limit=100), severity=severity)
+    _require_unique(session, StepTemplate.code, template.code, "code")
+    _add_config(session, template, actor_id, ctx.now, template.name_zh, commit=False)
+    for position, spec in enumerate(steps, start=1):
+        session.add(TemplateStep(template_id=template.id, position=position, **spec.__dict__))
+    session.commit()
+    return template
+
+
+@command
+def add_template_step(*, session: Session, actor_id: int | None, template_id: int, step: StepSpec,
+                      ctx: Context) -> TemplateStep:
+    """A new last step of a template, for issues opened from ctx.now on (open issues keep their steps). A code
+    another template uses names the same board column, so it takes that step's place in the board's order."""
+    _authorize(session, actor_id, "configure")
+    template = _get(session, StepTemplate, template_id, "template")
+    spec = _checked_step(step)
+    existing = session.exec(select(TemplateStep).where(TemplateStep.template_id == template.id)).all()
+    if spec.code in {ts.code for ts in existing}:
+        raise ValidationFailed("err.duplicate", field="code", value=spec.code)
+    row = TemplateStep(template_id=template.id, position=len(existing) + 1, **spec.__dict__)
+    session.add(row)
+    session.flush()
+    _audit(session, at=ctx.now, actor_id=actor_id, entity="templatestep", entity_id=row.id, issue_id=None,
+           field_name="created", old=None, new=f"{template.code}: {spec.name_zh}")
+    session.commit()
+    return row
+
+
+def _checked_step(spec: StepSpec) -> StepSpec:
+    """A template step with its names within their limits and a guide limit of 0 to 10 years."""
+    names = {name: _text(getattr(spec, name), name, required=True, limit=limit)
+             for name, limit in (("code", 40), ("name_zh", 100), ("name_en", 100), ("short_zh", 20),
+                                 ("short_en", 20), ("eight_d", 10))}
+    if not _is_whole_number(spec.guide_limit_days) or not 0 <= spec.guide_limit_days <= MAX_GUIDE_LIMIT_DAYS:
+        raise ValidationFailed("err.limit_range", step=names["name_zh"], step_en=names["name_en"],
+                               limit=MAX_GUIDE_LIMIT_DAYS)
+    return StepSpec(**names, guide_limit_days=spec.guide_limit_days, may_be_na=bool(spec.may_be_na))
+
+
+@query
+def is_empty(*, session: Session) -> bool:
+    return session.exec(select(func.count()).select_from(Area)).one() == 0
+
+
+@query
+def reference_lists(*, session: Session) -> dict[str, list]:
+    """People, areas, categories and templates for pickers and filters."""
+    return {
+        "people": list(session.exec(select(Person).where(Person.active).order_by(Person.name)).all()),
+        "areas": list(session.exec(select(Area).order_by(Area.code)).all()),
+        "categories": list(session.exec(select(Category).order_by(Category.id)).all()),
+        "templates": list(session.exec(select(StepTemplate).order_by(StepTemplate.id)).all()),
+    }
+
+
+@query
+def people(*, session: Session, include_inactive: bool = False) -> list[dict]:
+    """People by name; the admin page also lists those who left, to bring them back."""
+    statement = select(Person).order_by(Person.name)
+    if not include_inactive:
+        statement = statement.where(Person.active)
+    return [person.model_dump() for person in session.exec(statement).all()]
+
+
+@query
+def template_steps(template_id: int, *, session: Session) -> list[TemplateStep]:
+    return list(session.exec(select(TemplateStep).where(TemplateStep.template_id == template_id)
+                             .order_by(TemplateStep.position)).all())
+
+
+@query
+def step_columns(*, session: Session) -> list[dict]:
+    """Board step columns: each step code once, in the order of the fullest template (shorter templates
+    leave gaps); a step only a smaller template has comes after."""
+    by_template: dict[int, list[TemplateStep]] = defaultdict(list)
+    for ts in session.exec(select(TemplateStep).order_by(TemplateStep.template_id, TemplateStep.position)).all():
+        by_template[ts.template_id].append(ts)
+    columns: dict[str, dict] = {}
+    for steps in sorted(by_template.values(), key=len, reverse=True):
+        for ts in steps:
+            columns.setdefault(ts.code, {"code": ts.code, "name_zh": ts.name_zh, "name_en": ts.name_en,
+                                         "short_zh": ts.short_zh, "short_en": ts.short_en, "eight_d": ts.eight_d})
+    return list(columns.values())
+
+
+@query
+def board_settings(*, session: Session) -> Settings:
+    """The settings the board runs on: environment plus the configured rules."""
+    return _settings(session)
+
+
+@query
+def setting_values(*, session: Session) -> dict[str, object]:
+    """Every configurable rule's current value (stored, else the default), for the admin page."""
+    return {**default_setting_values(),
+            **{row.key: json.loads(row.value) for row in session.exec(select(BoardSetting)).all()}}
+
+
+@command
+def install_default_settings(*, session: Session, ctx: Context) -> None:
+    """Write the default of every rule not stored yet (first start), so each later change has an old value."""
+    stored = set(session.exec(select(BoardSetting.key)).all())
+    for key, value in default_setting_values().items():
+        if key not in stored:
+            session.add(BoardSetting(key=key, value=json.dumps(value), updated_at=ctx.now))
+    session.commit()
+
+
+@command
+def configure(*, session: Session, actor_id: int | None, key: str, value, ctx: Context) -> None:
+    """Change one of the board's rules; the old and new values go to the audit trail."""
+    _authorize(session, actor_id, "configure")
+    value = _checked_setting(key, value)
+    row = session.get(BoardSetting, key)
+    old = row.value if row is not None else json.dumps(default_setting_values()[key])
+    new = json.dumps(value)
+    if json.loads(old) == value:
+        raise ValidationFailed("err.no_change")
+    if row is None:
+        row = BoardSetting(key=key, value=new, updated_at=ctx.now)
+    row.value, row.updated_at, row.version = new, ctx.now, (row.version or 0) + 1
+    session.add(row)
+    _audit(session, at=ctx.now, actor_id=actor_id, entity="setting", entity_id=0, issue_id=None, field_name=key,
+           old=old, new=new)
+    session.commit()
+
+
+@command
+def update_template_step(*, session: Session, actor_id: int | None, template_step_id: int, name_zh: str,
+                         name_en: str, short_zh: str, short_en: str, eight_d: str, guide_limit_days: int,
+                         may_be_na: bool, apply_to_open: bool = False, reason: str = "",
+                         ctx: Context) -> TemplateStep:
+    """Names, 8D mapping, guide limit and N/A of a template step. Issues already open keep their target dates
+    unless `apply_to_open`: then their open steps move to the new limit, each move audited with the reason."""
+    _authorize(session, actor_id, "configure")
+    template_step = _get(session, TemplateStep, template_step_id, "step")
+    spec = _checked_step(StepSpec(template_step.code, name_zh, name_en, short_zh, short_en, eight_d,
+                                  guide_limit_days, may_be_na))
+    for name in ("name_zh", "name_en", "short_zh", "short_en", "eight_d", "guide_limit_days", "may_be_na"):
+        old, new = getattr(template_step, name), getattr(spec, name)
+        if old != new:
+            setattr(template_step, name, new)
+            _audit(session, at=ctx.now, actor_id=actor_id, entity="templatestep", entity_id=template_step.id,
+                   issue_id=None, field_name=name, old=old, new=new, reason=reason)
+    if apply_to_open:
+        reason = _text(reason, "reason", required=True, limit=REASON_MAX)
+        rows = session.exec(select(IssueStep, Issue).join(Issue, IssueStep.issue_id == Issue.id)
+                            .where(IssueStep.template_step_id == template_step.id, Issue.closed_on.is_(None),
+                                   IssueStep.state == StepState.OPEN.value)).all()
+        for step, issue in rows:
+            target_on = issue.opened_on + timedelta(days=spec.guide_limit_days)
+            if step.target_on != target_on:
+                _set(session, step, "target_on", target_on, actor_id=actor_id, now=ctx.now, reason=reason)
+                issue.version += 1
+                issue.updated_at = ctx.now
+    if not session.info.get("audit_events"):
+        raise ValidationFailed("err.no_change")
+    session.commit()
+    return template_step
+
+
+CONFIGURATION_ENTITIES = ("area", "person", "category", "steptemplate", "templatestep", "setting", "account")
+
+
+@query
+def admin_history(*, session: Session, limit: int = 200) -> list[dict]:
+    """The configuration's audit trail (people, areas, categories, templates, rules, accounts), newest first."""
+    actor = aliased(Person)
+    rows = session.exec(select(AuditEvent, actor.name).join(actor, AuditEvent.actor_id == actor.id, isouter=True)
+                        .where(AuditEvent.entity.in_(CONFIGURATION_ENTITIES))
+                        .order_by(AuditEvent.id.desc()).limit(limit)).all()
+    tz = _settings().tz
+    return [{"at": event.at.astimezone(tz), "actor": name or "—", "entity": event.entity, "field": event.field,
+             "old": event.old, "new": event.new, "reason": event.reason} for event, name in rows]

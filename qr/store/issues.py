@@ -1,0 +1,292 @@
+"""Issue commands: open, change a step, next report date, close, reopen, attach a file."""
+from datetime import date, datetime
+
+from sqlalchemy import func, update
+from sqlmodel import Session, select
+
+from models import (Area, Attachment, Category, Issue, IssueSequence, IssueStep, Person, ResponseClock, StepTemplate,
+                    TemplateStep)
+from qr import db, eight_d, files, rules
+from qr.rules import StepState
+from qr.store.base import (DESCRIPTION_MAX, EARLIEST_OPENED_ON, REASON_MAX, TEXT_MAX, Context, NotFound,
+                           ValidationFailed, _audit, _authorize, _commit_change, _date, _get, _issue_command,
+                           _require_countermeasure, _set, _settings, _step_command, _text, command)
+from qr.store.clocks import _received_at, _response_rules
+from qr.store.eight_d_reports import _eight_d_content
+from qr.store.follow_ups import _drop_pending_follow_up, _plan_follow_up
+
+
+def _next_number(session: Session, year: int) -> str:
+    """QR-YYYY-NNNN from a per-year counter row; the UPDATE's row lock keeps numbers unique."""
+    db.insert_ignoring_duplicates(session, IssueSequence, year=year, last=0)
+    last = session.execute(update(IssueSequence).where(IssueSequence.year == year)
+                           .values(last=IssueSequence.last + 1).returning(IssueSequence.last)).scalar_one()
+    return f"QR-{year:04d}-{last:04d}"
+
+
+@command
+def create_issue(*, session: Session, actor_id: int | None, description: str, category_id: int, area_id: int,
+                 severity: str, owner_id: int, lead_id: int, opened_on: date, next_report_on: date,
+                 template_id: int, part_number: str = "",
+                 target_changes: dict[int, tuple[date, str]] | None = None,
+                 na_steps: dict[int, str] | None = None, received_at: datetime | None = None,
+                 ctx: Context) -> Issue:
+    """Open an issue with one step per template step, targets from the guide limits.
+
+    target_changes and na_steps are keyed by template step position (1-based) and carry a reason.
+    Each response rule of the category starts a clock at `received_at`, the moment the complaint reached the
+    plant; without one it is this moment (the complaint is being recorded as it arrives).
+    """
+    day = ctx.day
+    _authorize(session, actor_id, "create_issue")
+    description = _text(description, "description", required=True, limit=DESCRIPTION_MAX)
+    part_number = _text(part_number, "part_number", required=False, limit=100)
+    if severity not in rules.SEVERITY:
+        raise ValidationFailed("err.bad_choice", field="severity")
+    category = _get(session, Category, category_id, "category")
+    _get(session, Area, area_id, "area")
+    _get(session, Person, owner_id, "owner")
+    _get(session, Person, lead_id, "lead")
+    _get(session, StepTemplate, template_id, "template")
+    opened_on = _date(opened_on, "opened_on")
+    if opened_on > day:
+        raise ValidationFailed("err.future_date", field="opened_on")
+    if opened_on < EARLIEST_OPENED_ON:
+        raise ValidationFailed("err.too_early", field="opened_on", date=EARLIEST_OPENED_ON.isoformat())
+    next_report_on = _date(next_report_on, "next_report_on")
+    if next_report_on < day:
+        raise ValidationFailed("err.past_date", field="next_report_on")
+    template_steps = session.exec(select(TemplateStep).where(TemplateStep.template_id == template_id)
+                                  .order_by(TemplateStep.position)).all()
+    positions = {ts.position for ts in template_steps}
+    target_changes, na_steps = dict(target_changes or {}), dict(na_steps or {})
+    for position in list(target_changes) + list(na_steps):
+        if position not in positions:
+            raise ValidationFailed("err.not_found", field="step", value=str(position))
+
+    response_rules = _response_rules(session, category)
+    if response_rules or received_at is not None:
+        received_at = _received_at(ctx.now if received_at is None else received_at, ctx.now)
+
+    issue = Issue(number=_next_number(session, opened_on.year), description=description,
+                  category_id=category_id, area_id=area_id, part_number=part_number, severity=severity,
+                  owner_id=owner_id, lead_id=lead_id, template_id=template_id, opened_on=opened_on,
+                  next_report_on=next_report_on, created_at=ctx.now, updated_at=ctx.now, received_at=received_at,
+                  on_board=rules.admitted_to_board(severity, category.kind, ctx.settings.admission_rule))
+    session.add(issue)
+    session.flush()
+    _audit(session, at=ctx.now, actor_id=actor_id, entity="issue", entity_id=issue.id, issue_id=issue.id,
+           field_name="created", old=None, new=issue.number)
+    tz = ctx.tz
+    for rule in response_rules:
+        session.add(ResponseClock(issue_id=issue.id, code=rule.code, name_zh=rule.name_zh, name_en=rule.name_en,
+                                  position=rule.position, started_at=received_at,
+                                  due_at=rules.clock_due(received_at, rule.limit_minutes, tz)))
+    for ts, target_on in zip(template_steps, rules.target_dates(opened_on, [t.guide_limit_days for t in template_steps])):
+        step = IssueStep(issue_id=issue.id, template_step_id=ts.id, position=ts.position, target_on=target_on)
+        session.add(step)
+        session.flush()
+        if ts.position in target_changes:
+            new_target, reason = target_changes[ts.position]
+            _move_target(session, step, ts, issue, _date(new_target, "target_on"), reason, actor_id, ctx.now)
+        if ts.position in na_steps:
+            _mark_na(session, step, ts, na_steps[ts.position], actor_id, ctx.now)
+    _commit_change(session)
+    return issue
+
+
+@command
+def complete_step(*, session: Session, actor_id: int | None, step_id: int, done_on: date,
+                  expected_version: int, ctx: Context) -> Issue:
+    """The only way a step turns green: completed on a day between the open date and today."""
+    step, template_step, issue = _step_command(session, actor_id=actor_id, step_id=step_id,
+                                               expected_version=expected_version, now=ctx.now)
+    done_on = _date(done_on, "completed_on")
+    if not issue.opened_on <= done_on <= ctx.day:
+        raise ValidationFailed("err.done_out_of_range", field="completed_on")
+    if step.state != StepState.OPEN:
+        raise ValidationFailed("err.step_not_open", step=template_step.name_zh, step_en=template_step.name_en)
+    _set(session, step, "state", StepState.DONE.value, actor_id=actor_id, now=ctx.now)
+    _set(session, step, "completed_on", done_on, actor_id=actor_id, now=ctx.now)
+    _commit_change(session)
+    return issue
+
+
+def _mark_na(session, step, template_step, reason, actor_id, now):
+    reason = _text(reason, "reason", required=True, limit=REASON_MAX)
+    if not template_step.may_be_na:
+        raise ValidationFailed("err.na_not_allowed", step=template_step.name_zh, step_en=template_step.name_en)
+    if step.state != StepState.OPEN:
+        raise ValidationFailed("err.step_not_open", step=template_step.name_zh, step_en=template_step.name_en)
+    _set(session, step, "na_reason", reason, actor_id=actor_id, now=now, reason=reason)
+    _set(session, step, "state", StepState.NA.value, actor_id=actor_id, now=now, reason=reason)
+
+
+@command
+def mark_step_na(*, session: Session, actor_id: int | None, step_id: int, reason: str,
+                 expected_version: int, ctx: Context) -> Issue:
+    step, template_step, issue = _step_command(session, actor_id=actor_id, step_id=step_id,
+                                               expected_version=expected_version, now=ctx.now)
+    _mark_na(session, step, template_step, reason, actor_id, ctx.now)
+    _commit_change(session)
+    return issue
+
+
+@command
+def mark_step_worse(*, session: Session, actor_id: int | None, step_id: int, reason: str, countermeasure: str,
+                    expected_version: int, ctx: Context) -> Issue:
+    """Y→R by the owner's judgement (e.g. blocked); a red step always carries its countermeasure."""
+    step, template_step, issue = _step_command(session, actor_id=actor_id, step_id=step_id,
+                                               expected_version=expected_version, now=ctx.now)
+    reason = _text(reason, "reason", required=True, limit=REASON_MAX)
+    countermeasure = _text(countermeasure, "countermeasure", required=False, limit=TEXT_MAX)
+    if step.state != StepState.OPEN:
+        raise ValidationFailed("err.step_not_open", step=template_step.name_zh, step_en=template_step.name_en)
+    _set(session, step, "countermeasure", countermeasure, actor_id=actor_id, now=ctx.now)
+    _set(session, step, "marked_worse", True, actor_id=actor_id, now=ctx.now, reason=reason)
+    _set(session, step, "marked_worse_on", ctx.day, actor_id=actor_id, now=ctx.now)
+    _set(session, step, "worse_reason", reason, actor_id=actor_id, now=ctx.now, reason=reason)
+    _require_countermeasure(step, template_step, ctx.day, ctx.settings)
+    _commit_change(session)
+    return issue
+
+
+@command
+def set_countermeasure(*, session: Session, actor_id: int | None, step_id: int, countermeasure: str,
+                       expected_version: int, ctx: Context) -> Issue:
+    step, template_step, issue = _step_command(session, actor_id=actor_id, step_id=step_id,
+                                               expected_version=expected_version, now=ctx.now)
+    text = _text(countermeasure, "countermeasure", required=False, limit=TEXT_MAX)
+    _set(session, step, "countermeasure", text, actor_id=actor_id, now=ctx.now)
+    if step.state == StepState.OPEN:
+        _require_countermeasure(step, template_step, ctx.day, ctx.settings)
+    _commit_change(session)
+    return issue
+
+
+def _move_target(session, step, template_step, issue, target_on, reason, actor_id, now):
+    reason = _text(reason, "reason", required=True, limit=REASON_MAX)
+    if target_on < issue.opened_on:
+        raise ValidationFailed("err.before_opened", field="target_on")
+    _set(session, step, "target_on", target_on, actor_id=actor_id, now=now, reason=reason)
+
+
+@command
+def move_target(*, session: Session, actor_id: int | None, step_id: int, target_on: date, reason: str,
+                expected_version: int, ctx: Context) -> Issue:
+    """A new target date, always with its reason in the audit trail."""
+    step, template_step, issue = _step_command(session, actor_id=actor_id, step_id=step_id,
+                                               expected_version=expected_version, now=ctx.now)
+    if step.state != StepState.OPEN:
+        raise ValidationFailed("err.step_not_open", step=template_step.name_zh, step_en=template_step.name_en)
+    _move_target(session, step, template_step, issue, _date(target_on, "target_on"), reason, actor_id, ctx.now)
+    _require_countermeasure(step, template_step, ctx.day, ctx.settings)
+    _commit_change(session)
+    return issue
+
+
+@command
+def set_next_report(*, session: Session, actor_id: int | None, issue_id: int, next_report_on: date,
+                    expected_version: int, ctx: Context) -> Issue:
+    issue = _issue_command(session, actor_id=actor_id, issue_id=issue_id, expected_version=expected_version,
+                           now=ctx.now)
+    _set_next_report(session, issue, next_report_on, actor_id=actor_id, now=ctx.now)
+    _commit_change(session)
+    return issue
+
+
+def _set_next_report(session: Session, issue: Issue, next_report_on, *, actor_id, now, reason: str = "") -> None:
+    """The owner's next report date: today or later, on an open issue (also a meeting's decision)."""
+    next_report_on = _date(next_report_on, "next_report_on")
+    if issue.closed_on is not None:
+        raise ValidationFailed("err.issue_closed", number=issue.number)
+    if next_report_on < rules.plant_today(now, _settings().tz):
+        raise ValidationFailed("err.past_date", field="next_report_on")
+    old = issue.next_report_on
+    if old != next_report_on:
+        issue.next_report_on = next_report_on
+        _audit(session, at=now, actor_id=actor_id, entity="issue", entity_id=issue.id, issue_id=issue.id,
+               field_name="next_report_on", old=old, new=next_report_on, reason=reason)
+
+
+@command
+def close_issue(*, session: Session, actor_id: int | None, issue_id: int, closed_on: date, reason: str,
+                expected_version: int, ctx: Context) -> Issue:
+    """Closing needs every step G or N/A and a problem-solving report; recorded with who, when and why."""
+    issue = _issue_command(session, actor_id=actor_id, issue_id=issue_id, expected_version=expected_version,
+                           now=ctx.now, action="close_issue")
+    reason = _text(reason, "reason", required=True, limit=REASON_MAX)
+    closed_on = _date(closed_on, "closed_on")
+    if issue.closed_on is not None:
+        raise ValidationFailed("err.issue_closed", number=issue.number)
+    if not issue.opened_on <= closed_on <= ctx.day:
+        raise ValidationFailed("err.done_out_of_range", field="closed_on")
+    open_steps = session.exec(select(TemplateStep.name_zh, TemplateStep.name_en).join(IssueStep)
+                              .where(IssueStep.issue_id == issue.id, IssueStep.state == StepState.OPEN.value)
+                              .order_by(IssueStep.position)).all()
+    if open_steps:
+        raise ValidationFailed("err.open_steps", steps="、".join(s[0] for s in open_steps),
+                               steps_en=", ".join(s[1] for s in open_steps))
+    has_report = session.exec(select(func.count()).select_from(Attachment).where(
+        Attachment.issue_id == issue.id, Attachment.kind == "report")).one()
+    gaps = eight_d.missing(_eight_d_content(session, issue.id))
+    if not has_report and gaps:
+        raise ValidationFailed("err.report_or_8d", number=issue.number, sections=", ".join(gaps))
+    issue.closed_on = closed_on
+    _audit(session, at=ctx.now, actor_id=actor_id, entity="issue", entity_id=issue.id, issue_id=issue.id,
+           field_name="closed_on", old=None, new=closed_on, reason=reason)
+    _plan_follow_up(session, issue, actor_id=actor_id, now=ctx.now)
+    _commit_change(session)
+    return issue
+
+
+@command
+def reopen_issue(*, session: Session, actor_id: int | None, issue_id: int, reason: str, expected_version: int,
+                 ctx: Context) -> Issue:
+    """Back on the board (the problem came back, or was closed too early), with the reason recorded."""
+    issue = _issue_command(session, actor_id=actor_id, issue_id=issue_id, expected_version=expected_version,
+                           now=ctx.now, action="close_issue")
+    reason = _text(reason, "reason", required=True, limit=REASON_MAX)
+    if issue.closed_on is None:
+        raise ValidationFailed("err.issue_open", number=issue.number)
+    _audit(session, at=ctx.now, actor_id=actor_id, entity="issue", entity_id=issue.id, issue_id=issue.id,
+           field_name="closed_on", old=issue.closed_on, new=None, reason=reason)
+    _drop_pending_follow_up(session, issue, actor_id=actor_id, now=ctx.now, reason=reason)
+    issue.closed_on = None
+    day = ctx.day
+    if issue.next_report_on is None or issue.next_report_on < day:
+        _audit(session, at=ctx.now, actor_id=actor_id, entity="issue", entity_id=issue.id, issue_id=issue.id,
+               field_name="next_report_on", old=issue.next_report_on, new=day, reason=reason)
+        issue.next_report_on = day
+    _commit_change(session)
+    return issue
+
+
+@command
+def attach_file(*, session: Session, actor_id: int | None, issue_id: int, file_name: str, content: bytes,
+                kind: str, expected_version: int, step_id: int | None = None,
+                ctx: Context) -> Attachment:
+    """Store evidence or the report in the database; the type is judged from the bytes, not only the name."""
+    issue = _issue_command(session, actor_id=actor_id, issue_id=issue_id, expected_version=expected_version,
+                           now=ctx.now)
+    file_name = _text(file_name, "file_name", required=True, limit=255)
+    if kind not in ("report", "evidence"):
+        raise ValidationFailed("err.bad_choice", field="kind")
+    if not isinstance(content, bytes) or not content:
+        raise ValidationFailed("err.required", field="file")
+    limit_mb = ctx.settings.max_upload_mb
+    if len(content) > limit_mb * 1024 * 1024:
+        raise ValidationFailed("err.file_too_large", limit=limit_mb)
+    file_type = files.sniff_file_type(file_name, content)
+    if file_type is None:
+        raise ValidationFailed("err.file_type", name=file_name)
+    if step_id is not None and _get(session, IssueStep, step_id, "step").issue_id != issue.id:
+        raise NotFound("err.not_found", field="step", value=str(step_id))
+    attachment = Attachment(issue_id=issue.id, step_id=step_id, kind=kind, file_name=file_name, file_type=file_type,
+                            size=len(content), content=content, uploaded_by_id=actor_id, uploaded_at=ctx.now)
+    session.add(attachment)
+    session.flush()
+    _audit(session, at=ctx.now, actor_id=actor_id, entity="attachment", entity_id=attachment.id, issue_id=issue.id,
+           field_name=f"attachment_{kind}", old=None, new=file_name)
+    _commit_change(session)
+    return attachment

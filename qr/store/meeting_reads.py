@@ -1,0 +1,190 @@
+"""The daily meeting's reads: sign-in sheet, review list, reporting order, changes since the last
+meeting, decisions and the minutes."""
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import pandas as pd
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, select
+
+from models import (Area, AuditEvent, Category, Issue, Meeting, MeetingAttendance, MeetingDecision, MeetingReport,
+                    Person, ReportOrder)
+from qr import meeting as meeting_rules
+from qr import rules
+from qr.store.base import Context, _get, _plain, query
+from qr.store.board import _single_issue_record, board_frame
+
+
+@query
+def meeting_on(area_id: int, held_on: date, *, session: Session) -> dict | None:
+    """The area's meeting of that day, if it was started."""
+    row = session.exec(select(Meeting, Person.name, Person.name_en).join(Person, Meeting.facilitator_id == Person.id)
+                       .where(Meeting.area_id == area_id, Meeting.held_on == held_on)).first()
+    if row is None:
+        return None
+    meeting, name, name_en = row
+    return {**meeting.model_dump(), "facilitator": name, "facilitator_en": name_en or name}
+
+
+@query
+def sign_in_sheet(meeting_id: int, *, session: Session) -> list[dict]:
+    """The sign-in sheet: members in the order they were listed, then guests."""
+    rows = session.exec(select(MeetingAttendance, Person.name, Person.name_en)
+                        .join(Person, MeetingAttendance.person_id == Person.id, isouter=True)
+                        .where(MeetingAttendance.meeting_id == meeting_id)
+                        .order_by(MeetingAttendance.guest, MeetingAttendance.id)).all()
+    return [{"id": line.id, "person_id": line.person_id, "guest": line.guest, "status": line.status,
+             "name": name or line.guest_name, "name_en": name_en or name or line.guest_name}
+            for line, name, name_en in rows]
+
+
+@query
+def attendance_rates(person_ids: list[int], *, session: Session,
+                     area_id: int | None = None) -> dict[int, float]:
+    """Each member's attendance rate over the meetings that listed them (guests excluded)."""
+    statement = (select(MeetingAttendance.person_id, MeetingAttendance.status).join(Meeting)
+                 .where(MeetingAttendance.person_id.in_([_plain(i) for i in person_ids]), ~MeetingAttendance.guest))
+    if area_id is not None:
+        statement = statement.where(Meeting.area_id == area_id)
+    rows = session.exec(statement).all()
+    statuses: dict[int, list[str]] = defaultdict(list)
+    for person_id, status in rows:
+        statuses[person_id].append(status)
+    return {person_id: rules.attendance_rate(found) for person_id, found in statuses.items()}
+
+
+@query
+def review_list(area_id: int, *, session: Session, ctx: Context) -> list[dict]:
+    """The 24-hour review: the area's issues created in the last 24 hours, on the board or the list."""
+    rule = ctx.settings.admission_rule
+    rows = session.exec(select(Issue, Category).join(Category)
+                        .where(Issue.area_id == area_id, Issue.created_at >= ctx.now - timedelta(hours=24))
+                        .order_by(Issue.created_at)).all()
+    return [{"id": issue.id, "number": issue.number, "description": issue.description, "severity": issue.severity,
+             "category_zh": category.name_zh, "category_en": category.name_en, "category_kind": category.kind,
+             "on_board": issue.on_board, "reviewed": issue.reviewed_at is not None, "version": issue.version,
+             "proposed_on_board": rules.admitted_to_board(issue.severity, category.kind, rule)}
+            for issue, category in rows]
+
+
+@query
+def reporting_order(area_id: int, *, session: Session, on: date | None = None) -> pd.DataFrame:
+    """The area's open board issues in reporting order: the saved order, then by owner and worst status."""
+    frame = board_frame(session=session, on=on)
+    frame = frame[frame["area_id"] == area_id]
+    saved = dict(session.exec(select(ReportOrder.issue_id, ReportOrder.position)
+                              .where(ReportOrder.area_id == area_id)).all())
+    return meeting_rules.reporting_order(frame, saved)
+
+
+def _change_window(session: Session, meeting: Meeting, now: datetime) -> tuple[datetime, datetime]:
+    """From the end of the area's previous meeting (or 24 hours before this one) to this one's end or now."""
+    previous = session.exec(select(Meeting).where(Meeting.area_id == meeting.area_id,
+                                                  Meeting.held_on < meeting.held_on)
+                            .order_by(Meeting.held_on.desc()).limit(1)).first()
+    since = (previous.ended_at or previous.started_at) if previous else meeting.started_at - timedelta(hours=24)
+    return since, meeting.ended_at or now
+
+
+@query
+def meeting_changes(meeting_id: int, *, session: Session, ctx: Context) -> dict[int, list[dict]]:
+    """What changed on each of the area's issues since its previous meeting, from the audit trail, oldest first
+    (moments in the plant's zone)."""
+    meeting = _get(session, Meeting, meeting_id, "meeting")
+    tz = ctx.tz
+    since, until = _change_window(session, meeting, ctx.now)
+    actor = aliased(Person)
+    events = session.exec(select(AuditEvent, actor.name, actor.name_en)
+                          .join(actor, AuditEvent.actor_id == actor.id, isouter=True)
+                          .join(Issue, AuditEvent.issue_id == Issue.id)
+                          .where(Issue.area_id == meeting.area_id, AuditEvent.at > since, AuditEvent.at <= until,
+                                 AuditEvent.entity != "decision")        # decisions are listed as such
+                          .order_by(AuditEvent.id)).all()
+    changes: dict[int, list[dict]] = defaultdict(list)
+    for event, name, name_en in events:
+        changes[event.issue_id].append({"at": event.at.astimezone(tz), "actor": name or "—", "actor_en": name_en or name or "—",
+                                        "entity": event.entity, "entity_id": event.entity_id,
+                                        "field": event.field, "old": event.old,
+                                        "new": event.new, "reason": event.reason})
+    return dict(changes)
+
+
+@query
+def meeting_decisions(meeting_id: int, *, session: Session) -> list[dict]:
+    """The meeting's decisions in the order taken, with the issue number and the action owner's names."""
+    owner = aliased(Person)
+    rows = session.exec(select(MeetingDecision, Issue.number, owner.name, owner.name_en)
+                        .join(Issue, MeetingDecision.issue_id == Issue.id)
+                        .join(owner, MeetingDecision.action_owner_id == owner.id, isouter=True)
+                        .where(MeetingDecision.meeting_id == meeting_id).order_by(MeetingDecision.id)).all()
+    return [{**decision.model_dump(), "number": number, "action_owner": name,
+             "action_owner_en": name_en or name} for decision, number, name, name_en in rows]
+
+
+@dataclass
+class Minutes:
+    """Everything the minutes of one meeting say, in plain values for the PDF, the workbook and the page."""
+
+    held_on: date
+    area_code: str
+    area_zh: str
+    area_en: str
+    facilitator: str
+    facilitator_en: str
+    started_at: datetime
+    ended_at: datetime | None
+    duration_minutes: int
+    attendance: list[dict]
+    attendance_rate: float | None
+    items: list[dict]
+
+
+@query
+def meeting_minutes(meeting_id: int, *, session: Session, ctx: Context) -> Minutes:
+    """Date, area, facilitator, attendance, each issue reported with its changes and decisions, duration."""
+    tz = ctx.tz
+    meeting = _get(session, Meeting, meeting_id, "meeting")
+    area = session.get(Area, meeting.area_id)
+    facilitator = session.get(Person, meeting.facilitator_id)
+    sheet = sign_in_sheet(meeting.id, session=session)
+    changes = meeting_changes(meeting.id, session=session, now=ctx.now)
+    decisions: dict[int, list[dict]] = defaultdict(list)
+    for decision in meeting_decisions(meeting.id, session=session):
+        decisions[decision["issue_id"]].append(decision)
+    reported = list(session.exec(select(MeetingReport.issue_id).where(MeetingReport.meeting_id == meeting.id)
+                                 .order_by(MeetingReport.position)).all())
+    issue_ids = reported + [i for i in decisions if i not in reported]
+    items = []
+    for issue_id in issue_ids:
+        issue = session.get(Issue, issue_id)
+        record = _single_issue_record(session, issue, meeting.held_on)
+        items.append({"number": issue.number, "description": issue.description, "owner": record["owner"],
+                      "owner_en": record["owner_en"], "overall": record["overall"],
+                      "next_report_on": issue.next_report_on, "reported": issue_id in reported,
+                      "step_names": {s["id"]: (s["name_zh"], s["name_en"]) for s in record["steps"].values()},
+                      "changes": changes.get(issue_id, []),
+                      "decisions": decisions.get(issue_id, [])})
+    ended = meeting.ended_at or ctx.now
+    return Minutes(held_on=meeting.held_on, area_code=area.code, area_zh=area.name_zh, area_en=area.name_en,
+                   facilitator=facilitator.name, facilitator_en=facilitator.name_en or facilitator.name,
+                   started_at=meeting.started_at.astimezone(tz),
+                   ended_at=meeting.ended_at.astimezone(tz) if meeting.ended_at else None,
+                   duration_minutes=round((ended - meeting.started_at).total_seconds() / 60),
+                   attendance=sheet,
+                   attendance_rate=rules.attendance_rate([line["status"] for line in sheet if not line["guest"]]),
+                   items=items)
+
+
+@query
+def meeting_attendance_frame(*, session: Session, start: date, end: date, area_id: int | None = None) -> pd.DataFrame:
+    """Sign-in lines of the meetings held from start to end (members only), for the attendance KPI."""
+    statement = (select(Meeting.held_on, Meeting.area_id, MeetingAttendance.person_id, MeetingAttendance.status)
+                 .join(Meeting, MeetingAttendance.meeting_id == Meeting.id)
+                 .where(Meeting.held_on >= start, Meeting.held_on <= end, ~MeetingAttendance.guest)
+                 .order_by(Meeting.held_on, Meeting.area_id, MeetingAttendance.person_id))
+    if area_id is not None:
+        statement = statement.where(Meeting.area_id == area_id)
+    frame = pd.DataFrame(session.exec(statement).all(), columns=["meeting_on", "area_id", "person_id", "status"])
+    frame["attended"] = frame["status"].isin(rules.ATTENDED).astype(bool)
+    return frame
