@@ -2,8 +2,11 @@
 
 A command is one user intention in one transaction: authorize, validate, claim the issue's version
 (optimistic locking), change, write the audit events, commit once. A refusal is a QRError carrying an
-i18n key and its values; the page translates it. The modules below are layered: each imports only from
-those listed before it (base first), so callers use `from qr import store` and never a module's insides.
+i18n key and its values; the page translates it. Callers use `from qr import store`.
+
+The modules are layered, each importing only from those before it (tests/unit/test_layout.py holds the
+order): base · configuration · accounts · clocks · follow_ups · board · eight_d_reports · issues · imports ·
+qchart · meetings · meeting_reads · trend_frames.
 """
 from qr.store.accounts import (LOCKOUT_ATTEMPTS, LOCKOUT_MINUTES, USERNAME_MAX, SignedIn, accounts, authenticate,
                                change_password, create_account, create_admin, reset_password, set_role,
