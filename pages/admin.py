@@ -100,7 +100,7 @@ def category_section() -> None:
     """Sources of issues; a sub-type has a parent. The kind (external / internal) drives the Q-chart and admission."""
     def full_name(category: dict) -> str:
         parent = categories.get(category["parent_id"])
-        return f"{_label(parent)}/{_label(category)}" if parent else _label(category)
+        return rules.category_label(parent and _label(parent), _label(category))
     st.dataframe(pd.DataFrame([{t("field.code", lang): c["code"], t("field.category", lang): full_name(c),
                                 t("field.kind", lang): t(f"kind.{c['kind']}", lang)} for c in categories.values()]),
                  hide_index=True, width="stretch")

@@ -1,5 +1,5 @@
 """Owners and leads update their issues before the meeting: steps, next report date, evidence, close."""
-from datetime import datetime, time
+from datetime import datetime
 
 import streamlit as st
 
@@ -174,16 +174,16 @@ def _reload(issue_id: int, current_version: int) -> None:
 
 def new_issue_form() -> None:
     categories = {c["id"]: c for c in refs["categories"]}
-    def category_label(ident: int) -> str:
+    def full_name(ident: int) -> str:
         category = categories[ident]
         parent = categories.get(category["parent_id"])
-        return f"{_label(parent, 'name')}/{_label(category, 'name')}" if parent else _label(category, "name")
+        return rules.category_label(parent and _label(parent, "name"), _label(category, "name"))
     areas = {a["id"]: _label(a, "name") for a in refs["areas"]}
     people = {p["id"]: (p["name_en"] or p["name"]) if lang == "en" else p["name"] for p in refs["people"]}
     templates = {tp["id"]: tp for tp in refs["templates"]}
     with st.form("new_issue"):
         description = st.text_area(t("col.description", lang), max_chars=store.DESCRIPTION_MAX, key="new_description")
-        category = st.selectbox(t("col.category", lang), list(categories), format_func=category_label,
+        category = st.selectbox(t("col.category", lang), list(categories), format_func=full_name,
                                 key="new_category")
         area = st.selectbox(t("col.area", lang), list(areas), format_func=areas.get, key="new_area")
         part = st.text_input(t("col.part", lang), max_chars=100, key="new_part")

@@ -4,6 +4,7 @@ from datetime import datetime
 import pandas as pd
 
 from qr import rules
+from qr.audit import Entity
 from qr.i18n import field_label, t
 
 _WORST_FIRST = {"R": 0, "Y": 1, "G": 2}
@@ -70,7 +71,7 @@ def change_text(change: dict, lang: str, step_names: dict[int, str] | None = Non
     """'Containment · Step state: Open → Completed' — which step, which field, from what to what."""
     line = t("change.line", lang, field=field_label(change["field"], lang),
              old=_value(change["field"], change["old"], lang), new=_value(change["field"], change["new"], lang))
-    step = (step_names or {}).get(change.get("entity_id")) if change["entity"] == "step" else None
+    step = (step_names or {}).get(change.get("entity_id")) if change["entity"] == Entity.STEP else None
     return f"{step} · {line}" if step else line
 
 

@@ -308,3 +308,8 @@ def ladder_problem(ladder) -> str | None:
 def lockout_until(failed_attempts: int, now: datetime, limit: int = 5, minutes: int = 15) -> datetime | None:
     """After `limit` wrong passwords in a row the account waits `minutes` before the next try."""
     return now + timedelta(minutes=minutes) if failed_attempts >= limit else None
+
+
+def category_label(parent_name: str | None, name: str) -> str:
+    """'客户投诉/0公里': a sub-type is named with its category, on the board, in pickers and in sheets."""
+    return f"{parent_name}/{name}" if parent_name else name

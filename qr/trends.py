@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from qr import rules
+from qr.audit import Entity
 from qr.i18n import t
 
 AGE_BUCKETS = (("0-7", 0, 7), ("8-30", 8, 30), ("31-90", 31, 90), (">90", 91, None))
@@ -122,7 +123,7 @@ def filter_issues(issues: pd.DataFrame, chosen: TrendsFilter) -> pd.DataFrame:
 def closed_spells(issues: pd.DataFrame, history: pd.DataFrame, tz: ZoneInfo) -> pd.DataFrame:
     """Each time an issue was closed: from its closing date until the plant day it was reopened (NaT: still
     closed). The audit trail's reopenings carry the closing date they undid, so earlier spells are exact."""
-    reopenings = history[(history["entity"] == "issue") & (history["field"] == "closed_on")]
+    reopenings = history[(history["entity"] == Entity.ISSUE) & (history["field"] == "closed_on")]
     reopenings = reopenings[reopenings["issue_id"].isin(issues["id"])]
     past = pd.DataFrame({"issue_id": reopenings["issue_id"].to_numpy(),
                          "closed_on": _days(reopenings["old"].to_numpy()).to_numpy(),
@@ -203,7 +204,7 @@ def _step_spans(steps: pd.DataFrame, issues: pd.DataFrame, history: pd.DataFrame
     """Per step, from the issue's open day: the first red day (GM rule: the day after the target, or the
     day it was marked worse) and the first day it was no longer open (completed, N/A, or after `on`)."""
     steps = steps[steps["issue_id"].isin(issues["id"])]
-    set_na = history[(history["entity"] == "step") & (history["field"] == "state")]
+    set_na = history[(history["entity"] == Entity.STEP) & (history["field"] == "state")]
     na_on = pd.Series(_plant_days(set_na["at"], tz).to_numpy(), index=set_na["entity_id"].to_numpy())
     na_on = na_on[~na_on.index.duplicated(keep="last")]
     start = _days(steps["issue_id"].map(issues.set_index("id")["opened_on"]).to_numpy())

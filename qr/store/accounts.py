@@ -6,9 +6,9 @@ from sqlmodel import Session, select
 
 from models import Account, Person
 from qr import passwords, rules
+from qr.audit import Entity
 from qr.store.base import (Context, NotFound, SignInRefused, ValidationFailed, _add_config, _audit, _authorize, _get,
                            _is_whole_number, _require_unique, _text, command, query)
-
 
 USERNAME_MAX = 60
 LOCKOUT_ATTEMPTS = 5
@@ -71,7 +71,7 @@ def _add_account(session: Session, actor_id, person: Person, username, role, pas
                       password_hash=None if password is None else _new_password(password))
     session.add(account)
     session.flush()
-    _audit(session, at=now, actor_id=actor_id, entity="account", entity_id=account.id, issue_id=None,
+    _audit(session, at=now, actor_id=actor_id, entity=Entity.ACCOUNT, entity_id=account.id, issue_id=None,
            field_name="created", old=None, new=f"{username} ({account.role})")
     return account
 
@@ -84,7 +84,7 @@ def create_admin(*, session: Session, username: str, name: str, email: str, pass
                                                                                      limit=100),
                     email=_text(email, "email", required=True, limit=200))
     _require_unique(session, Person.email, person.email, "email")
-    _add_config(session, person, None, ctx.now, person.name, commit=False)
+    _add_config(session, person, actor_id=None, now=ctx.now, label=person.name, commit=False)
     account = _add_account(session, None, person, username, "admin", password, ctx.now)
     session.commit()
     return account
@@ -102,7 +102,7 @@ def set_role(*, session: Session, actor_id: int | None, person_id: int, role: st
     if account.role == "admin" and session.exec(select(func.count()).select_from(Account).where(
             Account.role == "admin", Account.active)).one() <= 1:
         raise ValidationFailed("err.last_admin")
-    _audit(session, at=ctx.now, actor_id=actor_id, entity="account", entity_id=account.id, issue_id=None,
+    _audit(session, at=ctx.now, actor_id=actor_id, entity=Entity.ACCOUNT, entity_id=account.id, issue_id=None,
            field_name="role", old=account.role, new=role)
     account.role = role
     session.commit()
@@ -117,7 +117,7 @@ def reset_password(*, session: Session, actor_id: int | None, person_id: int, ne
     account = _account_of(session, person_id)
     account.password_hash = _new_password(new_password)
     account.failed_attempts, account.locked_until = 0, None
-    _audit(session, at=ctx.now, actor_id=actor_id, entity="account", entity_id=account.id, issue_id=None,
+    _audit(session, at=ctx.now, actor_id=actor_id, entity=Entity.ACCOUNT, entity_id=account.id, issue_id=None,
            field_name="password_reset", old=None, new=None)     # never the password, not even its hash
     session.commit()
     return account
@@ -132,7 +132,7 @@ def change_password(*, session: Session, actor_id: int, current_password: str, n
     if not passwords.verify_password(account.password_hash, current_password or ""):
         raise SignInRefused("err.password_wrong")
     account.password_hash = _new_password(new_password)
-    _audit(session, at=ctx.now, actor_id=actor_id, entity="account", entity_id=account.id, issue_id=None,
+    _audit(session, at=ctx.now, actor_id=actor_id, entity=Entity.ACCOUNT, entity_id=account.id, issue_id=None,
            field_name="password_changed", old=None, new=None)
     session.commit()
     return account
@@ -160,7 +160,7 @@ def authenticate(*, session: Session, username: str, password: str, ctx: Context
     locked = rules.lockout_until(account.failed_attempts, ctx.now, LOCKOUT_ATTEMPTS, LOCKOUT_MINUTES)
     if locked is not None:
         account.failed_attempts, account.locked_until = 0, locked
-        _audit(session, at=ctx.now, actor_id=person.id, entity="account", entity_id=account.id, issue_id=None,
+        _audit(session, at=ctx.now, actor_id=person.id, entity=Entity.ACCOUNT, entity_id=account.id, issue_id=None,
                field_name="locked_until", old=None, new=locked.isoformat(timespec="seconds"))
     session.commit()
     if locked is not None:

@@ -15,9 +15,9 @@ from sqlmodel import Session, select
 
 from models import Account, AuditEvent, BoardSetting, Issue, IssueStep, Person, TemplateStep
 from qr import db, rules
+from qr.audit import Entity
 from qr.config import Settings, load_settings
 from qr.rules import AdmissionRule, ColourRule, StepState, StepView
-
 
 DESCRIPTION_MAX = 2000
 TEXT_MAX = 2000
@@ -66,29 +66,6 @@ def _settings(session: Session | None = None) -> Settings:
         return settings
     stored = {row.key: json.loads(row.value) for row in session.exec(select(BoardSetting)).all()}
     return _configured(settings, stored)
-
-
-class Entity:
-    """The audit trail's entity names, one spelling for the writers and the readers (history, trends, admin)."""
-
-    ISSUE = "issue"
-    STEP = "step"
-    ATTACHMENT = "attachment"
-    EIGHT_D = "8d"
-    FOLLOW_UP = "follow_up"
-    CLOCK = "clock"
-    RESPONSE_RULE = "response_rule"
-    MEETING = "meeting"
-    ATTENDANCE = "attendance"
-    DECISION = "decision"
-    QUALITY_STATUS = "quality_status"
-    AREA = "area"
-    PERSON = "person"
-    CATEGORY = "category"
-    STEP_TEMPLATE = "steptemplate"
-    TEMPLATE_STEP = "templatestep"
-    SETTING = "setting"
-    ACCOUNT = "account"
 
 
 def system_time() -> datetime:
@@ -295,8 +272,8 @@ def _require_unique(session: Session, column, value, field_name: str) -> None:
         raise ValidationFailed("err.duplicate", field=field_name, value=value)
 
 
-def _add_config(session: Session, row, actor_id, now, label, commit=True):
-    _authorize(session, actor_id, "configure")
+def _add_config(session: Session, row, *, actor_id, now, label, commit=True):
+    """Add a configuration row with its 'created' audit event; the command has authorized the actor."""
     session.add(row)
     session.flush()
     _audit(session, at=now, actor_id=actor_id, entity=type(row).__name__.lower(), entity_id=row.id,
@@ -311,13 +288,16 @@ def _load_step(session: Session, step_id: int) -> tuple[IssueStep, TemplateStep]
     return step, session.get(TemplateStep, step.template_step_id)
 
 
-def _step_command(session: Session, *, actor_id, step_id, expected_version, now):
-    """Common start of a step command: step, the actor's right to change its issue, version claim, open issue."""
+def _step_command(session: Session, *, actor_id, step_id, expected_version, now, open_step: bool = False):
+    """Common start of a step command: step, the actor's right to change its issue, version claim, open issue
+    (and, with `open_step`, a step still open: done or N/A steps are not changed again)."""
     step, template_step = _load_step(session, step_id)
     _authorize_issue(session, actor_id, step.issue_id)
     issue = _claim_version(session, step.issue_id, expected_version, now)
     if issue.closed_on is not None:
         raise ValidationFailed("err.issue_closed", number=issue.number)
+    if open_step and step.state != StepState.OPEN:
+        raise ValidationFailed("err.step_not_open", step=template_step.name_zh, step_en=template_step.name_en)
     return step, template_step, issue
 
 
@@ -335,13 +315,8 @@ def _set(session, step: IssueStep, field_name: str, value, *, actor_id, now, rea
     old = getattr(step, field_name)
     if old != value:
         setattr(step, field_name, value)
-        _audit(session, at=now, actor_id=actor_id, entity="step", entity_id=step.id, issue_id=step.issue_id,
+        _audit(session, at=now, actor_id=actor_id, entity=Entity.STEP, entity_id=step.id, issue_id=step.issue_id,
                field_name=field_name, old=old, new=value, reason=reason)
-
-
-def _category_label(parent_name, name):
-    """'客户投诉/0公里': a sub-type is named with its category, as on the board."""
-    return sa.case((parent_name.is_(None), name), else_=parent_name + "/" + name)
 
 
 @query
@@ -361,7 +336,7 @@ def _require_actor(session: Session, actor_id) -> Person:
     return _get(session, Person, actor_id, "actor")
 
 
-_REOPENED = (AuditEvent.entity == "issue") & (AuditEvent.field == "closed_on") & AuditEvent.new.is_(None)
+_REOPENED = (AuditEvent.entity == Entity.ISSUE) & (AuditEvent.field == "closed_on") & AuditEvent.new.is_(None)
 
 
 def _still_relevant(since: date | None):

@@ -172,8 +172,8 @@ def _issue_record(issue: Issue, *, category: Category, parent_names: tuple, area
     parent_zh, parent_en = parent_names
     return {
         "id": issue.id, "number": issue.number, "description": issue.description,
-        "category_zh": f"{parent_zh}/{category.name_zh}" if parent_zh else category.name_zh,
-        "category_en": f"{parent_en}/{category.name_en}" if parent_en else category.name_en,
+        "category_zh": rules.category_label(parent_zh, category.name_zh),
+        "category_en": rules.category_label(parent_en, category.name_en),
         "category_kind": category.kind, "area_id": area.id, "area_zh": area.name_zh, "area_en": area.name_en,
         "part_number": issue.part_number, "severity": issue.severity,
         "owner_id": issue.owner_id, "owner": owner_names[0], "owner_en": owner_names[1] or owner_names[0],

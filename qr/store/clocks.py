@@ -10,6 +10,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from models import Category, Issue, Person, ResponseClock, ResponseRule
+from qr.audit import Entity
 from qr.store.base import (EARLIEST_OPENED_ON, MAX_RESPONSE_MINUTES, REASON_MAX, Context, ValidationFailed, _audit,
                            _authorize, _commit_change, _frame, _get, _is_whole_number, _issue_command, _still_relevant,
                            _text, command, query)
@@ -69,7 +70,7 @@ def set_response_rule(*, session: Session, actor_id: int | None, category_id: in
         raise ValidationFailed("err.no_change")
     session.add(rule)
     session.flush()
-    _audit(session, at=ctx.now, actor_id=actor_id, entity="response_rule", entity_id=rule.id, issue_id=None,
+    _audit(session, at=ctx.now, actor_id=actor_id, entity=Entity.RESPONSE_RULE, entity_id=rule.id, issue_id=None,
            field_name=f"{category.code}.{code}", old=old, new=new)
     session.commit()
     return rule
@@ -82,7 +83,7 @@ def remove_response_rule(*, session: Session, actor_id: int | None, rule_id: int
     _authorize(session, actor_id, "configure")
     rule = _get(session, ResponseRule, rule_id, "response_rule")
     category = session.get(Category, rule.category_id)
-    _audit(session, at=ctx.now, actor_id=actor_id, entity="response_rule", entity_id=rule.id, issue_id=None,
+    _audit(session, at=ctx.now, actor_id=actor_id, entity=Entity.RESPONSE_RULE, entity_id=rule.id, issue_id=None,
            field_name=f"{category.code}.{rule.code}", old=f"{rule.name_zh} / {rule.name_en}: {rule.limit_minutes} min",
            new=None)
     session.execute(sa.delete(ResponseRule).where(ResponseRule.id == rule.id))
@@ -121,7 +122,7 @@ def record_response(*, session: Session, actor_id: int | None, clock_id: int, re
         raise ValidationFailed("err.response_out_of_range", field="responded_at")
     clock.responded_at, clock.responded_by_id, clock.response_how = responded_at, responder.id, how
     session.add(clock)
-    _audit(session, at=ctx.now, actor_id=actor_id, entity="clock", entity_id=clock.id, issue_id=issue.id,
+    _audit(session, at=ctx.now, actor_id=actor_id, entity=Entity.CLOCK, entity_id=clock.id, issue_id=issue.id,
            field_name=f"response_{clock.code}", old=None,
            new=f"{responded_at.astimezone(ctx.tz).strftime('%Y-%m-%d %H:%M')} {responder.name}: {how}")
     _commit_change(session)

@@ -11,39 +11,44 @@ from sqlmodel import Session, select
 
 from models import Area, AuditEvent, BoardSetting, Category, Issue, IssueStep, Person, StepTemplate, TemplateStep
 from qr import rules
+from qr.audit import Entity
 from qr.config import Settings
 from qr.rules import StepState
 from qr.store.base import (CATEGORY_KINDS, MAX_GUIDE_LIMIT_DAYS, REASON_MAX, Context, ValidationFailed, _add_config,
-                           _audit, _authorize, _checked_setting, _get, _is_whole_number, _require_unique, _set,
-                           _settings, _text, _update_fields, command, default_setting_values, query)
+                           _audit, _authorize, _checked_setting, _claim_version, _get, _is_whole_number,
+                           _require_unique, _set, _settings, _text, _update_fields, command, default_setting_values,
+                           query)
 
 
 @command
 def create_area(*, session: Session, code: str, name_zh: str, name_en: str,
                 actor_id: int | None = None, ctx: Context) -> Area:
+    _authorize(session, actor_id, "configure")      # before any check: a refusal tells nothing of the data
     area = Area(code=_text(code, "code", required=True, limit=20),
                 name_zh=_text(name_zh, "name_zh", required=True, limit=100),
                 name_en=_text(name_en, "name_en", required=True, limit=100))
     _require_unique(session, Area.code, area.code, "code")
-    return _add_config(session, area, actor_id, ctx.now, f"{area.code} {area.name_zh}")
+    return _add_config(session, area, actor_id=actor_id, now=ctx.now, label=f"{area.code} {area.name_zh}")
 
 
 @command
 def create_person(*, session: Session, name: str, name_en: str = "", email: str | None = None,
                   area_id: int | None = None, actor_id: int | None = None, ctx: Context) -> Person:
+    _authorize(session, actor_id, "configure")      # before any check: a refusal tells nothing of the data
     if area_id is not None:
         _get(session, Area, area_id, "area")
     person = Person(name=_text(name, "name", required=True, limit=100),
                     name_en=_text(name_en, "name_en", required=False, limit=100),
                     email=_text(email, "email", required=False, limit=200) or None, area_id=area_id)
     _require_unique(session, Person.email, person.email, "email")
-    return _add_config(session, person, actor_id, ctx.now, person.name)
+    return _add_config(session, person, actor_id=actor_id, now=ctx.now, label=person.name)
 
 
 @command
 def create_category(*, session: Session, code: str, name_zh: str, name_en: str, kind: str,
                     parent_id: int | None = None, actor_id: int | None = None,
                     ctx: Context) -> Category:
+    _authorize(session, actor_id, "configure")      # before any check: a refusal tells nothing of the data
     if kind not in CATEGORY_KINDS:
         raise ValidationFailed("err.bad_choice", field="kind")
     if parent_id is not None:
@@ -53,7 +58,7 @@ def create_category(*, session: Session, code: str, name_zh: str, name_en: str, 
                         name_en=_text(name_en, "name_en", required=True, limit=100),
                         kind=kind, parent_id=parent_id)
     _require_unique(session, Category.code, category.code, "code")
-    return _add_config(session, category, actor_id, ctx.now, category.name_zh)
+    return _add_config(session, category, actor_id=actor_id, now=ctx.now, label=category.name_zh)
 
 
 @command
@@ -119,6 +124,7 @@ class StepSpec:
 def create_template(*, session: Session, code: str, name_zh: str, name_en: str, severity: str | None,
                     steps: list[StepSpec], actor_id: int | None = None,
                     ctx: Context) -> StepTemplate:
+    _authorize(session, actor_id, "configure")      # before any check: a refusal tells nothing of the data
     if severity is not None and severity not in rules.SEVERITY:
         raise ValidationFailed("err.bad_choice", field="severity")
     if not steps:
@@ -128,7 +134,7 @@ def create_template(*, session: Session, code: str, name_zh: str, name_en: str, 
                             name_zh=_text(name_zh, "name_zh", required=True, limit=100),
                             name_en=_text(name_en, "name_en", required=True, limit=100), severity=severity)
     _require_unique(session, StepTemplate.code, template.code, "code")
-    _add_config(session, template, actor_id, ctx.now, template.name_zh, commit=False)
+    _add_config(session, template, actor_id=actor_id, now=ctx.now, label=template.name_zh, commit=False)
     for position, spec in enumerate(steps, start=1):
         session.add(TemplateStep(template_id=template.id, position=position, **spec.__dict__))
     session.commit()
@@ -138,7 +144,7 @@ def create_template(*, session: Session, code: str, name_zh: str, name_en: str, 
 @command
 def add_template_step(*, session: Session, actor_id: int | None, template_id: int, step: StepSpec,
                       ctx: Context) -> TemplateStep:
-    """A new last step of a template, for issues opened from ctx.now on (open issues keep their steps). A code
+    """A new last step of a template, for issues opened from now on (open issues keep their steps). A code
     another template uses names the same board column, so it takes that step's place in the board's order."""
     _authorize(session, actor_id, "configure")
     template = _get(session, StepTemplate, template_id, "template")
@@ -149,7 +155,7 @@ def add_template_step(*, session: Session, actor_id: int | None, template_id: in
     row = TemplateStep(template_id=template.id, position=len(existing) + 1, **spec.__dict__)
     session.add(row)
     session.flush()
-    _audit(session, at=ctx.now, actor_id=actor_id, entity="templatestep", entity_id=row.id, issue_id=None,
+    _audit(session, at=ctx.now, actor_id=actor_id, entity=Entity.TEMPLATE_STEP, entity_id=row.id, issue_id=None,
            field_name="created", old=None, new=f"{template.code}: {spec.name_zh}")
     session.commit()
     return row
@@ -249,7 +255,7 @@ def configure(*, session: Session, actor_id: int | None, key: str, value, ctx: C
         row = BoardSetting(key=key, value=new, updated_at=ctx.now)
     row.value, row.updated_at, row.version = new, ctx.now, (row.version or 0) + 1
     session.add(row)
-    _audit(session, at=ctx.now, actor_id=actor_id, entity="setting", entity_id=0, issue_id=None, field_name=key,
+    _audit(session, at=ctx.now, actor_id=actor_id, entity=Entity.SETTING, entity_id=0, issue_id=None, field_name=key,
            old=old, new=new)
     session.commit()
 
@@ -269,7 +275,7 @@ def update_template_step(*, session: Session, actor_id: int | None, template_ste
         old, new = getattr(template_step, name), getattr(spec, name)
         if old != new:
             setattr(template_step, name, new)
-            _audit(session, at=ctx.now, actor_id=actor_id, entity="templatestep", entity_id=template_step.id,
+            _audit(session, at=ctx.now, actor_id=actor_id, entity=Entity.TEMPLATE_STEP, entity_id=template_step.id,
                    issue_id=None, field_name=name, old=old, new=new, reason=reason)
     if apply_to_open:
         reason = _text(reason, "reason", required=True, limit=REASON_MAX)
@@ -280,15 +286,15 @@ def update_template_step(*, session: Session, actor_id: int | None, template_ste
             target_on = issue.opened_on + timedelta(days=spec.guide_limit_days)
             if step.target_on != target_on:
                 _set(session, step, "target_on", target_on, actor_id=actor_id, now=ctx.now, reason=reason)
-                issue.version += 1
-                issue.updated_at = ctx.now
+                _claim_version(session, issue.id, issue.version, ctx.now)
     if not session.info.get("audit_events"):
         raise ValidationFailed("err.no_change")
     session.commit()
     return template_step
 
 
-CONFIGURATION_ENTITIES = ("area", "person", "category", "steptemplate", "templatestep", "setting", "account")
+CONFIGURATION_ENTITIES = (Entity.AREA, Entity.PERSON, Entity.CATEGORY, Entity.STEP_TEMPLATE, Entity.TEMPLATE_STEP,
+                          Entity.SETTING, Entity.ACCOUNT, Entity.RESPONSE_RULE)
 
 
 @query

@@ -6,6 +6,7 @@ from sqlmodel import Session, select
 
 from models import EightDReport, Issue
 from qr import eight_d
+from qr.audit import Entity
 from qr.store.base import (Context, NotFound, ValidationFailed, _audit, _commit_change, _is_whole_number,
                            _issue_command, _text, command, query, today)
 from qr.store.board import _single_issue_record
@@ -64,7 +65,7 @@ def save_eight_d(*, session: Session, actor_id: int | None, issue_id: int, secti
     for name, value in values.items():
         new = _eight_d_value(fields[name], value, f"8d.{section}.{name}")
         if _eight_d_shown(saved.get(name)) != _eight_d_shown(new):
-            _audit(session, at=ctx.now, actor_id=actor_id, entity="8d", entity_id=issue.id, issue_id=issue.id,
+            _audit(session, at=ctx.now, actor_id=actor_id, entity=Entity.EIGHT_D, entity_id=issue.id, issue_id=issue.id,
                    field_name=f"8d.{section}.{name}", old=_eight_d_shown(saved.get(name)), new=_eight_d_shown(new))
         saved[name] = new
     report.content, report.updated_by_id, report.updated_at = content, actor_id, ctx.now

@@ -8,9 +8,9 @@ from sqlmodel import Session, select
 
 from models import Category, FollowUp, Issue, Person
 from qr import rules
-from qr.store.base import (REASON_MAX, TEXT_MAX, Context, ValidationFailed, _audit, _category_label, _commit_change,
-                           _date, _frame, _get, _is_whole_number, _issue_command, _settings, _text, command, query,
-                           today)
+from qr.audit import Entity
+from qr.store.base import (REASON_MAX, TEXT_MAX, Context, ValidationFailed, _audit, _commit_change, _date, _frame, _get,
+                           _is_whole_number, _issue_command, _settings, _text, command, query, today)
 
 
 def _plan_follow_up(session: Session, issue: Issue, *, actor_id, now) -> None:
@@ -21,7 +21,7 @@ def _plan_follow_up(session: Session, issue: Issue, *, actor_id, now) -> None:
                          due_on=rules.follow_up_due(issue.closed_on, _settings().follow_up_days), created_at=now)
     session.add(follow_up)
     session.flush()
-    _audit(session, at=now, actor_id=actor_id, entity="follow_up", entity_id=follow_up.id, issue_id=issue.id,
+    _audit(session, at=now, actor_id=actor_id, entity=Entity.FOLLOW_UP, entity_id=follow_up.id, issue_id=issue.id,
            field_name="follow_up_due", old=None, new=follow_up.due_on)
 
 
@@ -29,7 +29,7 @@ def _drop_pending_follow_up(session: Session, issue: Issue, *, actor_id, now, re
     """A reopened issue is not called back for a closing that no longer holds; a call already made stays."""
     pending = session.exec(select(FollowUp).where(FollowUp.issue_id == issue.id, FollowUp.done_on.is_(None))).all()
     for follow_up in pending:
-        _audit(session, at=now, actor_id=actor_id, entity="follow_up", entity_id=follow_up.id, issue_id=issue.id,
+        _audit(session, at=now, actor_id=actor_id, entity=Entity.FOLLOW_UP, entity_id=follow_up.id, issue_id=issue.id,
                field_name="follow_up_due", old=follow_up.due_on, new=None, reason=reason)
     if pending:
         session.execute(sa.delete(FollowUp).where(FollowUp.id.in_([f.id for f in pending])))
@@ -61,7 +61,7 @@ def record_follow_up(*, session: Session, actor_id: int | None, follow_up_id: in
     follow_up.solved, follow_up.satisfaction, follow_up.remarks = solved, satisfaction, remarks
     follow_up.recorded_by_id, follow_up.recorded_at = actor_id, ctx.now
     session.add(follow_up)
-    _audit(session, at=ctx.now, actor_id=actor_id, entity="follow_up", entity_id=follow_up.id,
+    _audit(session, at=ctx.now, actor_id=actor_id, entity=Entity.FOLLOW_UP, entity_id=follow_up.id,
            issue_id=follow_up.issue_id, field_name="follow_up_done", old=None,
            new=f"{done_on.isoformat()} {contact} ({channel}): solved={solved}, satisfaction={satisfaction}",
            reason=remarks[:REASON_MAX])
@@ -76,8 +76,8 @@ def follow_ups(*, session: Session, on: date | None = None) -> list[dict]:
     on = on or today()
     owner, parent = aliased(Person), aliased(Category)
     rows = session.exec(select(FollowUp, Issue.number, Issue.description, Issue.version, Category.kind,
-                               _category_label(parent.name_zh, Category.name_zh),
-                               _category_label(parent.name_en, Category.name_en), owner.name, owner.name_en)
+                               Category.name_zh, Category.name_en, parent.name_zh, parent.name_en, owner.name,
+                               owner.name_en)
                         .join(Issue, FollowUp.issue_id == Issue.id).join(Category, Issue.category_id == Category.id)
                         .join(parent, Category.parent_id == parent.id, isouter=True)
                         .join(owner, Issue.owner_id == owner.id)
@@ -86,9 +86,11 @@ def follow_ups(*, session: Session, on: date | None = None) -> list[dict]:
     proposed = set(rules.propose_follow_ups(sampled, {f.id for f, *_ in rows if f.done_on is not None},
                                             _settings().follow_up_share))
     return [{**f.model_dump(), "number": number, "description": description, "version": version, "kind": kind,
-             "category_zh": category_zh, "category_en": category_en, "owner": name, "owner_en": name_en or name,
+             "category_zh": rules.category_label(parent_zh, category_zh),
+             "category_en": rules.category_label(parent_en, category_en), "owner": name, "owner_en": name_en or name,
              "proposed": f.id in proposed, "overdue": f.done_on is None and f.due_on < on}
-            for f, number, description, version, kind, category_zh, category_en, name, name_en in rows]
+            for f, number, description, version, kind, category_zh, category_en, parent_zh, parent_en, name, name_en
+            in rows]
 
 
 FOLLOW_UP_COLUMNS = ["issue_id", "required", "closed_on", "due_on", "done_on", "solved", "satisfaction"]

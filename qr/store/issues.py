@@ -7,6 +7,7 @@ from sqlmodel import Session, select
 from models import (Area, Attachment, Category, Issue, IssueSequence, IssueStep, Person, ResponseClock, StepTemplate,
                     TemplateStep)
 from qr import db, eight_d, files, rules
+from qr.audit import Entity
 from qr.rules import StepState
 from qr.store.base import (DESCRIPTION_MAX, EARLIEST_OPENED_ON, REASON_MAX, TEXT_MAX, Context, NotFound,
                            ValidationFailed, _audit, _authorize, _commit_change, _date, _get, _issue_command,
@@ -75,7 +76,7 @@ def create_issue(*, session: Session, actor_id: int | None, description: str, ca
                   on_board=rules.admitted_to_board(severity, category.kind, ctx.settings.admission_rule))
     session.add(issue)
     session.flush()
-    _audit(session, at=ctx.now, actor_id=actor_id, entity="issue", entity_id=issue.id, issue_id=issue.id,
+    _audit(session, at=ctx.now, actor_id=actor_id, entity=Entity.ISSUE, entity_id=issue.id, issue_id=issue.id,
            field_name="created", old=None, new=issue.number)
     tz = ctx.tz
     for rule in response_rules:
@@ -88,9 +89,11 @@ def create_issue(*, session: Session, actor_id: int | None, description: str, ca
         session.flush()
         if ts.position in target_changes:
             new_target, reason = target_changes[ts.position]
-            _move_target(session, step, ts, issue, _date(new_target, "target_on"), reason, actor_id, ctx.now)
+            _move_target(session, step=step, issue=issue, target_on=_date(new_target, "target_on"), reason=reason,
+                         actor_id=actor_id, now=ctx.now)
         if ts.position in na_steps:
-            _mark_na(session, step, ts, na_steps[ts.position], actor_id, ctx.now)
+            _mark_na(session, step=step, template_step=ts, reason=na_steps[ts.position], actor_id=actor_id,
+                     now=ctx.now)
     _commit_change(session)
     return issue
 
@@ -100,19 +103,19 @@ def complete_step(*, session: Session, actor_id: int | None, step_id: int, done_
                   expected_version: int, ctx: Context) -> Issue:
     """The only way a step turns green: completed on a day between the open date and today."""
     step, template_step, issue = _step_command(session, actor_id=actor_id, step_id=step_id,
-                                               expected_version=expected_version, now=ctx.now)
+                                               expected_version=expected_version, now=ctx.now,
+                                               open_step=True)
     done_on = _date(done_on, "completed_on")
     if not issue.opened_on <= done_on <= ctx.day:
         raise ValidationFailed("err.done_out_of_range", field="completed_on")
-    if step.state != StepState.OPEN:
-        raise ValidationFailed("err.step_not_open", step=template_step.name_zh, step_en=template_step.name_en)
     _set(session, step, "state", StepState.DONE.value, actor_id=actor_id, now=ctx.now)
     _set(session, step, "completed_on", done_on, actor_id=actor_id, now=ctx.now)
     _commit_change(session)
     return issue
 
 
-def _mark_na(session, step, template_step, reason, actor_id, now):
+def _mark_na(session, *, step, template_step, reason, actor_id, now):
+    """Not applicable to this issue, with the reason; only a step the template allows to be N/A."""
     reason = _text(reason, "reason", required=True, limit=REASON_MAX)
     if not template_step.may_be_na:
         raise ValidationFailed("err.na_not_allowed", step=template_step.name_zh, step_en=template_step.name_en)
@@ -127,7 +130,7 @@ def mark_step_na(*, session: Session, actor_id: int | None, step_id: int, reason
                  expected_version: int, ctx: Context) -> Issue:
     step, template_step, issue = _step_command(session, actor_id=actor_id, step_id=step_id,
                                                expected_version=expected_version, now=ctx.now)
-    _mark_na(session, step, template_step, reason, actor_id, ctx.now)
+    _mark_na(session, step=step, template_step=template_step, reason=reason, actor_id=actor_id, now=ctx.now)
     _commit_change(session)
     return issue
 
@@ -137,11 +140,10 @@ def mark_step_worse(*, session: Session, actor_id: int | None, step_id: int, rea
                     expected_version: int, ctx: Context) -> Issue:
     """Y→R by the owner's judgement (e.g. blocked); a red step always carries its countermeasure."""
     step, template_step, issue = _step_command(session, actor_id=actor_id, step_id=step_id,
-                                               expected_version=expected_version, now=ctx.now)
+                                               expected_version=expected_version, now=ctx.now,
+                                               open_step=True)
     reason = _text(reason, "reason", required=True, limit=REASON_MAX)
     countermeasure = _text(countermeasure, "countermeasure", required=False, limit=TEXT_MAX)
-    if step.state != StepState.OPEN:
-        raise ValidationFailed("err.step_not_open", step=template_step.name_zh, step_en=template_step.name_en)
     _set(session, step, "countermeasure", countermeasure, actor_id=actor_id, now=ctx.now)
     _set(session, step, "marked_worse", True, actor_id=actor_id, now=ctx.now, reason=reason)
     _set(session, step, "marked_worse_on", ctx.day, actor_id=actor_id, now=ctx.now)
@@ -164,7 +166,8 @@ def set_countermeasure(*, session: Session, actor_id: int | None, step_id: int, 
     return issue
 
 
-def _move_target(session, step, template_step, issue, target_on, reason, actor_id, now):
+def _move_target(session, *, step, issue, target_on, reason, actor_id, now):
+    """A new target date, never before the issue was opened, always with its reason."""
     reason = _text(reason, "reason", required=True, limit=REASON_MAX)
     if target_on < issue.opened_on:
         raise ValidationFailed("err.before_opened", field="target_on")
@@ -176,10 +179,10 @@ def move_target(*, session: Session, actor_id: int | None, step_id: int, target_
                 expected_version: int, ctx: Context) -> Issue:
     """A new target date, always with its reason in the audit trail."""
     step, template_step, issue = _step_command(session, actor_id=actor_id, step_id=step_id,
-                                               expected_version=expected_version, now=ctx.now)
-    if step.state != StepState.OPEN:
-        raise ValidationFailed("err.step_not_open", step=template_step.name_zh, step_en=template_step.name_en)
-    _move_target(session, step, template_step, issue, _date(target_on, "target_on"), reason, actor_id, ctx.now)
+                                               expected_version=expected_version, now=ctx.now,
+                                               open_step=True)
+    _move_target(session, step=step, issue=issue, target_on=_date(target_on, "target_on"), reason=reason,
+                 actor_id=actor_id, now=ctx.now)
     _require_countermeasure(step, template_step, ctx.day, ctx.settings)
     _commit_change(session)
     return issue
@@ -205,7 +208,7 @@ def _set_next_report(session: Session, issue: Issue, next_report_on, *, actor_id
     old = issue.next_report_on
     if old != next_report_on:
         issue.next_report_on = next_report_on
-        _audit(session, at=now, actor_id=actor_id, entity="issue", entity_id=issue.id, issue_id=issue.id,
+        _audit(session, at=now, actor_id=actor_id, entity=Entity.ISSUE, entity_id=issue.id, issue_id=issue.id,
                field_name="next_report_on", old=old, new=next_report_on, reason=reason)
 
 
@@ -233,7 +236,7 @@ def close_issue(*, session: Session, actor_id: int | None, issue_id: int, closed
     if not has_report and gaps:
         raise ValidationFailed("err.report_or_8d", number=issue.number, sections=", ".join(gaps))
     issue.closed_on = closed_on
-    _audit(session, at=ctx.now, actor_id=actor_id, entity="issue", entity_id=issue.id, issue_id=issue.id,
+    _audit(session, at=ctx.now, actor_id=actor_id, entity=Entity.ISSUE, entity_id=issue.id, issue_id=issue.id,
            field_name="closed_on", old=None, new=closed_on, reason=reason)
     _plan_follow_up(session, issue, actor_id=actor_id, now=ctx.now)
     _commit_change(session)
@@ -249,13 +252,13 @@ def reopen_issue(*, session: Session, actor_id: int | None, issue_id: int, reaso
     reason = _text(reason, "reason", required=True, limit=REASON_MAX)
     if issue.closed_on is None:
         raise ValidationFailed("err.issue_open", number=issue.number)
-    _audit(session, at=ctx.now, actor_id=actor_id, entity="issue", entity_id=issue.id, issue_id=issue.id,
+    _audit(session, at=ctx.now, actor_id=actor_id, entity=Entity.ISSUE, entity_id=issue.id, issue_id=issue.id,
            field_name="closed_on", old=issue.closed_on, new=None, reason=reason)
     _drop_pending_follow_up(session, issue, actor_id=actor_id, now=ctx.now, reason=reason)
     issue.closed_on = None
     day = ctx.day
     if issue.next_report_on is None or issue.next_report_on < day:
-        _audit(session, at=ctx.now, actor_id=actor_id, entity="issue", entity_id=issue.id, issue_id=issue.id,
+        _audit(session, at=ctx.now, actor_id=actor_id, entity=Entity.ISSUE, entity_id=issue.id, issue_id=issue.id,
                field_name="next_report_on", old=issue.next_report_on, new=day, reason=reason)
         issue.next_report_on = day
     _commit_change(session)
@@ -286,7 +289,7 @@ def attach_file(*, session: Session, actor_id: int | None, issue_id: int, file_n
                             size=len(content), content=content, uploaded_by_id=actor_id, uploaded_at=ctx.now)
     session.add(attachment)
     session.flush()
-    _audit(session, at=ctx.now, actor_id=actor_id, entity="attachment", entity_id=attachment.id, issue_id=issue.id,
+    _audit(session, at=ctx.now, actor_id=actor_id, entity=Entity.ATTACHMENT, entity_id=attachment.id, issue_id=issue.id,
            field_name=f"attachment_{kind}", old=None, new=file_name)
     _commit_change(session)
     return attachment

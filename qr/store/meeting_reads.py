@@ -12,6 +12,7 @@ from models import (Area, AuditEvent, Category, Issue, Meeting, MeetingAttendanc
                     Person, ReportOrder)
 from qr import meeting as meeting_rules
 from qr import rules
+from qr.audit import Entity
 from qr.store.base import Context, _get, _plain, query
 from qr.store.board import _single_issue_record, board_frame
 
@@ -99,7 +100,7 @@ def meeting_changes(meeting_id: int, *, session: Session, ctx: Context) -> dict[
                           .join(actor, AuditEvent.actor_id == actor.id, isouter=True)
                           .join(Issue, AuditEvent.issue_id == Issue.id)
                           .where(Issue.area_id == meeting.area_id, AuditEvent.at > since, AuditEvent.at <= until,
-                                 AuditEvent.entity != "decision")        # decisions are listed as such
+                                 AuditEvent.entity != Entity.DECISION)        # decisions are listed as such
                           .order_by(AuditEvent.id)).all()
     changes: dict[int, list[dict]] = defaultdict(list)
     for event, name, name_en in events:

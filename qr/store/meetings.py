@@ -8,6 +8,7 @@ from sqlmodel import Session, select
 from models import (Area, AuditEvent, Issue, Meeting, MeetingAttendance, MeetingDecision, MeetingReport, Person,
                     ReportOrder)
 from qr import rules
+from qr.audit import Entity
 from qr.store.base import (TEXT_MAX, Context, NotFound, StaleVersion, ValidationFailed, _audit, _claim_version,
                            _commit_change, _date, _get, _is_whole_number, _plain, _require_actor, _settings, _text,
                            command)
@@ -28,7 +29,7 @@ def _claim_meeting(session: Session, meeting_id: int, expected_version: int, now
                               .execution_options(synchronize_session=False)).rowcount
     if claimed != 1:
         last = session.exec(select(AuditEvent, Person.name).join(Person, isouter=True)
-                            .where(AuditEvent.entity.in_(("meeting", "attendance")),
+                            .where(AuditEvent.entity.in_((Entity.MEETING, Entity.ATTENDANCE)),
                                    AuditEvent.reason == _meeting_reason(meeting))
                             .order_by(AuditEvent.id.desc()).limit(1)).first()
         who, when = (last[1] or "—", last[0].at) if last else ("—", meeting.started_at)
@@ -50,7 +51,7 @@ def _meeting_reason(meeting: Meeting) -> str:
     return f"meeting {meeting.held_on.isoformat()} #{meeting.id}"
 
 
-def _meeting_event(session, meeting: Meeting, *, actor_id, now, field_name, old, new, entity="meeting",
+def _meeting_event(session, meeting: Meeting, *, actor_id, now, field_name, old, new, entity=Entity.MEETING,
                    entity_id=None) -> None:
     _audit(session, at=now, actor_id=actor_id, entity=entity, entity_id=entity_id or meeting.id, issue_id=None,
            field_name=field_name, old=old, new=new, reason=_meeting_reason(meeting))
@@ -99,7 +100,7 @@ def sign_in(*, session: Session, actor_id: int, meeting_id: int, statuses: dict[
         line = lines[line_id]
         if line.status != status:
             _meeting_event(session, meeting, actor_id=actor_id, now=ctx.now, field_name="status", old=line.status,
-                           new=status, entity="attendance", entity_id=line.id)
+                           new=status, entity=Entity.ATTENDANCE, entity_id=line.id)
             line.status = status
     _commit_change(session)
     return meeting
@@ -118,7 +119,7 @@ def add_guest(*, session: Session, actor_id: int, meeting_id: int, name: str, ex
     session.add(line)
     session.flush()
     _meeting_event(session, meeting, actor_id=actor_id, now=ctx.now, field_name="guest", old=None, new=name,
-                   entity="attendance", entity_id=line.id)
+                   entity=Entity.ATTENDANCE, entity_id=line.id)
     session.commit()
     return line
 
@@ -145,10 +146,10 @@ def review_issue(*, session: Session, actor_id: int, issue_id: int, on_board: bo
     if not isinstance(on_board, bool):
         raise ValidationFailed("err.bad_choice", field="on_board")
     if issue.on_board != on_board:
-        _audit(session, at=ctx.now, actor_id=actor_id, entity="issue", entity_id=issue.id, issue_id=issue.id,
+        _audit(session, at=ctx.now, actor_id=actor_id, entity=Entity.ISSUE, entity_id=issue.id, issue_id=issue.id,
                field_name="on_board", old=issue.on_board, new=on_board, reason="24h review")
         issue.on_board = on_board
-    _audit(session, at=ctx.now, actor_id=actor_id, entity="issue", entity_id=issue.id, issue_id=issue.id,
+    _audit(session, at=ctx.now, actor_id=actor_id, entity=Entity.ISSUE, entity_id=issue.id, issue_id=issue.id,
            field_name="reviewed_at", old=issue.reviewed_at, new=ctx.now.isoformat(timespec="seconds"),
            reason="24h review")
     issue.reviewed_at = ctx.now
@@ -175,7 +176,7 @@ def record_report(*, session: Session, actor_id: int, meeting_id: int, issue_id:
     report = MeetingReport(meeting_id=meeting.id, issue_id=issue.id, position=position, reported_at=ctx.now)
     session.add(report)
     session.flush()
-    _audit(session, at=ctx.now, actor_id=actor_id, entity="meeting", entity_id=meeting.id, issue_id=None,
+    _audit(session, at=ctx.now, actor_id=actor_id, entity=Entity.MEETING, entity_id=meeting.id, issue_id=None,
            field_name="reported", old=None, new=issue.number, reason=_meeting_reason(meeting))
     session.commit()
     return report
@@ -197,7 +198,7 @@ def _add_decision(session, meeting, issue, *, actor_id, now, kind, field_name, o
                                decided_at=now, **values)
     session.add(decision)
     session.flush()
-    _audit(session, at=now, actor_id=actor_id, entity="decision", entity_id=decision.id, issue_id=issue.id,
+    _audit(session, at=now, actor_id=actor_id, entity=Entity.DECISION, entity_id=decision.id, issue_id=issue.id,
            field_name=field_name, old=old, new=new, reason=_meeting_reason(meeting))
     return decision
 
@@ -242,7 +243,7 @@ def decide_action(*, session: Session, actor_id: int, meeting_id: int, issue_id:
 @command
 def decide_escalation(*, session: Session, actor_id: int, meeting_id: int, issue_id: int, level: int,
                       expected_version: int, ctx: Context) -> MeetingDecision:
-    """Escalate ctx.now, whatever the days red say: the board shows the higher of the two levels."""
+    """Escalate now, whatever the days red say: the board shows the higher of the two levels."""
     meeting, issue = _decision_command(session, actor_id=actor_id, meeting_id=meeting_id, issue_id=issue_id,
                                        expected_version=expected_version, now=ctx.now)
     top = ctx.settings.top_escalation_level
@@ -252,7 +253,7 @@ def decide_escalation(*, session: Session, actor_id: int, meeting_id: int, issue
         raise ValidationFailed("err.no_change")
     old = issue.escalated_level
     issue.escalated_level = level
-    _audit(session, at=ctx.now, actor_id=actor_id, entity="issue", entity_id=issue.id, issue_id=issue.id,
+    _audit(session, at=ctx.now, actor_id=actor_id, entity=Entity.ISSUE, entity_id=issue.id, issue_id=issue.id,
            field_name="escalated_level", old=old, new=level, reason=_meeting_reason(meeting))
     decision = _add_decision(session, meeting, issue, actor_id=actor_id, now=ctx.now, kind="escalate",
                              field_name="decision_escalate", old=old, new=level, escalated_level=level)
@@ -279,6 +280,6 @@ def save_report_order(*, session: Session, actor_id: int, area_id: int, issue_id
         session.add(row)
     for position, row in enumerate(sorted(saved.values(), key=lambda r: r.position), start=len(ids) + 1):
         row.position = position                 # unlisted ones keep their relative order after the listed
-    _audit(session, at=ctx.now, actor_id=actor_id, entity="area", entity_id=area_id, issue_id=None,
+    _audit(session, at=ctx.now, actor_id=actor_id, entity=Entity.AREA, entity_id=area_id, issue_id=None,
            field_name="report_order", old=None, new=",".join(str(i) for i in ids))
     session.commit()

@@ -6,6 +6,7 @@ from sqlmodel import Session, select
 
 from models import Area, Category, DailyQualityStatus, Issue
 from qr import db, rules
+from qr.audit import Entity
 from qr.rules import Status
 from qr.store.base import (REASON_MAX, Context, ValidationFailed, _audit, _date, _get, _require_actor, _settings, _text,
                            command, query, today)
@@ -81,7 +82,7 @@ def set_quality_status(*, session: Session, actor_id: int, area_id: int, day: da
         raise ValidationFailed("err.no_change")
     row.colour, row.overridden, row.note = colour or row.colour, colour is not None, note
     row.set_by_id, row.set_at = actor_id, ctx.now
-    _audit(session, at=ctx.now, actor_id=actor_id, entity="quality_status", entity_id=row.id, issue_id=None,
+    _audit(session, at=ctx.now, actor_id=actor_id, entity=Entity.QUALITY_STATUS, entity_id=row.id, issue_id=None,
            field_name="colour", old=old, new=colour, reason=f"{day.isoformat()} {note}".strip())
     session.commit()
     return row

@@ -8,9 +8,9 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from models import Area, AuditEvent, Category, Issue, IssueStep, Person, TemplateStep
+from qr.audit import Entity
 from qr.rules import StepState
 from qr.store.base import _REOPENED, _frame, _still_relevant, query
-
 
 TREND_ISSUE_COLUMNS = ["id", "number", "description", "category_id", "category_zh", "category_en", "area_id",
                        "area_zh", "area_en", "severity", "owner_id", "owner", "owner_en", "opened_on", "closed_on"]
@@ -54,7 +54,7 @@ def trends_steps(*, session: Session, since: date | None = None) -> pd.DataFrame
 @query
 def trends_history(*, session: Session, since: date | None = None) -> pd.DataFrame:
     """The audit events of those issues that change what a past day looked like: reopenings, steps set N/A."""
-    set_na = (AuditEvent.entity == "step") & (AuditEvent.field == "state") & (AuditEvent.new == StepState.NA.value)
+    set_na = (AuditEvent.entity == Entity.STEP) & (AuditEvent.field == "state") & (AuditEvent.new == StepState.NA.value)
     return _frame(session, sa.select(
         AuditEvent.issue_id, AuditEvent.entity, AuditEvent.entity_id, AuditEvent.field, AuditEvent.old,
         AuditEvent.new, AuditEvent.at)
