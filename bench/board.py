@@ -1,6 +1,6 @@
 """Benchmark of the tracking board at a realistic size.
 
-DESIGN: the projector board must stay fast at 500 issues. This seeds a fresh SQLite database
+The projector board must stay fast at 500 issues. This seeds a fresh SQLite database
 with demo issues played through the store, counts the SQL statements of one board query, and
 times the server-side render of the real board page, cold (caches cleared, so the store query is
 included) and warm (caches kept). As a yardstick it times a bare page that shows the same frame

@@ -1,4 +1,4 @@
-"""Settings read from the environment (DESIGN.md §5), with the embedded defaults."""
+"""Settings read from the environment (docs/interfaces.md), with the embedded defaults."""
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +17,7 @@ class Settings:
     tz_name: str = "Asia/Shanghai"
     warning_days: int = 2
     colour_rule: str = "GM"  # GM | START
-    # days red → level, per severity (DESIGN.md §2); the admin page changes them in the boardsetting table
+    # days red → level, per severity (docs/domain-rules.md); the admin page changes them in the boardsetting table
     escalation_ladders: dict[str, tuple[tuple[int, int], ...]] = field(
         default_factory=lambda: {severity: DEFAULT_LADDER for severity in SEVERITY})
     refresh_seconds: int = 60

@@ -1,4 +1,4 @@
-"""Board rules (DESIGN.md §2–3) as plain functions of plain values: no database, no Streamlit."""
+"""Board rules (docs/domain-rules.md) as plain functions of plain values: no database, no Streamlit."""
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone

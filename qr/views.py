@@ -1,6 +1,6 @@
 """HTML of the board and the issue detail: pure functions of plain data, every user text escaped.
 
-The board markup is a stable interface (DESIGN.md §5): `<table class="qr-board">`, one
+The board markup is a stable interface (docs/interfaces.md): `<table class="qr-board">`, one
 `<tr data-issue=NUMBER>` per issue, step cells `data-status="G|Y|R|NA"`, overall `data-overall`.
 """
 from datetime import date, datetime, timezone

@@ -1,4 +1,5 @@
 """House rules that keep the code base honest: schema = migrations, domain free of Streamlit, thin pages."""
+import os
 import re
 import subprocess
 import sys
@@ -84,3 +85,50 @@ def test_no_code_edits_or_deletes_the_audit_trail():
     pattern = re.compile(r"(update|delete)\(\s*AuditEvent|session\.delete\(|AuditEvent\.__table__\.delete")
     offenders = [p.name for p in CODE_FILES if pattern.search(p.read_text(encoding="utf-8"))]
     assert offenders == []
+
+
+# What a maintainer needs of the product spec lives in docs/, written for this repository; nothing cites a
+# file outside it. The patterns are split so that this file does not match itself.
+OUTSIDE_CITATION = re.compile("|".join(re.escape(p) for p in ("DESIGN" + ".md", "../" + "shared", "/" + "work/"))
+                              + r"|§\s*\d")      # a bare section number cites an outside spec too
+MAINTAINER_DOCS = ("domain-rules.md", "interfaces.md", "glossary.md")
+SKIPPED_FOLDERS = {"__pycache__", "artifacts", "node_modules"}
+
+
+def _text_files() -> list[Path]:
+    """Every .py and .md file of the repository: not .git, virtual environments, caches or test output."""
+    found = []
+    for folder, subfolders, files in os.walk(ROOT):
+        subfolders[:] = [s for s in subfolders if not s.startswith(".") and s not in SKIPPED_FOLDERS]
+        found += [Path(folder) / name for name in files if name.endswith((".py", ".md"))]
+    return found
+
+
+def test_nothing_cites_a_file_outside_the_repository():
+    files = _text_files()
+    offenders = [f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+                 for path in files
+                 for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+                 if OUTSIDE_CITATION.search(line)]
+    assert offenders == []
+    assert len(files) > 50          # the walk really found the code base
+
+
+def _cli_verbs() -> set[str]:
+    return set(re.findall(r"""add_parser\(\s*["']([\w-]+)["']""", (ROOT / "qr" / "__main__.py").read_text("utf-8")))
+
+
+def test_maintainer_docs_exist_and_name_every_cli_verb():
+    docs = {name: ROOT / "docs" / name for name in MAINTAINER_DOCS}
+    assert [name for name, path in docs.items() if not path.is_file() or not path.read_text("utf-8").strip()] == []
+    verbs = _cli_verbs()
+    assert len(verbs) >= 9          # the scan really found the verbs
+    interfaces = docs["interfaces.md"].read_text("utf-8")
+    assert sorted(v for v in verbs if f"python -m qr {v}" not in interfaces) == []
+
+
+def test_docs_name_no_cli_verb_the_cli_lacks():
+    verbs = _cli_verbs()
+    named = {(path.name, verb) for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+             for verb in re.findall(r"python -m qr ([a-z][\w-]*)", path.read_text("utf-8"))}
+    assert sorted((name, verb) for name, verb in named if verb not in verbs) == []

@@ -1,4 +1,4 @@
-"""Board rules (DESIGN.md §2): step colours, warning window, escalation, Q-chart, plant calendar.
+"""Board rules (docs/domain-rules.md): step colours, warning window, escalation, Q-chart, plant calendar.
 
 Every table reads as one board situation per row. The calendar used below:
 Mon 2026-03-02 opened · Thu 03-05 target · Fri 03-06 · Sat 03-07 · Sun 03-08 · Mon 03-09.
@@ -141,7 +141,7 @@ def test_in_warning_window(step, today, warning_days, expected):
     (open_step(WARN_TARGET), d(3, 2), START, True),  # START: not started is R
     (open_step(WARN_TARGET, started=d(3, 2)), d(3, 2), START, False),  # started, far from target
     (open_step(WARN_TARGET, started=d(3, 2)), d(3, 8), START, True),   # started, inside the window
-    (open_step(WARN_TARGET, started=d(3, 2)), d(3, 11), START, True),  # started, overdue: §2 "Y past a warning window"
+    (open_step(WARN_TARGET, started=d(3, 2)), d(3, 11), START, True),  # started, overdue: Y past its target
 ])
 def test_needs_countermeasure(step, today, rule, expected):
     assert needs_countermeasure(step, today, 2, rule) == expected
