@@ -360,7 +360,7 @@ MAX_WARNING_DAYS = 30
 
 
 def default_setting_values() -> dict[str, object]:
-    """The code defaults (DESIGN.md §2) as JSON values: what a new plant starts with."""
+    """The code defaults (docs/domain-rules.md) as JSON values: what a new plant starts with."""
     settings = Settings()
     return {"colour_rule": settings.colour_rule, "warning_days": settings.warning_days,
             "escalation_ladders": {severity: [list(step) for step in ladder]

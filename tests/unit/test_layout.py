@@ -14,7 +14,7 @@ from qr.i18n import LANGUAGES, TEXT
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE_FILES = [ROOT / "board.py", *sorted((ROOT / "pages").glob("*.py"))]
-CODE_FILES = PAGE_FILES + sorted((ROOT / "qr").glob("*.py"))
+CODE_FILES = PAGE_FILES + sorted((ROOT / "qr").rglob("*.py"))
 
 
 def test_migrations_and_models_describe_the_same_schema(engine):
