@@ -6,11 +6,10 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from qr.i18n import t
+from qr.palette import AGEING, BACKLOG, CLOSED, OPENED, REOPENED, STATUS
 from qr.trends import Trends
 
-OPENED, CLOSED, REOPENED, BACKLOG = "#1F5FAD", "#1B7F3B", "#E08A00", "#1F2A44"
-RED, YELLOW = "#C62828", "#F2C200"
-AGEING = ["#9CC3E6", "#4F8FCB", "#1F5FAD", "#0B2F5E"]
+RED, YELLOW = STATUS["R"], STATUS["Y"]
 FONT = "Noto Sans CJK SC, Microsoft YaHei, sans-serif"   # Chinese labels in the PNGs as on screen
 
 

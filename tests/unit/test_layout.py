@@ -8,7 +8,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 import models
-from qr import db
+from qr import db, palette
 from qr.i18n import LANGUAGES, TEXT
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,4 +83,21 @@ def test_no_code_edits_or_deletes_the_audit_trail():
     """Audit events are only ever added: nothing updates or deletes them."""
     pattern = re.compile(r"(update|delete)\(\s*AuditEvent|session\.delete\(|AuditEvent\.__table__\.delete")
     offenders = [p.name for p in CODE_FILES if pattern.search(p.read_text(encoding="utf-8"))]
+    assert offenders == []
+
+
+def test_colours_are_written_only_in_the_palette():
+    """A status or chart colour spelled anywhere else (#hex, Excel's RRGGBB or ARGB, rgb()) is a second palette
+    that drifts; white and near-black text colours are everyone's and not checked."""
+    text_colours = set(palette.ON_STATUS.values()) | {palette.ON_NAVY}
+    colours = set(re.findall(r"#[0-9a-f]{6}", (ROOT / "qr" / "palette.py").read_text(encoding="utf-8"))) - text_colours
+    assert set(palette.STATUS.values()) <= colours
+    spellings = []
+    for colour in colours:                        # 1b7f3b also matches #1B7F3B and Excel's FF1B7F3B
+        red, green, blue = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+        spellings += [colour[1:], rf"rgba?\(\s*{red}\s*,\s*{green}\s*,\s*{blue}\b"]
+    pattern = re.compile("|".join(spellings), re.IGNORECASE)
+    files = [p for p in PAGE_FILES + sorted((ROOT / "qr").rglob("*.py")) if p.name != "palette.py"]
+    offenders = [f"{p.relative_to(ROOT)}: {match.group()}" for p in files
+                 for match in pattern.finditer(p.read_text(encoding="utf-8"))]
     assert offenders == []
