@@ -3,6 +3,7 @@ Exit 0 on success, 2 on bad input (reasons on stderr)."""
 import argparse
 import getpass
 import sys
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -114,20 +115,25 @@ def _import(args) -> int:
     return 0
 
 
-def _backup(args) -> int:
+@contextmanager
+def _backup_file(file: str):
+    """Backup and restore refuse for the same reasons; either way the message names the file."""
     try:
-        db.backup_to(Path(args.file))
+        yield Path(file)
     except db.BackupRefused as problem:
-        raise BadInput(f"{args.file}: {problem}") from problem
+        raise BadInput(f"{file}: {problem}") from problem
+
+
+def _backup(args) -> int:
+    with _backup_file(args.file) as path:
+        db.backup_to(path)
     print(f"backup written to {args.file} ({Path(args.file).stat().st_size} bytes)")
     return 0
 
 
 def _restore(args) -> int:
-    try:
-        db.restore_from(Path(args.file))
-    except db.BackupRefused as problem:
-        raise BadInput(f"{args.file}: {problem}") from problem
+    with _backup_file(args.file) as path:
+        db.restore_from(path)
     print(f"restored from {args.file}: {store.issue_count()} issues")
     return 0
 

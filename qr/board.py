@@ -6,8 +6,6 @@ import pandas as pd
 
 from qr import rules
 
-_OVERALL_ORDER = {"R": 0, "Y": 1, "G": 2}
-
 
 @dataclass(frozen=True)
 class BoardFilter:
@@ -36,11 +34,12 @@ def sort_board(frame: pd.DataFrame) -> pd.DataFrame:
         return frame
     keys = pd.DataFrame({
         "closed": frame["closed_on"].notna(),
-        "overall": frame["overall"].map(_OVERALL_ORDER),
+        "overall": frame["overall"].map(rules.rank),
         "next": pd.to_datetime(frame["next_report_on"]),
         "number": frame["number"],
     })
-    order = keys.sort_values(["closed", "overall", "next", "number"], na_position="last").index
+    order = keys.sort_values(["closed", "overall", "next", "number"], ascending=[True, False, True, True],
+                             na_position="last").index
     return frame.loc[order]
 
 

@@ -6,11 +6,10 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from qr.i18n import t
+from qr.palette import AGEING, BACKLOG, CLOSED, OPENED, REOPENED, STATUS
 from qr.trends import Trends
 
-OPENED, CLOSED, REOPENED, BACKLOG = "#1F5FAD", "#1B7F3B", "#E08A00", "#1F2A44"
-RED, YELLOW = "#C62828", "#F2C200"
-AGEING = ["#9CC3E6", "#4F8FCB", "#1F5FAD", "#0B2F5E"]
+RED, YELLOW = STATUS["R"], STATUS["Y"]
 FONT = "Noto Sans CJK SC, Microsoft YaHei, sans-serif"   # Chinese labels in the PNGs as on screen
 
 
@@ -34,15 +33,18 @@ def _weeks_axis(figure: go.Figure, weeks: list[str]) -> None:
     figure.update_xaxes(type="category", tickvals=shown, ticktext=[week.split("-")[1] for week in shown], tickangle=0)
 
 
+def _bars(frame: pd.DataFrame, x: list, series: tuple[tuple[str, str], ...], lang: str) -> list[go.Bar]:
+    """A bar trace per (column, colour) over the same x, named by the column's heading in the tables."""
+    return [go.Bar(name=t(f"trends.col.{column}", lang), x=x, y=_plain(frame[column]), marker_color=colour)
+            for column, colour in series]
+
+
 def opened_closed(frame: pd.DataFrame, lang: str) -> go.Figure:
     weeks = _plain(frame["week"])
-    figure = go.Figure([
-        go.Bar(name=t("trends.col.opened", lang), x=weeks, y=_plain(frame["opened"]), marker_color=OPENED),
-        go.Bar(name=t("trends.col.closed", lang), x=weeks, y=_plain(frame["closed"]), marker_color=CLOSED),
-        go.Bar(name=t("trends.col.reopened", lang), x=weeks, y=_plain(frame["reopened"]), marker_color=REOPENED),
-        go.Scatter(name=t("trends.col.backlog", lang), x=weeks, y=_plain(frame["backlog"]), mode="lines+markers",
-                   line={"color": BACKLOG, "width": 3}),
-    ])
+    bars = _bars(frame, weeks, (("opened", OPENED), ("closed", CLOSED), ("reopened", REOPENED)), lang)
+    backlog = go.Scatter(name=t("trends.col.backlog", lang), x=weeks, y=_plain(frame["backlog"]), mode="lines+markers",
+                         line={"color": BACKLOG, "width": 3})
+    figure = go.Figure([*bars, backlog])
     _weeks_axis(figure, weeks)
     return _layout(figure, t("kpi.opened_closed", lang), t("trends.axis.issues", lang))
 
@@ -55,11 +57,7 @@ def ageing(frame: pd.DataFrame, lang: str) -> go.Figure:
 
 
 def days_red_yellow(frame: pd.DataFrame, lang: str) -> go.Figure:
-    months = _plain(frame["month"])
-    figure = go.Figure([
-        go.Bar(name=t("trends.col.days_red", lang), x=months, y=_plain(frame["days_red"]), marker_color=RED),
-        go.Bar(name=t("trends.col.days_yellow", lang), x=months, y=_plain(frame["days_yellow"]), marker_color=YELLOW),
-    ])
+    figure = go.Figure(_bars(frame, _plain(frame["month"]), (("days_red", RED), ("days_yellow", YELLOW)), lang))
     figure.update_xaxes(type="category")
     return _layout(figure, t("kpi.days_red_yellow", lang), t("trends.axis.days", lang))
 
@@ -116,11 +114,7 @@ def attendance(frame: pd.DataFrame, lang: str) -> go.Figure:
 def response_clocks(frame: pd.DataFrame, lang: str) -> go.Figure:
     """Customer responses met and late per due week, stacked: the late part is what the customer felt."""
     weeks = _plain(frame["week"])
-    figure = go.Figure([
-        go.Bar(name=t("trends.col.met", lang), x=weeks, y=_plain(frame["met"]), marker_color=CLOSED),
-        go.Bar(name=t("trends.col.late", lang), x=weeks, y=_plain(frame["late"]), marker_color=RED),
-        go.Bar(name=t("trends.col.running", lang), x=weeks, y=_plain(frame["running"]), marker_color=YELLOW),
-    ])
+    figure = go.Figure(_bars(frame, weeks, (("met", CLOSED), ("late", RED), ("running", YELLOW)), lang))
     _weeks_axis(figure, weeks)
     _layout(figure, t("kpi.response_clocks", lang), t("trends.axis.clocks", lang))
     figure.update_layout(barmode="stack")

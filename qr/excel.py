@@ -11,12 +11,12 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from qr.i18n import t
+from qr.palette import GRID, NAVY, ON_NAVY, ON_STATUS, STATUS, excel
 from qr.views import LETTER
 
-FILLS = {"G": "1B7F3B", "Y": "F2C200", "R": "C62828", "NA": "E3E3E3"}
-FONT_COLOURS = {"G": "FFFFFF", "Y": "111111", "R": "FFFFFF", "NA": "444444"}
-HEADER_FILL = PatternFill("solid", fgColor="1F2A44")
-THIN = Side(style="thin", color="9AA0A6")
+HEADER_FILL = PatternFill("solid", fgColor=excel(NAVY))
+HEADER_FONT = Font(bold=True, color=excel(ON_NAVY))
+THIN = Side(style="thin", color=excel(GRID))
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 # widths in characters: overall, number, category, description, opened, part, owner, lead, next report; steps; closed
 WIDTHS = [7, 15, 16, 48, 12, 15, 10, 10, 12]
@@ -31,7 +31,7 @@ def export_title(lang: str, on: date, area=None) -> str:
 
 
 def status_fill(status: str) -> PatternFill:
-    return PatternFill("solid", fgColor=FILLS[status])
+    return PatternFill("solid", fgColor=excel(STATUS[status]))
 
 
 def export_board(frame: pd.DataFrame, columns: list[dict], lang: str, *, on: date, area=None) -> bytes:
@@ -47,7 +47,7 @@ def export_board(frame: pd.DataFrame, columns: list[dict], lang: str, *, on: dat
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
     for index, header in enumerate(headers, start=1):
         cell = sheet.cell(row=HEADER_ROW, column=index, value=header)
-        cell.font, cell.fill, cell.border = Font(bold=True, color="FFFFFF"), HEADER_FILL, BORDER
+        cell.font, cell.fill, cell.border = HEADER_FONT, HEADER_FILL, BORDER
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     for row_index, record in enumerate(frame.to_dict("records"), start=FIRST_ROW):
         _write_row(sheet, row_index, record, columns, lang)
@@ -71,7 +71,7 @@ def _write_row(sheet, row: int, record: dict, columns: list[dict], lang: str) ->
             cell.number_format = "yyyy-mm-dd"
     _colour(sheet.cell(row=row, column=1), record["overall"])
     if record["report_overdue"]:
-        sheet.cell(row=row, column=9).font = Font(bold=True, color="C62828")
+        sheet.cell(row=row, column=9).font = Font(bold=True, color=excel(STATUS["R"]))
     for offset, step_column in enumerate(columns, start=len(values) + 1):
         step = record["steps"].get(step_column["code"])
         status = step["status"].value if step else "NA"
@@ -87,7 +87,7 @@ def _write_row(sheet, row: int, record: dict, columns: list[dict], lang: str) ->
 
 def _colour(cell, status: str) -> None:
     cell.fill = status_fill(status)
-    cell.font = Font(bold=True, color=FONT_COLOURS[status])
+    cell.font = Font(bold=True, color=excel(ON_STATUS[status]))
     cell.alignment = Alignment(horizontal="center", vertical="center")
 
 

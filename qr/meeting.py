@@ -7,8 +7,6 @@ from qr import rules
 from qr.audit import Entity
 from qr.i18n import field_label, t
 
-_WORST_FIRST = {"R": 0, "Y": 1, "G": 2}
-
 
 def reporting_order(frame: pd.DataFrame, saved: dict[int, int]) -> pd.DataFrame:
     """The facilitator's saved positions first; the rest by owner, then overall status worst first, then number."""
@@ -18,10 +16,12 @@ def reporting_order(frame: pd.DataFrame, saved: dict[int, int]) -> pd.DataFrame:
         "unsaved": ~frame["id"].isin(list(saved)),
         "saved": frame["id"].map(saved).fillna(0),
         "owner": frame["owner"],
-        "overall": frame["overall"].map(_WORST_FIRST),
+        "overall": frame["overall"].map(rules.rank),
         "number": frame["number"],
     }, index=frame.index)
-    return frame.loc[keys.sort_values(["unsaved", "saved", "owner", "overall", "number"]).index]
+    order = keys.sort_values(["unsaved", "saved", "owner", "overall", "number"],
+                             ascending=[True, True, True, False, True])   # overall: worst first
+    return frame.loc[order.index]
 
 
 def elapsed_seconds(since: datetime, now: datetime) -> int:

@@ -9,10 +9,11 @@ from pathlib import Path
 import pandas as pd
 import plotly.io as pio
 from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from qr import charts
+from qr.excel import HEADER_FILL, HEADER_FONT
 from qr.i18n import t
 from qr.trends import Trends, iso_week
 
@@ -22,7 +23,6 @@ KPI_NAMES = ("opened_closed", "ageing", "days_red_yellow", "days_open", "on_time
 CHROMIUM = "/usr/bin/chromium"         # Debian's; kaleido must never download a browser of its own
 _BILINGUAL = {"name": ("name_zh", "name_en"), "area": ("area_zh", "area_en"), "owner": ("owner", "owner_en")}
 _HIDDEN = ("week_start", "key", "code")
-HEADER_FILL = PatternFill("solid", fgColor="1F2A44")
 
 
 def kpi_frames(trends: Trends) -> dict[str, pd.DataFrame]:
@@ -76,7 +76,7 @@ def workbook(trends: Trends, lang: str) -> bytes:
         table = display_table(frame, lang)
         for column, header in enumerate(table.columns, start=1):
             cell = sheet.cell(row=4, column=column, value=header)
-            cell.font, cell.fill = Font(bold=True, color="FFFFFF"), HEADER_FILL
+            cell.font, cell.fill = HEADER_FONT, HEADER_FILL
             width = max([len(str(header))] + [len(str(v)) for v in table.iloc[:, column - 1]])
             sheet.column_dimensions[get_column_letter(column)].width = min(max(width + 4, 10), 60)
         for row, values in enumerate(table.itertuples(index=False), start=5):

@@ -25,7 +25,7 @@ class StepState(str, Enum):
 
 
 SEVERITY = ("A", "B", "C")
-_RANK = {Status.G: 0, Status.Y: 1, Status.R: 2}
+_RANK = {Status.G: 0, Status.Y: 1, Status.R: 2}   # N/A has no rank: it never makes an issue better or worse
 DEFAULT_LADDER: tuple[tuple[int, int], ...] = ((1, 1), (3, 2), (7, 3))
 
 
@@ -80,10 +80,15 @@ def needs_countermeasure(step: StepView, today: date, warning_days: int,
     return status == Status.R or (status == Status.Y and late_or_near)
 
 
+def rank(status: Status | str) -> int:
+    """G < Y < R, the one order behind "worst of" and red-first sorting; takes the Status or its code."""
+    return _RANK[Status(status)]
+
+
 def overall_status(statuses: list[Status]) -> Status:
     """The worst non-N/A step; an issue with nothing left to do (all N/A) is green."""
     counted = [s for s in statuses if s != Status.NA]
-    return max(counted, key=_RANK.__getitem__) if counted else Status.G
+    return max(counted, key=rank) if counted else Status.G
 
 
 def report_overdue(next_report_on: date | None, today: date, closed_on: date | None) -> bool:

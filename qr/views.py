@@ -5,43 +5,48 @@ The board markup is a stable interface (docs/interfaces.md): `<table class="qr-b
 """
 from datetime import date, datetime, timezone
 from html import escape
+from string import Template
 from urllib.parse import urlencode
 
 import pandas as pd
 
 from qr import eight_d
 from qr import meeting as meeting_text
+from qr import palette
 from qr.i18n import field_label, t
 from qr import rules
 from qr.rules import ClockState, Status
 
 LETTER = {"G": "G", "Y": "Y", "R": "R", "NA": "–"}
+# $G, $on_G, … $navy, $grid in the style sheets below: the palette's colours, shared with the workbook and charts
+_COLOURS = {**palette.STATUS, **{f"on_{code}": colour for code, colour in palette.ON_STATUS.items()},
+            "navy": palette.NAVY, "on_navy": palette.ON_NAVY, "grid": palette.GRID}
 
-BOARD_CSS = """
+BOARD_CSS = Template("""
 <style>
 .qr-wrap { overflow-x: auto; }
 table.qr-board { border-collapse: collapse; width: 100%; font-size: 15px; line-height: 1.25; }
-table.qr-board th, table.qr-board td { border: 1px solid #9aa0a6; padding: 3px 5px; vertical-align: middle; }
-table.qr-board th { background: #1f2a44; color: #fff; font-weight: 600; text-align: center; white-space: nowrap; }
+table.qr-board th, table.qr-board td { border: 1px solid $grid; padding: 3px 5px; vertical-align: middle; }
+table.qr-board th { background: $navy; color: $on_navy; font-weight: 600; text-align: center; white-space: nowrap; }
 table.qr-board td.qr-step, table.qr-board td.qr-overall { text-align: center; font-weight: 700; white-space: nowrap; }
 table.qr-board td.qr-no a { color: #0b57d0; text-decoration: none; font-weight: 600; white-space: nowrap; }
 table.qr-board td.qr-date { white-space: nowrap; }
 table.qr-board tr.qr-closed td { opacity: .55; }
-.qr-G { background: #1b7f3b; color: #fff; }
-.qr-Y { background: #f2c200; color: #111; }
-.qr-R { background: #c62828; color: #fff; }
-.qr-NA { background: #e3e3e3; color: #444; }
+.qr-G { background: $G; color: $on_G; }
+.qr-Y { background: $Y; color: $on_Y; }
+.qr-R { background: $R; color: $on_R; }
+.qr-NA { background: $NA; color: $on_NA; }
 .qr-warn { font-size: .8em; vertical-align: super; }
 .qr-esc { display: inline-block; margin-left: 4px; padding: 0 4px; border-radius: 3px; background: #111; color: #fff;
           font-size: .8em; }
-td.qr-overdue { outline: 3px solid #c62828; outline-offset: -3px; color: #c62828; font-weight: 700; }
+td.qr-overdue { outline: 3px solid $R; outline-offset: -3px; color: $R; font-weight: 700; }
 .qr-days { color: #555; font-size: .85em; }
 .qr-header { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; margin: 2px 0 6px 0; font-size: 16px; }
-.qr-chip { padding: 2px 10px; border-radius: 12px; border: 1px solid #9aa0a6; background: #f5f5f5; white-space: nowrap; }
+.qr-chip { padding: 2px 10px; border-radius: 12px; border: 1px solid $grid; background: #f5f5f5; white-space: nowrap; }
 .qr-chip b { font-size: 1.1em; }
-.qr-chip.qr-G { background: #1b7f3b; color: #fff; border-color: #1b7f3b; }
-.qr-chip.qr-Y { background: #f2c200; color: #111; border-color: #f2c200; }
-.qr-chip.qr-R { background: #c62828; color: #fff; border-color: #c62828; }
+.qr-chip.qr-G { background: $G; color: $on_G; border-color: $G; }
+.qr-chip.qr-Y { background: $Y; color: $on_Y; border-color: $Y; }
+.qr-chip.qr-R { background: $R; color: $on_R; border-color: $R; }
 .qr-legend { display: flex; flex-wrap: wrap; gap: 10px; font-size: 14px; margin-top: 6px; align-items: center; }
 .qr-legend span.qr-key { display: inline-block; min-width: 1.6em; text-align: center; font-weight: 700; }
 table.qr-board.qr-projector { font-size: 20px; table-layout: fixed; }
@@ -57,15 +62,15 @@ table.qr-detail td.qr-step { text-align: center; font-weight: 700; }
 a.qr-8d-link { color: inherit; text-decoration: none; }
 .qr-clocks { display: block; margin-top: 2px; }
 .qr-clock { display: inline-block; margin: 1px 3px 1px 0; padding: 0 5px; border-radius: 3px; font-size: .8em;
-            font-weight: 600; white-space: nowrap; border: 1px solid #9aa0a6; }
+            font-weight: 600; white-space: nowrap; border: 1px solid $grid; }
 .qr-clock-running { background: #e8f0fe; color: #0b3d91; border-color: #0b57d0; }
-.qr-clock-overdue, .qr-clock-missed { background: #c62828; color: #fff; border-color: #c62828; }
-.qr-clock-met { background: #e6f4ea; color: #1b5e20; border-color: #1b7f3b; }
+.qr-clock-overdue, .qr-clock-missed { background: $R; color: $on_R; border-color: $R; }
+.qr-clock-met { background: #e6f4ea; color: #1b5e20; border-color: $G; }
 table.qr-board.qr-projector .qr-clock { display: block; width: fit-content; max-width: 100%; overflow: hidden;
                                         text-overflow: ellipsis; }
 table.qr-board.qr-projector .qr-clock-met { display: none; }
 </style>
-"""
+""").substitute(_COLOURS)
 
 # Column widths for the projector's fixed layout (px); the description takes the rest.
 _PROJECTOR_WIDTHS = {"overall": 78, "number": 158, "category": 150, "opened": 128, "part": 118, "owner": 84,
@@ -361,11 +366,11 @@ def paragraph(text: str) -> str:
     return f'<p class="qr-pre" style="font-weight:600;margin:0">{_e(text)}</p>'
 
 
-PRESENTER_CSS = """
+PRESENTER_CSS = Template("""
 <style>
 .qr-presenter { font-size: 26px; line-height: 1.3; }
 .qr-presenter h2 { font-size: 34px; margin: 4px 0 8px 0; font-weight: 700; }
-.qr-presenter h3 { font-size: 26px; margin: 12px 0 4px 0; color: #1f2a44; }
+.qr-presenter h3 { font-size: 26px; margin: 12px 0 4px 0; color: $navy; }
 .qr-presenter ul { margin: 0 0 0 1.2em; padding: 0; }
 .qr-presenter li { font-size: 24px; margin: 2px 0; }
 .qr-presenter .qr-muted { color: #555; font-size: 24px; }
@@ -373,19 +378,19 @@ PRESENTER_CSS = """
 .qr-presenter table.qr-board { font-size: 24px; }
 .qr-presenter table.qr-board th { font-size: 24px; }
 .qr-timers { display: flex; flex-wrap: wrap; gap: 10px 18px; align-items: center; font-size: 30px; font-weight: 700; }
-.qr-timer { padding: 2px 16px; border-radius: 8px; border: 2px solid #1f2a44; background: #fff;
+.qr-timer { padding: 2px 16px; border-radius: 8px; border: 2px solid $navy; background: #fff;
             font-variant-numeric: tabular-nums; white-space: nowrap; }
-.qr-timer.qr-timer-warn { background: #f2c200; color: #111; border-color: #f2c200; }
-.qr-timer.qr-timer-over { background: #c62828; color: #fff; border-color: #c62828; }
-.qr-position { font-size: 26px; color: #1f2a44; white-space: nowrap; }
+.qr-timer.qr-timer-warn { background: $Y; color: $on_Y; border-color: $Y; }
+.qr-timer.qr-timer-over { background: $R; color: $on_R; border-color: $R; }
+.qr-position { font-size: 26px; color: $navy; white-space: nowrap; }
 table.qr-qchart { border-collapse: collapse; font-size: 18px; }
-table.qr-qchart th, table.qr-qchart td { border: 1px solid #9aa0a6; width: 3.2em; height: 2.4em; text-align: center; }
-table.qr-qchart th { background: #1f2a44; color: #fff; }
+table.qr-qchart th, table.qr-qchart td { border: 1px solid $grid; width: 3.2em; height: 2.4em; text-align: center; }
+table.qr-qchart th { background: $navy; color: $on_navy; }
 table.qr-qchart td.qr-future { background: #fafafa; color: #999; }
 table.qr-qchart td.qr-today { outline: 3px solid #0b57d0; outline-offset: -3px; }
 table.qr-qchart b { display: block; font-size: 1.1em; }
 </style>
-"""
+""").substitute(_COLOURS)
 
 
 def render_timers(timers: dict, lang: str, *, position: int, total: int) -> str:

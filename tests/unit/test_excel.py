@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import openpyxl
 import pytest
 
-from qr import demo, excel, store
+from qr import demo, excel, palette, store
 from qr.board import sort_board
 from tests.conftest import ROOT
 
@@ -38,13 +38,13 @@ def test_every_issue_row_with_letters_and_matching_fills(exported):
     codes = [c["code"] for c in store.step_columns()]
     for cells, record in zip(rows, frame.to_dict("records")):
         assert cells[0].value == record["overall"]
-        assert cells[0].fill.fgColor.rgb == "00" + excel.FILLS[record["overall"]]
+        assert cells[0].fill.fgColor.rgb == "00" + palette.excel(palette.STATUS[record["overall"]])
         assert cells[4].value.date() == record["opened_on"]
         for cell, code in zip(cells[9:19], codes):
             step = record["steps"].get(code)
             status = step["status"].value if step else "NA"
             assert cell.value == {"G": "G", "Y": "Y", "R": "R", "NA": "N/A"}[status]
-            assert cell.fill.fgColor.rgb == "00" + excel.FILLS[status]
+            assert cell.fill.fgColor.rgb == "00" + palette.excel(palette.STATUS[status])
         assert cells[19].value == "开启"
 
 

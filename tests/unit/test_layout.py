@@ -9,7 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 import models
-from qr import db
+from qr import db, palette
 from qr.i18n import LANGUAGES, TEXT
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -132,3 +132,20 @@ def test_docs_name_no_cli_verb_the_cli_lacks():
     named = {(path.name, verb) for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
              for verb in re.findall(r"python -m qr ([a-z][\w-]*)", path.read_text("utf-8"))}
     assert sorted((name, verb) for name, verb in named if verb not in verbs) == []
+
+
+def test_colours_are_written_only_in_the_palette():
+    """A status or chart colour spelled anywhere else (#hex, Excel's RRGGBB or ARGB, rgb()) is a second palette
+    that drifts; white and near-black text colours are everyone's and not checked."""
+    text_colours = set(palette.ON_STATUS.values()) | {palette.ON_NAVY}
+    colours = set(re.findall(r"#[0-9a-f]{6}", (ROOT / "qr" / "palette.py").read_text(encoding="utf-8"))) - text_colours
+    assert set(palette.STATUS.values()) <= colours
+    spellings = []
+    for colour in colours:                        # 1b7f3b also matches #1B7F3B and Excel's FF1B7F3B
+        red, green, blue = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+        spellings += [colour[1:], rf"rgba?\(\s*{red}\s*,\s*{green}\s*,\s*{blue}\b"]
+    pattern = re.compile("|".join(spellings), re.IGNORECASE)
+    files = [p for p in PAGE_FILES + sorted((ROOT / "qr").rglob("*.py")) if p.name != "palette.py"]
+    offenders = [f"{p.relative_to(ROOT)}: {match.group()}" for p in files
+                 for match in pattern.finditer(p.read_text(encoding="utf-8"))]
+    assert offenders == []

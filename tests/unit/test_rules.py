@@ -27,6 +27,7 @@ from qr.rules import (
     qchart_colour,
     qchart_counts,
     qchart_day_colour,
+    rank,
     red_since,
     report_overdue,
     step_status,
@@ -163,6 +164,16 @@ def test_needs_countermeasure(step, today, rule, expected):
 ])
 def test_overall_status(statuses, expected):
     assert overall_status(statuses) == expected
+
+
+@pytest.mark.parametrize("better, worse", [
+    (G, Y),
+    (Y, R),
+    (G, R),
+    ("G", "R"),                                   # a board frame's code ranks like its Status
+])
+def test_rank_orders_green_below_yellow_below_red(better, worse):
+    assert rank(better) < rank(worse)
 
 
 # --- report_overdue ----------------------------------------------------------------------------

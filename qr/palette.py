@@ -1,0 +1,22 @@
+"""The board's colours, defined once: the board CSS, the Excel fills and the trend charts all paint with these,
+so a green cell on screen, in the workbook and in the weekly pack is the same green. Hex strings, #rrggbb."""
+
+# Status code (rules.Status values) → its fill, and the text colour that stays readable on that fill.
+STATUS = {"G": "#1b7f3b", "Y": "#f2c200", "R": "#c62828", "NA": "#e3e3e3"}
+ON_STATUS = {"G": "#ffffff", "Y": "#111111", "R": "#ffffff", "NA": "#444444"}
+
+NAVY = "#1f2a44"         # table headings (board, Q-chart, workbooks), presenter titles and timers
+ON_NAVY = "#ffffff"
+GRID = "#9aa0a6"         # cell borders, on the board and in the workbook
+
+# Trend chart series; closed counts, red and yellow days are the board's own green, red and yellow.
+OPENED = "#1f5fad"
+CLOSED = STATUS["G"]
+REOPENED = "#e08a00"
+BACKLOG = NAVY
+AGEING = ("#9cc3e6", "#4f8fcb", OPENED, "#0b2f5e")   # young to old
+
+
+def excel(colour: str) -> str:
+    """openpyxl takes RRGGBB without the hash."""
+    return colour.removeprefix("#").upper()
