@@ -288,17 +288,28 @@ def _load_step(session: Session, step_id: int) -> tuple[IssueStep, TemplateStep]
     return step, session.get(TemplateStep, step.template_step_id)
 
 
-def _step_command(session: Session, *, actor_id, step_id, expected_version, now, open_step: bool = False):
-    """Common start of a step command: step, the actor's right to change its issue, version claim, open issue
-    (and, with `open_step`, a step still open: done or N/A steps are not changed again)."""
-    step, template_step = _load_step(session, step_id)
-    _authorize_issue(session, actor_id, step.issue_id)
-    issue = _claim_version(session, step.issue_id, expected_version, now)
-    if issue.closed_on is not None:
-        raise ValidationFailed("err.issue_closed", number=issue.number)
-    if open_step and step.state != StepState.OPEN:
-        raise ValidationFailed("err.step_not_open", step=template_step.name_zh, step_en=template_step.name_en)
-    return step, template_step, issue
+def step_command(*, open_step: bool = False):
+    """A command on one step of an open issue, called with `step_id` and `expected_version`: it receives the
+    step, its template step and the issue with its version claimed (after the actor's right to change it), and
+    its changes are committed as one; it returns the issue. With `open_step`, a done or N/A step is refused."""
+    def decorate(change):
+        @wraps(change)
+        def run(*, session: Session, ctx: Context, actor_id, step_id, expected_version, **values) -> Issue:
+            step, template_step = _load_step(session, step_id)
+            _authorize_issue(session, actor_id, step.issue_id)
+            issue = _claim_version(session, step.issue_id, expected_version, ctx.now)
+            if issue.closed_on is not None:
+                raise ValidationFailed("err.issue_closed", number=issue.number)
+            if open_step and step.state != StepState.OPEN:
+                raise ValidationFailed("err.step_not_open", step=template_step.name_zh,
+                                       step_en=template_step.name_en)
+            change(session=session, ctx=ctx, actor_id=actor_id, step=step, template_step=template_step,
+                   issue=issue, **values)
+            _commit_change(session)
+            return issue
+        run.__signature__ = inspect.signature(run, follow_wrapped=False)    # `command` builds its ctx
+        return command(run)
+    return decorate
 
 
 def _issue_command(session: Session, *, actor_id, issue_id, expected_version, now, action: str | None = None) -> Issue:

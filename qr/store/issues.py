@@ -11,7 +11,7 @@ from qr.audit import Entity
 from qr.rules import StepState
 from qr.store.base import (DESCRIPTION_MAX, EARLIEST_OPENED_ON, REASON_MAX, TEXT_MAX, Context, NotFound,
                            ValidationFailed, _audit, _authorize, _commit_change, _date, _get, _issue_command,
-                           _require_countermeasure, _set, _settings, _step_command, _text, command)
+                           _require_countermeasure, _set, _settings, _text, command, step_command)
 from qr.store.clocks import _received_at, _response_rules
 from qr.store.eight_d_reports import _eight_d_content
 from qr.store.follow_ups import _drop_pending_follow_up, _plan_follow_up
@@ -98,20 +98,15 @@ def create_issue(*, session: Session, actor_id: int | None, description: str, ca
     return issue
 
 
-@command
-def complete_step(*, session: Session, actor_id: int | None, step_id: int, done_on: date,
-                  expected_version: int, ctx: Context) -> Issue:
+@step_command(open_step=True)
+def complete_step(*, session: Session, ctx: Context, actor_id: int | None, step: IssueStep,
+                  template_step: TemplateStep, issue: Issue, done_on: date) -> None:
     """The only way a step turns green: completed on a day between the open date and today."""
-    step, template_step, issue = _step_command(session, actor_id=actor_id, step_id=step_id,
-                                               expected_version=expected_version, now=ctx.now,
-                                               open_step=True)
     done_on = _date(done_on, "completed_on")
     if not issue.opened_on <= done_on <= ctx.day:
         raise ValidationFailed("err.done_out_of_range", field="completed_on")
     _set(session, step, "state", StepState.DONE.value, actor_id=actor_id, now=ctx.now)
     _set(session, step, "completed_on", done_on, actor_id=actor_id, now=ctx.now)
-    _commit_change(session)
-    return issue
 
 
 def _mark_na(session, *, step, template_step, reason, actor_id, now):
@@ -125,23 +120,17 @@ def _mark_na(session, *, step, template_step, reason, actor_id, now):
     _set(session, step, "state", StepState.NA.value, actor_id=actor_id, now=now, reason=reason)
 
 
-@command
-def mark_step_na(*, session: Session, actor_id: int | None, step_id: int, reason: str,
-                 expected_version: int, ctx: Context) -> Issue:
-    step, template_step, issue = _step_command(session, actor_id=actor_id, step_id=step_id,
-                                               expected_version=expected_version, now=ctx.now)
+@step_command()
+def mark_step_na(*, session: Session, ctx: Context, actor_id: int | None, step: IssueStep,
+                 template_step: TemplateStep, issue: Issue, reason: str) -> None:
     _mark_na(session, step=step, template_step=template_step, reason=reason, actor_id=actor_id, now=ctx.now)
-    _commit_change(session)
-    return issue
 
 
-@command
-def mark_step_worse(*, session: Session, actor_id: int | None, step_id: int, reason: str, countermeasure: str,
-                    expected_version: int, ctx: Context) -> Issue:
+@step_command(open_step=True)
+def mark_step_worse(*, session: Session, ctx: Context, actor_id: int | None, step: IssueStep,
+                    template_step: TemplateStep, issue: Issue, reason: str,
+                    countermeasure: str) -> None:
     """Y→R by the owner's judgement (e.g. blocked); a red step always carries its countermeasure."""
-    step, template_step, issue = _step_command(session, actor_id=actor_id, step_id=step_id,
-                                               expected_version=expected_version, now=ctx.now,
-                                               open_step=True)
     reason = _text(reason, "reason", required=True, limit=REASON_MAX)
     countermeasure = _text(countermeasure, "countermeasure", required=False, limit=TEXT_MAX)
     _set(session, step, "countermeasure", countermeasure, actor_id=actor_id, now=ctx.now)
@@ -149,21 +138,15 @@ def mark_step_worse(*, session: Session, actor_id: int | None, step_id: int, rea
     _set(session, step, "marked_worse_on", ctx.day, actor_id=actor_id, now=ctx.now)
     _set(session, step, "worse_reason", reason, actor_id=actor_id, now=ctx.now, reason=reason)
     _require_countermeasure(step, template_step, ctx.day, ctx.settings)
-    _commit_change(session)
-    return issue
 
 
-@command
-def set_countermeasure(*, session: Session, actor_id: int | None, step_id: int, countermeasure: str,
-                       expected_version: int, ctx: Context) -> Issue:
-    step, template_step, issue = _step_command(session, actor_id=actor_id, step_id=step_id,
-                                               expected_version=expected_version, now=ctx.now)
+@step_command()
+def set_countermeasure(*, session: Session, ctx: Context, actor_id: int | None, step: IssueStep,
+                       template_step: TemplateStep, issue: Issue, countermeasure: str) -> None:
     text = _text(countermeasure, "countermeasure", required=False, limit=TEXT_MAX)
     _set(session, step, "countermeasure", text, actor_id=actor_id, now=ctx.now)
     if step.state == StepState.OPEN:
         _require_countermeasure(step, template_step, ctx.day, ctx.settings)
-    _commit_change(session)
-    return issue
 
 
 def _move_target(session, *, step, issue, target_on, reason, actor_id, now):
@@ -174,18 +157,14 @@ def _move_target(session, *, step, issue, target_on, reason, actor_id, now):
     _set(session, step, "target_on", target_on, actor_id=actor_id, now=now, reason=reason)
 
 
-@command
-def move_target(*, session: Session, actor_id: int | None, step_id: int, target_on: date, reason: str,
-                expected_version: int, ctx: Context) -> Issue:
+@step_command(open_step=True)
+def move_target(*, session: Session, ctx: Context, actor_id: int | None, step: IssueStep,
+                template_step: TemplateStep, issue: Issue, target_on: date,
+                reason: str) -> None:
     """A new target date, always with its reason in the audit trail."""
-    step, template_step, issue = _step_command(session, actor_id=actor_id, step_id=step_id,
-                                               expected_version=expected_version, now=ctx.now,
-                                               open_step=True)
     _move_target(session, step=step, issue=issue, target_on=_date(target_on, "target_on"), reason=reason,
                  actor_id=actor_id, now=ctx.now)
     _require_countermeasure(step, template_step, ctx.day, ctx.settings)
-    _commit_change(session)
-    return issue
 
 
 @command
