@@ -2,13 +2,14 @@
 CSV the app writes opened for real: no cell is a formula, and the text reads as typed (CSV: with a leading quote)."""
 import csv
 import io
+import tomllib
 from datetime import date, timedelta
 
 import openpyxl
 import pytest
 
 from qr import excel, minutes, report, sheets, store, trends
-from tests.conftest import PASSWORD, plant_moment
+from tests.conftest import PASSWORD, ROOT, plant_moment
 
 ON = date(2026, 3, 12)
 OPENED = ON - timedelta(days=40)               # long enough red to be escalated in the weekly pack
@@ -186,3 +187,9 @@ def test_every_trends_csv_quotes_text_that_starts_like_a_formula(hostile, name):
                 "by_category": [["'-2+3", 7.0, 0.0, 0.0]]}
     if name in expected:
         assert rows[1:] == expected[name]                           # text with its quote, numbers as numbers
+
+
+def test_tables_offer_no_csv_of_their_own():
+    """Streamlit's table toolbar writes CSV without the quote; only the app's own downloads may write one."""
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["client"]["disableDataExport"] is True
