@@ -2,7 +2,7 @@
 import streamlit as st
 
 from pages import _shared as ui
-from qr import charts, report, store, trends, views
+from qr import charts, report, sheets, store, trends, views
 from qr.i18n import t
 from qr.rules import SEVERITY
 
@@ -60,7 +60,7 @@ def show_kpi(column, name: str) -> None:
         table = report.display_table(tables[name], lang)
         with st.expander(t("trends.show_data", lang)):
             st.dataframe(table, hide_index=True, key=f"data_{name}")
-            st.download_button(t("trends.csv", lang), data=table.to_csv(index=False).encode("utf-8-sig"),
+            st.download_button(t("trends.csv", lang), data=sheets.csv_bytes(table),
                                file_name=f"QR-{name}-{trends.iso_week(period.weeks[-1])}.csv", mime="text/csv",
                                key=f"csv_{name}", icon=":material/download:", on_click="ignore")
 

@@ -12,6 +12,7 @@ from openpyxl.utils import get_column_letter
 
 from qr.i18n import t
 from qr.palette import GRID, NAVY, ON_NAVY, ON_STATUS, STATUS, excel
+from qr.sheets import put
 from qr.views import LETTER
 
 HEADER_FILL = PatternFill("solid", fgColor=excel(NAVY))
@@ -43,10 +44,10 @@ def export_board(frame: pd.DataFrame, columns: list[dict], lang: str, *, on: dat
     headers = [t(key, lang) for key in ("col.overall", "col.number", "col.category", "col.description",
                                         "col.opened", "col.part", "col.owner", "col.lead", "col.next_report")]
     headers += [c["name_en"] if lang == "en" else c["name_zh"] for c in columns] + [t("col.closed", lang)]
-    sheet.cell(row=1, column=1, value=export_title(lang, on, area)).font = Font(bold=True, size=14)
+    put(sheet, 1, 1, export_title(lang, on, area)).font = Font(bold=True, size=14)
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
     for index, header in enumerate(headers, start=1):
-        cell = sheet.cell(row=HEADER_ROW, column=index, value=header)
+        cell = put(sheet, HEADER_ROW, index, header)
         cell.font, cell.fill, cell.border = HEADER_FONT, HEADER_FILL, BORDER
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     for row_index, record in enumerate(frame.to_dict("records"), start=FIRST_ROW):
@@ -64,7 +65,7 @@ def _write_row(sheet, row: int, record: dict, columns: list[dict], lang: str) ->
               record["owner_en" if english else "owner"], record["lead_en" if english else "lead"],
               record["next_report_on"]]
     for column, value in enumerate(values, start=1):
-        cell = sheet.cell(row=row, column=column, value=value)
+        cell = put(sheet, row, column, value)
         cell.border = BORDER
         cell.alignment = Alignment(vertical="center", wrap_text=column == 4)
         if isinstance(value, date):
@@ -75,11 +76,10 @@ def _write_row(sheet, row: int, record: dict, columns: list[dict], lang: str) ->
     for offset, step_column in enumerate(columns, start=len(values) + 1):
         step = record["steps"].get(step_column["code"])
         status = step["status"].value if step else "NA"
-        cell = sheet.cell(row=row, column=offset, value=LETTER[status] if status != "NA" else "N/A")
+        cell = put(sheet, row, offset, LETTER[status] if status != "NA" else "N/A")
         cell.border = BORDER
         _colour(cell, status)
-    closed = sheet.cell(row=row, column=len(values) + len(columns) + 1,
-                        value=record["closed_on"] or t("cell.open", lang))
+    closed = put(sheet, row, len(values) + len(columns) + 1, record["closed_on"] or t("cell.open", lang))
     closed.border = BORDER
     if record["closed_on"]:
         closed.number_format = "yyyy-mm-dd"

@@ -8,6 +8,7 @@ from openpyxl.styles import Alignment, Font
 from qr.i18n import t
 from qr.meeting import attendance_rows, header_rows, issue_rows
 from qr.pdf import a4_document, write_line
+from qr.sheets import put_rows
 from qr.store import Minutes
 
 
@@ -44,21 +45,17 @@ def minutes_workbook(minutes: Minutes, lang: str = "zh") -> bytes:
     book = Workbook()
     facts = book.active
     facts.title = t("minutes.sheet.meeting", lang)
-    for label, value in header_rows(minutes, lang):
-        facts.append([label, value])
+    put_rows(facts, header_rows(minutes, lang))
     facts.column_dimensions["A"].width, facts.column_dimensions["B"].width = 16, 40
     sheet = book.create_sheet(t("minutes.sheet.attendance", lang))
-    sheet.append([t("minutes.person", lang), t("minutes.status", lang)])
-    for row in attendance_rows(minutes, lang):
-        sheet.append(list(row))
+    put_rows(sheet, [(t("minutes.person", lang), t("minutes.status", lang)), *attendance_rows(minutes, lang)])
     sheet.column_dimensions["A"].width = 24
     issues = book.create_sheet(t("minutes.sheet.issues", lang))
     heads = [t("col.number", lang), t("col.description", lang), t("col.owner", lang), t("col.overall", lang),
              t("minutes.changes", lang), t("minutes.decisions", lang), t("col.next_report", lang)]
-    issues.append(heads)
-    for row in issue_rows(minutes, lang):
-        issues.append([row["number"], row["description"], row["owner"], row["overall"], "\n".join(row["changes"]),
-                       "\n".join(row["decisions"]), row["next_report_on"]])
+    rows = [[row["number"], row["description"], row["owner"], row["overall"], "\n".join(row["changes"]),
+             "\n".join(row["decisions"]), row["next_report_on"]] for row in issue_rows(minutes, lang)]
+    put_rows(issues, [heads, *rows])
     for cells in (sheet[1], issues[1]):
         for cell in cells:
             cell.font = Font(bold=True)

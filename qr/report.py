@@ -15,6 +15,7 @@ from openpyxl.utils import get_column_letter
 from qr import charts
 from qr.excel import HEADER_FILL, HEADER_FONT
 from qr.i18n import t
+from qr.sheets import put, put_rows
 from qr.trends import Trends, iso_week
 
 KPI_NAMES = ("opened_closed", "ageing", "days_red_yellow", "days_open", "on_time_by_week", "on_time_by_step",
@@ -70,18 +71,15 @@ def workbook(trends: Trends, lang: str) -> bytes:
     book.remove(book.active)
     for name, frame in kpi_frames(trends).items():
         sheet = book.create_sheet(name)
-        sheet["A1"] = t(f"kpi.{name}", lang)
-        sheet["A1"].font = Font(bold=True, size=14)
-        sheet["A2"] = period_label(trends, lang)
+        put(sheet, 1, 1, t(f"kpi.{name}", lang)).font = Font(bold=True, size=14)
+        put(sheet, 2, 1, period_label(trends, lang))
         table = display_table(frame, lang)
         for column, header in enumerate(table.columns, start=1):
-            cell = sheet.cell(row=4, column=column, value=header)
+            cell = put(sheet, 4, column, header)
             cell.font, cell.fill = HEADER_FONT, HEADER_FILL
             width = max([len(str(header))] + [len(str(v)) for v in table.iloc[:, column - 1]])
             sheet.column_dimensions[get_column_letter(column)].width = min(max(width + 4, 10), 60)
-        for row, values in enumerate(table.itertuples(index=False), start=5):
-            for column, value in enumerate(values, start=1):
-                sheet.cell(row=row, column=column, value=_cell_value(value))
+        put_rows(sheet, ([_cell_value(value) for value in values] for values in table.itertuples(index=False)), first=5)
         sheet.freeze_panes = "A5"
     buffer = io.BytesIO()
     book.save(buffer)
