@@ -90,37 +90,44 @@ def create_admin(*, session: Session, username: str, name: str, email: str, pass
     return account
 
 
+def _managed_account(session: Session, actor_id: int | None, person_id: int) -> Account:
+    """The account an administrator manages: the right to manage users is asked before the account is looked up."""
+    _authorize(session, actor_id, "manage_users")
+    return _account_of(session, person_id)
+
+
+def _account_changed(session: Session, ctx: Context, account: Account, *, actor_id, field_name, old=None,
+                     new=None) -> Account:
+    """Audit one change of an account and commit it (a password is never audited, not even its hash)."""
+    _audit(session, at=ctx.now, actor_id=actor_id, entity=Entity.ACCOUNT, entity_id=account.id, issue_id=None,
+           field_name=field_name, old=old, new=new)
+    session.commit()
+    return account
+
+
 @command
 def set_role(*, session: Session, actor_id: int | None, person_id: int, role: str,
              ctx: Context) -> Account:
     """An admin changes what a person may do; the last active admin is kept, so the board stays administrable."""
-    _authorize(session, actor_id, "manage_users")
-    account = _account_of(session, person_id)
+    account = _managed_account(session, actor_id, person_id)
     role = _role_choice(role)
     if account.role == role:
         raise ValidationFailed("err.no_change")
     if account.role == "admin" and session.exec(select(func.count()).select_from(Account).where(
             Account.role == "admin", Account.active)).one() <= 1:
         raise ValidationFailed("err.last_admin")
-    _audit(session, at=ctx.now, actor_id=actor_id, entity=Entity.ACCOUNT, entity_id=account.id, issue_id=None,
-           field_name="role", old=account.role, new=role)
-    account.role = role
-    session.commit()
-    return account
+    old, account.role = account.role, role
+    return _account_changed(session, ctx, account, actor_id=actor_id, field_name="role", old=old, new=role)
 
 
 @command
 def reset_password(*, session: Session, actor_id: int | None, person_id: int, new_password: str,
                    ctx: Context) -> Account:
     """An admin sets a new password (the person forgot it) and lifts a lockout."""
-    _authorize(session, actor_id, "manage_users")
-    account = _account_of(session, person_id)
+    account = _managed_account(session, actor_id, person_id)
     account.password_hash = _new_password(new_password)
     account.failed_attempts, account.locked_until = 0, None
-    _audit(session, at=ctx.now, actor_id=actor_id, entity=Entity.ACCOUNT, entity_id=account.id, issue_id=None,
-           field_name="password_reset", old=None, new=None)     # never the password, not even its hash
-    session.commit()
-    return account
+    return _account_changed(session, ctx, account, actor_id=actor_id, field_name="password_reset")
 
 
 @command
@@ -132,10 +139,7 @@ def change_password(*, session: Session, actor_id: int, current_password: str, n
     if not passwords.verify_password(account.password_hash, current_password or ""):
         raise SignInRefused("err.password_wrong")
     account.password_hash = _new_password(new_password)
-    _audit(session, at=ctx.now, actor_id=actor_id, entity=Entity.ACCOUNT, entity_id=account.id, issue_id=None,
-           field_name="password_changed", old=None, new=None)
-    session.commit()
-    return account
+    return _account_changed(session, ctx, account, actor_id=actor_id, field_name="password_changed")
 
 
 @command

@@ -1,5 +1,7 @@
 """The daily meeting's commands: start, sign-in sheet, 24-hour review, reports, decisions, order."""
 from datetime import date, datetime
+from functools import wraps
+import inspect
 
 from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
@@ -203,49 +205,54 @@ def _add_decision(session, meeting, issue, *, actor_id, now, kind, field_name, o
     return decision
 
 
-@command
-def decide_next_report(*, session: Session, actor_id: int, meeting_id: int, issue_id: int, next_report_on: date,
-                       expected_version: int, ctx: Context) -> MeetingDecision:
+def _decision(change):
+    """A decision of a running meeting on an open issue, called with `meeting_id`, `issue_id` and
+    `expected_version`: `change` applies it to the issue and says what was decided; the decision, its audit
+    event and the change are committed as one."""
+    @wraps(change)
+    def run(*, session: Session, ctx: Context, actor_id, meeting_id, issue_id, expected_version,
+            **values) -> MeetingDecision:
+        meeting, issue = _decision_command(session, actor_id=actor_id, meeting_id=meeting_id, issue_id=issue_id,
+                                           expected_version=expected_version, now=ctx.now)
+        decided = change(session=session, ctx=ctx, actor_id=actor_id, meeting=meeting, issue=issue, **values)
+        decision = _add_decision(session, meeting, issue, actor_id=actor_id, now=ctx.now, **decided)
+        session.commit()
+        return decision
+    run.__signature__ = inspect.signature(run, follow_wrapped=False)    # `command` builds its ctx
+    return command(run)
+
+
+@_decision
+def decide_next_report(*, session: Session, ctx: Context, actor_id: int, meeting: Meeting, issue: Issue,
+                       next_report_on: date) -> dict:
     """The meeting agrees the owner's next report date (the same rule as set_next_report)."""
-    meeting, issue = _decision_command(session, actor_id=actor_id, meeting_id=meeting_id, issue_id=issue_id,
-                                       expected_version=expected_version, now=ctx.now)
     old = issue.next_report_on
     if _date(next_report_on, "next_report_on") == old:
         raise ValidationFailed("err.no_change")
     _set_next_report(session, issue, next_report_on, actor_id=actor_id, now=ctx.now,
                      reason=_meeting_reason(meeting))
-    decision = _add_decision(session, meeting, issue, actor_id=actor_id, now=ctx.now, kind="next_report",
-                             field_name="decision_next_report", old=old, new=issue.next_report_on,
-                             next_report_on=issue.next_report_on)
-    session.commit()
-    return decision
+    return dict(kind="next_report", field_name="decision_next_report", old=old, new=issue.next_report_on,
+                next_report_on=issue.next_report_on)
 
 
-@command
-def decide_action(*, session: Session, actor_id: int, meeting_id: int, issue_id: int, action: str, owner_id: int,
-                  due_on: date, expected_version: int, ctx: Context) -> MeetingDecision:
+@_decision
+def decide_action(*, session: Session, ctx: Context, actor_id: int, meeting: Meeting, issue: Issue, action: str,
+                  owner_id: int, due_on: date) -> dict:
     """An action the meeting gives someone, with its due date."""
-    meeting, issue = _decision_command(session, actor_id=actor_id, meeting_id=meeting_id, issue_id=issue_id,
-                                       expected_version=expected_version, now=ctx.now)
     action = _text(action, "action", required=True, limit=TEXT_MAX)
     owner = _get(session, Person, owner_id, "owner")
     due_on = _date(due_on, "due_on")
     if due_on < meeting.held_on:
         raise ValidationFailed("err.past_date", field="due_on")
-    decision = _add_decision(session, meeting, issue, actor_id=actor_id, now=ctx.now, kind="action",
-                             field_name="decision_action", old=None,
-                             new=f"{action} ({owner.name}, {due_on.isoformat()})",
-                             action=action, action_owner_id=owner.id, due_on=due_on)
-    session.commit()
-    return decision
+    return dict(kind="action", field_name="decision_action", old=None,
+                new=f"{action} ({owner.name}, {due_on.isoformat()})", action=action, action_owner_id=owner.id,
+                due_on=due_on)
 
 
-@command
-def decide_escalation(*, session: Session, actor_id: int, meeting_id: int, issue_id: int, level: int,
-                      expected_version: int, ctx: Context) -> MeetingDecision:
+@_decision
+def decide_escalation(*, session: Session, ctx: Context, actor_id: int, meeting: Meeting, issue: Issue,
+                      level: int) -> dict:
     """Escalate now, whatever the days red say: the board shows the higher of the two levels."""
-    meeting, issue = _decision_command(session, actor_id=actor_id, meeting_id=meeting_id, issue_id=issue_id,
-                                       expected_version=expected_version, now=ctx.now)
     top = ctx.settings.top_escalation_level
     if not _is_whole_number(level) or not 1 <= level <= top:
         raise ValidationFailed("err.bad_choice", field="escalated_level")
@@ -255,10 +262,7 @@ def decide_escalation(*, session: Session, actor_id: int, meeting_id: int, issue
     issue.escalated_level = level
     _audit(session, at=ctx.now, actor_id=actor_id, entity=Entity.ISSUE, entity_id=issue.id, issue_id=issue.id,
            field_name="escalated_level", old=old, new=level, reason=_meeting_reason(meeting))
-    decision = _add_decision(session, meeting, issue, actor_id=actor_id, now=ctx.now, kind="escalate",
-                             field_name="decision_escalate", old=old, new=level, escalated_level=level)
-    session.commit()
-    return decision
+    return dict(kind="escalate", field_name="decision_escalate", old=old, new=level, escalated_level=level)
 
 
 @command
