@@ -411,6 +411,7 @@ TEXT: dict[str, dict[str, str]] = {
                   "en": "{number} was changed by {who} at {when}; your change was not saved. Reload and apply it again."},
     "err.issue_closed": {"zh": "{number} 已关闭，不能再修改。", "en": "{number} is closed and cannot be changed."},
     "err.step_not_open": {"zh": "步骤“{step}”已完成或不适用。", "en": "Step “{step_en}” is already done or N/A."},
+    "err.step_started": {"zh": "步骤“{step}”已于{date}开始。", "en": "Step “{step_en}” was started on {date} already."},
     "err.na_not_allowed": {"zh": "步骤“{step}”不允许设为不适用。", "en": "Step “{step_en}” cannot be N/A."},
     "err.countermeasure_needed": {"zh": "步骤“{step}”为红色或临近目标日期，必须填写对策/下一步。",
                                   "en": "Step “{step_en}” is red or near its target date: it needs a countermeasure / next step."},

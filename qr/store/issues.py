@@ -112,6 +112,25 @@ def complete_step(*, session: Session, actor_id: int | None, step_id: int, done_
     return issue
 
 
+@command
+def start_step(*, session: Session, actor_id: int | None, step_id: int, started_on: date,
+               expected_version: int, ctx: Context) -> Issue:
+    """Under the START colour rule an open step is red until work on it begins, then yellow until done."""
+    step, template_step, issue = _step_command(session, actor_id=actor_id, step_id=step_id,
+                                               expected_version=expected_version, now=ctx.now)
+    started_on = _date(started_on, "started_on")
+    if not issue.opened_on <= started_on <= ctx.day:
+        raise ValidationFailed("err.done_out_of_range", field="started_on")
+    if step.state != StepState.OPEN:
+        raise ValidationFailed("err.step_not_open", step=template_step.name_zh, step_en=template_step.name_en)
+    if step.started_on is not None:
+        raise ValidationFailed("err.step_started", step=template_step.name_zh, step_en=template_step.name_en,
+                               date=step.started_on.isoformat())
+    _set(session, step, "started_on", started_on, actor_id=actor_id, now=ctx.now)
+    _commit_change(session)
+    return issue
+
+
 def _mark_na(session, step, template_step, reason, actor_id, now):
     reason = _text(reason, "reason", required=True, limit=REASON_MAX)
     if not template_step.may_be_na:
