@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from qr import demo, excel, startup, store, trends
+from qr import demo, excel, rules, startup, store, trends
 from qr.board import filter_board, sort_board
 from qr.config import load_settings
 from qr.i18n import DEFAULT_LANGUAGE, LANGUAGES, error_message, t
@@ -135,7 +135,7 @@ def trends_kpis(change_counter: tuple[int, int], period: trends.Period,
                           clocks=store.trends_clocks(since=period.since), now=store.now(),
                           follow_ups=store.trends_follow_ups(since=period.since),
                           follow_up_share=settings.follow_up_share,
-                          attendance=attendance)
+                          attendance=attendance, colour_rule=rules.ColourRule(settings.colour_rule))
 
 
 @st.cache_data(show_spinner=False, max_entries=4)

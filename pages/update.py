@@ -18,6 +18,7 @@ refs = ui.reference_lists(counter)
 user = ui.require_user(lang)
 me = user.person_id
 today = store.today()
+start_rule = store.board_settings().colour_rule == rules.ColourRule.START
 
 
 def _label(record: dict, key: str) -> str:
@@ -31,17 +32,21 @@ def step_form(issue: dict, version: int) -> None:
         return
     labels = {s["id"]: f'{views.LETTER[s["status"].value]} · {_label(s, "name")}' for s in open_steps}
     key = issue["id"]
+    startable = start_rule and any(s["started_on"] is None for s in open_steps)   # START: red until started
+    actions = (ACTIONS[0], "start", *ACTIONS[1:]) if startable else ACTIONS
     with st.form(f"step_form_{key}"):
         step_id = st.selectbox(t("update.step", lang), list(labels), format_func=labels.get, key=f"step_{key}")
-        action = st.radio(t("update.action", lang), ACTIONS, horizontal=True, key=f"action_{key}",
+        action = st.radio(t("update.action", lang), actions, horizontal=True, key=f"action_{key}",
                           format_func=lambda a: t(f"update.action.{a}", lang))
-        day = st.date_input(t("update.date", lang), value=today, key=f"date_{key}", format="YYYY-MM-DD")
+        day = st.date_input(t("update.date_start" if startable else "update.date", lang), value=today,
+                            key=f"date_{key}", format="YYYY-MM-DD")
         countermeasure = st.text_area(t("step.countermeasure", lang), key=f"text_{key}", max_chars=2000, height=80)
         reason = st.text_input(t("history.reason", lang), key=f"reason_{key}", max_chars=500)
         submitted = st.form_submit_button(t("update.save", lang), type="primary", width="stretch")
     if submitted:
         command, arguments = {
             "complete": (store.complete_step, {"done_on": day}),
+            "start": (store.start_step, {"started_on": day}),
             "countermeasure": (store.set_countermeasure, {"countermeasure": countermeasure}),
             "worse": (store.mark_step_worse, {"reason": reason, "countermeasure": countermeasure}),
             "na": (store.mark_step_na, {"reason": reason}),

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
-from qr import db, demo, excel, minutes, report, store, trends
+from qr import db, demo, excel, minutes, report, rules, store, trends
 from qr.board import BoardFilter, filter_board, sort_board
 from qr.defaults import install_defaults
 from qr.i18n import error_message, t
@@ -158,7 +158,8 @@ def _report(args) -> int:
                           attendance=store.meeting_attendance_frame(start=period.start, end=period.end),
                           clocks=store.trends_clocks(since=period.since), now=store.now(),
                           follow_ups=store.trends_follow_ups(since=period.since),
-                          follow_up_share=settings.follow_up_share)
+                          follow_up_share=settings.follow_up_share,
+                          colour_rule=rules.ColourRule(settings.colour_rule))
     files = report.pack_files(kpis, args.lang)
     for name, content in files.items():
         (out / name).write_bytes(content)

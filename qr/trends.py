@@ -199,10 +199,11 @@ def ageing(issues: pd.DataFrame, spells: pd.DataFrame, on: date) -> pd.DataFrame
     return pd.DataFrame({"bucket": [name for name, _, _ in AGE_BUCKETS], "issues": counts})
 
 
-def _step_spans(steps: pd.DataFrame, issues: pd.DataFrame, history: pd.DataFrame, on: date,
-                tz: ZoneInfo) -> pd.DataFrame:
-    """Per step, from the issue's open day: the first red day (GM rule: the day after the target, or the
-    day it was marked worse) and the first day it was no longer open (completed, N/A, or after `on`)."""
+def _step_spans(steps: pd.DataFrame, issues: pd.DataFrame, history: pd.DataFrame, on: date, tz: ZoneInfo,
+                rule: rules.ColourRule = rules.ColourRule.GM) -> pd.DataFrame:
+    """Per step, from the issue's open day: red until `yellow_from`, yellow until `red_from`, red again until
+    `stopped` (completed, N/A, or after `on`). GM: yellow from the open day, red from the day after the target
+    or the day it was marked worse. START: red until the day it was started, red again once marked worse."""
     steps = steps[steps["issue_id"].isin(issues["id"])]
     set_na = history[(history["entity"] == Entity.STEP) & (history["field"] == "state")]
     na_on = pd.Series(_plant_days(set_na["at"], tz).to_numpy(), index=set_na["entity_id"].to_numpy())
@@ -215,12 +216,20 @@ def _step_spans(steps: pd.DataFrame, issues: pd.DataFrame, history: pd.DataFrame
     stopped = np.where(state == rules.StepState.DONE.value, completed.to_numpy(),
                        np.where(state == rules.StepState.NA.value, set_na_on, after_on))
     stopped = np.minimum(stopped.astype("datetime64[s]"), after_on)
-    late = _days(steps["target_on"].to_numpy()).to_numpy() + _DAY
     worse = _days(steps["marked_worse_on"].where(steps["marked_worse"].astype(bool)).to_numpy()).to_numpy()
-    red_from = np.where(np.isnat(worse), late, np.minimum(late, worse))
-    red_from = np.maximum(red_from, start.to_numpy())
+    opened = start.to_numpy()
+    if rule == rules.ColourRule.START:
+        started = _days(steps["started_on"].to_numpy()).to_numpy()
+        yellow_from = np.where(np.isnat(started), after_on, np.maximum(started, opened))
+        red_from = np.where(np.isnat(worse), after_on, worse)
+    else:
+        late = _days(steps["target_on"].to_numpy()).to_numpy() + _DAY
+        yellow_from = opened
+        red_from = np.where(np.isnat(worse), late, np.minimum(late, worse))
+    red_from = np.maximum(red_from, opened)
     return pd.DataFrame({"step_id": steps["id"].to_numpy(), "issue_id": steps["issue_id"].to_numpy(),
-                         "start": start.to_numpy(), "red_from": red_from, "stopped": stopped})
+                         "start": opened, "yellow_from": yellow_from.astype("datetime64[s]"),
+                         "red_from": red_from.astype("datetime64[s]"), "stopped": stopped})
 
 
 def _overlap_days(begin: np.ndarray, end: np.ndarray, low: np.datetime64, high: np.datetime64) -> int:
@@ -230,15 +239,20 @@ def _overlap_days(begin: np.ndarray, end: np.ndarray, low: np.datetime64, high: 
 
 def days_red_yellow_by_month(spans: pd.DataFrame, period: Period) -> pd.DataFrame:
     """GM metric: the sum over steps of the calendar days each step showed R, and Y, in each calendar month the
-    period touches (whole months, up to `on`); the colour of a past day follows the step's current target."""
-    start, red_from, stopped = (spans[c].to_numpy() for c in ("start", "red_from", "stopped"))
-    yellow_end = np.minimum(red_from, stopped)
+    period touches (whole months, up to `on`), under the board's colour rule; the colour of a past day follows
+    the step's current target."""
+    start, yellow_from, red_from, stopped = (spans[c].to_numpy() for c in ("start", "yellow_from", "red_from",
+                                                                            "stopped"))
+    not_started_end = np.minimum(yellow_from, stopped)
+    red_again = np.maximum(red_from, yellow_from)
+    yellow_end = np.minimum(red_again, stopped)
     rows = []
     for first in period.months:
         low = _ts(first)
         high = _ts(min((first + timedelta(days=32)).replace(day=1), period.on + timedelta(days=1)))
-        rows.append({"month": first.strftime("%Y-%m"), "days_red": _overlap_days(red_from, stopped, low, high),
-                     "days_yellow": _overlap_days(start, yellow_end, low, high)})
+        days_red = _overlap_days(start, not_started_end, low, high) + _overlap_days(red_again, stopped, low, high)
+        rows.append({"month": first.strftime("%Y-%m"), "days_red": days_red,
+                     "days_yellow": _overlap_days(yellow_from, yellow_end, low, high)})
     return pd.DataFrame(rows, columns=["month", "days_red", "days_yellow"])
 
 
@@ -331,9 +345,12 @@ def escalated_issues(issues: pd.DataFrame, spans: pd.DataFrame, spells: pd.DataF
                      ladders: dict[str, tuple[tuple[int, int], ...]] | None = None) -> pd.DataFrame:
     """Issues open on `on` with a step red long enough to climb their severity's escalation ladder, longest red first."""
     day = _ts(on)
-    red = spans[(spans["red_from"] <= day) & (spans["stopped"] > day)]
+    not_started = (spans["start"] <= day) & (day < spans["yellow_from"])
+    red_again = (spans["red_from"] <= day) & (spans["yellow_from"] <= day)
+    red = spans[(not_started | red_again) & (spans["stopped"] > day)]
     red = red[red["issue_id"].isin(_open_ids(issues, spells, on))]
-    worst = ((day - red["red_from"]) // pd.Timedelta(days=1)).groupby(red["issue_id"]).max()
+    red_since = red["start"].where(day < red["yellow_from"], red["red_from"])
+    worst = ((day - red_since) // pd.Timedelta(days=1)).groupby(red["issue_id"]).max()
     severity = issues.set_index("id")["severity"]
     ladders = ladders or {}
     levels = pd.Series([rules.escalation_level(int(days), ladders.get(severity[issue_id], rules.DEFAULT_LADDER))
@@ -439,9 +456,10 @@ def compute(issues: pd.DataFrame, steps: pd.DataFrame, history: pd.DataFrame, pe
             *, tz: ZoneInfo, ladders: dict[str, tuple[tuple[int, int], ...]] | None = None,
             attendance: pd.DataFrame | None = None, clocks: pd.DataFrame | None = None,
             follow_ups: pd.DataFrame | None = None, follow_up_share: float = 0.3,
-            now: datetime | None = None) -> Trends:
+            now: datetime | None = None, colour_rule: rules.ColourRule = rules.ColourRule.GM) -> Trends:
     """All KPIs from the three store frames (and the meetings' sign-in rows and the response clocks, when
-    there are any); `now` caps what today knows of the response clocks."""
+    there are any); `now` caps what today knows of the response clocks; past days are coloured by the board's
+    `colour_rule`, like the board colours today."""
     attendance = no_attendance() if attendance is None else attendance
     clocks = no_clocks() if clocks is None else clocks
     follow_ups = no_follow_ups() if follow_ups is None else follow_ups
@@ -449,7 +467,7 @@ def compute(issues: pd.DataFrame, steps: pd.DataFrame, history: pd.DataFrame, pe
         attendance = attendance[attendance["area_id"] == chosen.area_id]
     issues = filter_issues(issues, chosen)
     spells = closed_spells(issues, history, tz)
-    spans = _step_spans(steps, issues, history, period.on, tz)
+    spans = _step_spans(steps, issues, history, period.on, tz, colour_rule)
     return Trends(
         period=period,
         opened_closed=opened_closed_by_week(issues, spells, period),

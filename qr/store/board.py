@@ -114,7 +114,8 @@ def _step_record(step, opened_on: date, on: date, rule: ColourRule, settings: Se
     status = rules.step_status(view, on, rule)
     return {
         "id": step.id, "code": step.code, "position": step.position, "state": step.state, "name_zh": step.name_zh,
-        "name_en": step.name_en, "eight_d": step.eight_d, "status": status, "target_on": step.target_on, "completed_on": step.completed_on,
+        "name_en": step.name_en, "eight_d": step.eight_d, "status": status, "target_on": step.target_on,
+        "started_on": step.started_on, "completed_on": step.completed_on,
         "countermeasure": step.countermeasure, "worse_reason": step.worse_reason, "na_reason": step.na_reason,
         "warning": status == Status.Y and rules.in_warning_window(view, on, settings.warning_days),
         "days_red": rules.days_red(view, opened_on, on, rule),

@@ -109,6 +109,19 @@ def complete_step(*, session: Session, ctx: Context, actor_id: int | None, step:
     _set(session, step, "completed_on", done_on, actor_id=actor_id, now=ctx.now)
 
 
+@step_command(open_step=True)
+def start_step(*, session: Session, ctx: Context, actor_id: int | None, step: IssueStep,
+               template_step: TemplateStep, issue: Issue, started_on: date) -> None:
+    """Under the START colour rule an open step is red until work on it begins, then yellow until done."""
+    started_on = _date(started_on, "started_on")
+    if not issue.opened_on <= started_on <= ctx.day:
+        raise ValidationFailed("err.done_out_of_range", field="started_on")
+    if step.started_on is not None:
+        raise ValidationFailed("err.step_started", step=template_step.name_zh, step_en=template_step.name_en,
+                               date=step.started_on.isoformat())
+    _set(session, step, "started_on", started_on, actor_id=actor_id, now=ctx.now)
+
+
 def _mark_na(session, *, step, template_step, reason, actor_id, now):
     """Not applicable to this issue, with the reason; only a step the template allows to be N/A."""
     reason = _text(reason, "reason", required=True, limit=REASON_MAX)

@@ -17,7 +17,7 @@ TREND_ISSUE_COLUMNS = ["id", "number", "description", "category_id", "category_z
 
 
 TREND_STEP_COLUMNS = ["id", "issue_id", "position", "code", "name_zh", "name_en", "state", "target_on",
-                      "completed_on", "marked_worse", "marked_worse_on"]
+                      "started_on", "completed_on", "marked_worse", "marked_worse_on"]
 
 
 TREND_HISTORY_COLUMNS = ["issue_id", "entity", "entity_id", "field", "old", "new", "at"]
@@ -44,7 +44,7 @@ def trends_steps(*, session: Session, since: date | None = None) -> pd.DataFrame
     """The steps of those issues, with the dates that decide a step's colour on a past day."""
     return _frame(session, sa.select(
         IssueStep.id, IssueStep.issue_id, IssueStep.position, TemplateStep.code, TemplateStep.name_zh,
-        TemplateStep.name_en, IssueStep.state, IssueStep.target_on, IssueStep.completed_on,
+        TemplateStep.name_en, IssueStep.state, IssueStep.target_on, IssueStep.started_on, IssueStep.completed_on,
         IssueStep.marked_worse, IssueStep.marked_worse_on)
         .join(TemplateStep, IssueStep.template_step_id == TemplateStep.id)
         .join(Issue, IssueStep.issue_id == Issue.id)

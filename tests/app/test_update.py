@@ -1,5 +1,6 @@
 """The update page through AppTest: every owner action, checked in the database and in the history."""
 from datetime import timedelta
+import re
 
 import pytest
 import streamlit as st
@@ -178,3 +179,30 @@ def test_upload_evidence_for_a_step_and_refuse_a_renamed_file(owner_plant):
     assert [e.value for e in at.error] == [
         "“报告.pdf”不是允许的文件类型(PDF、Word、Excel、PowerPoint、PNG、JPEG)，或内容与扩展名不符。"]
     assert len(store.attachments(issue.id)) == 1
+
+
+def _colour(at: AppTest, step_id: int) -> str:
+    """The colour letter the owner sees for one step in the issue's step list."""
+    page = "".join(h.proto.body for h in at.get("html"))
+    return re.search(rf'data-step-id="{step_id}"><td class="qr-step [\w-]+" data-status="(\w+)"', page).group(1)
+
+
+def test_under_the_start_rule_the_owner_starts_a_step_and_it_turns_yellow(owner_plant):
+    issue = owner_plant["issue"]
+    corrective_action = _steps(issue.number)["corrective_action"]
+    at = _page(owner_plant)
+    assert "开始" not in at.radio(key=f"action_{issue.id}").options       # GM: a start changes no colour
+    store.configure(actor_id=None, key="colour_rule", value="START")
+    at = _page(owner_plant)
+    assert _colour(at, corrective_action["id"]) == "R"                 # START: red until started
+    at.selectbox(key=f"step_{issue.id}").set_value(corrective_action["id"])
+    at.radio(key=f"action_{issue.id}").set_value("start")
+    _submit(at, f"step_form_{issue.id}")
+    assert [s.value for s in at.success] == [f"已保存 {issue.number}。"]
+    assert _colour(at, corrective_action["id"]) == "Y"
+    assert ("started_on", owner_plant["today"].isoformat(), "张伟") in _history(issue.number)
+
+    at.selectbox(key=f"step_{issue.id}").set_value(corrective_action["id"])
+    at.radio(key=f"action_{issue.id}").set_value("start")
+    _submit(at, f"step_form_{issue.id}")
+    assert [e.value for e in at.error] == [f"步骤“纠正措施实施”已于{owner_plant['today'].isoformat()}开始。"]
