@@ -88,7 +88,8 @@ class _ImportNames:
                                                      | (Area.name_en == name))).first()
         if found is None:
             found = _add_config(self.session, Area(code=self._free_code(Area, name[:20]), name_zh=name[:100],
-                                                   name_en=name[:100]), actor_id=self.actor_id, now=self.now, label=name, commit=False)
+                                                   name_en=name[:100]),
+                                actor_id=self.actor_id, now=self.now, label=name, commit=False)
             self.new["areas"].append(name)
         return found
 

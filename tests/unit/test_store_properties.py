@@ -47,7 +47,7 @@ def branch(*strategies) -> st.SearchStrategy:
 
 NASTY = ["<script>alert('qr')</script>", "'; DROP TABLE issue; --", "\x00", "a\x00b", "\u202e右到左\u202c",
          "👩‍🔧🏭💥", " \t\r\n ", "%s %(x)s {0}", "NULL", "𠜎𠜱𠝹", "\ufeff", "\u0301"]
-LIMITS = (20, 40, 100, 200, 255, 500, 2000)                 # every length limit of store.py and models.py
+LIMITS = (20, 40, 100, 200, 255, 500, 2000)                 # every length limit of qr/store/ and models.py
 WRONG = branch(st.none(), st.booleans(), st.floats(), st.binary(max_size=4), st.datetimes(),
                st.lists(st.integers(), max_size=2), st.dictionaries(st.text(max_size=2), st.integers(), max_size=1))
 INTEGERS = branch(st.integers(), st.integers(min_value=2**63 - 2, max_value=2**70),
