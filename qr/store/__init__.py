@@ -17,15 +17,15 @@ from qr.store.base import (CATEGORY_KINDS, COMMANDS, DESCRIPTION_MAX, EARLIEST_O
                            command, default_setting_values, now, query, today)
 from qr.store.board import (BOARD_COLUMNS, STEP_COLUMNS, IssueDetail, attachment_content, attachments, board_frame,
                             issue_count, issue_detail, issue_numbers)
-from qr.store.clocks import (TREND_CLOCK_COLUMNS, categories_with_response_rules, record_response, remove_response_rule,
-                             response_rules, set_response_rule, trends_clocks)
+from qr.store.clocks import (categories_with_response_rules, record_response, remove_response_rule, response_rules,
+                             set_response_rule, trends_clocks)
 from qr.store.configuration import (CONFIGURATION_ENTITIES, StepSpec, add_template_step, admin_history, board_settings,
                                     configure, create_area, create_category, create_person, create_template,
                                     install_default_settings, is_empty, people, reference_lists, setting_values,
                                     step_columns, template_steps, update_area, update_category, update_person,
                                     update_template_step)
 from qr.store.eight_d_reports import eight_d_report, save_eight_d
-from qr.store.follow_ups import FOLLOW_UP_COLUMNS, follow_ups, record_follow_up, trends_follow_ups
+from qr.store.follow_ups import follow_ups, record_follow_up, trends_follow_ups
 from qr.store.imports import ImportOutcome, import_issues
 from qr.store.issues import (attach_file, close_issue, complete_step, create_issue, mark_step_na, mark_step_worse,
                              move_target, reopen_issue, set_countermeasure, set_next_report, start_step)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from models import Category, Issue, Person, ResponseClock, ResponseRule
+from qr import trends
 from qr.audit import Entity
 from qr.store.base import (EARLIEST_OPENED_ON, MAX_RESPONSE_MINUTES, REASON_MAX, Context, ValidationFailed, _audit,
                            _authorize, _commit_change, _frame, _get, _is_whole_number, _issue_command, _still_relevant,
@@ -146,13 +147,10 @@ def _clocks_by_issue(session: Session, issue_filter) -> dict[int, list[dict]]:
     return dict(clocks)
 
 
-TREND_CLOCK_COLUMNS = ["issue_id", "code", "name_zh", "name_en", "due_at", "responded_at"]
-
-
 @query
 def trends_clocks(*, session: Session, since: date | None = None) -> pd.DataFrame:
     """The response clocks of the issues that count from `since` on, for the clocks' weekly KPI."""
     return _frame(session, sa.select(ResponseClock.issue_id, ResponseClock.code, ResponseClock.name_zh,
                                      ResponseClock.name_en, ResponseClock.due_at, ResponseClock.responded_at)
                   .join(Issue, ResponseClock.issue_id == Issue.id)
-                  .where(_still_relevant(since)).order_by(ResponseClock.id), TREND_CLOCK_COLUMNS)
+                  .where(_still_relevant(since)).order_by(ResponseClock.id), trends.CLOCK_COLUMNS)

@@ -7,7 +7,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from models import Category, FollowUp, Issue, Person
-from qr import rules
+from qr import rules, trends
 from qr.audit import Entity
 from qr.store.base import (REASON_MAX, TEXT_MAX, Context, ValidationFailed, _audit, _commit_change, _date, _frame, _get,
                            _is_whole_number, _issue_command, _settings, _text, command, query, today)
@@ -93,9 +93,6 @@ def follow_ups(*, session: Session, on: date | None = None) -> list[dict]:
             in rows]
 
 
-FOLLOW_UP_COLUMNS = ["issue_id", "required", "closed_on", "due_on", "done_on", "solved", "satisfaction"]
-
-
 @query
 def trends_follow_ups(*, session: Session, since: date | None = None) -> pd.DataFrame:
     """The follow-ups of closings from `since` on, for the weekly follow-up rate and satisfaction."""
@@ -103,4 +100,4 @@ def trends_follow_ups(*, session: Session, since: date | None = None) -> pd.Data
                           FollowUp.done_on, FollowUp.solved, FollowUp.satisfaction).order_by(FollowUp.id)
     if since is not None:
         statement = statement.where(FollowUp.closed_on >= since)
-    return _frame(session, statement, FOLLOW_UP_COLUMNS)
+    return _frame(session, statement, trends.FOLLOW_UP_COLUMNS)

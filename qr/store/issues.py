@@ -98,13 +98,19 @@ def create_issue(*, session: Session, actor_id: int | None, description: str, ca
     return issue
 
 
+def _day_of_issue(value, key: str, issue: Issue, ctx: Context) -> date:
+    """A day in the issue's life so far: from its open date to the plant's today."""
+    day = _date(value, key)
+    if not issue.opened_on <= day <= ctx.day:
+        raise ValidationFailed("err.done_out_of_range", field=key)
+    return day
+
+
 @step_command(open_step=True)
 def complete_step(*, session: Session, ctx: Context, actor_id: int | None, step: IssueStep,
                   template_step: TemplateStep, issue: Issue, done_on: date) -> None:
     """The only way a step turns green: completed on a day between the open date and today."""
-    done_on = _date(done_on, "completed_on")
-    if not issue.opened_on <= done_on <= ctx.day:
-        raise ValidationFailed("err.done_out_of_range", field="completed_on")
+    done_on = _day_of_issue(done_on, "completed_on", issue, ctx)
     _set(session, step, "state", StepState.DONE.value, actor_id=actor_id, now=ctx.now)
     _set(session, step, "completed_on", done_on, actor_id=actor_id, now=ctx.now)
 
@@ -113,9 +119,7 @@ def complete_step(*, session: Session, ctx: Context, actor_id: int | None, step:
 def start_step(*, session: Session, ctx: Context, actor_id: int | None, step: IssueStep,
                template_step: TemplateStep, issue: Issue, started_on: date) -> None:
     """Under the START colour rule an open step is red until work on it begins, then yellow until done."""
-    started_on = _date(started_on, "started_on")
-    if not issue.opened_on <= started_on <= ctx.day:
-        raise ValidationFailed("err.done_out_of_range", field="started_on")
+    started_on = _day_of_issue(started_on, "started_on", issue, ctx)
     if step.started_on is not None:
         raise ValidationFailed("err.step_started", step=template_step.name_zh, step_en=template_step.name_en,
                                date=step.started_on.isoformat())
