@@ -43,6 +43,9 @@ class Person(SQLModel, table=True):
     area_id: int | None = Field(default=None, foreign_key="area.id")
     active: bool = True
 
+    # e-mails are unique whatever their case: single sign-on matches them that way
+    __table_args__ = (sa.Index("ix_person_email_lower", sa.func.lower(sa.column("email")), unique=True),)
+
 
 class Category(SQLModel, table=True):
     """A source of issues; a row with a parent is a sub-type of that category."""
@@ -147,6 +150,8 @@ class AuditEvent(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = _moment(index=True)
     actor_id: int | None = Field(default=None, foreign_key="person.id")
+    actor_name: str = Field(default="", max_length=100)      # as the actor was called when they acted
+    actor_name_en: str = Field(default="", max_length=100)
     entity: str = Field(max_length=30)
     entity_id: int
     issue_id: int | None = Field(default=None, foreign_key="issue.id", index=True)
@@ -307,9 +312,32 @@ class Account(SQLModel, table=True):
     password_hash: str | None = Field(default=None, max_length=200)  # None: signs in only by single sign-on
     role: str = Field(max_length=12)  # viewer | owner | facilitator | admin
     active: bool = True
-    failed_attempts: int = 0
-    locked_until: datetime | None = _moment(default=None)
+    demo: bool = False      # made by the demo data with its published password: disabled by any start with QR_DEMO=0
     created_at: datetime = _moment()
+
+
+class SignInSession(SQLModel, table=True):
+    """A signed-in browser: the cookie carries a random token, the table only its SHA-256. Shared by every app
+    instance on the database; ended by sign-out, expiry, or a change to the person's password, role or account."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    created_at: datetime = _moment()
+    last_seen_at: datetime = _moment()
+    expires_at: datetime = _moment()
+    keep: bool = False      # "keep me signed in on this device": 30 days instead of QR_SESSION_HOURS, sliding
+    client: str = Field(default="", max_length=200)
+    revoked_at: datetime | None = _moment(default=None)
+
+
+class SignInFailure(SQLModel, table=True):
+    """A refused sign-in, by the name tried and the client that tried it: the throttle counts these."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=60, index=True)
+    client: str = Field(max_length=100, index=True)
+    at: datetime = _moment(index=True)
 
 
 class BoardSetting(SQLModel, table=True):

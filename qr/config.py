@@ -30,6 +30,7 @@ class Settings:
     follow_up_days: int = 7           # a closed issue's follow-up (回访) is due this many days after closing
     follow_up_share: float = 0.3      # of the closed internal issues, at least this share is followed up weekly
     public_board: bool = True         # the board (read-only) opens without signing in: the meeting room's projector
+    session_hours: int = 12           # a sign-in lasts this long after the last action (30 days when kept)
 
     @property
     def top_escalation_level(self) -> int:
@@ -41,8 +42,8 @@ class Settings:
 
 
 def load_settings() -> Settings:
-    """Read DATABASE_URL, QR_DEMO, QR_TZ, QR_REFRESH_SECONDS, QR_MAX_UPLOAD_MB, QR_FOLLOW_UP_DAYS and
-    QR_PUBLIC_BOARD (default: on in demo mode only); unset keeps the default."""
+    """Read DATABASE_URL, QR_DEMO, QR_TZ, QR_REFRESH_SECONDS, QR_MAX_UPLOAD_MB, QR_FOLLOW_UP_DAYS,
+    QR_SESSION_HOURS and QR_PUBLIC_BOARD (default: on in demo mode only); unset keeps the default."""
     demo = os.environ.get("QR_DEMO", "1") != "0"
     return Settings(
         database_url=os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
@@ -52,4 +53,5 @@ def load_settings() -> Settings:
         refresh_seconds=max(int(os.environ.get("QR_REFRESH_SECONDS") or 60), 1),
         max_upload_mb=max(int(os.environ.get("QR_MAX_UPLOAD_MB") or 20), 1),
         follow_up_days=max(int(os.environ.get("QR_FOLLOW_UP_DAYS") or 7), 0),
+        session_hours=max(int(os.environ.get("QR_SESSION_HOURS") or 12), 1),
     )

@@ -204,14 +204,16 @@ NEW_COMPLAINT_8D = {
 
 
 def _demo_accounts(session, people) -> None:
-    """Accounts for the demo people, an admin and a viewer, all with DEMO_PASSWORD (never outside demo mode)."""
+    """Accounts for the demo people, an admin and a viewer, all with the published DEMO_PASSWORD: marked demo,
+    so that a start with QR_DEMO=0 closes them."""
     for index, person in enumerate(people):
         store.create_account(session=session, actor_id=None, person_id=person.id, password=DEMO_PASSWORD,
-                             username=demo_username(person.name_en), role="facilitator" if index >= 10 else "owner")
+                             username=demo_username(person.name_en), role="facilitator" if index >= 10 else "owner",
+                             demo=True)
     for (username, zh, en), role in ((DEMO_ADMIN, "admin"), (DEMO_VIEWER, "viewer")):
         person = store.create_person(session=session, name=zh, name_en=en, email=f"{username}@qr-demo.local")
         store.create_account(session=session, actor_id=None, person_id=person.id, username=username, role=role,
-                             password=DEMO_PASSWORD)
+                             password=DEMO_PASSWORD, demo=True)
 
 
 MEETING_DAYS = 20

@@ -310,9 +310,12 @@ def ladder_problem(ladder) -> str | None:
     return None
 
 
-def lockout_until(failed_attempts: int, now: datetime, limit: int = 5, minutes: int = 15) -> datetime | None:
-    """After `limit` wrong passwords in a row the account waits `minutes` before the next try."""
-    return now + timedelta(minutes=minutes) if failed_attempts >= limit else None
+def sign_in_delay(failures: int, *, free_tries: int = 5, cap: timedelta = timedelta(minutes=15)) -> timedelta:
+    """How long a client waits after its last wrong password before trying that username again: nothing for the
+    first few, then doubling from one second up to the cap (slows guessing, never locks for good)."""
+    if failures < free_tries:
+        return timedelta(0)
+    return min(timedelta(seconds=2 ** min(failures - free_tries, 20)), cap)
 
 
 def category_label(parent_name: str | None, name: str) -> str:

@@ -5,11 +5,11 @@ A command is one user intention in one transaction: authorize, validate, claim t
 i18n key and its values; the page translates it. Callers use `from qr import store`.
 
 The modules are layered, each importing only from those before it (tests/unit/test_layout.py holds the
-order): base · configuration · accounts · clocks · follow_ups · board · eight_d_reports · issues · imports ·
+order): base · configuration · accounts · sessions · clocks · follow_ups · board · eight_d_reports · issues · imports ·
 qchart · meetings · meeting_reads · trend_frames.
 """
-from qr.store.accounts import (LOCKOUT_ATTEMPTS, LOCKOUT_MINUTES, USERNAME_MAX, SignedIn, accounts, authenticate,
-                               change_password, create_account, create_admin, reset_password, set_role,
+from qr.store.accounts import (USERNAME_MAX, SignedIn, accounts, authenticate, change_password, create_account,
+                               create_admin, delete_demo_accounts, disable_demo_accounts, reset_password, set_role,
                                signed_in_by_email, signed_in_person)
 from qr.store.base import (CATEGORY_KINDS, COMMANDS, DESCRIPTION_MAX, EARLIEST_OPENED_ON, MAX_GUIDE_LIMIT_DAYS,
                            MAX_RESPONSE_MINUTES, MAX_WARNING_DAYS, REASON_MAX, RECENTLY_CLOSED_DAYS, TEXT_MAX,
@@ -35,5 +35,6 @@ from qr.store.meeting_reads import (Minutes, attendance_rates, meeting_attendanc
 from qr.store.meetings import (MeetingStale, add_guest, decide_action, decide_escalation, decide_next_report,
                                end_meeting, record_report, review_issue, save_report_order, sign_in, start_meeting)
 from qr.store.qchart import quality_calendar, quality_status, set_quality_status
+from qr.store.sessions import KEEP_DAYS, end_session, open_session, session_person, touch_session
 from qr.store.trend_frames import (TREND_HISTORY_COLUMNS, TREND_ISSUE_COLUMNS, TREND_STEP_COLUMNS, trends_history,
                                    trends_issues, trends_steps)

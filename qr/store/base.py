@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
-from models import Account, AuditEvent, BoardSetting, Issue, IssueStep, Person, TemplateStep
+from models import Account, AuditEvent, BoardSetting, Issue, IssueStep, Person, SignInSession, TemplateStep
 from qr import db, rules
 from qr.audit import Entity
 from qr.config import Settings, load_settings
@@ -179,10 +179,14 @@ def _get(session: Session, model, ident, key: str):
 
 def _audit(session: Session, *, at: datetime, actor_id: int | None, entity: str, entity_id: int,
            issue_id: int | None, field_name: str, old, new, reason: str = "") -> None:
+    """One changed field, with the actor's names as they are now: a later rename does not rewrite history."""
     session.info["audit_events"] = session.info.get("audit_events", 0) + 1
-    session.add(AuditEvent(at=at, actor_id=actor_id, entity=entity, entity_id=entity_id, issue_id=issue_id,
-                           field=field_name, old=None if old is None else str(old),
-                           new=None if new is None else str(new), reason=reason))
+    actor = session.get(Person, actor_id) if actor_id is not None else None
+    session.add(AuditEvent(at=at, actor_id=actor_id, actor_name=actor.name if actor else "",
+                           actor_name_en=(actor.name_en or actor.name) if actor else "", entity=entity,
+                           entity_id=entity_id, issue_id=issue_id, field=field_name,
+                           old=None if old is None else str(old), new=None if new is None else str(new),
+                           reason=reason))
 
 
 def _role(session: Session, person_id: int) -> str:
@@ -222,13 +226,30 @@ def _claim_version(session: Session, issue_id: int, expected_version: int, now: 
     ).rowcount
     if claimed != 1:
         issue = _get(session, Issue, issue_id, "issue")
-        last = session.exec(select(AuditEvent, Person.name).join(Person, isouter=True)
-                            .where(AuditEvent.issue_id == issue_id)
+        last = session.exec(select(AuditEvent).where(AuditEvent.issue_id == issue_id)
                             .order_by(AuditEvent.id.desc()).limit(1)).first()
-        who, when = (last[1] or "—", last[0].at) if last else ("—", issue.updated_at)
-        raise StaleVersion("err.stale", number=issue.number, who=who,
-                           when=when.astimezone(_settings().tz).strftime("%Y-%m-%d %H:%M"))
+        raise StaleVersion("err.stale", number=issue.number, **_last_change(last, issue.updated_at))
     return session.exec(select(Issue).where(Issue.id == issue_id).execution_options(populate_existing=True)).one()
+
+
+def _last_change(event: AuditEvent | None, fallback: datetime) -> dict[str, str]:
+    """Who made the last change and when, for a stale-save refusal in either language."""
+    who, who_en = (event.actor_name or "—", event.actor_name_en or "—") if event else ("—", "—")
+    when = event.at if event else fallback
+    return {"who": who, "who_en": who_en, "when": when.astimezone(load_settings().tz).strftime("%Y-%m-%d %H:%M")}
+
+
+def _require_unique_email(session: Session, email: str | None) -> None:
+    """E-mails are unique whatever their case: single sign-on matches them that way."""
+    if email is not None and session.exec(select(func.count()).where(func.lower(Person.email) == email.lower())).one():
+        raise ValidationFailed("err.duplicate", field="email", value=email)
+
+
+def _end_sessions(session: Session, person_id: int, now: datetime) -> None:
+    """Sign the person out everywhere: a new password, role or a closed account must not ride on an old sign-in."""
+    session.execute(update(SignInSession).where(SignInSession.person_id == person_id,
+                                                SignInSession.revoked_at.is_(None))
+                    .values(revoked_at=now).execution_options(synchronize_session=False))
 
 
 def _commit_change(session: Session) -> None:

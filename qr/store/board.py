@@ -138,13 +138,19 @@ def issue_detail(number: str, *, session: Session, on: date | None = None) -> Is
     if issue is None:
         raise NotFound("err.not_found", field="number", value=number)
     record = _single_issue_record(session, issue, on)
-    actor = aliased(Person)
-    events = session.exec(select(AuditEvent, actor.name).join(actor, AuditEvent.actor_id == actor.id, isouter=True)
-                          .where(AuditEvent.issue_id == issue.id).order_by(AuditEvent.id.desc())).all()
-    history = [{"at": e.at.astimezone(settings.tz), "actor": name or "—", "entity": e.entity, "field": e.field,
-                "old": e.old, "new": e.new, "reason": e.reason} for e, name in events]
+    events = session.exec(select(AuditEvent).where(AuditEvent.issue_id == issue.id)
+                          .order_by(AuditEvent.id.desc())).all()
+    history = [_history_line(e, settings.tz) for e in events]
     steps = sorted(record["steps"].values(), key=lambda s: s["position"])
     return IssueDetail(issue={k: v for k, v in record.items() if k != "steps"}, steps=steps, history=history)
+
+
+def _history_line(event: AuditEvent, tz) -> dict:
+    """One audit event as the history shows it: the actor named as they were called when they acted."""
+    return {"at": event.at.astimezone(tz), "actor": event.actor_name or "—",
+            "actor_en": event.actor_name_en or event.actor_name or "—", "entity": event.entity,
+            "entity_id": event.entity_id, "field": event.field, "old": event.old, "new": event.new,
+            "reason": event.reason}
 
 
 def _single_issue_record(session: Session, issue: Issue, on: date) -> dict:

@@ -6,18 +6,17 @@ from datetime import timedelta
 import json
 
 from sqlalchemy import func
-from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from models import Area, AuditEvent, BoardSetting, Category, Issue, IssueStep, Person, StepTemplate, TemplateStep
 from qr import rules
 from qr.audit import Entity
-from qr.config import Settings
+from qr.config import Settings, load_settings
 from qr.rules import StepState
 from qr.store.base import (CATEGORY_KINDS, MAX_GUIDE_LIMIT_DAYS, REASON_MAX, Context, ValidationFailed, _add_config,
-                           _audit, _authorize, _checked_setting, _claim_version, _get, _is_whole_number,
-                           _require_unique, _set, _settings, _text, _update_fields, command, default_setting_values,
-                           query)
+                           _audit, _authorize, _checked_setting, _claim_version, _end_sessions, _get, _is_whole_number,
+                           _require_unique, _require_unique_email, _set, _settings, _text, _update_fields, command,
+                           default_setting_values, query)
 
 
 @command
@@ -40,7 +39,7 @@ def create_person(*, session: Session, name: str, name_en: str = "", email: str 
     person = Person(name=_text(name, "name", required=True, limit=100),
                     name_en=_text(name_en, "name_en", required=False, limit=100),
                     email=_text(email, "email", required=False, limit=200) or None, area_id=area_id)
-    _require_unique(session, Person.email, person.email, "email")
+    _require_unique_email(session, person.email)
     return _add_config(session, person, actor_id=actor_id, now=ctx.now, label=person.name)
 
 
@@ -84,8 +83,10 @@ def update_person(*, session: Session, actor_id: int | None, person_id: int, nam
     if area_id is not None:
         _get(session, Area, area_id, "area")
     email = _text(email, "email", required=False, limit=200) or None
-    if email != person.email:
-        _require_unique(session, Person.email, email, "email")
+    if (email or "").lower() != (person.email or "").lower():
+        _require_unique_email(session, email)
+    if person.active and not active:
+        _end_sessions(session, person.id, ctx.now)
     _update_fields(session, person, {"name": _text(name, "name", required=True, limit=100),
                                      "name_en": _text(name_en, "name_en", required=False, limit=100),
                                      "email": email, "area_id": area_id, "active": bool(active)},
@@ -300,10 +301,9 @@ CONFIGURATION_ENTITIES = (Entity.AREA, Entity.PERSON, Entity.CATEGORY, Entity.ST
 @query
 def admin_history(*, session: Session, limit: int = 200) -> list[dict]:
     """The configuration's audit trail (people, areas, categories, templates, rules, accounts), newest first."""
-    actor = aliased(Person)
-    rows = session.exec(select(AuditEvent, actor.name).join(actor, AuditEvent.actor_id == actor.id, isouter=True)
-                        .where(AuditEvent.entity.in_(CONFIGURATION_ENTITIES))
+    rows = session.exec(select(AuditEvent).where(AuditEvent.entity.in_(CONFIGURATION_ENTITIES))
                         .order_by(AuditEvent.id.desc()).limit(limit)).all()
-    tz = _settings().tz
-    return [{"at": event.at.astimezone(tz), "actor": name or "—", "entity": event.entity, "field": event.field,
-             "old": event.old, "new": event.new, "reason": event.reason} for event, name in rows]
+    tz = load_settings().tz
+    return [{"at": event.at.astimezone(tz), "actor": event.actor_name or "—",
+             "actor_en": event.actor_name_en or event.actor_name or "—", "entity": event.entity, "field": event.field,
+             "old": event.old, "new": event.new, "reason": event.reason} for event in rows]

@@ -14,7 +14,7 @@ from qr import meeting as meeting_rules
 from qr import rules
 from qr.audit import Entity
 from qr.store.base import Context, _get, _plain, query
-from qr.store.board import _single_issue_record, board_frame
+from qr.store.board import _history_line, _single_issue_record, board_frame
 
 
 @query
@@ -95,19 +95,13 @@ def meeting_changes(meeting_id: int, *, session: Session, ctx: Context) -> dict[
     meeting = _get(session, Meeting, meeting_id, "meeting")
     tz = ctx.tz
     since, until = _change_window(session, meeting, ctx.now)
-    actor = aliased(Person)
-    events = session.exec(select(AuditEvent, actor.name, actor.name_en)
-                          .join(actor, AuditEvent.actor_id == actor.id, isouter=True)
-                          .join(Issue, AuditEvent.issue_id == Issue.id)
+    events = session.exec(select(AuditEvent).join(Issue, AuditEvent.issue_id == Issue.id)
                           .where(Issue.area_id == meeting.area_id, AuditEvent.at > since, AuditEvent.at <= until,
                                  AuditEvent.entity != Entity.DECISION)        # decisions are listed as such
                           .order_by(AuditEvent.id)).all()
     changes: dict[int, list[dict]] = defaultdict(list)
-    for event, name, name_en in events:
-        changes[event.issue_id].append({"at": event.at.astimezone(tz), "actor": name or "—", "actor_en": name_en or name or "—",
-                                        "entity": event.entity, "entity_id": event.entity_id,
-                                        "field": event.field, "old": event.old,
-                                        "new": event.new, "reason": event.reason})
+    for event in events:
+        changes[event.issue_id].append(_history_line(event, tz))
     return dict(changes)
 
 

@@ -12,7 +12,7 @@ from models import (Area, AuditEvent, Issue, Meeting, MeetingAttendance, Meeting
 from qr import rules
 from qr.audit import Entity
 from qr.store.base import (TEXT_MAX, Context, NotFound, StaleVersion, ValidationFailed, _audit, _claim_version,
-                           _commit_change, _date, _get, _is_whole_number, _plain, _require_actor, _settings, _text,
+                           _commit_change, _date, _get, _is_whole_number, _last_change, _plain, _require_actor, _text,
                            command)
 from qr.store.issues import _set_next_report
 
@@ -30,13 +30,10 @@ def _claim_meeting(session: Session, meeting_id: int, expected_version: int, now
                               .values(version=Meeting.version + 1)
                               .execution_options(synchronize_session=False)).rowcount
     if claimed != 1:
-        last = session.exec(select(AuditEvent, Person.name).join(Person, isouter=True)
-                            .where(AuditEvent.entity.in_((Entity.MEETING, Entity.ATTENDANCE)),
-                                   AuditEvent.reason == _meeting_reason(meeting))
+        last = session.exec(select(AuditEvent).where(AuditEvent.entity.in_((Entity.MEETING, Entity.ATTENDANCE)),
+                                                     AuditEvent.reason == _meeting_reason(meeting))
                             .order_by(AuditEvent.id.desc()).limit(1)).first()
-        who, when = (last[1] or "—", last[0].at) if last else ("—", meeting.started_at)
-        raise MeetingStale("err.meeting_stale", who=who,
-                           when=when.astimezone(_settings().tz).strftime("%Y-%m-%d %H:%M"))
+        raise MeetingStale("err.meeting_stale", **_last_change(last, meeting.started_at))
     meeting = session.exec(select(Meeting).where(Meeting.id == meeting_id)
                            .execution_options(populate_existing=True)).one()
     _require_running(meeting)

@@ -23,7 +23,7 @@ ALLOWED = {
     "create_template": CONFIGURE, "import_issues": CONFIGURE, "configure": CONFIGURE,
     "update_template_step": CONFIGURE, "update_area": CONFIGURE, "update_person": CONFIGURE,
     "update_category": CONFIGURE, "add_template_step": CONFIGURE,
-    "create_account": CONFIGURE, "set_role": CONFIGURE, "reset_password": CONFIGURE,
+    "create_account": CONFIGURE, "set_role": CONFIGURE, "reset_password": CONFIGURE, "delete_demo_accounts": CONFIGURE,
     "create_issue": {"owner", "other_owner", "facilitator", "admin"},
     "complete_step": OWN_ISSUE, "start_step": OWN_ISSUE, "mark_step_na": OWN_ISSUE, "mark_step_worse": OWN_ISSUE,
     "set_countermeasure": OWN_ISSUE, "move_target": OWN_ISSUE, "set_next_report": OWN_ISSUE,
@@ -38,7 +38,8 @@ ALLOWED = {
     "change_password": EVERYONE,                       # one's own password
 }
 # commands no signed-in person calls: signing in itself, and what only the system does (first start, the CLI)
-WITHOUT_ACTOR = {"authenticate", "install_default_settings", "create_admin"}
+WITHOUT_ACTOR = {"authenticate", "install_default_settings", "create_admin", "open_session", "touch_session",
+                 "end_session", "disable_demo_accounts"}
 
 
 def test_the_matrix_names_every_store_command():
@@ -105,6 +106,7 @@ def _arguments(name: str, w: dict) -> dict:
                            "password": "long-enough-1"},
         "set_role": {"person_id": w["actors"]["other_owner"], "role": "viewer"},
         "reset_password": {"person_id": w["actors"]["other_owner"], "new_password": "long-enough-2"},
+        "delete_demo_accounts": {},
         "create_issue": {"description": "新问题", "category_id": w["categories"]["gp12"].id,
                          "area_id": w["area"].id, "severity": "B", "owner_id": w["owner"].id,
                          "lead_id": w["lead"].id, "opened_on": today, "next_report_on": today,
