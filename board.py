@@ -1,28 +1,42 @@
-"""QR Board entry point: page setup, language, navigation, then first-start preparation."""
+"""QR Board's entry, started by `streamlit run board.py`. Streamlit's server imports it and finds `app`: Streamlit
+plus the app's own sign-in routes (they set the HttpOnly session cookie, which a script cannot); each browser
+session then runs it as the script, which draws the navigation and the page."""
 import streamlit as st
 
-from pages import _shared as ui
-from qr.i18n import t
 
-projector = ui.projector_mode()
-st.set_page_config(page_title=t("app.title", ui.language_from_url()), layout="wide",
-                   initial_sidebar_state="collapsed" if projector else "auto")
-lang = ui.language()
-# Navigation first: the sidebar shows our pages at once, even while a first start prepares the database.
-# Each url_path equals its file's name: a server's first request is routed by file name (pages/ legacy mode).
-navigation = st.navigation([
-    st.Page("pages/tracking_board.py", title=t("page.board", lang), icon=":material/table_view:", default=True),
-    st.Page("pages/update.py", title=t("page.update", lang), icon=":material/edit_note:", url_path="update"),
-    st.Page("pages/meeting.py", title=t("page.meeting", lang), icon=":material/groups:", url_path="meeting"),
-    st.Page("pages/excel.py", title=t("page.excel", lang), icon=":material/upload_file:", url_path="excel"),
-    st.Page("pages/follow_up.py", title=t("page.follow_up", lang), icon=":material/phone_callback:",
-            url_path="follow_up"),
-    st.Page("pages/trends.py", title=t("page.trends", lang), icon=":material/monitoring:", url_path="trends"),
-    st.Page("pages/issue.py", title=t("page.issue", lang), icon=":material/search:", url_path="issue"),
-    st.Page("pages/admin.py", title=t("page.admin", lang), icon=":material/settings:", url_path="admin"),
-    st.Page("pages/login.py", title=t("page.login", lang), icon=":material/login:", url_path="login"),
-])
-with st.spinner(t("app.preparing", lang)):
-    ui.prepare(lang)
-ui.user_sidebar(lang)
-navigation.run()
+def draw() -> None:
+    """Page setup, language, navigation, then first-start preparation."""
+    from pages import _shared as ui
+    from qr.i18n import t
+
+    projector = ui.projector_mode()
+    st.set_page_config(page_title=t("app.title", ui.language_from_url()), layout="wide",
+                       initial_sidebar_state="collapsed" if projector else "auto")
+    lang = ui.language()
+    # Navigation first: the sidebar shows our pages at once, even while a first start prepares the database.
+    # Each url_path equals its file's name: a server's first request is routed by file name (pages/ legacy mode).
+    navigation = st.navigation([
+        st.Page("pages/tracking_board.py", title=t("page.board", lang), icon=":material/table_view:", default=True),
+        st.Page("pages/update.py", title=t("page.update", lang), icon=":material/edit_note:", url_path="update"),
+        st.Page("pages/meeting.py", title=t("page.meeting", lang), icon=":material/groups:", url_path="meeting"),
+        st.Page("pages/excel.py", title=t("page.excel", lang), icon=":material/upload_file:", url_path="excel"),
+        st.Page("pages/follow_up.py", title=t("page.follow_up", lang), icon=":material/phone_callback:",
+                url_path="follow_up"),
+        st.Page("pages/trends.py", title=t("page.trends", lang), icon=":material/monitoring:", url_path="trends"),
+        st.Page("pages/issue.py", title=t("page.issue", lang), icon=":material/search:", url_path="issue"),
+        st.Page("pages/admin.py", title=t("page.admin", lang), icon=":material/settings:", url_path="admin"),
+        st.Page("pages/login.py", title=t("page.login", lang), icon=":material/login:", url_path="login"),
+    ])
+    ui.remember_page(navigation.url_path)
+    with st.spinner(t("app.preparing", lang)):
+        ui.prepare(lang)
+    ui.user_sidebar(lang)
+    navigation.run()
+
+
+if __name__ == "__main__":
+    draw()
+else:
+    from qr import web
+
+    app = st.App(__file__, routes=web.ROUTES)

@@ -1,11 +1,13 @@
 """What every page shares: first-start preparation, the language switch and the cached store reads."""
 from datetime import date
+import time
+from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from qr import demo, excel, rules, startup, store, trends
+from qr import demo, excel, rules, startup, store, trends, views, web
 from qr.board import filter_board, sort_board
 from qr.config import load_settings
 from qr.i18n import DEFAULT_LANGUAGE, LANGUAGES, error_message, t
@@ -51,19 +53,25 @@ def projector_mode() -> bool:
     return st.query_params.get("view") == "projector"
 
 
+LANGUAGE_CHOSEN = "language_chosen"
+
+
 def language_from_url() -> str:
-    chosen = st.query_params.get("lang", DEFAULT_LANGUAGE)
+    """?lang=en, else the language this tab chose last (the sidebar's page links carry no query)."""
+    chosen = st.query_params.get("lang") or st.session_state.get(LANGUAGE_CHOSEN, DEFAULT_LANGUAGE)
     return chosen if chosen in LANGUAGES else DEFAULT_LANGUAGE
 
 
 def _remember_language() -> None:
-    st.query_params["lang"] = st.session_state["lang_switch"]
+    st.query_params["lang"] = st.session_state[LANGUAGE_CHOSEN] = st.session_state["lang_switch"]
 
 
 def language() -> str:
-    """The sidebar switch; the URL (?lang=en) is the one place the choice lives, so links, reloads
-    and the projector keep it."""
+    """The sidebar switch. The URL (?lang=en) carries the choice, so links, reloads and the projector keep it;
+    the tab remembers it too and puts it back into the URL after a move through the sidebar's links."""
     current = language_from_url()
+    if current != DEFAULT_LANGUAGE and st.query_params.get("lang") != current:
+        st.query_params["lang"] = current
     st.sidebar.radio(t("app.language", current), LANGUAGES, index=LANGUAGES.index(current), key="lang_switch",
                      format_func=lambda code: t(f"lang.{code}"), horizontal=True, on_change=_remember_language)
     return language_from_url()
@@ -144,7 +152,20 @@ def _trends_frames(change_counter: tuple[int, int], since: date) -> tuple[pd.Dat
     return store.trends_issues(since=since), store.trends_steps(since=since), store.trends_history(since=since)
 
 
-SIGNED_IN = "signed_in_person"
+TAB_SESSION = "session_token"
+PAGE_PATH = "page_path"
+
+
+def remember_page(url_path: str) -> None:
+    """The page being drawn, so a sign-in or sign-out brings the person back to it."""
+    st.session_state[PAGE_PATH] = url_path
+
+
+def current_url() -> str:
+    """This page's path and query (less a refused sign-in's mark): where signing in should land."""
+    query = {name: value for name, value in st.query_params.to_dict().items() if name != web.REFUSED}
+    path = "/" + st.session_state.get(PAGE_PATH, "")
+    return f"{path}?{urlencode(query)}" if query else path
 
 
 def sso_configured() -> bool:
@@ -155,38 +176,40 @@ def sso_configured() -> bool:
         return False
 
 
+def _session_token() -> str | None:
+    """The browser's session cookie, which every tab, reload, link and app instance shares. AppTest cannot send
+    cookies, so its tests put the same kind of server-side session's token in the tab's state."""
+    cookie = st.context.cookies.get(web.SESSION_COOKIE)
+    return cookie if isinstance(cookie, str) and cookie else st.session_state.get(TAB_SESSION)
+
+
+def _keep_alive(token: str) -> None:
+    """Slide the session on while it is used, writing at most once a minute per tab."""
+    touched = st.session_state.get("session_touched", 0.0)
+    if time.monotonic() - touched > 60:
+        store.touch_session(token=token)
+        st.session_state["session_touched"] = time.monotonic()
+
+
 def current_user() -> store.SignedIn | None:
-    """The signed-in person, read again on every run so a changed role or a closed account counts at once:
-    by the identity provider's e-mail (single sign-on), else by the local sign-in of this browser session."""
+    """The signed-in person, read again on every run so a changed role, a closed account or a sign-out in another
+    tab counts at once: by the identity provider's e-mail (single sign-on), else by the server-side session."""
     if sso_configured() and st.user.is_logged_in:
         return store.signed_in_by_email(st.user.get("email"))
-    person_id = st.session_state.get(SIGNED_IN)
-    return None if person_id is None else store.signed_in_person(person_id)
+    token = _session_token()
+    user = store.session_person(token) if token else None
+    if user is not None:
+        _keep_alive(token)
+    return user
 
 
 def sign_in_form(lang: str) -> None:
-    """Username and password (and the single sign-on button when configured); demo mode names its accounts.
-    Half the width on a desktop screen; the columns stack on a phone."""
-    column, _ = st.columns([2, 3])
-    with column:
-        _sign_in_fields(lang)
-
-
-def _sign_in_fields(lang: str) -> None:
+    """Username and password posted to the app's own route (which sets the session cookie), and the single
+    sign-on button when configured; demo mode names its accounts."""
     if load_settings().demo:
         st.info(t("login.demo", lang, password=demo.DEMO_PASSWORD))
-    with st.form("sign_in", clear_on_submit=True):
-        username = st.text_input(t("login.username", lang), max_chars=store.USERNAME_MAX, key="login_username")
-        password = st.text_input(t("login.password", lang), type="password", max_chars=200, key="login_password")
-        submitted = st.form_submit_button(t("login.submit", lang), type="primary")
-    if submitted:
-        try:
-            signed = store.authenticate(username=username, password=password)
-        except store.QRError as refusal:
-            st.error(error_message(refusal.key, refusal.values, lang))
-        else:
-            st.session_state[SIGNED_IN] = signed.person_id
-            st.rerun()
+    st.html(views.sign_in_form(lang, action=web.SIGN_IN_PATH, next_url=current_url(),
+                               refused=st.query_params.get(web.REFUSED) == "refused"))
     if sso_configured():
         st.button(t("login.sso", lang), on_click=st.login, key="sso_login", icon=":material/key:")
 
@@ -207,18 +230,19 @@ def require_user(lang: str) -> store.SignedIn:
 
 
 def user_sidebar(lang: str) -> None:
-    """Who is signed in and the way out, on every page's sidebar (single sign-on also drops its cookie)."""
+    """Who is signed in and the way out, on every page's sidebar: a local session ends on the server (every tab
+    then asks again); single sign-on also ends the provider's session."""
     user = current_user()
     if user is None:
         return
     name = user.name_en if lang == "en" else user.name
     st.sidebar.caption(t("login.signed_in_as", lang, name=name, role=t(f"role.{user.role}", lang)))
-    if st.sidebar.button(t("login.sign_out", lang), key="sign_out", icon=":material/logout:"):
-        st.session_state.pop(SIGNED_IN, None)
-        if sso_configured() and st.user.is_logged_in:
+    if sso_configured() and st.user.is_logged_in:
+        if st.sidebar.button(t("login.sign_out", lang), key="sign_out", icon=":material/logout:"):
             st.logout()                         # sends the browser to the provider's end of session
-        else:
-            st.rerun()
+        return
+    with st.sidebar:
+        st.html(views.sign_out_form(lang, action=web.SIGN_OUT_PATH, next_url=current_url()))
 
 
 def loaded_version(issue_id: int, current: int) -> int:

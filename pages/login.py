@@ -11,6 +11,7 @@ lang = ui.language_from_url()
 user = ui.current_user()
 if user is None:
     st.markdown(f"### {t('login.title', lang)}")
+    ui.show_flash()
     ui.require_user(lang)
 
 st.markdown(f"### {t('page.account', lang)}")

@@ -728,7 +728,8 @@ TEXT: dict[str, dict[str, str]] = {
     "account.current": {"zh": "当前密码", "en": "Current password"},
     "account.new": {"zh": "新密码", "en": "New password"},
     "account.repeat": {"zh": "再次输入新密码", "en": "New password again"},
-    "account.changed": {"zh": "密码已修改。", "en": "Password changed."},
+    "account.changed": {"zh": "密码已修改，所有设备上的登录均已结束，请用新密码重新登录。",
+                        "en": "Password changed. You are signed out on every device: sign in with the new one."},
     "account.sso_only": {"zh": "您通过单点登录使用本系统，密码由公司账户管理。", "en": "You sign in by single sign-on; your password is managed there."},
 }
 

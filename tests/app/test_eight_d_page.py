@@ -7,7 +7,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from pages._shared import SIGNED_IN
+from pages._shared import TAB_SESSION
 
 from qr import eight_d, store
 from tests.conftest import ROOT, plant_moment
@@ -30,7 +30,7 @@ def done_issue(plant, open_issue):
 
 def _issue_page(plant, number: str, section: str | None = None) -> AppTest:
     at = AppTest.from_file(str(ROOT / "board.py"), default_timeout=60)
-    at.session_state[SIGNED_IN] = plant["owner"].id
+    at.session_state[TAB_SESSION] = store.open_session(person_id=plant["owner"].id)
     at.query_params.update({"no": number} | ({"d": section} if section else {}))
     at.run()
     at.switch_page("pages/issue.py").run()
@@ -68,7 +68,7 @@ def test_fill_the_8d_close_with_it_and_export_it(plant, done_issue, tmp_path):
         "lessons_learned": True}
 
     update = AppTest.from_file(str(ROOT / "board.py"), default_timeout=60)
-    update.session_state[SIGNED_IN] = plant["lead"].id          # closing is the facilitator's
+    update.session_state[TAB_SESSION] = store.open_session(person_id=plant["lead"].id)          # closing is the facilitator's
     update.run()
     update.switch_page("pages/update.py").run()
     update.text_input(key=f"close_reason_{done_issue.id}").input("8D完成，客户确认")
@@ -93,7 +93,7 @@ def test_fill_the_8d_close_with_it_and_export_it(plant, done_issue, tmp_path):
 def test_board_step_cells_link_to_their_8d_section(plant, done_issue, open_issue):
     other = open_issue(store.today(), template="minor", severity="C", description="GP12：毛刺")
     at = AppTest.from_file(str(ROOT / "board.py"), default_timeout=60)
-    at.session_state[SIGNED_IN] = plant["owner"].id
+    at.session_state[TAB_SESSION] = store.open_session(person_id=plant["owner"].id)
     at.run()
     html = "".join(h.proto.body for h in at.get("html"))
     row = html.split(f'data-issue="{other.number}"')[1].split("</tr>")[0]

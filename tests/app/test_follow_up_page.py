@@ -8,7 +8,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from pages._shared import SIGNED_IN
+from pages._shared import TAB_SESSION
 
 from qr import store
 from qr.config import load_settings
@@ -41,7 +41,7 @@ def closed_complaints(plant, open_issue, monkeypatch):
 
 def _app(plant, page: str, lang: str = "zh") -> AppTest:
     at = AppTest.from_file(str(ROOT / "board.py"), default_timeout=60)
-    at.session_state[SIGNED_IN] = plant["owner"].id
+    at.session_state[TAB_SESSION] = store.open_session(person_id=plant["owner"].id)
     at.query_params.update({"lang": lang})
     at.run()
     at.switch_page(page).run()

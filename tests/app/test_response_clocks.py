@@ -8,7 +8,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from pages._shared import SIGNED_IN
+from pages._shared import TAB_SESSION
 
 from qr import store
 from qr.config import load_settings
@@ -32,7 +32,7 @@ def plant_clock(plant, monkeypatch):
 
 def _app(plant, page: str) -> AppTest:
     at = AppTest.from_file(str(ROOT / "board.py"), default_timeout=60)
-    at.session_state[SIGNED_IN] = plant["owner"].id
+    at.session_state[TAB_SESSION] = store.open_session(person_id=plant["owner"].id)
     at.run()
     at.switch_page(page).run()
     assert not at.exception, [e.message for e in at.exception]
@@ -96,7 +96,7 @@ def test_acknowledgement_met_and_missed(plant, plant_clock):
     assert counter.endswith("<b>1</b>")                  # the late acknowledgement; the other clocks run on
 
     detail = AppTest.from_file(str(ROOT / "board.py"), default_timeout=60)
-    detail.session_state[SIGNED_IN] = plant["owner"].id
+    detail.session_state[TAB_SESSION] = store.open_session(person_id=plant["owner"].id)
     detail.query_params.update({"no": second["number"]})
     detail.run()
     detail.switch_page("pages/issue.py").run()

@@ -1,5 +1,8 @@
-"""Signing in through the form (the password checked, the refusal in words), the account page's password
-change, and signing out."""
+"""The sign-in form as a page draws it (posted to the app's own route, coming back to the page asked for), its
+refusal in words, the sidebar's sign-out, and the account page's password change, which signs out everywhere."""
+import re
+from html import unescape
+
 from streamlit.testing.v1 import AppTest
 
 from qr import store
@@ -7,44 +10,49 @@ from tests.app.signing import app_as
 from tests.conftest import PASSWORD
 
 
-def _login_page(person_id: int | None = None, lang: str = "zh") -> AppTest:
-    at = app_as(person_id, lang=lang)
+def _html(at: AppTest) -> str:
+    return "".join(element.proto.body for element in at.get("html"))
+
+
+def _page(path: str, person_id: int | None = None, **query: str) -> AppTest:
+    at = app_as(person_id, **query)
     at.run()
-    at.switch_page("pages/login.py").run()
+    at.switch_page(path).run()
     assert not at.exception, [e.message for e in at.exception]
     return at
 
 
-def _sign_in(at: AppTest, username: str, password: str) -> AppTest:
-    at.text_input(key="login_username").input(username)
-    at.text_input(key="login_password").input(password)
-    next(b for b in at.button if b.key and b.key.startswith("FormSubmitter:sign_in-")).click().run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
+def test_the_form_posts_to_the_sign_in_route_and_comes_back_to_the_page_asked_for(plant):
+    at = _page("pages/update.py", lang="en", no="QR-2026-0012", d="D3")
+    assert '<form class="qr-sign-in" method="post" action="/auth/sign-in">' in _html(at)
+    following = re.search(r'name="next" value="([^"]+)"', _html(at))
+    assert unescape(following.group(1)) == "/update?lang=en&no=QR-2026-0012&d=D3"
+    assert 'name="keep"' in _html(at) and "Keep me signed in on this device (30 days)" in _html(at)
 
 
-def test_sign_in_with_the_form_then_sign_out(plant):
-    at = _sign_in(_login_page(), "zhangwei", "not-the-password")
-    assert [e.value for e in at.error] == ["用户名或密码错误。"]
-    _sign_in(at, "zhangwei", PASSWORD)
-    assert "已登录：张伟（责任人）" in [m.value for m in at.markdown]
+def test_a_refused_sign_in_is_told_in_words_and_not_carried_on(plant):
+    at = _page("pages/update.py", lang="en", signin="refused")
+    assert "Wrong username or password, or too many tries: wait a moment and try again." in _html(at)
+    following = re.search(r'name="next" value="([^"]+)"', _html(at))
+    assert unescape(following.group(1)) == "/update?lang=en"          # the mark of the refusal is not kept
+
+
+def test_signed_in_the_sidebar_names_the_person_and_offers_sign_out(plant):
+    at = _page("pages/login.py", plant["owner"].id)
     assert "已登录：张伟（责任人）" in [c.value for c in at.sidebar.caption]
-    at.sidebar.button(key="sign_out").click().run()
-    assert at.text_input(key="login_password") is not None and not at.sidebar.caption
+    assert '<form class="qr-sign-out" method="post" action="/auth/sign-out">' in _html(at)
 
 
-def test_a_locked_account_is_told_how_long_to_wait(plant):
-    at = _login_page(lang="en")
-    for attempt in range(5):
-        _sign_in(at, "zhangwei", f"guess-{attempt}")
-    assert [e.value for e in at.error] == ["Too many wrong passwords: the account is locked. Try again in 15 min or "
-                                           "ask an administrator."]
-    _sign_in(at, "zhangwei", PASSWORD)
-    assert at.error and at.error[0].value.startswith("Too many wrong passwords")
+def test_a_session_ended_elsewhere_asks_again_at_the_next_run(plant):
+    at = _page("pages/update.py", plant["owner"].id)
+    assert at.sidebar.caption and 'class="qr-sign-in"' not in _html(at)
+    store.end_session(token=at.session_state["session_token"])   # signed out in another tab
+    at.run()
+    assert not at.sidebar.caption and 'class="qr-sign-in"' in _html(at)
 
 
-def test_change_my_password(plant):
-    at = _login_page(plant["owner"].id, lang="en")
+def test_change_my_password_signs_out_everywhere(plant):
+    at = _page("pages/login.py", plant["owner"].id, lang="en")
     at.text_input(key="current_password").input(PASSWORD)
     at.text_input(key="new_password").input("a-new-secret-9")
     at.text_input(key="repeat_password").input("a-new-secret-8")
@@ -54,5 +62,7 @@ def test_change_my_password(plant):
     at.text_input(key="new_password").input("a-new-secret-9")
     at.text_input(key="repeat_password").input("a-new-secret-9")
     next(b for b in at.button if b.key and b.key.startswith("FormSubmitter:change_password-")).click().run()
-    assert [s.value for s in at.success] == ["Password changed."]
+    assert [s.value for s in at.success] == ["Password changed. You are signed out on every device: sign in with "
+                                             "the new one."]
+    assert 'class="qr-sign-in"' in _html(at)
     assert store.authenticate(username="zhangwei", password="a-new-secret-9").person_id == plant["owner"].id

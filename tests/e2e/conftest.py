@@ -91,11 +91,13 @@ def open_page(browser, url: str, *, width: int = 1920, height: int = 1080):
 
 
 def sign_in(page, username: str, password: str = "demo1234") -> None:
-    """Fill the sign-in form a page shows in its place (demo accounts share one password); the page follows."""
-    form = page.locator('[data-testid="stForm"]', has=page.locator('input[type="password"]'))
-    form.locator('input[type="text"]').fill(username)
-    form.locator('input[type="password"]').fill(password)
-    form.locator('[data-testid="stBaseButton-primaryFormSubmit"]').click()
+    """Fill the sign-in form a page shows in its place (demo accounts share one password); the browser posts it,
+    takes the session cookie and comes back to the same page, which follows."""
+    form = page.locator("form.qr-sign-in")
+    form.locator('input[name="username"]').fill(username)
+    form.locator('input[name="password"]').fill(password)
+    form.locator('button[type="submit"]').click()
+    page.wait_for_selector("form.qr-sign-out", state="attached", timeout=60_000)     # the sidebar's way out
     page.wait_for_function("() => !document.querySelector('input[type=\"password\"]')", timeout=60_000)
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
     assert page.query_selector_all('[data-testid="stException"]') == []
