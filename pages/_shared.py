@@ -10,7 +10,7 @@ from streamlit.runtime.pages_manager import PagesManager
 from qr import demo, excel, rules, startup, store, trends, views, web
 from qr.board import filter_board, sort_board
 from qr.config import load_settings
-from qr.i18n import DEFAULT_LANGUAGE, LANGUAGES, error_message, t
+from qr.i18n import DEFAULT_LANGUAGE, LANGUAGES, error_message, literal, t
 
 
 def run_through_entry() -> None:
@@ -236,7 +236,7 @@ def user_sidebar(lang: str) -> None:
     if user is None:
         return
     name = user.name_en if lang == "en" else user.name
-    st.sidebar.caption(t("login.signed_in_as", lang, name=name, role=t(f"role.{user.role}", lang)))
+    st.sidebar.caption(t("login.signed_in_as", lang, name=literal(name), role=t(f"role.{user.role}", lang)))
     if sso_configured() and st.user.is_logged_in:
         if st.sidebar.button(t("login.sign_out", lang), key="sign_out", icon=":material/logout:"):
             st.logout()                         # sends the browser to the provider's end of session
@@ -262,7 +262,7 @@ def run_command(command, arguments: dict, lang: str, *, issue_id: int | None, su
     try:
         result = command(**arguments)
     except store.QRError as refusal:
-        st.error(error_message(refusal.key, refusal.values, lang))
+        st.error(error_message(refusal.key, refusal.values, lang, markdown=True))
         if isinstance(refusal, store.StaleVersion):
             st.session_state.setdefault("stale_issues", set()).add(issue_id)
         return
@@ -291,7 +291,7 @@ def attachment_label(attachment: dict, issue: dict, lang: str) -> str:
 def download_buttons(issue: dict, lang: str, counter: tuple[int, int]) -> None:
     """One button per attachment; the bytes are read from the database only when clicked."""
     for attachment in attachments(counter, issue["id"]):
-        st.download_button(attachment_label(attachment, issue, lang),
+        st.download_button(literal(attachment_label(attachment, issue, lang)),
                            data=lambda ident=attachment["id"]: store.attachment_content(ident)[2],
                            file_name=attachment["file_name"], key=f"download_{attachment['id']}",
                            icon=":material/download:", on_click="ignore")

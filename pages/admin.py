@@ -294,8 +294,14 @@ def users_section() -> None:
     accounts = store.accounts()
     st.dataframe(pd.DataFrame([{t("field.username", lang): a["username"], t("field.name", lang): _person_name(a),
                                 t("field.email", lang): a["email"] or "", t("field.role", lang): t(f"role.{a['role']}", lang),
-                                t("admin.locked", lang): "✓" if a["locked_until"] else ""} for a in accounts]),
+                                t("admin.demo_account", lang): "✓" if a["demo"] else ""} for a in accounts]),
                  hide_index=True, width="stretch")
+    demo_accounts = sum(a["demo"] for a in accounts)
+    if demo_accounts:
+        st.warning(t("admin.demo_accounts", lang, count=demo_accounts))
+        if st.button(t("admin.delete_demo", lang), key="delete_demo", icon=":material/delete:"):
+            ui.run_command(store.delete_demo_accounts, {"actor_id": me}, lang, issue_id=None,
+                           success=lambda count: t("admin.demo_deleted", lang, count=count))
     without = [i for i in people if i not in {a["person_id"] for a in accounts}]
     with st.form("new_account"):
         st.markdown(f"**{t('admin.new_account', lang)}**")
@@ -332,7 +338,8 @@ def users_section() -> None:
 def history_section() -> None:
     """Who changed which configuration, when, from what to what (the audit trail, never edited)."""
     st.dataframe(pd.DataFrame([{t("history.at", lang): e["at"].strftime("%Y-%m-%d %H:%M"),
-                                t("history.actor", lang): e["actor"], t("field.setting", lang): e["entity"],
+                                t("history.actor", lang): e["actor_en"] if lang == "en" else e["actor"],
+                                t("field.setting", lang): e["entity"],
                                 t("history.field", lang): t(f"field.{e['field']}", lang), t("history.old", lang): e["old"],
                                 t("history.new", lang): e["new"], t("history.reason", lang): e["reason"]}
                                for e in store.admin_history()]), hide_index=True, width="stretch")

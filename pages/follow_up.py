@@ -3,7 +3,7 @@ import streamlit as st
 
 from pages import _shared as ui
 from qr import rules, store, views
-from qr.i18n import t
+from qr.i18n import literal, t
 
 ui.run_through_entry()
 
@@ -53,7 +53,7 @@ def follow_up_form(row: dict) -> None:
 
 
 for row in pending:
-    with st.expander(f'{row["number"]} · {row["description"][:30]} · {t("follow.col.due_on", lang)} '
+    with st.expander(f'{row["number"]} · {literal(row["description"][:30])} · {t("follow.col.due_on", lang)} '
                      f'{row["due_on"].isoformat()}{" ⚠" if row["overdue"] else ""}',
                      expanded=len(pending) == 1):
         follow_up_form(row)

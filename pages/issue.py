@@ -26,7 +26,7 @@ st.query_params["no"] = chosen
 try:
     detail = store.issue_detail(chosen)
 except store.QRError as refusal:
-    st.error(error_message(refusal.key, refusal.values, lang))
+    st.error(error_message(refusal.key, refusal.values, lang, markdown=True))
     st.stop()
 st.subheader(f"{detail.issue['number']}")
 ui.show_flash()

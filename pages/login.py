@@ -3,7 +3,7 @@ import streamlit as st
 
 from pages import _shared as ui
 from qr import store
-from qr.i18n import error_message, t
+from qr.i18n import error_message, literal, t
 
 ui.run_through_entry()
 
@@ -16,7 +16,7 @@ if user is None:
 
 st.markdown(f"### {t('page.account', lang)}")
 ui.show_flash()
-st.write(t("login.signed_in_as", lang, name=user.name_en if lang == "en" else user.name,
+st.write(t("login.signed_in_as", lang, name=literal(user.name_en if lang == "en" else user.name),
            role=t(f"role.{user.role}", lang)))
 if ui.sso_configured() and st.user.is_logged_in:
     st.caption(t("account.sso_only", lang))

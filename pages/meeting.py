@@ -5,7 +5,7 @@ import streamlit as st
 
 from pages import _shared as ui
 from qr import meeting, minutes, rules, store, views
-from qr.i18n import t
+from qr.i18n import literal, literal_t, t
 
 ui.run_through_entry()
 
@@ -42,7 +42,7 @@ def _area_from_url() -> int | None:
 
 def start_panel(area_id: int) -> None:
     """Before the meeting: start it, with the area's Q-chart month in view."""
-    st.info(t("meeting.not_started", lang, area=_label(areas[area_id], "name")))
+    st.info(literal_t("meeting.not_started", lang, area=_label(areas[area_id], "name")))
     if st.button(t("meeting.start", lang), key="start_meeting", type="primary", icon=":material/play_arrow:"):
         ui.run_command(store.start_meeting, {"actor_id": me, "area_id": area_id}, lang, issue_id=None,
                        success=t("meeting.started", lang))
@@ -67,8 +67,8 @@ def sign_in_tab(current: dict, version: int, running: bool) -> None:
         statuses = {}
         for line in sheet:
             name = line["name_en"] if lang == "en" else line["name"]
-            label = (f"{name} ({t('signin.guest_mark', lang)})" if line["guest"] else
-                     t("signin.person_rate", lang, name=name, rate=f"{so_far.get(line['person_id'], 0):.0%}"))
+            label = (f"{literal(name)} ({t('signin.guest_mark', lang)})" if line["guest"] else
+                     literal_t("signin.person_rate", lang, name=name, rate=f"{so_far.get(line['person_id'], 0):.0%}"))
             statuses[line["id"]] = st.radio(label, rules.ATTENDANCE_STATUSES, horizontal=True,
                                             index=rules.ATTENDANCE_STATUSES.index(line["status"]),
                                             key=f"attendance_{line['id']}",
@@ -153,7 +153,7 @@ def _move(records: list[dict], index: int, step: int, current: dict, running: bo
         try:
             store.record_report(actor_id=me, meeting_id=current["id"], issue_id=records[index]["id"])
         except store.QRError as refusal:
-            st.error(ui.error_message(refusal.key, refusal.values, lang))
+            st.error(ui.error_message(refusal.key, refusal.values, lang, markdown=True))
             return
     st.session_state["presenter_index"] = min(max(index + step, 0), len(records) - 1)
     st.session_state["issue_shown_at"] = datetime.now(timezone.utc)
@@ -275,7 +275,7 @@ version = ui.loaded_version(meeting_key, current["version"])
 switch.toggle(t("presenter.toggle", lang), value=False, key="presenter", on_change=_set_presenter)
 facilitator = current["facilitator_en"] if lang == "en" else current["facilitator"]
 started = current["started_at"].astimezone(settings.tz).strftime("%H:%M")
-st.caption(t("meeting.running", lang, date=current["held_on"].isoformat(), who=facilitator, time=started))
+st.caption(literal_t("meeting.running", lang, date=current["held_on"].isoformat(), who=facilitator, time=started))
 if not running:
     st.info(t("meeting.ended_info", lang, time=current["ended_at"].astimezone(settings.tz).strftime("%H:%M"),
               minutes=round((current["ended_at"] - current["started_at"]).total_seconds() / 60)))

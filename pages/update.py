@@ -6,7 +6,7 @@ import streamlit as st
 from pages import _shared as ui
 from qr import rules, store, views
 from qr.config import load_settings
-from qr.i18n import t
+from qr.i18n import literal, t
 
 ui.run_through_entry()
 
@@ -152,7 +152,7 @@ def issue_panel(issue: dict) -> None:
     overdue = f" ⚠ {t('cell.report_overdue', lang)}" if issue["report_overdue"] else ""
     next_report = issue["next_report_on"].strftime("%m-%d") if issue["next_report_on"] else "—"
     summary = issue["description"] if len(issue["description"]) <= 24 else issue["description"][:23] + "…"
-    title = f'{issue["overall"]} · {issue["number"]} · {summary} · {t("col.next_report", lang)} {next_report}{overdue}'
+    title = f'{issue["overall"]} · {issue["number"]} · {literal(summary)} · {t("col.next_report", lang)} {next_report}{overdue}'
     keep_open = issue["id"] in stale_issues or issue["id"] == st.session_state.get("last_saved_issue")
     with st.expander(title, expanded=keep_open or len(shown) == 1):
         reload_slot = st.container()

@@ -1,4 +1,6 @@
 """The translation table: every UI string in 简体中文 (default) and English."""
+import re
+
 LANGUAGES = ("zh", "en")
 DEFAULT_LANGUAGE = "zh"
 
@@ -750,12 +752,27 @@ def field_label(field: str, lang: str = DEFAULT_LANGUAGE) -> str:
     return t(f"field.{field}", lang)
 
 
-def error_message(key: str, values: dict, lang: str = DEFAULT_LANGUAGE) -> str:
-    """A store refusal in the user's language; field names are translated too."""
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|:$<>~&=^])")
+
+
+def literal(text) -> str:
+    """User text for a Streamlit label or message, which render Markdown: every mark escaped, so a link, an
+    image or a :red[…] reads as typed."""
+    return _MARKDOWN.sub(r"\\\1", str(text)).replace("\n", " ")
+
+
+def literal_t(key: str, lang: str = DEFAULT_LANGUAGE, **values) -> str:
+    """t() for a Markdown element: the translation's own marks stay, the values (user text) read literally."""
+    return t(key, lang, **{name: literal(value) for name, value in values.items()})
+
+
+def error_message(key: str, values: dict, lang: str = DEFAULT_LANGUAGE, *, markdown: bool = False) -> str:
+    """A store refusal in the user's language; field names are translated too. `markdown`: for a page's
+    message box, where the values (user text) must read literally."""
     shown = dict(values)
     if "field" in shown:
         shown["field"] = field_label(shown["field"], lang)
     for name in ("role", "action"):
         if name in shown:
             shown[name] = t(f"{name}.{shown[name]}", lang)
-    return t(key, lang, **shown)
+    return literal_t(key, lang, **shown) if markdown else t(key, lang, **shown)

@@ -330,7 +330,8 @@ def render_issue_detail(issue: dict, steps: list[dict], history: list[dict], lan
                       f'<td class="qr-pre">{_e(step["countermeasure"])}</td>'
                       f'<td class="qr-pre">{_e("; ".join(notes))}</td></tr>')
     history_rows = "".join(
-        f'<tr><td>{_e(h["at"].strftime("%Y-%m-%d %H:%M"))}</td><td>{_e(h["actor"])}</td>'
+        f'<tr><td>{_e(h["at"].strftime("%Y-%m-%d %H:%M"))}</td>'
+        f'<td>{_e(h["actor_en"] if lang == "en" else h["actor"])}</td>'
         f'<td>{_e(field_label(h["field"], lang))}</td><td class="qr-pre">{_e(h["old"])}</td>'
         f'<td class="qr-pre">{_e(h["new"])}</td><td class="qr-pre">{_e(h["reason"])}</td></tr>' for h in history)
     history_head = "".join(f"<th>{_e(t(k, lang))}</th>" for k in ("history.at", "history.actor", "history.field",
