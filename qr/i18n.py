@@ -752,12 +752,12 @@ def field_label(field: str, lang: str = DEFAULT_LANGUAGE) -> str:
     return t(f"field.{field}", lang)
 
 
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|:$<>~&=^])")
+_MARKDOWN = re.compile(r"([\\`*_\[\]$~]|:(?=[A-Za-z/]))")      # links, images, emphasis, code, LaTeX, :red[…]
 
 
 def literal(text) -> str:
-    """User text for a Streamlit label or message, which render Markdown: every mark escaped, so a link, an
-    image or a :red[…] reads as typed."""
+    """User text for a Streamlit label or message, which render Markdown: the marks that would make a link, an
+    image, emphasis, code, a formula or a :red[…] are escaped, so it reads as typed."""
     return _MARKDOWN.sub(r"\\\1", str(text)).replace("\n", " ")
 
 

@@ -170,7 +170,7 @@ def test_users_get_accounts_roles_and_new_passwords(admin_plant):
     at.selectbox(key="reset_account").set_value(newcomer.id)
     at.text_input(key="reset_password").input("second-pass-2")
     _submit(at, "account_password_reset")
-    assert [s.value for s in at.success] == ["Password reset; any lockout lifted."]
+    assert [s.value for s in at.success] == ["Password reset; the sign-in throttle is lifted and the person signs in again on every device."]
     assert store.authenticate(username="zhouting", password="second-pass-2").role == "facilitator"
 
 

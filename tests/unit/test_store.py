@@ -137,7 +137,8 @@ def test_stale_save_is_refused_with_who_and_when_and_changes_nothing(plant, open
     with pytest.raises(store.StaleVersion) as refusal:
         store.set_countermeasure(actor_id=plant["owner"].id, step_id=steps["root_cause"]["id"],
                                  countermeasure="我的对策", expected_version=loaded, now=plant_moment(TODAY, 9))
-    assert refusal.value.values == {"number": issue.number, "who": "孙丽", "when": "2026-03-12 08:00"}
+    assert refusal.value.values == {"number": issue.number, "who": "孙丽", "who_en": "Sun Li",
+                                     "when": "2026-03-12 08:00"}
     assert _steps(issue.number)["root_cause"]["countermeasure"] == ""
 
 
