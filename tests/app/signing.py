@@ -1,7 +1,7 @@
 """AppTest sessions signed in as a person: what the sign-in form leaves in the session (tested on its own)."""
 from streamlit.testing.v1 import AppTest
 
-from pages._shared import SIGNED_IN
+from app_pages._shared import SIGNED_IN
 from tests.conftest import ROOT
 
 

@@ -10,7 +10,7 @@ from tests.conftest import PASSWORD
 def _login_page(person_id: int | None = None, lang: str = "zh") -> AppTest:
     at = app_as(person_id, lang=lang)
     at.run()
-    at.switch_page("pages/login.py").run()
+    at.switch_page("app_pages/login.py").run()
     assert not at.exception, [e.message for e in at.exception]
     return at
 

@@ -23,7 +23,7 @@ def owner_plant(plant, open_issue):
 def _page(plant, lang: str = "zh", who: str = "owner") -> AppTest:
     at = app_as(plant[who].id, lang=lang)
     at.run()
-    at.switch_page("pages/update.py")
+    at.switch_page("app_pages/update.py")
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     return at
@@ -51,7 +51,7 @@ def test_page_runs_in_both_languages_and_asks_to_sign_in(owner_plant):
         assert any(owner_plant["issue"].number in e.label for e in at.expander)
     anonymous = app_as(None)
     anonymous.run()
-    anonymous.switch_page("pages/update.py").run()
+    anonymous.switch_page("app_pages/update.py").run()
     assert [i.value for i in anonymous.info] == ["请先登录，所有更改都会记录操作人。"]
     assert anonymous.text_input(key="login_username") is not None and not anonymous.expander
 

@@ -12,7 +12,7 @@ from qr import db
 from qr.i18n import LANGUAGES, TEXT
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGE_FILES = [ROOT / "board.py", *sorted((ROOT / "pages").glob("*.py"))]
+PAGE_FILES = [ROOT / "board.py", *sorted((ROOT / "app_pages").glob("*.py"))]
 CODE_FILES = PAGE_FILES + sorted((ROOT / "qr").glob("*.py"))
 
 
@@ -84,3 +84,9 @@ def test_no_code_edits_or_deletes_the_audit_trail():
     pattern = re.compile(r"(update|delete)\(\s*AuditEvent|session\.delete\(|AuditEvent\.__table__\.delete")
     offenders = [p.name for p in CODE_FILES if pattern.search(p.read_text(encoding="utf-8"))]
     assert offenders == []
+
+
+def test_no_pages_folder_beside_the_entry_script():
+    """A pages/ folder beside board.py turns on Streamlit's legacy auto-discovery until the first st.navigation call:
+    a new server's first request would list raw file names (hence app_pages/)."""
+    assert not (ROOT / "pages").exists()
