@@ -8,6 +8,7 @@ from sqlmodel import select
 
 from models import Issue
 from qr import db, demo, store
+from qr.i18n import t
 from tests.app.signing import app_as
 
 
@@ -52,7 +53,7 @@ def test_page_runs_in_both_languages_and_asks_to_sign_in(owner_plant):
     anonymous = app_as(None)
     anonymous.run()
     anonymous.switch_page("app_pages/update.py").run()
-    assert [i.value for i in anonymous.info] == ["请先登录，所有更改都会记录操作人。"]
+    assert [i.value for i in anonymous.info] == [t("login.needed", "zh")]   # says a change sent now is not saved
     assert anonymous.text_input(key="login_username") is not None and not anonymous.expander
 
 
