@@ -64,7 +64,10 @@ def test_a_form_sent_after_a_restart_is_saved_or_answered(tmp_path, empty_databa
         expander = signed_in.locator('[data-testid="stExpander"]', has_text=issue["number"])
         expander.locator("summary").click()
         step_form = expander.locator('[data-testid="stForm"]', has_text="写对策")
-        step_form.wait_for(timeout=30_000)
+        step_form.locator("button", has_text="保存").wait_for(timeout=30_000)
+        for page in (signed_out, signed_in):      # left open: drawn, and its widgets' code loaded before the stop
+            _settle(page)
+            page.wait_for_load_state("networkidle")
 
     with running_server(database_url, tmp_path / "after.log", port=port):
         sign_in(signed_out, username)                              # the new server's very first request
