@@ -20,6 +20,13 @@ def navigation_titles(page) -> list[str]:
     return page.locator('[data-testid="stSidebarNavLink"] [data-testid="stMarkdownContainer"]').all_inner_texts()
 
 
+def expand(expander) -> None:
+    """Open an issue's expander unless the browser kept it open through the rerun (a click would close it)."""
+    expander.locator("details").wait_for(timeout=30_000)
+    if expander.locator("details[open]").count() == 0:
+        expander.locator("summary").click()
+
+
 def first_demo_issue() -> str:
     """The demo always opens a complaint today, so this year's numbering has begun."""
     return f"QR-{rules.plant_today(store.now(), load_settings().tz).year}-0001"
@@ -81,7 +88,8 @@ def test_a_form_sent_after_a_restart_is_saved_or_answered(tmp_path, empty_databa
         assert step["state"] == "open"
 
         sign_in(signed_in, username)                               # sent again once signed in: saved
-        expander.locator("summary").click()
+        _settle(signed_in)
+        expand(expander)
         step_form.locator("button", has_text="保存").click()
         signed_in.wait_for_selector('[data-testid="stAlertContentSuccess"]', timeout=30_000)
         _settle(signed_in)
