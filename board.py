@@ -6,7 +6,7 @@ import streamlit as st
 
 def draw() -> None:
     """Page setup, language, navigation, then first-start preparation."""
-    from pages import _shared as ui
+    from app_pages import _shared as ui
     from qr.i18n import t
 
     projector = ui.projector_mode()
@@ -14,18 +14,19 @@ def draw() -> None:
                        initial_sidebar_state="collapsed" if projector else "auto")
     lang = ui.language()
     # Navigation first: the sidebar shows our pages at once, even while a first start prepares the database.
-    # Each url_path equals its file's name: a server's first request is routed by file name (pages/ legacy mode).
+    # The folder is app_pages/, not pages/: a pages/ folder beside this file turns on Streamlit's legacy
+    # auto-discovery until the first st.navigation call, so a new server's first request would list raw file names.
     navigation = st.navigation([
-        st.Page("pages/tracking_board.py", title=t("page.board", lang), icon=":material/table_view:", default=True),
-        st.Page("pages/update.py", title=t("page.update", lang), icon=":material/edit_note:", url_path="update"),
-        st.Page("pages/meeting.py", title=t("page.meeting", lang), icon=":material/groups:", url_path="meeting"),
-        st.Page("pages/excel.py", title=t("page.excel", lang), icon=":material/upload_file:", url_path="excel"),
-        st.Page("pages/follow_up.py", title=t("page.follow_up", lang), icon=":material/phone_callback:",
+        st.Page("app_pages/tracking_board.py", title=t("page.board", lang), icon=":material/table_view:", default=True),
+        st.Page("app_pages/update.py", title=t("page.update", lang), icon=":material/edit_note:", url_path="update"),
+        st.Page("app_pages/meeting.py", title=t("page.meeting", lang), icon=":material/groups:", url_path="meeting"),
+        st.Page("app_pages/excel.py", title=t("page.excel", lang), icon=":material/upload_file:", url_path="excel"),
+        st.Page("app_pages/follow_up.py", title=t("page.follow_up", lang), icon=":material/phone_callback:",
                 url_path="follow_up"),
-        st.Page("pages/trends.py", title=t("page.trends", lang), icon=":material/monitoring:", url_path="trends"),
-        st.Page("pages/issue.py", title=t("page.issue", lang), icon=":material/search:", url_path="issue"),
-        st.Page("pages/admin.py", title=t("page.admin", lang), icon=":material/settings:", url_path="admin"),
-        st.Page("pages/login.py", title=t("page.login", lang), icon=":material/login:", url_path="login"),
+        st.Page("app_pages/trends.py", title=t("page.trends", lang), icon=":material/monitoring:", url_path="trends"),
+        st.Page("app_pages/issue.py", title=t("page.issue", lang), icon=":material/search:", url_path="issue"),
+        st.Page("app_pages/admin.py", title=t("page.admin", lang), icon=":material/settings:", url_path="admin"),
+        st.Page("app_pages/login.py", title=t("page.login", lang), icon=":material/login:", url_path="login"),
     ])
     ui.remember_page(navigation.url_path)
     with st.spinner(t("app.preparing", lang)):

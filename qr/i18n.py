@@ -721,7 +721,9 @@ TEXT: dict[str, dict[str, str]] = {
                          "正式使用时没有演示账户。",
                    "en": "Demo mode: every demo account's password is {password}. Administrator admin, facilitators sunli and "
                          "zhenghao, owners zhangwei and others, viewer viewer. A real site has no demo accounts."},
-    "login.needed": {"zh": "请先登录，所有更改都会记录操作人。", "en": "Please sign in: every change is recorded with who made it."},
+    "login.needed": {"zh": "请先登录。未登录时发送的更改没有保存，登录后请重新提交。所有更改都会记录操作人。",
+                     "en": "Please sign in. A change sent while signed out was not saved: sign in and send it again. "
+                           "Every change is recorded with who made it."},
     "login.keep": {"zh": "在此设备上保持登录（30天）", "en": "Keep me signed in on this device (30 days)"},
     "login.signed_in_as": {"zh": "已登录：{name}（{role}）", "en": "Signed in: {name} ({role})"},
     "login.sign_out": {"zh": "退出登录", "en": "Sign out"},

@@ -23,7 +23,7 @@ def admin_plant(plant, open_issue):
 def _admin_page(plant, person_id: int | None = None, lang: str = "zh") -> AppTest:
     at = app_as(plant["admin"] if person_id is None else person_id, lang=lang)
     at.run()
-    at.switch_page("pages/admin.py")
+    at.switch_page("app_pages/admin.py")
     return _ok(at.run())
 
 

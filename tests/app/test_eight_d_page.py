@@ -7,7 +7,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from pages._shared import TAB_SESSION
+from app_app_pages._shared import TAB_SESSION
 
 from qr import eight_d, store
 from tests.conftest import ROOT, plant_moment
@@ -33,7 +33,7 @@ def _issue_page(plant, number: str, section: str | None = None) -> AppTest:
     at.session_state[TAB_SESSION] = store.open_session(person_id=plant["owner"].id)
     at.query_params.update({"no": number} | ({"d": section} if section else {}))
     at.run()
-    at.switch_page("pages/issue.py").run()
+    at.switch_page("app_pages/issue.py").run()
     assert not at.exception, [e.message for e in at.exception]
     return at
 
@@ -70,7 +70,7 @@ def test_fill_the_8d_close_with_it_and_export_it(plant, done_issue, tmp_path):
     update = AppTest.from_file(str(ROOT / "board.py"), default_timeout=60)
     update.session_state[TAB_SESSION] = store.open_session(person_id=plant["lead"].id)          # closing is the facilitator's
     update.run()
-    update.switch_page("pages/update.py").run()
+    update.switch_page("app_pages/update.py").run()
     update.text_input(key=f"close_reason_{done_issue.id}").input("8D完成，客户确认")
     next(b for b in update.button
          if b.key and b.key.startswith(f"FormSubmitter:close_form_{done_issue.id}-")).click().run()

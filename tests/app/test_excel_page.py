@@ -15,7 +15,7 @@ def _page(plant, lang: str = "zh") -> AppTest:
     store.set_role(actor_id=None, person_id=plant["owner"].id, role="admin")
     at = app_as(plant["owner"].id, lang=lang)
     at.run()
-    at.switch_page("pages/excel.py").run()
+    at.switch_page("app_pages/excel.py").run()
     assert not at.exception, [e.message for e in at.exception]
     return at
 
@@ -49,6 +49,6 @@ def test_cell_errors_are_listed_and_nothing_is_imported(plant):
 def test_only_administrators_import(plant):
     at = app_as(plant["lead"].id, lang="en")
     at.run()
-    at.switch_page("pages/excel.py").run()
+    at.switch_page("app_pages/excel.py").run()
     assert [w.value for w in at.warning] == ["An import creates people, areas and categories: only administrators import."]
     assert not at.get("file_uploader")

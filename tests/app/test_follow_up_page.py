@@ -8,7 +8,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from pages._shared import TAB_SESSION
+from app_app_pages._shared import TAB_SESSION
 
 from qr import store
 from qr.config import load_settings
@@ -50,7 +50,7 @@ def _app(plant, page: str, lang: str = "zh") -> AppTest:
 
 
 def _w10_rates(plant) -> dict[str, float | None]:
-    at = _app(plant, "pages/trends.py")
+    at = _app(plant, "app_pages/trends.py")
     chart = next(c for c in at.get("plotly_chart") if "chart_follow_ups" in c.proto.id)
     traces = json.loads(chart.proto.spec)["data"]
     return {trace["name"]: trace["y"][trace["x"].index("2026-W10")] for trace in traces}
@@ -60,7 +60,7 @@ def test_a_closed_complaint_is_called_back_and_the_rate_moves(plant, closed_comp
     first = closed_complaints[0]
     assert _w10_rates(plant) == {"客户问题回访率(%)": 0.0, "目标100%": 1.0, "其他问题回访率(%)": None,
                                  "目标≥30%": 0.3, "平均满意度(1–5)": None}
-    at = _app(plant, "pages/follow_up.py")
+    at = _app(plant, "app_pages/follow_up.py")
     table = next(h.proto.body for h in at.get("html") if "qr-follow-ups" in h.proto.body)
     assert f'data-issue="{first.number}" data-state="overdue"' in table          # due Tuesday 10th
     assert "2026-03-10 ⚠ 逾期" in table and "客户问题(必须)" in table
@@ -80,7 +80,7 @@ def test_a_closed_complaint_is_called_back_and_the_rate_moves(plant, closed_comp
 
 
 def test_a_bad_call_is_refused_in_words_and_keeps_the_input(plant, closed_complaints):
-    at = _app(plant, "pages/follow_up.py", lang="en")
+    at = _app(plant, "app_pages/follow_up.py", lang="en")
     row = next(r for r in store.follow_ups(on=TODAY) if r["issue_id"] == closed_complaints[1].id)
     key = row["id"]
     at.text_area(key=f"remarks_{key}").input("no answer")

@@ -44,7 +44,7 @@ def _ok(at: AppTest) -> AppTest:
 def _meeting_page(plant, lang: str = "zh") -> AppTest:
     at = app_as(plant["lead"].id, area=plant["area"].code, lang=lang)
     at.run()
-    at.switch_page("pages/meeting.py")
+    at.switch_page("app_pages/meeting.py")
     return _ok(at.run())
 
 
@@ -108,7 +108,7 @@ def test_a_whole_meeting(meeting_plant):
 def test_page_in_english_asks_to_sign_in_first(meeting_plant):
     at = app_as(None, lang="en")
     at.run()
-    at.switch_page("pages/meeting.py")
+    at.switch_page("app_pages/meeting.py")
     _ok(at.run())
     assert [i.value for i in at.info] == ["Please sign in: every change is recorded with who made it."]
 
@@ -116,7 +116,7 @@ def test_page_in_english_asks_to_sign_in_first(meeting_plant):
 def test_an_owner_may_not_start_the_meeting(meeting_plant):
     at = app_as(meeting_plant["owner"].id, area=meeting_plant["area"].code, lang="en")
     at.run()
-    at.switch_page("pages/meeting.py")
+    at.switch_page("app_pages/meeting.py")
     _ok(at.run())
     at.button(key="start_meeting").click().run()
     assert not at.exception
@@ -148,7 +148,7 @@ def test_list_issues_stay_off_the_board_but_on_the_owners_update_page(meeting_pl
     assert all(f'data-issue="{i.number}"' in _html(board) for i in meeting_plant["board"])
     update = app_as(meeting_plant["owner"].id)
     update.run()
-    update.switch_page("pages/update.py")
+    update.switch_page("app_pages/update.py")
     _ok(update.run())
     assert any(minor.number in e.label for e in update.expander)
 

@@ -80,7 +80,7 @@ def test_switching_language_keeps_it_in_the_url(demo_plant):
                                                               ("en", "Exit criteria (steps)", "History")])
 def test_issue_detail_shows_fields_steps_and_history(demo_plant, lang, steps_title, history_title):
     number = demo_plant.iloc[0]["number"]
-    at = _run({"lang": lang, "no": number}, page="pages/issue.py")
+    at = _run({"lang": lang, "no": number}, page="app_pages/issue.py")
     html = _html(at)
     assert f'data-issue="{number}"' in html
     assert steps_title in html and history_title in html
@@ -98,7 +98,7 @@ def test_export_button_on_the_board_but_not_on_the_projector(demo_plant):
 @pytest.mark.parametrize("lang, title, required", [("zh", "回访", "客户问题(必须)"),
                                                    ("en", "Follow-up calls", "Customer issue (required)")])
 def test_follow_up_page_lists_the_calls_in_both_languages(demo_plant, lang, title, required):
-    at = _run({"lang": lang}, page="pages/follow_up.py",
+    at = _run({"lang": lang}, page="app_pages/follow_up.py",
               person_id=store.signed_in_by_email("viewer@qr-demo.local").person_id)
     assert any(title in m.value for m in at.markdown)
     html = _html(at)
@@ -113,7 +113,7 @@ def test_follow_up_page_lists_the_calls_in_both_languages(demo_plant, lang, titl
 def test_todays_complaint_shows_its_clocks_and_its_8d_in_both_languages(demo_plant, lang, section, missing):
     number = next(n for n, description in store.issue_numbers() if "颜色偏差" in description)
     owner = store.issue_detail(number).issue["owner_id"]
-    at = _run({"lang": lang, "no": number, "d": "D3"}, page="pages/issue.py", person_id=owner)
+    at = _run({"lang": lang, "no": number, "d": "D3"}, page="app_pages/issue.py", person_id=owner)
     html = _html(at)
     assert '<tr data-clock="ack" data-clock-state="running">' in html
     radio = at.radio(key="8d_section")

@@ -8,7 +8,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from pages._shared import TAB_SESSION
+from app_app_pages._shared import TAB_SESSION
 
 from qr import store
 from qr.config import load_settings
@@ -45,7 +45,7 @@ def _submit(at: AppTest, form: str) -> None:
 
 
 def _record_complaint(plant, description: str, received: time) -> dict:
-    at = _app(plant, "pages/update.py")
+    at = _app(plant, "app_pages/update.py")
     at.text_area(key="new_description").input(description)
     assert at.selectbox(key="new_category").value == plant["categories"]["complaint"].id   # the first category
     at.time_input(key="new_received_time").set_value(received)
@@ -55,7 +55,7 @@ def _record_complaint(plant, description: str, received: time) -> dict:
 
 
 def _respond(plant, issue: dict, answered: time, how: str) -> AppTest:
-    at = _app(plant, "pages/update.py")
+    at = _app(plant, "app_pages/update.py")
     key = issue["id"]
     assert "客户确认" in at.selectbox(key=f"clock_{key}").format_func(at.selectbox(key=f"clock_{key}").value)
     at.time_input(key=f"responded_time_{key}").set_value(answered)
@@ -66,7 +66,7 @@ def _respond(plant, issue: dict, answered: time, how: str) -> AppTest:
 
 
 def _board_html(plant) -> str:
-    at = _app(plant, "pages/tracking_board.py")
+    at = _app(plant, "app_pages/tracking_board.py")
     return "".join(h.proto.body for h in at.get("html"))
 
 
@@ -99,11 +99,11 @@ def test_acknowledgement_met_and_missed(plant, plant_clock):
     detail.session_state[TAB_SESSION] = store.open_session(person_id=plant["owner"].id)
     detail.query_params.update({"no": second["number"]})
     detail.run()
-    detail.switch_page("pages/issue.py").run()
+    detail.switch_page("app_pages/issue.py").run()
     table = next(h.proto.body for h in detail.get("html") if "qr-clock-table" in h.proto.body)
     assert '<tr data-clock="ack" data-clock-state="missed">' in table and "邮件确认" in table
 
-    trends_page = _app(plant, "pages/trends.py")
+    trends_page = _app(plant, "app_pages/trends.py")
     chart = next(c for c in trends_page.get("plotly_chart") if "chart_response_clocks" in c.proto.id)
     spec = json.loads(chart.proto.spec)
     assert {trace["name"]: (trace["x"][-1], trace["y"][-1]) for trace in spec["data"]} == {

@@ -23,7 +23,7 @@ def _page(path: str, person_id: int | None = None, **query: str) -> AppTest:
 
 
 def test_the_form_posts_to_the_sign_in_route_and_comes_back_to_the_page_asked_for(plant):
-    at = _page("pages/update.py", lang="en", no="QR-2026-0012", d="D3")
+    at = _page("app_pages/update.py", lang="en", no="QR-2026-0012", d="D3")
     assert '<form class="qr-sign-in" method="post" action="/auth/sign-in">' in _html(at)
     following = re.search(r'name="next" value="([^"]+)"', _html(at))
     assert unescape(following.group(1)) == "/update?lang=en&no=QR-2026-0012&d=D3"
@@ -31,20 +31,20 @@ def test_the_form_posts_to_the_sign_in_route_and_comes_back_to_the_page_asked_fo
 
 
 def test_a_refused_sign_in_is_told_in_words_and_not_carried_on(plant):
-    at = _page("pages/update.py", lang="en", signin="refused")
+    at = _page("app_pages/update.py", lang="en", signin="refused")
     assert "Wrong username or password, or too many tries: wait a moment and try again." in _html(at)
     following = re.search(r'name="next" value="([^"]+)"', _html(at))
     assert unescape(following.group(1)) == "/update?lang=en"          # the mark of the refusal is not kept
 
 
 def test_signed_in_the_sidebar_names_the_person_and_offers_sign_out(plant):
-    at = _page("pages/login.py", plant["owner"].id)
+    at = _page("app_pages/login.py", plant["owner"].id)
     assert "已登录：张伟（责任人）" in [c.value for c in at.sidebar.caption]
     assert '<form class="qr-sign-out" method="post" action="/auth/sign-out">' in _html(at)
 
 
 def test_a_session_ended_elsewhere_asks_again_at_the_next_run(plant):
-    at = _page("pages/update.py", plant["owner"].id)
+    at = _page("app_pages/update.py", plant["owner"].id)
     assert at.sidebar.caption and 'class="qr-sign-in"' not in _html(at)
     store.end_session(token=at.session_state["session_token"])   # signed out in another tab
     at.run()
@@ -52,7 +52,7 @@ def test_a_session_ended_elsewhere_asks_again_at_the_next_run(plant):
 
 
 def test_change_my_password_signs_out_everywhere(plant):
-    at = _page("pages/login.py", plant["owner"].id, lang="en")
+    at = _page("app_pages/login.py", plant["owner"].id, lang="en")
     at.text_input(key="current_password").input(PASSWORD)
     at.text_input(key="new_password").input("a-new-secret-9")
     at.text_input(key="repeat_password").input("a-new-secret-8")

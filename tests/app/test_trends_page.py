@@ -22,7 +22,7 @@ def fresh_caches():
 def _page(lang: str, person_id: int) -> AppTest:
     at = app_as(person_id, lang=lang)
     at.run()
-    at.switch_page("pages/trends.py")
+    at.switch_page("app_pages/trends.py")
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     return at

@@ -9,6 +9,7 @@ from sqlmodel import select
 
 from models import Issue
 from qr import db, demo, store
+from qr.i18n import t
 from tests.app.signing import app_as
 
 
@@ -24,7 +25,7 @@ def owner_plant(plant, open_issue):
 def _page(plant, lang: str = "zh", who: str = "owner") -> AppTest:
     at = app_as(plant[who].id, lang=lang)
     at.run()
-    at.switch_page("pages/update.py")
+    at.switch_page("app_pages/update.py")
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     return at
@@ -52,8 +53,8 @@ def test_page_runs_in_both_languages_and_asks_to_sign_in(owner_plant):
         assert any(owner_plant["issue"].number in e.label for e in at.expander)
     anonymous = app_as(None)
     anonymous.run()
-    anonymous.switch_page("pages/update.py").run()
-    assert [i.value for i in anonymous.info] == ["请先登录，所有更改都会记录操作人。"]
+    anonymous.switch_page("app_pages/update.py").run()
+    assert [i.value for i in anonymous.info] == [t("login.needed", "zh")]   # says a change sent now is not saved
     sign_in_form = "".join(element.proto.body for element in anonymous.get("html"))
     assert '<form class="qr-sign-in"' in sign_in_form and not anonymous.expander
 

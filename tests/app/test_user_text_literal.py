@@ -49,7 +49,7 @@ def marked(plant, open_issue):
 def test_the_update_page_shows_descriptions_names_and_file_names_literally(plant, marked):
     at = app_as(plant["owner"].id)
     at.run()
-    at.switch_page("pages/update.py").run()
+    at.switch_page("app_pages/update.py").run()
     assert not at.exception, [e.message for e in at.exception]
     _shows_literally(at, MARKDOWN[:23])                                     # the expander's summary
     assert any(literal(MARKDOWN[:100]) in caption.value for caption in at.sidebar.caption)
@@ -66,7 +66,7 @@ def test_the_follow_up_page_shows_the_description_literally(plant, marked):
                       expected_version=version + 1)
     at = app_as(plant["owner"].id)
     at.run()
-    at.switch_page("pages/follow_up.py").run()
+    at.switch_page("app_pages/follow_up.py").run()
     assert not at.exception, [e.message for e in at.exception]
     _shows_literally(at, MARKDOWN[:30])
 
@@ -77,7 +77,7 @@ def test_the_meeting_sign_in_sheet_shows_names_and_guests_literally(plant, marke
                     expected_version=meeting.version)
     at = app_as(plant["lead"].id, area="ASSY")
     at.run()
-    at.switch_page("pages/meeting.py").run()
+    at.switch_page("app_pages/meeting.py").run()
     assert not at.exception, [e.message for e in at.exception]
     radios = [radio.proto.label for radio in at.radio]
     assert any(literal(MARKDOWN[:100]) in label for label in radios), radios

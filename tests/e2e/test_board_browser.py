@@ -6,7 +6,7 @@ from sqlmodel import Session, select
 
 from models import Issue, IssueStep, TemplateStep
 from qr import db, rules, store
-from tests.e2e.conftest import ARTIFACTS, open_page, running_server
+from tests.e2e.conftest import ARTIFACTS, open_page
 
 pytestmark = pytest.mark.e2e
 
@@ -118,25 +118,3 @@ def test_refresh_shows_a_new_write_and_keeps_the_filter(server, browser):
     assert {number for number, _ in shown} == red_before | {yellow["number"]}
     assert {overall for _, overall in shown} == {"R"}
     page.close()
-
-
-@pytest.mark.parametrize("path, ready", [
-    ("issue?no=QR-2026-0001", 'table.qr-fields[data-issue="QR-2026-0001"]'),
-    ("update", 'input[type="password"]'),                # pages that change the board ask who you are
-    ("excel", 'input[type="password"]'),
-    ("meeting?area=ASSY", 'input[type="password"]'),
-    ("trends", 'input[type="password"]'),
-    ("follow_up", 'input[type="password"]'),
-    ("admin", 'input[type="password"]'),
-    ("login", 'input[type="password"]'),
-])
-def test_first_request_of_a_new_server_to_a_sub_page(tmp_path, empty_database, browser, path, ready):
-    """Streamlit would run pages/*.py bare on a fresh server; each must go through board.py, unannounced."""
-    with running_server(empty_database(), tmp_path / "streamlit.log") as fresh:
-        page = open_page(browser, f"{fresh['url']}/{path}")
-        page.wait_for_selector(ready, timeout=60_000)
-        page.wait_for_timeout(500)
-        assert page.locator('[role="dialog"]').count() == 0          # no "Page not found"
-        labels = page.eval_on_selector_all('[data-testid="stSidebarNav"] a', "links => links.map(a => a.textContent)")
-        assert len(labels) == 9
-        page.close()

@@ -1,4 +1,7 @@
-"""House rules that keep the code base honest: schema = migrations, domain free of Streamlit, thin pages."""
+"""House rules that keep the code base honest: schema = migrations, domain free of Streamlit, thin pages,
+Streamlit used only through its public API."""
+import ast
+import importlib.util
 import os
 import re
 import subprocess
@@ -13,7 +16,7 @@ from qr import db, palette
 from qr.i18n import LANGUAGES, TEXT
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGE_FILES = [ROOT / "board.py", *sorted((ROOT / "pages").glob("*.py"))]
+PAGE_FILES = [ROOT / "board.py", *sorted((ROOT / "app_pages").glob("*.py"))]
 CODE_FILES = PAGE_FILES + sorted((ROOT / "qr").rglob("*.py"))
 
 
@@ -149,3 +152,110 @@ def test_colours_are_written_only_in_the_palette():
     offenders = [f"{p.relative_to(ROOT)}: {match.group()}" for p in files
                  for match in pattern.finditer(p.read_text(encoding="utf-8"))]
     assert offenders == []
+
+
+# Streamlit's documented modules; everything else under streamlit/ may change in any release.
+PUBLIC_STREAMLIT = {"streamlit", "streamlit.testing.v1", "streamlit.components.v1", "streamlit.column_config",
+                    "streamlit.starlette"}
+STATE_PROXIES = {"session_state", "query_params"}                    # st.session_state.x = … is the public API
+
+
+def _python_files() -> list[Path]:
+    """Every Python file of ours, tests and benchmarks included (hidden folders and test artifacts aside)."""
+    return sorted(p for p in ROOT.rglob("*.py")
+                  if not any(part.startswith(".") or part == "artifacts" for part in p.relative_to(ROOT).parts))
+
+
+def _private(module: str) -> bool:
+    return module.split(".")[0] == "streamlit" and module not in PUBLIC_STREAMLIT
+
+
+def _streamlit_imports(tree: ast.AST) -> tuple[list[str], set[str]]:
+    """The non-public Streamlit modules a file imports, and the local names bound to anything from Streamlit."""
+    private, bound = [], set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] == "streamlit":
+                    bound.add(alias.asname or "streamlit")
+                    private += [alias.name] if _private(alias.name) else []
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "streamlit":
+            bound |= {alias.asname or alias.name for alias in node.names}
+            private += [node.module] if _private(node.module) else []
+            if node.module == "streamlit":
+                private += [f"streamlit.{alias.name}" for alias in node.names
+                            if _private(f"streamlit.{alias.name}")
+                            and importlib.util.find_spec(f"streamlit.{alias.name}") is not None]
+        elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant) \
+                and isinstance(node.args[0].value, str) and _private(node.args[0].value) \
+                and getattr(node.func, "attr", getattr(node.func, "id", "")) in ("import_module", "__import__"):
+            private.append(node.args[0].value)
+    return private, bound
+
+
+def _root_name(node: ast.AST) -> str | None:
+    while isinstance(node, (ast.Attribute, ast.Subscript)):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _touches_state_proxy(node: ast.AST) -> bool:
+    while isinstance(node, (ast.Attribute, ast.Subscript)):
+        if isinstance(node, ast.Attribute) and node.attr in STATE_PROXIES:
+            return True
+        node = node.value
+    return False
+
+
+def _is_patch_call(node: ast.AST) -> bool:
+    """setattr(…), monkeypatch.setattr(…), patch(…), mock.patch(…) and patch.object / .dict / .multiple(…)."""
+    if not isinstance(node, ast.Call) or not node.args:
+        return False
+    name = getattr(node.func, "attr", getattr(node.func, "id", ""))
+    if name in ("setattr", "patch"):
+        return True
+    owner = getattr(node.func, "value", None)
+    return name in ("object", "dict", "multiple") and getattr(owner, "attr", getattr(owner, "id", "")) == "patch"
+
+
+def _streamlit_patches(tree: ast.AST, bound: set[str]) -> list[int]:
+    """Lines that replace something of Streamlit's: a patch call aimed at it, or an assignment to its attributes."""
+    def streamlit_target(node: ast.AST) -> bool:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value.split(".")[0] == "streamlit"
+        return _root_name(node) in bound and not _touches_state_proxy(node)
+    lines = []
+    for node in ast.walk(tree):
+        if _is_patch_call(node) and streamlit_target(node.args[0]):
+            lines.append(node.lineno)
+        elif isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            lines += [node.lineno for target in targets
+                      if isinstance(target, ast.Attribute) and streamlit_target(target)]
+    return lines
+
+
+def test_no_pages_folder_beside_the_entry_script():
+    """A pages/ folder beside board.py turns on Streamlit's legacy auto-discovery until the first st.navigation call:
+    a new server's first request would list raw file names (hence app_pages/)."""
+    assert not (ROOT / "pages").exists()
+
+
+def test_no_file_imports_a_non_public_streamlit_module():
+    offenders = {}
+    for path in _python_files():
+        private, _ = _streamlit_imports(ast.parse(path.read_text(encoding="utf-8")))
+        if private:
+            offenders[str(path.relative_to(ROOT))] = private
+    assert offenders == {}
+
+
+def test_nothing_patches_streamlit():
+    """Tests and code drive Streamlit as it ships: a patched Streamlit hides what a real server does."""
+    offenders = {}
+    for path in _python_files():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        lines = _streamlit_patches(tree, _streamlit_imports(tree)[1])
+        if lines:
+            offenders[str(path.relative_to(ROOT))] = lines
+    assert offenders == {}

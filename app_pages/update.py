@@ -3,12 +3,10 @@ from datetime import datetime
 
 import streamlit as st
 
-from pages import _shared as ui
+from app_pages import _shared as ui
 from qr import rules, store, views
 from qr.config import load_settings
 from qr.i18n import literal, t
-
-ui.run_through_entry()
 
 ACTIONS = ("complete", "countermeasure", "worse", "na", "move_target")
 

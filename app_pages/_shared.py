@@ -5,20 +5,11 @@ from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
 
 from qr import demo, excel, rules, startup, store, trends, views, web
 from qr.board import filter_board, sort_board
 from qr.config import load_settings
 from qr.i18n import DEFAULT_LANGUAGE, LANGUAGES, error_message, literal, t
-
-
-def run_through_entry() -> None:
-    """A server's first request to a sub-page runs pages/*.py bare (Streamlit's legacy pages/ mode,
-    until st.navigation is first called); rerun it through board.py's navigation instead."""
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
 
 
 @st.cache_resource(show_spinner=False)

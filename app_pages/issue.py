@@ -1,19 +1,17 @@
 """One issue in full: every field, each step with dates and countermeasure, and its history."""
 import streamlit as st
 
-from pages import _shared as ui
+from app_pages import _shared as ui
 from qr import eight_d, store, views
 from qr.config import load_settings
 from qr.i18n import error_message, t
-
-ui.run_through_entry()
 
 lang = ui.language_from_url()
 counter = store.change_counter()
 user = ui.current_user() if load_settings().public_board else ui.require_user(lang)
 me = user.person_id if user is not None else None
 numbers = dict(ui.issue_numbers(counter))
-st.page_link("pages/tracking_board.py", label=t("detail.back", lang), icon=":material/arrow_back:")
+st.page_link("app_pages/tracking_board.py", label=t("detail.back", lang), icon=":material/arrow_back:")
 if not numbers:
     st.info(t("detail.none", lang))
     st.stop()

@@ -3,11 +3,9 @@ import zipfile
 
 import streamlit as st
 
-from pages import _shared as ui
+from app_pages import _shared as ui
 from qr import excel, rules, store
 from qr.i18n import error_message, literal, literal_t, t
-
-ui.run_through_entry()
 
 lang = ui.language_from_url()
 counter = store.change_counter()

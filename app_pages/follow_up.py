@@ -1,11 +1,9 @@
 """回访: call back after closing — every customer issue, and the proposed 30 % sample of the others."""
 import streamlit as st
 
-from pages import _shared as ui
+from app_pages import _shared as ui
 from qr import rules, store, views
 from qr.i18n import literal, t
-
-ui.run_through_entry()
 
 lang = ui.language_from_url()
 counter = store.change_counter()

@@ -3,11 +3,9 @@ from datetime import datetime, timezone
 
 import streamlit as st
 
-from pages import _shared as ui
+from app_pages import _shared as ui
 from qr import meeting, minutes, rules, store, views
 from qr.i18n import literal, literal_t, t
-
-ui.run_through_entry()
 
 lang = ui.language_from_url()
 settings = store.board_settings()

@@ -2,11 +2,9 @@
 import pandas as pd
 import streamlit as st
 
-from pages import _shared as ui
+from app_pages import _shared as ui
 from qr import rules, store
 from qr.i18n import t
-
-ui.run_through_entry()
 
 lang = ui.language_from_url()
 user = ui.require_user(lang)

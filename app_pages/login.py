@@ -1,11 +1,9 @@
 """Sign in (local account or single sign-on); once signed in, the person's account: who, role, password."""
 import streamlit as st
 
-from pages import _shared as ui
+from app_pages import _shared as ui
 from qr import store
 from qr.i18n import error_message, literal, t
-
-ui.run_through_entry()
 
 lang = ui.language_from_url()
 user = ui.current_user()

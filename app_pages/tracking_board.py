@@ -1,13 +1,11 @@
 """The tracking board: the projector view of every open issue, refreshed every minute."""
 import streamlit as st
 
-from pages import _shared as ui
+from app_pages import _shared as ui
 from qr import store, views
 from qr.board import BoardFilter, board_counters, filter_board, sort_board
 from qr.config import load_settings
 from qr.i18n import t
-
-ui.run_through_entry()
 
 lang = ui.language_from_url()
 projector = ui.projector_mode()

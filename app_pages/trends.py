@@ -1,12 +1,10 @@
 """Managers' weekly trends and KPIs: charts with their numbers, the escalated issues, the weekly pack."""
 import streamlit as st
 
-from pages import _shared as ui
+from app_pages import _shared as ui
 from qr import charts, report, sheets, store, trends, views
 from qr.i18n import t
 from qr.rules import SEVERITY
-
-ui.run_through_entry()
 
 lang = ui.language_from_url()
 ui.require_user(lang)
