@@ -263,7 +263,8 @@ def _play_issue(session, rng, *, on, opened_on, description, category, area_id, 
         if step["position"] == stuck_at and step["target_on"] < on - timedelta(days=30):
             stuck_at += 1  # long-stuck issues get escalated and unblocked; keep the block recent
         if step["position"] == stuck_at or done_on > on:
-            version = _leave_open(session, rng, step, version, owner, on, cursor, stuck=step["position"] == stuck_at)
+            version = _leave_open(session, rng, step=step, version=version, owner=owner, on=on, cursor=cursor,
+                                  stuck=step["position"] == stuck_at)
             break
         store.complete_step(session=session, actor_id=owner.id, step_id=step["id"], done_on=done_on,
                             expected_version=version, now=_at(done_on, 16))
@@ -280,7 +281,7 @@ def _play_issue(session, rng, *, on, opened_on, description, category, area_id, 
                               reason="全部退出标准达成，快速反应会确认关闭", expected_version=version,
                               now=_at(closed_on, 10))
             return
-    version = _countermeasures_where_needed(session, rng, issue.number, version, owner, on)
+    version = _countermeasures_where_needed(session, rng, number=issue.number, version=version, owner=owner, on=on)
     report_day = max(last_report_day, on - timedelta(days=rng.randint(0, 4)))
     next_report_on = report_day + timedelta(days=rng.choice([1, 2, 3, 5, 7]))
     if next_report_on == opened_on + timedelta(days=1):
@@ -295,7 +296,7 @@ def _na_candidates(session, template_id, rng):
     return [(s.position, s.code) for s in steps if rng.random() < 0.12]
 
 
-def _leave_open(session, rng, step, version, owner, on, cursor, *, stuck):
+def _leave_open(session, rng, *, step, version, owner, on, cursor, stuck):
     """The current step stays open; a recently blocked one is marked worse with its countermeasure."""
     if stuck and step["target_on"] >= on - timedelta(days=10):
         blocked_on = max(on - timedelta(days=rng.randint(0, 5)), step["target_on"] - timedelta(days=5), cursor)
@@ -306,7 +307,7 @@ def _leave_open(session, rng, step, version, owner, on, cursor, *, stuck):
     return version
 
 
-def _countermeasures_where_needed(session, rng, number, version, owner, on):
+def _countermeasures_where_needed(session, rng, *, number, version, owner, on):
     """Owners write a countermeasure for every step that is red or near its target, as the board demands."""
     for step in store.issue_detail(number, session=session, on=on).steps:
         late_or_near = step["status"] == rules.Status.R or step["warning"]

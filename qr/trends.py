@@ -199,7 +199,7 @@ def ageing(issues: pd.DataFrame, spells: pd.DataFrame, on: date) -> pd.DataFrame
     return pd.DataFrame({"bucket": [name for name, _, _ in AGE_BUCKETS], "issues": counts})
 
 
-def _step_spans(steps: pd.DataFrame, issues: pd.DataFrame, history: pd.DataFrame, on: date, tz: ZoneInfo,
+def _step_spans(steps: pd.DataFrame, issues: pd.DataFrame, history: pd.DataFrame, *, on: date, tz: ZoneInfo,
                 rule: rules.ColourRule = rules.ColourRule.GM) -> pd.DataFrame:
     """Per step, from the issue's open day: red until `yellow_from`, yellow until `red_from`, red again until
     `stopped` (completed, N/A, or after `on`). GM: yellow from the open day, red from the day after the target
@@ -467,7 +467,7 @@ def compute(issues: pd.DataFrame, steps: pd.DataFrame, history: pd.DataFrame, pe
         attendance = attendance[attendance["area_id"] == chosen.area_id]
     issues = filter_issues(issues, chosen)
     spells = closed_spells(issues, history, tz)
-    spans = _step_spans(steps, issues, history, period.on, tz, colour_rule)
+    spans = _step_spans(steps, issues, history, on=period.on, tz=tz, rule=colour_rule)
     return Trends(
         period=period,
         opened_closed=opened_closed_by_week(issues, spells, period),
