@@ -2,7 +2,7 @@
 cookie, so the token goes into the tab's state, which the pages read the same way."""
 from streamlit.testing.v1 import AppTest
 
-from app_app_pages._shared import TAB_SESSION
+from app_pages._shared import TAB_SESSION
 from qr import store
 from tests.conftest import ROOT
 

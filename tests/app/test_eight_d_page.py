@@ -7,7 +7,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from app_app_pages._shared import TAB_SESSION
+from app_pages._shared import TAB_SESSION
 
 from qr import eight_d, store
 from tests.conftest import ROOT, plant_moment
