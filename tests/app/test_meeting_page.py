@@ -6,6 +6,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from qr import store
+from qr.i18n import t
 from tests.app.signing import app_as
 
 MEMBERS = [("王芳", "Wang Fang"), ("李强", "Li Qiang"), ("刘洋", "Liu Yang"), ("陈静", "Chen Jing"),
@@ -110,7 +111,7 @@ def test_page_in_english_asks_to_sign_in_first(meeting_plant):
     at.run()
     at.switch_page("app_pages/meeting.py")
     _ok(at.run())
-    assert [i.value for i in at.info] == ["Please sign in: every change is recorded with who made it."]
+    assert [i.value for i in at.info] == [t("login.needed", "en")]
 
 
 def test_an_owner_may_not_start_the_meeting(meeting_plant):

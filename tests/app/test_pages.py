@@ -6,6 +6,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from qr import demo, store
+from qr.i18n import t
 from tests.app.signing import app_as
 
 
@@ -127,7 +128,7 @@ def test_todays_complaint_shows_its_clocks_and_its_8d_in_both_languages(demo_pla
 def test_the_board_asks_to_sign_in_unless_the_site_opens_it(demo_plant, monkeypatch):
     monkeypatch.setenv("QR_PUBLIC_BOARD", "0")
     at = _run({"lang": "en"})
-    assert "Please sign in: every change is recorded with who made it." in [i.value for i in at.info]
+    assert t("login.needed", "en") in [i.value for i in at.info]
     assert '<table class="qr-board">' not in _html(at)
     viewer = store.signed_in_by_email("viewer@qr-demo.local")
     assert '<table class="qr-board">' in _html(_run({"lang": "en"}, person_id=viewer.person_id))
