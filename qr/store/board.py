@@ -55,7 +55,7 @@ STEP_COLUMNS = (IssueStep.id, IssueStep.issue_id, IssueStep.position, IssueStep.
 
 BOARD_COLUMNS = ["id", "number", "description", "category_zh", "category_en", "category_kind", "area_id",
                  "area_zh", "area_en", "part_number", "severity", "owner_id", "owner", "owner_en", "lead_id",
-                 "lead", "lead_en", "opened_on", "next_report_on", "closed_on", "version", "days_open",
+                 "lead", "lead_en", "opened_on", "next_report_on", "closed_on", "cancelled", "version", "days_open",
                  "steps", "overall", "report_overdue", "days_red", "escalation_level", "on_board", "received_at",
                  "clocks"]
 
@@ -180,6 +180,7 @@ def _issue_record(issue: Issue, *, category: Category, parent_names: tuple, area
         "owner_id": issue.owner_id, "owner": owner_names[0], "owner_en": owner_names[1] or owner_names[0],
         "lead_id": issue.lead_id, "lead": lead_names[0], "lead_en": lead_names[1] or lead_names[0],
         "opened_on": issue.opened_on, "next_report_on": issue.next_report_on, "closed_on": issue.closed_on,
+        "cancelled": issue.cancelled,
         "version": issue.version, "days_open": rules.days_open(issue.opened_on, on, issue.closed_on),
         "steps": {s["code"]: s for s in steps},
         "overall": rules.overall_status([s["status"] for s in steps]).value,
