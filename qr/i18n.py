@@ -608,7 +608,7 @@ TEXT: dict[str, dict[str, str]] = {
     "action.create_issue": {"zh": "创建问题", "en": "create issues"},
     "action.update_own_issue": {"zh": "更新自己负责或牵头的问题", "en": "update the issues you own or lead"},
     "action.update_any_issue": {"zh": "更新他人负责的问题", "en": "update other people's issues"},
-    "action.close_issue": {"zh": "关闭或重新打开问题", "en": "close or reopen issues"},
+    "action.close_issue": {"zh": "关闭、取消或重新打开问题", "en": "close, cancel or reopen issues"},
     "action.run_meeting": {"zh": "主持会议(签到、24小时回顾、汇报顺序、日质量状态)",
                            "en": "run meetings (sign-in, 24-hour review, reporting order, daily quality status)"},
     "action.configure": {"zh": "修改配置", "en": "change the configuration"},
