@@ -17,12 +17,16 @@ from qr.store.eight_d_reports import _eight_d_content
 from qr.store.follow_ups import _drop_pending_follow_up, _plan_follow_up
 
 
-def _next_number(session: Session, year: int) -> str:
-    """QR-YYYY-NNNN from a per-year counter row; the UPDATE's row lock keeps numbers unique."""
+def _next_numbers(session: Session, year: int, count: int = 1) -> list[str]:
+    """QR-YYYY-NNNN from a per-year counter row, `count` at once; the UPDATE's row lock keeps numbers unique."""
     db.insert_ignoring_duplicates(session, IssueSequence, year=year, last=0)
     last = session.execute(update(IssueSequence).where(IssueSequence.year == year)
-                           .values(last=IssueSequence.last + 1).returning(IssueSequence.last)).scalar_one()
-    return f"QR-{year:04d}-{last:04d}"
+                           .values(last=IssueSequence.last + count).returning(IssueSequence.last)).scalar_one()
+    return [f"QR-{year:04d}-{n:04d}" for n in range(last - count + 1, last + 1)]
+
+
+def _next_number(session: Session, year: int) -> str:
+    return _next_numbers(session, year)[0]
 
 
 @command

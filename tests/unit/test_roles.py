@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import SQLModel
 
 from qr import db, demo, store
-from qr.excel import ImportedIssue
+from qr.sheet_import import ImportedIssue
 from qr.i18n import error_message
 from qr.store import StepSpec
 from tests.conftest import PASSWORD
@@ -90,7 +90,7 @@ def _arguments(name: str, w: dict) -> dict:
         "create_template": {"code": "short", "name_zh": "两步", "name_en": "Two steps", "severity": None,
                             "steps": [StepSpec("containment", "遏制措施", "Containment", "遏制", "Cont.", "D3", 1)]},
         "import_issues": {"issues": [ImportedIssue(sheet_row=2, description="导入的问题", owner="张伟", lead="孙丽", area="ASSY",
-                                                   opened_on=today)], "source": "board.xlsx", "apply": True},
+                                                   opened_on=today)], "source": "board.xlsx"},
         "configure": {"key": "warning_days", "value": 3},
         "add_template_step": {"template_id": w["templates"]["minor"].id,
                               "step": StepSpec("lpa", "分层审核", "Layered process audit", "LPA", "LPA", "D7", 35)},
