@@ -75,7 +75,9 @@ def _export(args) -> int:
     db.ensure_schema()
     area = _area(args.area) if args.area is not None else None
     on = store.today()
-    frame = sort_board(filter_board(store.board_frame(on=on), BoardFilter(area_id=area.id if area else None)))
+    frame = store.board_frame(on=on, include_closed=True, with_list=True) if args.include_closed else \
+        store.board_frame(on=on)
+    frame = sort_board(filter_board(frame, BoardFilter(area_id=area.id if area else None)))
     content = excel.export_board(frame, store.step_columns(), args.lang, on=on, area=area)
     try:
         Path(args.file).write_bytes(content)
@@ -233,10 +235,12 @@ def main(argv: list[str] | None = None) -> int:
     verbs.add_parser("init-db", help="create or upgrade the schema (Alembic) and the default configuration")
     demo_parser = verbs.add_parser("demo", help="load realistic demo data into an empty database")
     demo_parser.add_argument("--issues", type=int, default=len(demo.ISSUES), help="how many issues (default 34)")
-    export_parser = verbs.add_parser("export", help="write the open board to an .xlsx (GM column order, coloured)")
+    export_parser = verbs.add_parser("export", help="write the board to an .xlsx (GM column order, coloured)")
     export_parser.add_argument("file", help="the workbook to write, *.xlsx")
     export_parser.add_argument("--area", help="only this area (code or name)")
     export_parser.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of headers and names")
+    export_parser.add_argument("--include-closed", action="store_true",
+                               help="every issue, closed, cancelled and tracking-list ones too")
     import_parser = verbs.add_parser("import", help="bring an existing Excel board in (all rows or none)")
     import_parser.add_argument("file", help="the .xlsx to read")
     import_parser.add_argument("--sheet", help="the sheet to read (default: the active one)")

@@ -11,15 +11,16 @@ from openpyxl.utils import get_column_letter
 from qr.i18n import t
 from qr.palette import GRID, NAVY, ON_NAVY, ON_STATUS, STATUS, excel
 from qr.sheets import put
-from qr.views import LETTER
+from qr.views import LETTER, issue_state
 
 HEADER_FILL = PatternFill("solid", fgColor=excel(NAVY))
 HEADER_FONT = Font(bold=True, color=excel(ON_NAVY))
 THIN = Side(style="thin", color=excel(GRID))
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-# widths in characters: overall, number, category, description, opened, part, owner, lead, next report; steps; closed
+# widths in characters: overall, number, category, description, opened, part, owner, lead, next report; steps;
+# closed, status
 WIDTHS = [7, 15, 16, 48, 12, 15, 10, 10, 12]
-STEP_WIDTH, CLOSED_WIDTH = 8, 12
+STEP_WIDTH, CLOSED_WIDTH, STATUS_WIDTH = 8, 12, 10
 HEADER_ROW, FIRST_ROW = 2, 3
 
 
@@ -41,7 +42,8 @@ def export_board(frame: pd.DataFrame, columns: list[dict], lang: str, *, on: dat
     sheet.title = t("page.board", lang)[:31]
     headers = [t(key, lang) for key in ("col.overall", "col.number", "col.category", "col.description",
                                         "col.opened", "col.part", "col.owner", "col.lead", "col.next_report")]
-    headers += [c["name_en"] if lang == "en" else c["name_zh"] for c in columns] + [t("col.closed", lang)]
+    headers += [c["name_en"] if lang == "en" else c["name_zh"] for c in columns]
+    headers += [t("col.closed", lang), t("col.status", lang)]
     put(sheet, 1, 1, export_title(lang, on, area)).font = Font(bold=True, size=14)
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
     for index, header in enumerate(headers, start=1):
@@ -81,6 +83,7 @@ def _write_row(sheet, row: int, record: dict, columns: list[dict], lang: str) ->
     closed.border = BORDER
     if record["closed_on"]:
         closed.number_format = "yyyy-mm-dd"
+    put(sheet, row, len(values) + len(columns) + 2, t(issue_state(record), lang)).border = BORDER
 
 
 def _colour(cell, status: str) -> None:
@@ -91,7 +94,7 @@ def _colour(cell, status: str) -> None:
 
 def _layout(sheet, step_count: int, column_count: int) -> None:
     """Frozen header and number column, widths, and a landscape page that fits the width of A3."""
-    widths = WIDTHS + [STEP_WIDTH] * step_count + [CLOSED_WIDTH]
+    widths = WIDTHS + [STEP_WIDTH] * step_count + [CLOSED_WIDTH, STATUS_WIDTH]
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.row_dimensions[HEADER_ROW].height = 45

@@ -22,6 +22,7 @@ TEXT: dict[str, dict[str, str]] = {
     "board.filter.overall": {"zh": "总体状态", "en": "Overall"},
     "board.filter.all": {"zh": "全部", "en": "All"},
     "board.export": {"zh": "导出Excel", "en": "Export to Excel"},
+    "board.export_closed": {"zh": "导出包括所有已关闭和已取消的问题", "en": "Export closed and cancelled issues too"},
     "board.empty": {"zh": "没有符合条件的问题。", "en": "No issue matches the filters."},
     "board.updated": {"zh": "更新于 {time}，每{seconds}秒自动刷新", "en": "Updated {time}, refreshes every {seconds} s"},
     "board.export_hint": {"zh": "点击编号查看详情", "en": "Click a number for its detail"},

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import pandas as pd
+import sqlalchemy as sa
 from sqlalchemy import func
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
@@ -62,9 +63,10 @@ BOARD_COLUMNS = ["id", "number", "description", "category_zh", "category_en", "c
 
 @query
 def board_frame(*, session: Session, on: date | None = None, include_recently_closed: bool = False,
-                with_list: bool = False) -> pd.DataFrame:
+                include_closed: bool = False, with_list: bool = False) -> pd.DataFrame:
     """One row per board issue with steps, colours, overall, report overdue and escalation; `with_list`
-    adds the issues kept on the simple tracking list (the update page, the meeting's review).
+    adds the issues kept on the simple tracking list (the update page, the meeting's review), `include_closed`
+    every closed and cancelled issue (the export of the whole board).
 
     Three statements whatever the number of issues: issues with their names, all their steps, their clocks.
     """
@@ -74,7 +76,9 @@ def board_frame(*, session: Session, on: date | None = None, include_recently_cl
     owner, lead = aliased(Person), aliased(Person)
     parent = aliased(Category)
     shown = Issue.closed_on.is_(None)
-    if include_recently_closed:
+    if include_closed:
+        shown = sa.true()
+    elif include_recently_closed:
         shown = shown | (Issue.closed_on >= on - timedelta(days=RECENTLY_CLOSED_DAYS))
     if not with_list:
         shown = shown & Issue.on_board

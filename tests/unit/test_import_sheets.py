@@ -13,8 +13,9 @@ from datetime import date, datetime
 import openpyxl
 import pytest
 from openpyxl.styles import PatternFill
+from sqlmodel import SQLModel
 
-from qr import db, import_words, sheet_import, store
+from qr import db, demo, import_words, sheet_import, store
 from qr.import_words import header_key, word_key
 from tests.conftest import ROOT, plant_moment
 
@@ -337,11 +338,40 @@ def test_the_dry_run_reads_while_another_transaction_holds_the_write_lock(plant,
         thread.join()
 
 
-# ---------------------------------------------------------------- the command line
+# ---------------------------------------------------------------- the whole board out and in again
+
+def _snapshot() -> dict[str, list]:
+    with db.get_engine().connect() as connection:
+        return {table.name: sorted(map(tuple, connection.execute(table.select()).all()), key=repr)
+                for table in SQLModel.metadata.sorted_tables}
+
 
 def _cli(*arguments, database_url, **env):
     return subprocess.run([sys.executable, "-m", "qr", *arguments], cwd=ROOT, capture_output=True, text=True,
                           env={"DATABASE_URL": database_url, "PATH": "/usr/bin:/bin", "QR_DEMO": "0", **env})
+
+
+def test_cli_exports_every_issue_and_importing_it_back_changes_nothing(engine, database_url, tmp_path):
+    today = store.today()
+    demo.load_demo(on=today)
+    board = store.board_frame(on=today)
+    duplicate = board.iloc[0]
+    store.cancel_issue(actor_id=None, issue_id=int(duplicate["id"]), reason="与另一问题重复",
+                       expected_version=int(duplicate["version"]))
+    closed = store.board_frame(on=today, include_closed=True, with_list=True)
+    assert closed["closed_on"].notna().sum() >= 2 and not closed["on_board"].all()     # closed, cancelled, list
+    path = tmp_path / "everything.xlsx"
+    exported = _cli("export", str(path), "--include-closed", database_url=database_url)
+    assert exported.returncode == 0, exported.stderr
+    assert f"{store.issue_count()} issues written" in exported.stdout
+    sheet = openpyxl.load_workbook(path).active
+    statuses = [row[-1] for row in sheet.iter_rows(min_row=3, values_only=True)]
+    assert {"开启", "已关闭", "已取消"} <= set(statuses)
+    before = _snapshot()
+    again = _cli("import", str(path), database_url=database_url)
+    assert again.returncode == 0, again.stderr
+    assert f"0 issues were created, 0 updated, {store.issue_count()} unchanged" in again.stdout
+    assert _snapshot() == before                          # not a row, not an audit event, not a saved mapping
 
 
 def test_cli_imports_a_recognised_sheet_with_no_mapping_file(engine, database_url, tmp_path):
