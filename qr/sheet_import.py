@@ -189,7 +189,7 @@ def read_table(content: bytes, step_columns: list[dict], *, sheet: str | None = 
     rows, fills, fill_of_style = [], {}, {}
     for number, values, cells in itertools.chain(head[header_at + 1:], lines):
         if len(rows) >= MAX_IMPORT_ROWS:
-            raise SheetRefused("import.err.too_many_rows", limit=MAX_IMPORT_ROWS)
+            raise SheetRefused("import.err.too_many_rows", sheet=worksheet.title, limit=MAX_IMPORT_ROWS)
         for index, value in enumerate(values):
             if value is None and (style := getattr(cells[index], "_style_id", 0)):
                 if style not in fill_of_style:

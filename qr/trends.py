@@ -216,8 +216,9 @@ def ageing(issues: pd.DataFrame, spells: pd.DataFrame, on: date) -> pd.DataFrame
 def _step_spans(steps: pd.DataFrame, issues: pd.DataFrame, history: pd.DataFrame, on: date, tz: ZoneInfo,
                 rule: rules.ColourRule = rules.ColourRule.GM) -> pd.DataFrame:
     """Per step, from the issue's open day: red until `yellow_from`, yellow until `red_from`, red again until
-    `stopped` (completed, N/A, the day its issue was closed or cancelled while it was open, or after `on`). GM: yellow from the open day, red from the day after the target
-    or the day it was marked worse. START: red until the day it was started, red again once marked worse."""
+    `stopped` (completed, N/A, the day its issue was closed or cancelled while it was open, or after `on`).
+    GM: yellow from the open day, red from the day after the target or the day it was marked worse. START: red
+    until the day it was started, red again once marked worse."""
     steps = steps[steps["issue_id"].isin(issues["id"])]
     set_na = history[(history["entity"] == Entity.STEP) & (history["field"] == "state")]
     na_on = pd.Series(_plant_days(set_na["at"], tz).to_numpy(), index=set_na["entity_id"].to_numpy())

@@ -16,6 +16,7 @@ from openpyxl.styles import PatternFill
 from sqlmodel import SQLModel
 
 from qr import db, demo, import_words, sheet_import, store
+from qr.i18n import t
 from qr.import_words import header_key, word_key
 from tests.conftest import ROOT, plant_moment
 
@@ -273,7 +274,8 @@ def test_the_mapping_is_saved_per_header_shape_and_offered_next_time(plant):
     chosen["columns"][4]["to"] = "step:verified"
     table, mapping, preview = read(content, given=chosen)
     imported(preview, mapping=sheet_import.mapping_json(table, mapping))
-    same_shape = [["description", " OPEN DATE ", "owner", "containment", "QE-check"], ["新问题", "2026-03-04", "张伟", "G", "G"]]
+    same_shape = [["description", " OPEN DATE ", "owner", "containment", "QE-check"],
+                  ["新问题", "2026-03-04", "张伟", "G", "G"]]
     table, mapping, _ = read(workbook(same_shape))
     assert sheet_import.shape_key([c.header for c in table.columns]) == table.shape
     saved = store.saved_mapping(table.shape)
@@ -296,7 +298,9 @@ def test_a_sheet_over_the_row_limit_is_refused(plant, monkeypatch):
     rows = [["Description", "Open date", "Owner"]] + [[f"问题{n}", "2026-03-02", "张伟"] for n in range(4)]
     with pytest.raises(sheet_import.SheetRefused) as refused:
         read(workbook(rows))
-    assert (refused.value.key, refused.value.values) == ("import.err.too_many_rows", {"limit": 3})
+    assert (refused.value.key, refused.value.values) == ("import.err.too_many_rows", {"sheet": "Sheet1", "limit": 3})
+    assert t(refused.value.key, "en", **refused.value.values) == (
+        "Sheet “Sheet1” has more than 3 rows: split it into smaller files.")
     read(workbook(rows[:4]))                                          # three rows are fine
 
 
