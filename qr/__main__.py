@@ -128,6 +128,10 @@ def _import(args) -> int:
         except OSError as problem:
             raise BadInput(f"{args.save_mapping}: {problem.strerror}") from problem
     preview = sheet_import.parse(table, mapping)
+    if args.dry_run:                                     # the preview: what each column becomes
+        for column in table.columns:
+            target = sheet_import.target_label(mapping.columns[column.index], columns, "en")
+            print(f"sheet {table.sheet}, column {column.letter} “{column.header}”: {target}")
     for column in preview.ignored:
         print(f"sheet {table.sheet}, column {column.letter} “{column.header}”: ignored", file=sys.stderr)
     try:

@@ -401,6 +401,7 @@ def test_cli_writes_a_mapping_file_and_reads_it_back(engine, database_url, tmp_p
     mapping_file.write_text(json.dumps(written, ensure_ascii=False), "utf-8")
     dry = _cli("import", str(sheet), "--mapping", str(mapping_file), "--dry-run", database_url=database_url)
     assert dry.returncode == 0 and "2 issues would be created" in dry.stdout and store.issue_count() == 0
+    assert "sheet 板, column E “QE check”: Step: Corrective action verified" in dry.stdout.splitlines()
     done = _cli("import", str(sheet), "--mapping", str(mapping_file), database_url=database_url)
     assert done.returncode == 0, done.stderr
     scratch = store.board_frame().set_index("description").loc["划伤"]
