@@ -307,9 +307,9 @@ def _chunks(values: list) -> list[list]:
 # ---------------------------------------------------------------- applying it
 
 class _Apply:
-    """Writes a worked-out import: the new names, then issues, steps and audit events each in one executemany
-    INSERT (ids looked up by number and by step, a statement per 500 issues), then the updates, each claiming its
-    issue's version."""
+    """Writes a worked-out import: the new names, then issues, steps and audit events each in bulk
+    (db.insert_rows; ids looked up by number and by step, a statement per 500 issues), then the updates, each
+    claiming its issue's version."""
 
     def __init__(self, session: Session, ctx: Context, actor_id, source: str):
         self.session, self.ctx, self.actor_id, self.source = session, ctx, actor_id, source
@@ -338,7 +338,7 @@ class _Apply:
             elif item.action == "keep":
                 outcome.unchanged.append(item.number)
         if self.events:
-            self.session.execute(sa.insert(AuditEvent.__table__), self.events)
+            db.insert_rows(self.session, AuditEvent.__table__, self.events)
         return outcome
 
     def _create_names(self, names: _Names) -> dict[_New, int]:
@@ -392,7 +392,7 @@ class _Apply:
                        "closed_on": (item.row.closed_on or day) if item.row.status != "open" else None,
                        "cancelled": item.row.status == "cancelled", "on_board": True, "escalated_level": 0,
                        "version": 1, "created_at": now, "updated_at": now} for item in created]
-        self.session.execute(sa.insert(Issue.__table__), issue_rows)
+        db.insert_rows(self.session, Issue.__table__, issue_rows)
         numbers = [item.number for item in created]
         id_of = {}
         for chunk in _chunks(numbers):
@@ -416,7 +416,7 @@ class _Apply:
                         "worse_reason": "", "na_reason": "", "countermeasure": ""}
                 step_changes.append((issue_id, self._coloured(step, letters.get(template_step.id), reason)))
                 step_rows.append(step)
-        self.session.execute(sa.insert(IssueStep.__table__), step_rows)
+        db.insert_rows(self.session, IssueStep.__table__, step_rows)
         step_id = {}
         for chunk in _chunks(issue_ids):
             rows = self.session.execute(sa.select(IssueStep.issue_id, IssueStep.template_step_id, IssueStep.id)
