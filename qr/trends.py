@@ -288,7 +288,9 @@ def days_open_of_closed_by_week(spells: pd.DataFrame, period: Period) -> pd.Data
 
 
 def _completed_in(steps: pd.DataFrame, issues: pd.DataFrame, period: Period) -> pd.DataFrame:
-    done = steps[(steps["state"] == rules.StepState.DONE.value) & steps["issue_id"].isin(issues["id"])]
+    """Steps completed within the period, of issues not cancelled: a duplicate's steps solve nothing."""
+    valid = issues[~issues["cancelled"].astype(bool)]
+    done = steps[(steps["state"] == rules.StepState.DONE.value) & steps["issue_id"].isin(valid["id"])]
     completed = _days(done["completed_on"].to_numpy())
     inside = ((completed >= _ts(period.start)) & (completed <= _ts(period.on))).to_numpy()
     done = done[inside].assign(completed=completed[inside].to_numpy())

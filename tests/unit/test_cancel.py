@@ -118,3 +118,15 @@ def test_a_cancellation_later_undone_stays_a_cancellation_in_its_week(plant, ope
     frame = _kpis(MONDAY + timedelta(days=13)).opened_closed
     assert frame[["week", "closed", "cancelled", "reopened", "backlog"]].values.tolist() == [
         ["2026-W10", 0, 1, 0, 0], ["2026-W11", 0, 0, 1, 1]]
+
+
+def test_a_cancelled_issues_completed_steps_are_no_on_time_completions(plant, open_issue):
+    valid, duplicate = (open_issue(MONDAY, template="minor", description=d) for d in ("卡扣断裂", "卡扣断裂(重复)"))
+    for issue in (valid, duplicate):
+        containment = store.issue_detail(issue.number).steps[0]
+        store.complete_step(actor_id=None, step_id=containment["id"], done_on=MONDAY, expected_version=issue.version,
+                            now=plant_moment(MONDAY))
+    _cancel(duplicate, MONDAY + timedelta(days=1))
+    kpis = _kpis(MONDAY + timedelta(days=6))
+    assert kpis.on_time_by_week[["completed", "on_time"]].values.tolist() == [[1, 1]]
+    assert kpis.on_time_by_step[["code", "completed"]].values.tolist() == [["containment", 1]]
