@@ -264,7 +264,8 @@ class _Work:
         for template_step, target_on in zip(steps, rules.target_dates(row.opened_on,
                                                                       [s.guide_limit_days for s in steps])):
             letter = row.steps.get(template_step.code)
-            if _says_more(letter, StepView(state=StepState.OPEN, target_on=target_on), self.ctx.day, self.rule):
+            if letter and _says_more(letter, StepView(state=StepState.OPEN, target_on=target_on), self.ctx.day,
+                                     self.rule):
                 item.steps.append((template_step.id, letter))
         return item
 
@@ -431,6 +432,8 @@ class _Apply:
         """The sheet's colour set on `step` (a row to insert or an IssueStep) as a state the rule understands, the
         changes returned as (field, old, new, reason) for the audit trail. G: done, the date unknown (the import
         day); N/A; R: an open step marked worse."""
+        if letter is None:
+            return []
         day = self.ctx.day
         wanted = {"G": [("state", StepState.DONE.value, reason),
                         ("completed_on", day, f"{reason}; completion date unknown")],
