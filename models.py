@@ -117,6 +117,8 @@ class Issue(SQLModel, table=True):
     opened_on: date = Field(index=True)
     next_report_on: date | None = None
     closed_on: date | None = Field(default=None, index=True)
+    # closed as not valid or a duplicate: off the board like a closed issue, never counted as solved
+    cancelled: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     on_board: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})  # else the tracking list
     reviewed_at: datetime | None = _moment(default=None)  # when the 24-hour review put it on the board or the list
     escalated_level: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # raised by a meeting
@@ -347,3 +349,14 @@ class BoardSetting(SQLModel, table=True):
     value: str = Field(max_length=4000)
     version: int = 1
     updated_at: datetime = _moment()
+
+
+class ImportMapping(SQLModel, table=True):
+    """How one shape of sheet (its normalised header row, hashed) maps onto the board: columns, status words and
+    step words as the last import of that shape used them, offered again the next time."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    shape: str = Field(max_length=64, unique=True)
+    mapping: dict = Field(default_factory=dict, sa_type=sa.JSON)
+    saved_by_id: int | None = Field(default=None, foreign_key="person.id")
+    saved_at: datetime = _moment()

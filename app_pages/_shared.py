@@ -288,9 +288,12 @@ def download_buttons(issue: dict, lang: str, counter: tuple[int, int]) -> None:
                            icon=":material/download:", on_click="ignore")
 
 
-def board_workbook(lang: str, include_recently_closed: bool, chosen) -> bytes:
-    """The board as filtered on screen, as an .xlsx; built only when the download is clicked."""
+def board_workbook(lang: str, include_recently_closed: bool, chosen, *, everything: bool = False) -> bytes:
+    """The board as filtered on screen, as an .xlsx; `everything`: every issue, closed, cancelled and tracking-list
+    ones too (a file that imports back unchanged). Built only when the download is clicked."""
     on, change = store.today(), store.change_counter()
-    frame = sort_board(filter_board(board_frame(change, on, include_recently_closed), chosen))
+    frame = store.board_frame(on=on, include_closed=True, with_list=True) if everything else \
+        board_frame(change, on, include_recently_closed)
+    frame = sort_board(filter_board(frame, chosen))
     area = next((a for a in store.reference_lists()["areas"] if a.id == chosen.area_id), None)
     return excel.export_board(frame, step_columns(change), lang, on=on, area=area)

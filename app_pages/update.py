@@ -127,6 +127,7 @@ def response_form(issue: dict, version: int) -> None:
 
 
 def close_form(issue: dict, version: int) -> None:
+    """Close (solved), cancel (not valid or a duplicate, today) or reopen, each with its reason."""
     key = issue["id"]
     closing = issue["closed_on"] is None
     with st.form(f"close_form_{key}"):
@@ -134,14 +135,18 @@ def close_form(issue: dict, version: int) -> None:
                             disabled=not closing)
         reason = st.text_input(t("history.reason", lang), key=f"close_reason_{key}", max_chars=500)
         submitted = st.form_submit_button(t("update.close" if closing else "update.reopen", lang), width="stretch")
-    if submitted:
-        arguments = {"actor_id": me, "issue_id": key, "reason": reason, "expected_version": version}
-        if closing:
-            ui.run_command(store.close_issue, {**arguments, "closed_on": day}, lang, issue_id=key,
-                           success=t("update.closed", lang, number=issue["number"]))
-        else:
-            ui.run_command(store.reopen_issue, arguments, lang, issue_id=key,
-                           success=t("update.reopened", lang, number=issue["number"]))
+        cancelled = closing and st.form_submit_button(t("update.cancel", lang), width="stretch",
+                                                      key=f"cancel_{key}")
+    arguments = {"actor_id": me, "issue_id": key, "reason": reason, "expected_version": version}
+    if cancelled:
+        ui.run_command(store.cancel_issue, arguments, lang, issue_id=key,
+                       success=t("update.cancelled", lang, number=issue["number"]))
+    elif submitted and closing:
+        ui.run_command(store.close_issue, {**arguments, "closed_on": day}, lang, issue_id=key,
+                       success=t("update.closed", lang, number=issue["number"]))
+    elif submitted:
+        ui.run_command(store.reopen_issue, arguments, lang, issue_id=key,
+                       success=t("update.reopened", lang, number=issue["number"]))
 
 
 def issue_panel(issue: dict) -> None:

@@ -22,3 +22,4 @@ class Entity:
     TEMPLATE_STEP = "templatestep"
     SETTING = "setting"
     ACCOUNT = "account"
+    IMPORT_MAPPING = "import_mapping"

@@ -22,6 +22,7 @@ class Settings:
         default_factory=lambda: {severity: DEFAULT_LADDER for severity in SEVERITY})
     refresh_seconds: int = 60
     max_upload_mb: int = 20
+    max_import_mb: int = 10           # largest workbook the import reads (page and command line)
     admission_rule: AdmissionRule = field(default_factory=AdmissionRule)
     qchart_rule: QChartRule = field(default_factory=QChartRule)
     issue_seconds: int = 120          # each owner's reporting slot at the meeting
@@ -42,8 +43,9 @@ class Settings:
 
 
 def load_settings() -> Settings:
-    """Read DATABASE_URL, QR_DEMO, QR_TZ, QR_REFRESH_SECONDS, QR_MAX_UPLOAD_MB, QR_FOLLOW_UP_DAYS,
-    QR_SESSION_HOURS and QR_PUBLIC_BOARD (default: on in demo mode only); unset keeps the default."""
+    """Read DATABASE_URL, QR_DEMO, QR_TZ, QR_REFRESH_SECONDS, QR_MAX_UPLOAD_MB, QR_MAX_IMPORT_MB,
+    QR_FOLLOW_UP_DAYS, QR_SESSION_HOURS and QR_PUBLIC_BOARD (default: on in demo mode only); unset keeps the
+    default."""
     demo = os.environ.get("QR_DEMO", "1") != "0"
     return Settings(
         database_url=os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
@@ -52,6 +54,7 @@ def load_settings() -> Settings:
         tz_name=os.environ.get("QR_TZ") or "Asia/Shanghai",
         refresh_seconds=max(int(os.environ.get("QR_REFRESH_SECONDS") or 60), 1),
         max_upload_mb=max(int(os.environ.get("QR_MAX_UPLOAD_MB") or 20), 1),
+        max_import_mb=max(int(os.environ.get("QR_MAX_IMPORT_MB") or 10), 1),
         follow_up_days=max(int(os.environ.get("QR_FOLLOW_UP_DAYS") or 7), 0),
         session_hours=max(int(os.environ.get("QR_SESSION_HOURS") or 12), 1),
     )

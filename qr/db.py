@@ -187,6 +187,22 @@ def insert_ignoring_duplicates(session: Session, table, **values) -> None:
     session.execute(insert(table).values(**values).on_conflict_do_nothing())
 
 
+def insert_rows(session: Session, table, rows: list[dict]) -> None:
+    """Many rows of one table (each with the same keys) in the session's transaction: PostgreSQL's COPY, since
+    psycopg's executemany sends one statement per row; SQLite's executemany is fast as it is."""
+    if not rows:
+        return
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(table.insert(), rows)
+        return
+    columns = list(rows[0])
+    names = ", ".join(f'"{column}"' for column in columns)
+    cursor = session.connection().connection.driver_connection.cursor()
+    with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row([row[column] for column in columns])
+
+
 SQLITE_HEADER = b"SQLite format 3\x00"
 
 

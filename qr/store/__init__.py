@@ -26,9 +26,10 @@ from qr.store.configuration import (CONFIGURATION_ENTITIES, StepSpec, add_templa
                                     update_template_step)
 from qr.store.eight_d_reports import eight_d_report, save_eight_d
 from qr.store.follow_ups import follow_ups, record_follow_up, trends_follow_ups
-from qr.store.imports import ImportOutcome, import_issues
-from qr.store.issues import (attach_file, close_issue, complete_step, create_issue, mark_step_na, mark_step_worse,
-                             move_target, reopen_issue, set_countermeasure, set_next_report, start_step)
+from qr.store.imports import ImportOutcome, ImportPlan, ImportRefused, import_issues, plan_import, saved_mapping
+from qr.store.issues import (attach_file, cancel_issue, close_issue, complete_step, create_issue, mark_step_na,
+                             mark_step_worse, move_target, reopen_issue, set_countermeasure, set_next_report,
+                             start_step)
 from qr.store.meeting_reads import (Minutes, attendance_rates, meeting_attendance_frame, meeting_changes,
                                     meeting_decisions, meeting_minutes, meeting_on, reporting_order, review_list,
                                     sign_in_sheet)

@@ -1,11 +1,14 @@
 """Every page runs in Chinese and English through AppTest, on the demo plant, without an exception."""
+import io
 import re
 
+import openpyxl
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from qr import demo, store
+from qr.board import BoardFilter
 from qr.i18n import t
 from tests.app.signing import app_as
 
@@ -91,9 +94,17 @@ def test_issue_detail_shows_fields_steps_and_history(demo_plant, lang, steps_tit
 
 
 def test_export_button_on_the_board_but_not_on_the_projector(demo_plant):
-    labels = [b.proto.label for b in _run({}).get("download_button")]
-    assert labels == ["导出Excel"]
+    at = _run({})
+    assert [b.proto.label for b in at.get("download_button")] == ["导出Excel"]
+    assert at.toggle(key="export_closed").label == "导出包括所有已关闭和已取消的问题"
     assert _run({"view": "projector"}).get("download_button") == []
+
+
+def test_the_closed_too_download_holds_every_issue(demo_plant):
+    from app_pages import _shared
+    book = openpyxl.load_workbook(io.BytesIO(_shared.board_workbook("zh", False, BoardFilter(), everything=True)))
+    statuses = [row[-1] for row in book.active.iter_rows(min_row=3, values_only=True)]
+    assert len(statuses) == store.issue_count() and {"开启", "已关闭"} <= set(statuses)
 
 
 @pytest.mark.parametrize("lang, title, required", [("zh", "回访", "客户问题(必须)"),

@@ -139,6 +139,19 @@ def test_close_is_refused_with_open_steps_then_closes_and_reopens(owner_plant):
     assert any(h["field"] == "closed_on" and h["new"] is None and h["reason"] == "客户再次抱怨" for h in reopened)
 
 
+def test_a_facilitator_cancels_a_duplicate_with_its_reason(owner_plant):
+    """Cancel sits beside close in the facilitator's form: no steps or report asked, the reason kept."""
+    issue = owner_plant["issue"]
+    assert not [b for b in _page(owner_plant).button if b.key == f"cancel_{issue.id}"]
+    at = _page(owner_plant, who="lead")
+    at.text_input(key=f"close_reason_{issue.id}").input("与QR-2026-0007重复")
+    at.button(key=f"cancel_{issue.id}").click().run()
+    assert not at.exception and [s.value for s in at.success] == [f"{issue.number} 已取消。"]
+    detail = store.issue_detail(issue.number)
+    assert (detail.issue["closed_on"], detail.issue["cancelled"]) == (owner_plant["today"], True)
+    assert detail.history[0]["reason"] == "与QR-2026-0007重复" and store.board_frame().empty
+
+
 def test_stale_save_is_refused_and_keeps_the_second_owners_input(owner_plant):
     issue = owner_plant["issue"]
     root_cause = _steps(issue.number)["root_cause"]

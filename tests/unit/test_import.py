@@ -10,7 +10,7 @@ from openpyxl.styles import PatternFill
 from sqlmodel import func, select
 
 from models import AuditEvent, Issue
-from qr import db, demo, excel, store
+from qr import db, demo, excel, sheet_import, store
 from qr.board import sort_board
 from tests.conftest import ROOT, plant_moment
 
@@ -37,12 +37,11 @@ def _workbook(rows: list[list], *, title_rows: int = 0, fills: dict[str, str] | 
     return buffer.getvalue()
 
 
-def _import(content: bytes, *, apply: bool = True):
-    preview = excel.read_board(content, store.step_columns(), today=ON)
+def _import(content: bytes):
+    _, _, preview = sheet_import.read_board(content, store.step_columns())
     outcome = None
     if not preview.errors:
-        outcome = store.import_issues(actor_id=None, issues=preview.issues, apply=apply, source="test.xlsx",
-                                      now=NOW)
+        outcome = store.import_issues(actor_id=None, issues=preview.issues, source="test.xlsx", now=NOW)
     return preview, outcome
 
 
@@ -59,8 +58,7 @@ def test_english_headers_under_merged_title_rows_with_letters(plant):
             ["P-002", "客户投诉", "Door trim clip broken", "3/4/2026", "5310-1021", "李强", "", "2026年3月16日",
              "g", "G", "N/A", "2026-03-10", ""]]
     preview, outcome = _import(_workbook(rows, title_rows=3))
-    assert preview.header_row == 4 and preview.errors == []
-    assert preview.unknown_columns == ["M4: Remarks"]                 # reported, not silently dropped
+    assert preview.header_row == 4 and preview.errors == [] and preview.ignored == []
     assert outcome.created == ["P-001", "P-002"] and outcome.new_names["people"] == ["李强"]
     first = store.issue_detail("P-001", on=ON)
     assert (first.issue["owner"], first.issue["lead"], first.issue["category_zh"]) == ("张伟", "孙丽", "PRR")
@@ -102,7 +100,7 @@ def test_chinese_headers_fills_only_and_status_words(plant):
     ("2026-02-30", None), ("next week", None),
 ])
 def test_date_formats(text, expected):
-    assert excel.parse_date(text) == expected
+    assert sheet_import.parse_date(text) == expected
 
 
 def test_a_bad_cell_imports_nothing_and_names_the_cell(plant):
@@ -133,8 +131,9 @@ def test_reimporting_the_same_file_twice_creates_no_duplicates(plant):
 
 def test_dry_run_changes_nothing(plant):
     rows = [["Description", "Open date", "Owner"], ["预览不写入", "2026-03-02", "新同事"]]
-    preview, outcome = _import(_workbook(rows), apply=False)
-    assert outcome.created and outcome.new_names["people"] == ["新同事"]
+    _, _, preview = sheet_import.read_board(_workbook(rows), store.step_columns())
+    plan = store.plan_import(actor_id=None, issues=preview.issues, now=NOW)
+    assert plan.count("create") == 1 and plan.new_names["people"] == ["新同事"]
     assert store.issue_count() == 0 and all(p.name != "新同事" for p in store.reference_lists()["people"])
 
 
@@ -172,6 +171,7 @@ def test_cli_import_reports_cells_and_exit_codes(engine, database_url, tmp_path)
                               text=True, env={"DATABASE_URL": database_url, "PATH": "/usr/bin:/bin"})
     refused = cli(str(bad))
     assert refused.returncode == 2 and "sheet 总装车间, cell B2: “someday” is not a date" in refused.stderr
+    assert "write it like 2026-03-05" in refused.stderr                  # and what to do about it
     dry = cli(str(good), "--dry-run")
     assert dry.returncode == 0 and "1 issues would be created" in dry.stdout and store.issue_count() == 0
     done = cli(str(good))

@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import SQLModel
 
 from qr import db, demo, store
-from qr.excel import ImportedIssue
+from qr.sheet_import import ImportedIssue
 from qr.i18n import error_message
 from qr.store import StepSpec
 from tests.conftest import PASSWORD
@@ -28,7 +28,7 @@ ALLOWED = {
     "complete_step": OWN_ISSUE, "start_step": OWN_ISSUE, "mark_step_na": OWN_ISSUE, "mark_step_worse": OWN_ISSUE,
     "set_countermeasure": OWN_ISSUE, "move_target": OWN_ISSUE, "set_next_report": OWN_ISSUE,
     "attach_file": OWN_ISSUE,
-    "close_issue": RUN_MEETING, "reopen_issue": RUN_MEETING,
+    "close_issue": RUN_MEETING, "reopen_issue": RUN_MEETING, "cancel_issue": RUN_MEETING,
     "set_quality_status": RUN_MEETING, "start_meeting": RUN_MEETING, "sign_in": RUN_MEETING,
     "add_guest": RUN_MEETING, "end_meeting": RUN_MEETING, "review_issue": RUN_MEETING,
     "record_report": RUN_MEETING, "decide_next_report": RUN_MEETING, "decide_action": RUN_MEETING,
@@ -91,7 +91,7 @@ def _arguments(name: str, w: dict) -> dict:
         "create_template": {"code": "short", "name_zh": "两步", "name_en": "Two steps", "severity": None,
                             "steps": [StepSpec("containment", "遏制措施", "Containment", "遏制", "Cont.", "D3", 1)]},
         "import_issues": {"issues": [ImportedIssue(sheet_row=2, description="导入的问题", owner="张伟", lead="孙丽", area="ASSY",
-                                                   opened_on=today)], "source": "board.xlsx", "apply": True},
+                                                   opened_on=today)], "source": "board.xlsx"},
         "configure": {"key": "warning_days", "value": 3},
         "add_template_step": {"template_id": w["templates"]["minor"].id,
                               "step": StepSpec("lpa", "分层审核", "Layered process audit", "LPA", "LPA", "D7", 35)},
@@ -127,6 +127,7 @@ def _arguments(name: str, w: dict) -> dict:
         "attach_file": {**on_issue, "file_name": "photo.pdf", "content": demo.report_pdf("x"), "kind": "evidence"},
         "close_issue": {"issue_id": w["ready"].id, "closed_on": today, "reason": "完成",
                         "expected_version": w["ready"].version + len(store.issue_detail(w["ready"].number).steps) + 1},
+        "cancel_issue": {**on_issue, "reason": "与QR-2026-0001重复"},
         "reopen_issue": {"issue_id": w["closed"].id, "reason": "再次发生",
                          "expected_version": store.issue_detail(w["closed"].number).issue["version"]},
         "set_quality_status": {"area_id": w["area"].id, "day": today, "colour": "Y", "note": "客户确认"},
