@@ -22,3 +22,5 @@ class Entity:
     TEMPLATE_STEP = "templatestep"
     SETTING = "setting"
     ACCOUNT = "account"
+    CHANNEL = "channel"
+    ESCALATION_CONTACT = "escalation_contact"
