@@ -77,6 +77,8 @@ TEXT: dict[str, dict[str, str]] = {
     "update.tab.mine": {"zh": "我的问题", "en": "My issues"},
     "update.tab.new": {"zh": "新建问题", "en": "New issue"},
     "update.only_mine": {"zh": "只看我负责或牵头的", "en": "Only issues I own or lead"},
+    "update.not_found": {"zh": "没有编号为 {number} 的问题。", "en": "There is no issue {number}."},
+    "update.all_mine": {"zh": "显示我的全部问题", "en": "Show all my issues"},
     "update.none": {"zh": "没有需要更新的问题。", "en": "No issues to update."},
     "update.step": {"zh": "步骤", "en": "Step"},
     "update.action": {"zh": "操作", "en": "Action"},
