@@ -750,6 +750,13 @@ TEXT: dict[str, dict[str, str]] = {
     "login.signed_in_as": {"zh": "已登录：{name}（{role}）", "en": "Signed in: {name} ({role})"},
     "login.sign_out": {"zh": "退出登录", "en": "Sign out"},
     "login.welcome": {"zh": "欢迎，{name}。", "en": "Welcome, {name}."},
+    "account.notices": {"zh": "提醒与通知", "en": "Reminders and notices"},
+    "account.notices_help": {"zh": "会前待办、升级和客户响应提醒发到这里。邮箱 {email} 由管理员维护。",
+                             "en": "Your digest before the meeting, escalations and customer clock notices come here. "
+                                   "Your e-mail {email} is kept by the administrator."},
+    "account.wecom_help": {"zh": "企业微信的账号（UserID），区域的企业微信群机器人会@您。",
+                           "en": "Your WeCom user id: the area's WeCom group robot @-mentions you."},
+    "account.save_notices": {"zh": "保存通知设置", "en": "Save notice settings"},
     "account.change_password": {"zh": "修改密码", "en": "Change password"},
     "account.current": {"zh": "当前密码", "en": "Current password"},
     "account.new": {"zh": "新密码", "en": "New password"},
