@@ -31,7 +31,7 @@ from qr.store.issues import (attach_file, close_issue, complete_step, create_iss
                              move_target, reopen_issue, set_countermeasure, set_next_report, start_step)
 from qr.store.meeting_reads import (Minutes, attendance_rates, meeting_attendance_frame, meeting_changes,
                                     meeting_decisions, meeting_minutes, meeting_on, reporting_order, review_list,
-                                    sign_in_sheet)
+                                    sign_in_sheet, update_compliance_frames)
 from qr.store.outbox import (ESCALATION_LEVELS, channels, claim_notice, escalation_contacts, mark_failed, mark_sent,
                              my_notifications, outbox, outbox_row, queue_test, remove_channel, retry_notice,
                              set_channel, set_escalation_contacts, set_meeting_time, set_my_notifications)
