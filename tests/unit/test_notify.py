@@ -385,3 +385,28 @@ def test_notify_digest_now_on_the_command_line(plant, mail, now, database_url, c
     assert len(mail.mails()) == 1
     assert main(["notify", "--once"]) == 0
     assert len(mail.mails()) == 1
+
+
+def test_one_digest_on_the_demo_plant_checked_by_hand(engine, monkeypatch):
+    """王芳 on Tuesday 2026-11-24 at 07:40. By hand from the demo's board: her open issues are QR-2026-0021 (next
+    report today; verified, PFMEA and standard work due today, inside the 2-day window, each with its
+    countermeasure), QR-2026-0022 (report tomorrow, steps due in December) and QR-2026-0023 (report on the 30th,
+    steps due on the 29th: outside the window); no red step; her one follow-up call (QR-2026-0005) is made."""
+    day = date(2026, 11, 24)
+    monkeypatch.setenv("QR_PUBLIC_URL", "https://qr.plant.example")
+    monkeypatch.setattr(store.base, "system_time", lambda: plant_moment(day, 7) + timedelta(minutes=40))
+    demo.load_demo(on=day)
+    wang = next(p["id"] for p in store.people() if p["name"] == "王芳")
+    message = store.digest_preview(wang, day)
+    assert message.subject == "快速响应会前待办：4项（2026-11-24）"
+    link = "https://qr.plant.example/update?no=QR-2026-0021"
+    assert message.text.splitlines() == [
+        "王芳，您好！今天快速响应会前请处理以下事项：", "",
+        "今日或已逾期汇报（1）",
+        "- QR-2026-0021 客户投诉：线束卡扣缺失，0公里抱怨2台: 下次汇报日期 2026-11-24", f"  {link}", "",
+        "临近目标日期的步骤（3）",
+        "- QR-2026-0021 客户投诉：线束卡扣缺失，0公里抱怨2台: 验证有效性 目标日期 2026-11-24", f"  {link}",
+        "- QR-2026-0021 客户投诉：线束卡扣缺失，0公里抱怨2台: PFMEA/控制计划更新 目标日期 2026-11-24", f"  {link}",
+        "- QR-2026-0021 客户投诉：线束卡扣缺失，0公里抱怨2台: 标准化作业 目标日期 2026-11-24", f"  {link}", "",
+        "本邮件由快速响应跟踪板自动发送；点击编号直接打开该问题的更新表单。"]
+    assert message.html.count(f'href="{link}"') == 4
