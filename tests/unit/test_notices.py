@@ -172,3 +172,32 @@ def test_the_notice_rule_round_trips_and_refuses_nonsense():
         NotifyRule.from_json({**RULE.to_json(), "max_tries": 0})
     with pytest.raises(ValueError):
         NotifyRule.from_json({**RULE.to_json(), "quiet_start": "25:00"})
+
+
+def test_why_the_robots_have_senders_of_their_own(monkeypatch):
+    """Apprise 2.2.0's DingTalk plugin: fixed public host, the signature URL-encoded twice, and a refusal answered
+    with HTTP 200 (DingTalk's 310000 'sign not match') counted as delivered. Its Feishu plugin signs nothing."""
+    import apprise
+    import requests
+    from apprise.plugins.feishu import NotifyFeishu
+
+    seen = {}
+
+    def post(url, data=None, headers=None, params=None, **kwargs):
+        seen["url"] = requests.Request("POST", url, params=params).prepare().url
+        seen["body"] = data
+        return type("Answer", (), {"status_code": 200, "content": b'{"errcode":310000,"errmsg":"sign not match"}'})()
+
+    monkeypatch.setattr("apprise.plugins.dingtalk.requests.post", post)
+    monkeypatch.setattr("apprise.plugins.feishu.requests.post", post)
+    notifier = apprise.Apprise(asset=apprise.AppriseAsset(storage_mode="memory"))
+    notifier.add("dingtalk://SEC0123456789abcdef@0123456789abcdef/")
+    assert bool(notifier.notify(body="测试"))                                # refused, yet "sent"
+    assert seen["url"].startswith("https://oapi.dingtalk.com/robot/send?")
+    sign = parse_qs(urlsplit(seen["url"]).query)["sign"][0]                # what DingTalk's server decodes
+    assert "%" in sign                                                      # still encoded: the check fails
+    feishu = apprise.Apprise(asset=apprise.AppriseAsset(storage_mode="memory"))
+    feishu.add("feishu://0a1b2c3d-token/")
+    feishu.notify(body="测试")
+    assert "sign" not in seen["body"].decode() and "open.feishu.cn" in seen["url"]
+    assert NotifyFeishu.notify_url.startswith("https://open.feishu.cn/")
