@@ -410,3 +410,75 @@ def test_one_digest_on_the_demo_plant_checked_by_hand(engine, monkeypatch):
         "- QR-2026-0021 客户投诉：线束卡扣缺失，0公里抱怨2台: 标准化作业 目标日期 2026-11-24", f"  {link}", "",
         "本邮件由快速响应跟踪板自动发送；点击编号直接打开该问题的更新表单。"]
     assert message.html.count(f'href="{link}"') == 4
+
+
+def _self_signed(tmp_path):
+    """A certificate for 127.0.0.1 that the sender trusts through SSL_CERT_FILE (as a plant's own CA would be)."""
+    import ipaddress
+    import ssl
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    moment = datetime.now(timezone.utc)
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                   .serial_number(x509.random_serial_number()).not_valid_before(moment - timedelta(days=1))
+                   .not_valid_after(moment + timedelta(days=1))
+                   .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                                  critical=False)
+                   .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                   .sign(key, hashes.SHA256()))
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_file, key_file)
+    return cert_file, context
+
+
+@pytest.mark.parametrize("scheme", ["smtp", "smtps"])
+def test_mail_goes_over_starttls_or_tls_with_a_login(plant, now, tmp_path, monkeypatch, scheme):
+    """smtp://user:password@host: STARTTLS before the login (the server refuses a login in clear);
+    smtps://: TLS from the first byte. The mail arrives only with the right password."""
+    from aiosmtpd.smtp import AuthResult
+
+    cert_file, context = _self_signed(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert_file))
+    monkeypatch.setenv("QR_MAIL_FROM", "qr@plant.example")
+    received, logins = [], []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            encrypted = server.transport.get_extra_info("ssl_object") is not None
+            received.append((session.authenticated, encrypted, envelope.rcpt_tos))
+            return "250 OK"
+
+    def authenticate(server, session, envelope, mechanism, auth_data):
+        logins.append(auth_data.login)
+        return AuthResult(success=(auth_data.login, auth_data.password) == (b"qr", b"p@ss:word"), handled=False)
+
+    port = _free_port()
+    # STARTTLS: no login before it; implicit TLS: every byte is encrypted (aiosmtpd offers AUTH there only when
+    # not asked to require its STARTTLS); PLAIN only, so a wrong password is refused at once with 535
+    tls = ({"tls_context": context, "require_starttls": True, "auth_require_tls": True} if scheme == "smtp"
+           else {"ssl_context": context, "auth_require_tls": False})
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port, authenticator=authenticate,
+                            auth_exclude_mechanism=["LOGIN"], **tls)
+    controller.start()
+    try:
+        store.set_channel(actor_id=None, kind="email", url=f"{scheme}://qr:p%40ss%3Aword@127.0.0.1:{port}")
+        store.queue_test(actor_id=None, address="sun.li@plant.example")
+        assert notifier.send_due().sent == 1, _rows()[-1].last_error
+        assert received == [(True, True, ["sun.li@plant.example"])] and logins == [b"qr"]
+        store.set_channel(actor_id=None, kind="email", url=f"{scheme}://qr:wrong@127.0.0.1:{port}")
+        now(now.get() + timedelta(seconds=1))
+        store.queue_test(actor_id=None, address="sun.li@plant.example")
+        assert notifier.send_due().failed == 1 and len(received) == 1
+        assert "535" in _rows()[-1].last_error
+    finally:
+        controller.stop()
