@@ -354,6 +354,8 @@ def test_a_sender_killed_mid_batch_then_a_rerun_delivers_each_notice_exactly_onc
     sender.send_signal(signal.SIGKILL)
     sender.wait()
     assert 2 <= len(slow_robot.accepted) < 6
+    held = [row for row in _rows(channel="wecom") if row.sent_at is None and row.claimed_until is not None]
+    assert len(held) == 1                      # killed while sending one; its claim keeps others off until it ends
     clock.sleep(3.5)                                                  # the killed sender's claim runs out
     rerun = _sender(database_url)
     out, err = rerun.communicate(timeout=60)
