@@ -109,9 +109,11 @@ def _meetings_and_escalation(lang, me, areas, people, area_name, person_name) ->
             ui.run_command(store.set_meeting_time, {"actor_id": me, "area_id": area_id, "meeting_time": meeting_time},
                            lang, issue_id=None, success=t("admin.saved", lang))
     with st.form(f"escalation_contacts_{area_id}"):
-        chosen = {level: st.multiselect(t(f"field.escalation_level_{level}", lang) + f" · {t(f'escalation.{level}', lang)}",
-                                        list(people), default=[p for p in contacts.get((area_id, level), []) if p in people],
-                                        format_func=person_name, key=f"contacts_{area_id}_{level}")
+        label = {level: f"{t(f'field.escalation_level_{level}', lang)} · {t(f'escalation.{level}', lang)}"
+                 for level in store.ESCALATION_LEVELS}
+        chosen = {level: st.multiselect(label[level],
+                                        list(people), format_func=person_name, key=f"contacts_{area_id}_{level}",
+                                        default=[p for p in contacts.get((area_id, level), []) if p in people])
                   for level in store.ESCALATION_LEVELS}
         if st.form_submit_button(t("admin.save", lang)):
             for level, person_ids in chosen.items():
@@ -129,8 +131,8 @@ def _rule_form(lang: str, me: int) -> None:
         first, second, third = st.columns(3)
         minutes = first.number_input(t("notices.digest_minutes", lang), value=rule["digest_minutes_before"], step=5,
                                      key="digest_minutes")
-        default_time = first.time_input(t("notices.default_meeting_time", lang),
-                                        value=time.fromisoformat(rule["default_meeting_time"]), key="default_meeting_time")
+        default_time = first.time_input(t("notices.default_meeting_time", lang), key="default_meeting_time",
+                                        value=time.fromisoformat(rule["default_meeting_time"]))
         quiet_start = second.time_input(t("notices.quiet_start", lang), value=time.fromisoformat(rule["quiet_start"]),
                                         key="quiet_start")
         quiet_end = second.time_input(t("notices.quiet_end", lang), value=time.fromisoformat(rule["quiet_end"]),
@@ -179,7 +181,8 @@ def _outbox(lang: str, me: int) -> None:
                               t("notices.event", lang): t(f"notices.event.{r['event']}", lang),
                               t("col.number", lang): r["number"] or "", t("field.channel", lang): r["channel"],
                               t("notices.to", lang): r["to"], t("notices.subject", lang): r["subject"],
-                              t("notices.tries", lang): r["tries"], t("notices.next_try", lang): moment(r["next_try_at"]),
+                              t("notices.tries", lang): r["tries"],
+                              t("notices.next_try", lang): moment(r["next_try_at"]),
                               t("notices.sent_at", lang): moment(r["sent_at"]),
                               t("notices.error", lang): r["last_error"]} for r in rows])
     failed = store.outbox(failed_only=True)
@@ -187,8 +190,9 @@ def _outbox(lang: str, me: int) -> None:
         st.warning(t("notices.failed", lang, count=len(failed)))
         st.dataframe(table(failed), hide_index=True, width="stretch")
         pick, button = st.columns([3, 1], vertical_alignment="bottom")
-        chosen = pick.selectbox(t("notices.retry_which", lang), [r["id"] for r in failed], key="retry_pick",
-                                format_func=lambda i: next(f"#{r['id']} {r['subject']}" for r in failed if r["id"] == i))
+        subjects = {r["id"]: f"#{r['id']} {r['subject']}" for r in failed}
+        chosen = pick.selectbox(t("notices.retry_which", lang), list(subjects), key="retry_pick",
+                                format_func=subjects.get)
         if button.button(t("notices.retry", lang), key="retry_notice", icon=":material/replay:"):
             ui.run_command(store.retry_notice, {"actor_id": me, "outbox_id": chosen}, lang, issue_id=None,
                            success=t("admin.saved", lang))

@@ -46,7 +46,8 @@ def robot_request(kind: str, url: str, secret: str, text: str, mentions: tuple[s
     if kind == "dingtalk":
         if secret:
             stamp = int(now * 1000)
-            url = f"{url}{'&' if '?' in url else '?'}timestamp={stamp}&sign={quote(dingtalk_sign(secret, stamp), safe='')}"
+            sign = quote(dingtalk_sign(secret, stamp), safe="")
+            url = f"{url}{'&' if '?' in url else '?'}timestamp={stamp}&sign={sign}"
         return url, {"msgtype": "text", "text": {"content": text}}
     if kind == "feishu":
         body = {"msg_type": "text", "content": {"text": text}}
@@ -72,7 +73,8 @@ def send_robot(kind: str, url: str, secret: str, text: str, mentions: tuple[str,
         raise DeliveryFailed(f"{kind}: the answer is not JSON: {answer.text[:300]}") from None
     code = reply.get("errcode", reply.get("code", reply.get("StatusCode", 0))) if isinstance(reply, dict) else None
     if code != 0:
-        message = reply.get("errmsg") or reply.get("msg") or reply.get("StatusMessage") if isinstance(reply, dict) else ""
+        said = reply if isinstance(reply, dict) else {}
+        message = said.get("errmsg") or said.get("msg") or said.get("StatusMessage") or ""
         raise DeliveryFailed(f"{kind}: refused with code {code}: {message}")
 
 
@@ -82,7 +84,8 @@ def apprise_email_url(smtp_url: str, sender: str, to: str) -> str:
     smtps://user:password@host is TLS from the first byte (465); ?starttls=yes asks STARTTLS without a login."""
     parts = urlsplit(smtp_url)
     if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
-        raise DeliveryFailed("the e-mail server's address must look like smtp://host:port or smtps://user:password@host")
+        raise DeliveryFailed("the e-mail server's address must look like smtp://host:port or "
+                             "smtps://user:password@host")
     options = dict(parse_qsl(parts.query))
     login = parts.username is not None and parts.password is not None
     if parts.scheme == "smtps":
@@ -92,7 +95,8 @@ def apprise_email_url(smtp_url: str, sender: str, to: str) -> str:
     else:
         mode, port = "insecure", parts.port or 25
     user = f"{quote(unquote(parts.username), safe='')}:{quote(unquote(parts.password), safe='')}@" if login else ""
-    query = urlencode({"smtp": parts.hostname, "mode": mode, "from": sender, "to": to, "format": "html"}, quote_via=quote)
+    query = urlencode({"smtp": parts.hostname, "mode": mode, "from": sender, "to": to, "format": "html"},
+                      quote_via=quote)
     return f"mailto://{user}{parts.hostname}:{port}/?{query}"
 
 

@@ -55,7 +55,8 @@ def compliance_by_owner(frame: pd.DataFrame) -> pd.DataFrame:
 def compliance_by_week(frame: pd.DataFrame, weeks: list[date] | None = None) -> pd.DataFrame:
     """Per ISO week (its Monday) of the meetings: the share of board issues their owners updated; weeks
     without a meeting are empty (no share), not 0 %."""
-    summary = _share(frame, ["week"]) if not frame.empty else pd.DataFrame(columns=["week", "issues", "updated", "share"])
+    empty = pd.DataFrame(columns=["week", "issues", "updated", "share"])
+    summary = _share(frame, ["week"]) if not frame.empty else empty
     if weeks is None:
         return summary
     return pd.DataFrame({"week": weeks}).merge(summary, on="week", how="left")
