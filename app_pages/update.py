@@ -6,7 +6,7 @@ import streamlit as st
 from app_pages import _shared as ui
 from qr import rules, store, views
 from qr.config import load_settings
-from qr.i18n import literal, t
+from qr.i18n import literal, literal_t, t
 
 ACTIONS = ("complete", "countermeasure", "worse", "na", "move_target")
 
@@ -227,18 +227,30 @@ def new_issue_form() -> None:
                        lang, issue_id=None, success=lambda issue: t("update.created", lang, number=issue.number))
 
 
+def _show_all() -> None:
+    del st.query_params["no"]
+
+
 st.markdown(f"### {t('page.update', lang)}")
 ui.show_flash()
 
 mine_tab, new_tab = st.tabs([t("update.tab.mine", lang), t("update.tab.new", lang)])
 with mine_tab:
-    only_mine = st.toggle(t("update.only_mine", lang), value=True, key="only_mine")
-    with_closed = st.toggle(t("board.recently_closed", lang), key="update_closed")
-    frame = ui.board_frame(counter, today, with_closed, with_list=True)   # an owner's list issues too
-    if only_mine:
-        frame = frame[(frame["owner_id"] == me) | (frame["lead_id"] == me)]
+    linked = st.query_params.get("no")                   # a notice's link: that issue's form alone, open
+    if linked:
+        frame = ui.board_frame(counter, today, True, with_list=True)
+        frame = frame[frame["number"] == linked]
+        if frame.empty:
+            st.warning(literal_t("update.not_found", lang, number=linked))
+        st.button(t("update.all_mine", lang), key="all_mine", on_click=_show_all, icon=":material/list:")
+    else:
+        only_mine = st.toggle(t("update.only_mine", lang), value=True, key="only_mine")
+        with_closed = st.toggle(t("board.recently_closed", lang), key="update_closed")
+        frame = ui.board_frame(counter, today, with_closed, with_list=True)   # an owner's list issues too
+        if only_mine:
+            frame = frame[(frame["owner_id"] == me) | (frame["lead_id"] == me)]
     shown = frame.sort_values(["next_report_on", "number"], na_position="last").to_dict("records")
-    if not shown:
+    if not shown and not linked:
         st.info(t("update.none", lang))
     for record in shown:
         issue_panel(record)

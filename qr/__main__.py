@@ -1,6 +1,8 @@
-"""Command line: python -m qr init-db | demo | import | export | backup | restore | minutes | report | create-admin.
+"""Command line: python -m qr init-db | demo | import | export | backup | restore | minutes | report | create-admin |
+notify.
 Exit 0 on success, 2 on bad input (reasons on stderr)."""
 import argparse
+import logging
 import getpass
 import json
 import sys
@@ -8,7 +10,7 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
-from qr import db, demo, excel, minutes, report, rules, sheet_import, store, trends
+from qr import db, demo, excel, minutes, notifier, report, rules, sheet_import, store, trends
 from qr.board import BoardFilter, filter_board, sort_board
 from qr.config import load_settings
 from qr.defaults import install_defaults
@@ -233,6 +235,21 @@ def _create_admin(args) -> int:
     return 0
 
 
+def _notify(args) -> int:
+    """Send the notices that are due: once (cron, a systemd timer), every N seconds (a service), or the owners'
+    digests now."""
+    if args.every is not None and args.every < 1:
+        raise BadInput("--every needs a number of seconds, at least 1")
+    db.ensure_schema()
+    if args.every is not None:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+        notifier.run_every(args.every)
+        return 0
+    outcome = notifier.digests_now() if args.digest_now else notifier.run_once()
+    print(f"{outcome.written} notices written, {outcome.sent} sent, {outcome.failed} failed")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m qr", description="QR Board command line")
     verbs = parser.add_subparsers(dest="verb", required=True)
@@ -270,11 +287,16 @@ def main(argv: list[str] | None = None) -> int:
     admin_parser.add_argument("--name", required=True, help="the person's name as the board shows it")
     admin_parser.add_argument("--email", required=True, help="e-mail (single sign-on maps to the person by it)")
     admin_parser.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    notify_parser = verbs.add_parser("notify", help="send the notices that are due (e-mail, WeCom, DingTalk, Feishu)")
+    when = notify_parser.add_mutually_exclusive_group(required=True)
+    when.add_argument("--once", action="store_true", help="scan and send once, then stop (cron, systemd timer)")
+    when.add_argument("--every", type=int, metavar="SECONDS", help="scan and send every SECONDS, never stop")
+    when.add_argument("--digest-now", action="store_true", help="send every owner's digest now, whatever the hour")
     args = parser.parse_args(argv)
     try:
         return {"init-db": _init_db, "demo": _demo, "import": _import, "export": _export, "backup": _backup,
                 "restore": _restore, "minutes": _minutes, "report": _report,
-                "create-admin": _create_admin}[args.verb](args)
+                "create-admin": _create_admin, "notify": _notify}[args.verb](args)
     except store.QRError as refusal:
         print(error_message(refusal.key, refusal.values, "en"), file=sys.stderr)
         return 2

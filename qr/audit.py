@@ -23,3 +23,5 @@ class Entity:
     SETTING = "setting"
     ACCOUNT = "account"
     IMPORT_MAPPING = "import_mapping"
+    CHANNEL = "channel"
+    ESCALATION_CONTACT = "escalation_contact"

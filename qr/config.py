@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from qr.notices import NotifyRule
 from qr.rules import DEFAULT_LADDER, SEVERITY, AdmissionRule, QChartRule
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,6 +33,10 @@ class Settings:
     follow_up_share: float = 0.3      # of the closed internal issues, at least this share is followed up weekly
     public_board: bool = True         # the board (read-only) opens without signing in: the meeting room's projector
     session_hours: int = 12           # a sign-in lasts this long after the last action (30 days when kept)
+    notify_rule: NotifyRule = field(default_factory=NotifyRule)   # digests, quiet hours, holidays (admin page)
+    public_url: str = "http://localhost:8501"   # the links in notices start with it
+    smtp_url: str = ""                # the e-mail server when the admin page sets none
+    mail_from: str = ""               # the sender of notices by e-mail, likewise
 
     @property
     def top_escalation_level(self) -> int:
@@ -44,8 +49,8 @@ class Settings:
 
 def load_settings() -> Settings:
     """Read DATABASE_URL, QR_DEMO, QR_TZ, QR_REFRESH_SECONDS, QR_MAX_UPLOAD_MB, QR_MAX_IMPORT_MB,
-    QR_FOLLOW_UP_DAYS, QR_SESSION_HOURS and QR_PUBLIC_BOARD (default: on in demo mode only); unset keeps the
-    default."""
+    QR_FOLLOW_UP_DAYS, QR_SESSION_HOURS, QR_PUBLIC_BOARD (default: on in demo mode only), QR_PUBLIC_URL,
+    QR_SMTP_URL and QR_MAIL_FROM; unset keeps the default."""
     demo = os.environ.get("QR_DEMO", "1") != "0"
     return Settings(
         database_url=os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
@@ -57,4 +62,7 @@ def load_settings() -> Settings:
         max_import_mb=max(int(os.environ.get("QR_MAX_IMPORT_MB") or 10), 1),
         follow_up_days=max(int(os.environ.get("QR_FOLLOW_UP_DAYS") or 7), 0),
         session_hours=max(int(os.environ.get("QR_SESSION_HOURS") or 12), 1),
+        public_url=(os.environ.get("QR_PUBLIC_URL") or "http://localhost:8501").rstrip("/"),
+        smtp_url=os.environ.get("QR_SMTP_URL") or "",
+        mail_from=os.environ.get("QR_MAIL_FROM") or "",
     )

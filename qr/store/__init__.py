@@ -4,9 +4,9 @@ A command is one user intention in one transaction: authorize, validate, claim t
 (optimistic locking), change, write the audit events, commit once. A refusal is a QRError carrying an
 i18n key and its values; the page translates it. Callers use `from qr import store`.
 
-The modules are layered, each importing only from those before it (tests/unit/test_layout.py holds the
-order): base · configuration · accounts · sessions · clocks · follow_ups · board · eight_d_reports · issues · imports ·
-qchart · meetings · meeting_reads · trend_frames.
+The modules are layered, each importing only from those before it (tests/unit/test_store_layers.py holds
+the order): base · configuration · accounts · sessions · clocks · follow_ups · board · eight_d_reports · outbox ·
+issues · imports · qchart · meetings · meeting_reads · trend_frames · reminders.
 """
 from qr.store.accounts import (USERNAME_MAX, SignedIn, accounts, authenticate, change_password, create_account,
                                create_admin, delete_demo_accounts, disable_demo_accounts, reset_password, set_role,
@@ -32,7 +32,11 @@ from qr.store.issues import (attach_file, cancel_issue, close_issue, complete_st
                              start_step)
 from qr.store.meeting_reads import (Minutes, attendance_rates, meeting_attendance_frame, meeting_changes,
                                     meeting_decisions, meeting_minutes, meeting_on, reporting_order, review_list,
-                                    sign_in_sheet)
+                                    sign_in_sheet, update_compliance_frames)
+from qr.store.outbox import (ESCALATION_LEVELS, channels, claim_notice, escalation_contacts, mark_failed, mark_sent,
+                             my_notifications, outbox, outbox_row, queue_test, remove_channel, retry_notice,
+                             set_channel, set_escalation_contacts, set_meeting_time, set_my_notifications)
+from qr.store.reminders import digest_preview, queue_digests, scan_notices
 from qr.store.meetings import (MeetingStale, add_guest, decide_action, decide_escalation, decide_next_report,
                                end_meeting, record_report, review_issue, save_report_order, sign_in, start_meeting)
 from qr.store.qchart import quality_calendar, quality_status, set_quality_status

@@ -17,6 +17,7 @@ from models import Account, AuditEvent, BoardSetting, Issue, IssueStep, Person, 
 from qr import db, rules
 from qr.audit import Entity
 from qr.config import Settings, load_settings
+from qr.notices import NotifyRule
 from qr.rules import AdmissionRule, ColourRule, StepState, StepView
 
 DESCRIPTION_MAX = 2000
@@ -400,7 +401,8 @@ def default_setting_values() -> dict[str, object]:
             "admission_rule": {"severities": sorted(settings.admission_rule.severities),
                                "kinds": sorted(settings.admission_rule.kinds)},
             "qchart_rule": {"external_on_board_only": settings.qchart_rule.external_on_board_only,
-                            "internal_on_board_only": settings.qchart_rule.internal_on_board_only}}
+                            "internal_on_board_only": settings.qchart_rule.internal_on_board_only},
+            "notifications": settings.notify_rule.to_json()}
 
 
 def _configured(settings: Settings, stored: dict[str, object]) -> Settings:
@@ -411,7 +413,8 @@ def _configured(settings: Settings, stored: dict[str, object]) -> Settings:
                                        for severity, ladder in values["escalation_ladders"].items()},
                    admission_rule=AdmissionRule(severities=frozenset(values["admission_rule"]["severities"]),
                                                 kinds=frozenset(values["admission_rule"]["kinds"])),
-                   qchart_rule=rules.QChartRule(**values["qchart_rule"]))
+                   qchart_rule=rules.QChartRule(**values["qchart_rule"]),
+                   notify_rule=NotifyRule.from_json(values["notifications"]))
 
 
 def _checked_setting(key: str, value):
@@ -447,4 +450,9 @@ def _checked_setting(key: str, value):
         if not isinstance(value, dict) or set(value) != set(names) or not all(isinstance(value[n], bool) for n in names):
             raise ValidationFailed("err.bad_choice", field="qchart_rule")
         return {name: value[name] for name in names}
+    if key == "notifications":
+        try:
+            return NotifyRule.from_json(value).to_json()
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise ValidationFailed("err.bad_choice", field="notifications") from None
     raise NotFound("err.not_found", field="setting", value=str(key))

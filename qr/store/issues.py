@@ -15,6 +15,7 @@ from qr.store.base import (DESCRIPTION_MAX, EARLIEST_OPENED_ON, REASON_MAX, TEXT
 from qr.store.clocks import _received_at, _response_rules
 from qr.store.eight_d_reports import _eight_d_content
 from qr.store.follow_ups import _drop_pending_follow_up, _plan_follow_up
+from qr.store.outbox import _notify_new_issue
 
 
 def _next_numbers(session: Session, year: int, count: int = 1) -> list[str]:
@@ -82,6 +83,7 @@ def create_issue(*, session: Session, actor_id: int | None, description: str, ca
     session.flush()
     _audit(session, at=ctx.now, actor_id=actor_id, entity=Entity.ISSUE, entity_id=issue.id, issue_id=issue.id,
            field_name="created", old=None, new=issue.number)
+    _notify_new_issue(session, ctx, issue, category.kind)
     tz = ctx.tz
     for rule in response_rules:
         session.add(ResponseClock(issue_id=issue.id, code=rule.code, name_zh=rule.name_zh, name_en=rule.name_en,

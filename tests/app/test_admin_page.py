@@ -240,3 +240,40 @@ def test_a_category_response_rule_is_set_and_removed_for_new_complaints(admin_pl
     assert "ack" not in {r["code"] for r in store.response_rules(complaint)}
     assert "ack" not in {c["code"] for c in store.issue_detail(open_issue(admin_plant["today"]).number)
                          .issue["clocks"]}
+
+
+def test_the_notices_tab_sets_robots_and_never_shows_a_secret_back(admin_plant, httpserver):
+    httpserver.expect_request("/robot/send").respond_with_json({"errcode": 0, "errmsg": "ok"})
+    webhook = httpserver.url_for("/robot/send") + "?access_token=0123456789abcdef0123456789"
+    secret = "SEC" + "9f" * 32
+    at = _admin_page(admin_plant)
+    at.selectbox(key="robot_kind").set_value("dingtalk")
+    at.text_input(key="robot_url").input(webhook)
+    at.text_input(key="robot_secret").input(secret)
+    _submit(at, "robot")
+    at = _admin_page(admin_plant)                          # as anyone opening the page later sees it
+    shown = repr([e.proto for e in at.main]) + "".join(df.value.to_csv() for df in at.dataframe)
+    assert "0123456789abcdef0123456789" not in shown and secret not in shown and secret[3:20] not in shown
+    assert "access_token=012••••89" in shown and "SEC••••9f" in shown
+    at.button(key="test_robot").click().run()
+    assert [s.value for s in at.success] == ["测试消息已被对方接收。"]
+    (request, _), = httpserver.log
+    assert request.args["sign"] and request.get_json()["text"]["content"].startswith("快速响应跟踪板：测试消息")
+    history = {(e["field"], e["new"]) for e in store.admin_history()}
+    assert ("channel_secret", "SEC••••9f") in history and not any(secret in str(e) for e in store.admin_history())
+
+
+def test_the_notices_tab_sets_meeting_times_contacts_and_rules_and_shows_failures(admin_plant):
+    at = _admin_page(admin_plant, lang="en")
+    area = admin_plant["area"].id
+    at.multiselect(key=f"contacts_{area}_1").set_value([admin_plant["lead"].id])
+    _submit(at, f"escalation_contacts_{area}")
+    assert store.escalation_contacts() == {(area, 1): [admin_plant["lead"].id]}
+    at.text_area(key="holidays").input("2026-10-01\n2026-10-02")
+    _submit(at, "notice_rule")
+    assert store.setting_values()["notifications"]["holidays"] == ["2026-10-01", "2026-10-02"]
+    at.text_input(key="test_address").input("boss@plant.example")
+    at.button(key="test_email").click().run()              # no e-mail server set: the failure is told
+    assert r"no e\-mail server\: set QR\_SMTP\_URL" in at.error[0].value          # escaped: read literally
+    at.button(key="digests_now").click().run()
+    assert not at.exception and at.success

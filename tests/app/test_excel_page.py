@@ -92,7 +92,7 @@ def test_the_mapping_editor_maps_a_step_column_and_a_status_word_then_offers_it_
 
     again = app_as(plant["owner"].id)                                 # next week, the same sheet's shape
     again.run()
-    again.switch_page("pages/excel.py").run()
+    again.switch_page("app_pages/excel.py").run()
     again.get("file_uploader")[0].upload("qe-next-week.xlsx", content, XLSX).run()
     assert "已按上次导入同样表头的映射预填。" in [c.value for c in again.caption]
     assert again.dataframe[0].value["to"][4] == "步骤：验证有效性" and not again.error

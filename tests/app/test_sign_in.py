@@ -66,3 +66,16 @@ def test_change_my_password_signs_out_everywhere(plant):
                                              "the new one."]
     assert 'class="qr-sign-in"' in _html(at)
     assert store.authenticate(username="zhangwei", password="a-new-secret-9").person_id == plant["owner"].id
+
+
+def test_the_account_page_sets_the_language_and_channels_of_ones_notices(plant):
+    at = _page("app_pages/login.py", plant["owner"].id, lang="en")
+    assert r"zhang\.wei@plant\.example" in "".join(c.value for c in at.caption)      # escaped: read literally
+    at.radio(key="notice_language").set_value("en")
+    at.checkbox(key="notify_wecom").check()
+    at.text_input(key="wecom_id").input("zhangwei")
+    next(b for b in at.button if b.key and b.key.startswith("FormSubmitter:my_notifications-")).click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert store.my_notifications(plant["owner"].id) == {
+        "language": "en", "email": "zhang.wei@plant.example", "notify_email": True, "wecom_id": "zhangwei",
+        "notify_wecom": True}

@@ -86,3 +86,27 @@ def test_a_meeting_signed_in_shows_its_attendance_rate(plant, fresh_caches):
     assert [i.value for i in at.info] == ["No escalated issues."]
     (rates,) = _chart(at, "chart_attendance").values()
     assert rates[-1] == pytest.approx(0.714, abs=0.001) and all(r is None for r in rates[:-1])
+
+
+def test_update_compliance_per_week_and_owner(plant, fresh_caches):
+    """Two meetings this week; between them 张伟 updated one of his two board issues: 50 % this week."""
+    from datetime import timedelta
+
+    from tests.conftest import plant_moment
+    today = store.today()
+    first = today - timedelta(days=2)
+    issues = [store.create_issue(actor_id=plant["lead"].id, description=f"问题{n}", severity="A",
+                                 category_id=plant["categories"]["complaint"].id, area_id=plant["area"].id,
+                                 owner_id=plant["owner"].id, lead_id=plant["lead"].id, opened_on=first - timedelta(days=3),
+                                 next_report_on=today, template_id=plant["templates"]["standard"].id,
+                                 now=plant_moment(first - timedelta(days=3))) for n in range(2)]
+    store.start_meeting(actor_id=plant["lead"].id, area_id=plant["area"].id, now=plant_moment(first, 8))
+    step = store.issue_detail(issues[0].number).steps[0]
+    store.set_countermeasure(actor_id=plant["owner"].id, step_id=step["id"], countermeasure="每日跟进",
+                             expected_version=issues[0].version, now=plant_moment(first, 15))
+    store.start_meeting(actor_id=plant["lead"].id, area_id=plant["area"].id, now=plant_moment(today, 8))
+    at = _page("en", plant["owner"].id)
+    owners = next(df.value for df in at.dataframe if "Owner" in df.value.columns and "Compliance %" in df.value.columns).to_dict("records")
+    assert owners == [{"Owner": "Zhang Wei", "Issues due an update": 2, "Updated": 1, "Compliance %": "50%"}]
+    weeks = next(df.value for df in at.dataframe if "Week" in df.value.columns and "Compliance %" in df.value.columns)
+    assert weeks["Compliance %"].iloc[-1] == "50%" and weeks["Issues due an update"].iloc[-1] == 2

@@ -221,3 +221,25 @@ def test_under_the_start_rule_the_owner_starts_a_step_and_it_turns_yellow(owner_
     at.radio(key=f"action_{issue.id}").set_value("start")
     _submit(at, f"step_form_{issue.id}")
     assert [e.value for e in at.error] == [f"步骤“纠正措施实施”已于{owner_plant['today'].isoformat()}开始。"]
+
+
+def test_a_notices_link_opens_that_issues_form_and_signing_in_lands_back_on_it(owner_plant):
+    """/update?no=NUMBER: the issue's form alone and open, also for someone who neither owns nor leads it."""
+    other = store.create_person(name="主持人2", area_id=owner_plant["area"].id)
+    store.create_account(actor_id=None, person_id=other.id, username="chair2", role="facilitator",
+                         password="long-enough-1")
+    number = owner_plant["issue"].number
+    at = app_as(other.id, no=number)
+    at.run()
+    at.switch_page("app_pages/update.py")
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert [e.label.split(" · ")[1] for e in at.expander] == [number]
+    assert at.expander[0].proto.expanded
+    assert any(f.key.startswith(f"step_{owner_plant['issue'].id}") for f in at.selectbox if f.key)
+    signed_out = app_as(None, no=number)
+    signed_out.run()
+    signed_out.switch_page("app_pages/update.py")
+    signed_out.run()
+    form = next(h.proto.body for h in signed_out.get("html") if "/auth/sign-in" in h.proto.body)
+    assert f"/update?no={number}" in form                 # the sign-in posts back to the same link

@@ -1,6 +1,6 @@
 """Roles are enforced in the store: every command tried by every role; exactly the allowed ones succeed, the
 others are refused with a translated message and leave every table as it was."""
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 from sqlmodel import SQLModel
@@ -36,10 +36,14 @@ ALLOWED = {
     "set_response_rule": CONFIGURE, "remove_response_rule": CONFIGURE,
     "record_response": OWN_ISSUE, "save_eight_d": OWN_ISSUE, "record_follow_up": OWN_ISSUE,
     "change_password": EVERYONE,                       # one's own password
+    "set_my_notifications": EVERYONE,                  # one's own language and channels
+    "set_channel": CONFIGURE, "remove_channel": CONFIGURE, "set_escalation_contacts": CONFIGURE,
+    "set_meeting_time": CONFIGURE, "queue_test": CONFIGURE, "retry_notice": CONFIGURE, "queue_digests": CONFIGURE,
 }
 # commands no signed-in person calls: signing in itself, and what only the system does (first start, the CLI)
 WITHOUT_ACTOR = {"authenticate", "install_default_settings", "create_admin", "open_session", "touch_session",
-                 "end_session", "disable_demo_accounts"}
+                 "end_session", "disable_demo_accounts",
+                 "scan_notices", "claim_notice", "mark_sent", "mark_failed"}     # the sender (python -m qr notify)
 
 
 def test_the_matrix_names_every_store_command():
@@ -73,8 +77,17 @@ def world(plant, open_issue):
     paint = store.create_area(code="PAINT", name_zh="涂装车间", name_en="Paint shop")
     steps = {s["code"]: s["id"] for s in store.issue_detail(issue.number).steps}
     no_account = store.create_person(name="无账户")
+    robot = store.set_channel(actor_id=None, kind="wecom", area_id=plant["area"].id,
+                              url="http://127.0.0.1:9/cgi-bin/webhook/send?key=k")
+    store.set_channel(actor_id=None, kind="feishu", area_id=paint.id, url="http://127.0.0.1:9/hook/t")
+    failed = store.queue_test(actor_id=None, channel_id=robot.id)
+    claimed = store.claim_notice(worker="w")
+    for _ in range(5):
+        store.mark_failed(outbox_id=claimed["id"], worker="w", error="refused", now=store.now() + timedelta(days=1))
+        store.claim_notice(worker="w", now=store.now() + timedelta(days=2))
     return {**plant, "today": today, "actors": actors, "issue": issue, "ready": ready, "closed": closed,
             "meeting": meeting, "paint": paint, "steps": steps, "no_account": no_account,
+            "failed": failed,
             "line": store.sign_in_sheet(meeting.id)[0]["id"]}
 
 
@@ -148,6 +161,15 @@ def _arguments(name: str, w: dict) -> dict:
         "remove_response_rule": {"rule_id": store.response_rules(w["categories"]["complaint"].id)[0]["id"]},
         "record_response": {"expected_version": issue.version, **_first_clock(issue.number)},
         "save_eight_d": {**on_issue, "section": "D1", "values": {"team": "张伟、孙丽", "champion": "工厂经理"}},
+        "set_my_notifications": {"language": "en", "notify_email": False, "wecom_id": "me", "notify_wecom": True},
+        "set_channel": {"kind": "dingtalk", "area_id": w["paint"].id, "url": "https://oapi.dingtalk.com/robot/send?a=1",
+                        "secret": "SECabc"},
+        "remove_channel": {"channel_id": next(c["id"] for c in store.channels() if c["kind"] == "feishu")},
+        "set_escalation_contacts": {"area_id": w["area"].id, "level": 2, "person_ids": [w["lead"].id]},
+        "set_meeting_time": {"area_id": w["area"].id, "meeting_time": time(8, 30)},
+        "queue_test": {"address": "sun.li@plant.example"},
+        "retry_notice": {"outbox_id": w["failed"]},
+        "queue_digests": {},
         "record_follow_up": {**_follow_up_of(w["closed"].id), "done_on": today, "contact": "客户质量部 李工",
                              "channel": "phone", "solved": True, "satisfaction": 5, "remarks": ""},
     }[name]
