@@ -182,12 +182,16 @@ def _audit(session: Session, *, at: datetime, actor_id: int | None, entity: str,
            issue_id: int | None, field_name: str, old, new, reason: str = "") -> None:
     """One changed field, with the actor's names as they are now: a later rename does not rewrite history."""
     session.info["audit_events"] = session.info.get("audit_events", 0) + 1
-    actor = session.get(Person, actor_id) if actor_id is not None else None
-    session.add(AuditEvent(at=at, actor_id=actor_id, actor_name=actor.name if actor else "",
-                           actor_name_en=(actor.name_en or actor.name) if actor else "", entity=entity,
+    session.add(AuditEvent(at=at, actor_id=actor_id, **_actor_names(session, actor_id), entity=entity,
                            entity_id=entity_id, issue_id=issue_id, field=field_name,
                            old=None if old is None else str(old), new=None if new is None else str(new),
                            reason=reason))
+
+
+def _actor_names(session: Session, actor_id: int | None) -> dict[str, str]:
+    """The actor's names as they are now, kept with each audit event (the system itself has none)."""
+    actor = session.get(Person, actor_id) if actor_id is not None else None
+    return {"actor_name": actor.name if actor else "", "actor_name_en": (actor.name_en or actor.name) if actor else ""}
 
 
 def _role(session: Session, person_id: int) -> str:

@@ -1,8 +1,8 @@
 """A plant's sheet comes in, all rows or none: the plan is worked out read-only (the preview, and again inside the
 import's own transaction), then applied with bulk inserts in one write transaction."""
-import re
 from dataclasses import dataclass, field
 from datetime import date
+import re
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -11,10 +11,10 @@ from models import (Area, AuditEvent, Category, ImportMapping, Issue, IssueSeque
                     TemplateStep)
 from qr import db, rules
 from qr.audit import Entity
-from qr.rules import ColourRule, StepState, StepView, Status
+from qr.rules import ColourRule, Status, StepState, StepView
 from qr.sheet_import import CellError, ImportedIssue, shape_key
-from qr.store.base import (DESCRIPTION_MAX, EARLIEST_OPENED_ON, REASON_MAX, Context, ValidationFailed, _add_config,
-                           _audit, _authorize, _claim_version, _step_view, _text, command, query)
+from qr.store.base import (DESCRIPTION_MAX, EARLIEST_OPENED_ON, REASON_MAX, Context, ValidationFailed, _actor_names,
+                           _add_config, _audit, _authorize, _claim_version, _step_view, _text, command, query)
 from qr.store.issues import _cancel, _next_numbers
 
 NUMBER_MAX, NAME_MAX, PART_MAX = 20, 100, 100
@@ -314,10 +314,12 @@ class _Apply:
 
     def __init__(self, session: Session, ctx: Context, actor_id, source: str):
         self.session, self.ctx, self.actor_id, self.source = session, ctx, actor_id, source
+        self.actor_names = _actor_names(session, actor_id)
         self.events: list[dict] = []
 
     def _event(self, *, entity: str, entity_id: int, issue_id: int, name: str, old, new, reason: str) -> None:
-        self.events.append({"at": self.ctx.now, "actor_id": self.actor_id, "entity": entity, "entity_id": entity_id,
+        self.events.append({"at": self.ctx.now, "actor_id": self.actor_id, **self.actor_names, "entity": entity,
+                            "entity_id": entity_id,
                             "issue_id": issue_id, "field": name, "old": None if old is None else str(old),
                             "new": None if new is None else str(new), "reason": reason})
 

@@ -1,13 +1,14 @@
 """The admin page through AppTest: each section changes what the board does, every change is audited, bad
 configuration is refused in words, and only administrators get in."""
-import re
 from datetime import timedelta
+import re
 
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from qr import store
+from qr.i18n import literal
 from tests.app.signing import app_as
 
 
@@ -274,6 +275,6 @@ def test_the_notices_tab_sets_meeting_times_contacts_and_rules_and_shows_failure
     assert store.setting_values()["notifications"]["holidays"] == ["2026-10-01", "2026-10-02"]
     at.text_input(key="test_address").input("boss@plant.example")
     at.button(key="test_email").click().run()              # no e-mail server set: the failure is told
-    assert r"no e\-mail server\: set QR\_SMTP\_URL" in at.error[0].value          # escaped: read literally
+    assert literal("no e-mail server: set QR_SMTP_URL") in at.error[0].value          # escaped: read literally
     at.button(key="digests_now").click().run()
     assert not at.exception and at.success

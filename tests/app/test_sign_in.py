@@ -1,11 +1,12 @@
 """The sign-in form as a page draws it (posted to the app's own route, coming back to the page asked for), its
 refusal in words, the sidebar's sign-out, and the account page's password change, which signs out everywhere."""
-import re
 from html import unescape
+import re
 
 from streamlit.testing.v1 import AppTest
 
 from qr import store
+from qr.i18n import literal
 from tests.app.signing import app_as
 from tests.conftest import PASSWORD
 
@@ -70,7 +71,7 @@ def test_change_my_password_signs_out_everywhere(plant):
 
 def test_the_account_page_sets_the_language_and_channels_of_ones_notices(plant):
     at = _page("app_pages/login.py", plant["owner"].id, lang="en")
-    assert r"zhang\.wei@plant\.example" in "".join(c.value for c in at.caption)      # escaped: read literally
+    assert literal("zhang.wei@plant.example") in "".join(c.value for c in at.caption)      # escaped: read literally
     at.radio(key="notice_language").set_value("en")
     at.checkbox(key="notify_wecom").check()
     at.text_input(key="wecom_id").input("zhangwei")
