@@ -278,3 +278,33 @@ def test_the_notices_tab_sets_meeting_times_contacts_and_rules_and_shows_failure
     assert literal("no e-mail server: set QR_SMTP_URL") in at.error[0].value          # escaped: read literally
     at.button(key="digests_now").click().run()
     assert not at.exception and at.success
+
+
+def test_the_demo_accounts_are_named_and_deleted_with_one_button(admin_plant):
+    person = store.create_person(name="演示用户", name_en="Demo user")
+    store.create_account(actor_id=None, person_id=person.id, username="demo", role="owner", password="demo1234",
+                         demo=True)
+    at = _admin_page(admin_plant, lang="en")
+    assert any(w.value.startswith("There are 1 demo accounts; their password is published") for w in at.warning)
+    _ok(at.button(key="delete_demo").click().run())
+    assert [s.value for s in at.success] == ["1 demo accounts deleted."]
+    assert [a["username"] for a in store.accounts()] == ["boss", "sunli", "zhangwei"]
+    assert not any("demo accounts" in w.value for w in at.warning)
+
+
+def test_the_history_keeps_the_name_the_actor_had_and_english_names_in_english(admin_plant):
+    store.create_area(actor_id=admin_plant["admin"], code="PAINT", name_zh="涂装车间", name_en="Paint shop")
+    store.update_person(actor_id=admin_plant["admin"], person_id=admin_plant["admin"], name="王新", name_en="Wang Xin",
+                        email="boss@plant.example")                  # renamed after acting
+    history = next(df.value for df in _admin_page(admin_plant, lang="en").dataframe
+                   if {"Who", "New"} <= set(df.value.columns))
+    created = history[history["New"] == "PAINT 涂装车间"]
+    assert created["Who"].tolist() == ["王总"]                        # the name they had, not 王新
+    renamed = history[history["New"] == "王新"]
+    assert renamed["Who"].tolist() == ["王总"]                        # the rename itself was made under the old name
+    store.update_person(actor_id=admin_plant["admin"], person_id=admin_plant["lead"].id, name="孙丽",
+                        name_en="Sun Li", email="sun.li@plant.example", area_id=admin_plant["area"].id,
+                        active=False)
+    history = next(df.value for df in _admin_page(admin_plant, lang="en").dataframe
+                   if {"Who", "New"} <= set(df.value.columns))
+    assert history[history["New"] == "False"]["Who"].tolist() == ["Wang Xin"]   # in English, the English name

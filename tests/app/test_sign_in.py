@@ -80,3 +80,12 @@ def test_the_account_page_sets_the_language_and_channels_of_ones_notices(plant):
     assert store.my_notifications(plant["owner"].id) == {
         "language": "en", "email": "zhang.wei@plant.example", "notify_email": True, "wecom_id": "zhangwei",
         "notify_wecom": True}
+
+
+def test_the_language_survives_a_move_through_the_sidebars_links(plant):
+    at = _page("app_pages/update.py", plant["owner"].id)
+    at.radio(key="lang_switch").set_value("en").run()
+    at.query_params.clear()                                   # a sidebar link carries no query
+    at.switch_page("app_pages/trends.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert any("Trends" in m.value for m in at.markdown) and at.query_params.get("lang") == "en"
