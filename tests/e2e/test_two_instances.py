@@ -54,10 +54,16 @@ def test_a_step_completed_on_one_instance_shows_on_the_other(two_servers, browse
 
     username = _read(database_url, lambda: store.signed_in_person(int(issue["owner_id"])).username)
     owner_page = open_signed_in(browser, f"{first['url']}/update", username)
+    _settle(owner_page)
     expander = owner_page.locator('[data-testid="stExpander"]', has_text=issue["number"])
     expander.locator("summary").click()
-    expander.locator('[data-testid="stForm"]', has_text="写对策").locator("button", has_text="保存").click()
-    owner_page.wait_for_selector('[data-testid="stAlertContentSuccess"]', timeout=30_000)
+    save = expander.locator('[data-testid="stForm"]', has_text="写对策").locator("button", has_text="保存")
+    save.wait_for(timeout=30_000)
+    save.click()
+    owner_page.wait_for_selector('[data-testid="stAlertContentSuccess"], [data-testid="stAlertContentError"]',
+                                 timeout=60_000)
+    errors = [e.inner_text() for e in owner_page.query_selector_all('[data-testid="stAlertContentError"]')]
+    assert errors == [] and owner_page.query_selector('[data-testid="stAlertContentSuccess"]'), errors
     _settle(owner_page)
 
     # the other instance's board, never reloaded: its own refresh brings the green cell
