@@ -959,8 +959,11 @@ _MARKDOWN = re.compile(r"([\\`*_\[\]$~]|:(?=[A-Za-z/]))")      # links, images, 
 
 def literal(text) -> str:
     """User text for a Streamlit label or message, which render Markdown: the marks that would make a link, an
-    image, emphasis, code, a formula or a :red[…] are escaped, so it reads as typed."""
-    return _MARKDOWN.sub(r"\\\1", str(text)).replace("\n", " ")
+    image, emphasis, code, a formula or a :red[…] are escaped, and bare addresses are kept from turning into
+    links, so it reads as typed."""
+    escaped = _MARKDOWN.sub(r"\\\1", str(text)).replace("\n", " ")
+    # GitHub's Markdown also links a bare address: an invisible word joiner keeps "http://…" and "www.…" text
+    return escaped.replace("\\://", "\\:\u2060//").replace("www.", "www\u2060.")
 
 
 def literal_t(key: str, lang: str = DEFAULT_LANGUAGE, **values) -> str:
