@@ -40,7 +40,7 @@ CATEGORIES = [
 
 # Customer complaints: (code, 中文, English, minutes of calendar time after the complaint was received)
 COMPLAINT_RULES = [
-    ("ack", "客户确认", "Acknowledge the customer", 120),
+    ("ack", "响应客户", "Acknowledge the customer", 120),     # the plant responds (contacts the customer)
     ("containment", "客户处遏制", "Containment at the customer", 24 * 60),
     ("on_site", "到场/初步分析", "On site / first analysis", 2 * 24 * 60),
 ]

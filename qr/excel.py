@@ -115,7 +115,7 @@ SYNONYMS = {
     "overall": ["总体", "总体状态", "Overall", "Overall status"],
     "category": ["类别/来源", "类别", "来源", "问题来源", "Category", "Source"],
     "description": ["问题描述", "问题", "Description", "Issue", "Problem", "Problem description"],
-    "opened_on": ["开启日期", "开始日期", "发生日期", "Date Opened", "Open date", "Opened", "Date"],
+    "opened_on": ["提出日期", "发现日期", "检出日期", "开启日期", "开始日期", "发生日期", "Date Opened", "Open date", "Opened", "Date"],
     "part_number": ["零件号", "零件号/单元号", "Part #", "Part No.", "Part number", "Unit/Part #", "Part/Unit No."],
     "owner": ["责任人", "Owner", "Resp.", "Responsible"],
     "lead": ["牵头人", "Lead", "Champion"],

@@ -143,13 +143,14 @@ def _import_new(session, ctx: Context, *, row, template, resolve, reason, actor_
                   severity=row.severity, owner_id=owner.id, lead_id=lead.id, template_id=template.id,
                   opened_on=row.opened_on, next_report_on=row.next_report_on,
                   closed_on=(row.closed_on or ctx.day) if row.closed else None, created_at=ctx.now,
-                  updated_at=ctx.now)
+                  updated_at=ctx.now, reviewed_at=ctx.now)      # the plant's own board put it there: decided
     session.add(issue)
     session.flush()
     _audit(session, at=ctx.now, actor_id=actor_id, entity=Entity.ISSUE, entity_id=issue.id, issue_id=issue.id,
            field_name="imported", old=None, new=issue.number, reason=reason)
     steps = [(IssueStep(issue_id=issue.id, template_step_id=ts.id, position=ts.position,
-                        target_on=row.opened_on + timedelta(days=ts.guide_limit_days)), ts.code)
+                        target_on=row.opened_on + timedelta(days=ts.guide_limit_days),
+                        original_target_on=row.opened_on + timedelta(days=ts.guide_limit_days)), ts.code)
              for ts in resolve.template_steps(template.id)]
     session.add_all(step for step, _ in steps)
     session.flush()

@@ -35,7 +35,7 @@ def _run(query: dict[str, str], page: str | None = None, person_id: int | None =
     return at
 
 
-@pytest.mark.parametrize("lang, heading, open_word", [("zh", "问题描述", "开启"), ("en", "Description", "Open")])
+@pytest.mark.parametrize("lang, heading, open_word", [("zh", "问题描述", "未关闭"), ("en", "Description", "Open")])
 def test_board_shows_every_open_issue_in_both_languages(demo_plant, lang, heading, open_word):
     at = _run({"lang": lang})
     html = _html(at)

@@ -117,8 +117,8 @@ def test_close_is_refused_with_open_steps_then_closes_and_reopens(owner_plant):
     assert store.board_frame().iloc[0]["closed_on"] is None
 
     version = issue.version
-    for step in store.issue_detail(issue.number).steps:     # the owner finished the work meanwhile
-        store.complete_step(actor_id=owner_plant["owner"].id, step_id=step["id"], done_on=owner_plant["today"],
+    for step in store.issue_detail(issue.number).steps:     # the work was finished and checked meanwhile
+        store.complete_step(actor_id=owner_plant["lead"].id, step_id=step["id"], done_on=owner_plant["today"],
                             expected_version=version)
         version += 1
     store.attach_file(actor_id=owner_plant["owner"].id, issue_id=issue.id, file_name="8D.pdf", kind="report",
@@ -174,7 +174,7 @@ def test_upload_evidence_for_a_step_and_refuse_a_renamed_file(owner_plant):
     assert [(a["file_name"], a["step_id"], a["kind"]) for a in store.attachments(issue.id)] == [
         ("围堵记录.pdf", containment["id"], "evidence")]
     assert ("attachment_evidence", "围堵记录.pdf", "张伟") in _history(issue.number)
-    assert any(b.label == "证据 · 遏制措施 · 围堵记录.pdf" for b in at.get("download_button"))
+    assert any(b.label == "佐证材料 · 遏制措施 · 围堵记录.pdf" for b in at.get("download_button"))
 
     at.get("file_uploader")[0].upload("报告.pdf", b"MZ\x90\x00 renamed program", "application/pdf")
     _submit(at, f"files_form_{issue.id}")
