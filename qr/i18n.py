@@ -12,7 +12,7 @@ TEXT: dict[str, dict[str, str]] = {
     "page.board": {"zh": "跟踪板", "en": "Board"},
     "page.issue": {"zh": "问题详情", "en": "Issue detail"},
     "app.preparing": {"zh": "首次启动：正在准备数据库…", "en": "First start: preparing the database…"},
-    "app.schema_behind": {"zh": "数据库结构不是本版本所需的结构，看板已停止，以免损坏数据。请管理员处理：{reason}",
+    "app.schema_behind": {"zh": "数据库结构不是本版本所需的结构，跟踪板已停止，以免损坏数据。请管理员处理：{reason}",
                           "en": "The database schema is not the one this version needs; the board stopped so that "
                                 "no data is damaged. For the administrator: {reason}"},
     # board
@@ -496,7 +496,7 @@ TEXT: dict[str, dict[str, str]] = {
     "admin.required_functions": {"zh": "会议要求到场的职能", "en": "Functions the meeting needs"},
     "admin.verify_exits": {"zh": "验证退出：责任人标记完成的步骤须经质量工程师(主持人)验证后才变绿",
                            "en": "Verified exits: a step an owner completes turns green only once a quality engineer (facilitator) verifies it"},
-    "admin.move_rule_help": {"zh": "改目标日期：超过下列限度的改期须主持人批准(批准前颜色、红色天数和升级按原目标计)。",
+    "admin.move_rule_help": {"zh": "改目标日期：超过下列限度的改期须主持人批准(批准前颜色、红色天数和升级仍按现有目标计)。",
                              "en": "Target moves: past this limit a move waits for a facilitator's approval (until then colour, days red and escalation keep the target in force)."},
     "admin.free_moves": {"zh": "每个步骤无需批准的改期次数", "en": "Moves of a step without approval"},
     "admin.red_needs_approval": {"zh": "红色步骤的任何改期都须批准", "en": "Any move of a red step needs approval"},
@@ -652,8 +652,8 @@ TEXT: dict[str, dict[str, str]] = {
     "8d.missing_fields": {"zh": "本章节尚缺：{fields}", "en": "Still missing in this section: {fields}"},
     "8d.pdf": {"zh": "导出8D报告PDF(中文)", "en": "8D report as PDF (Chinese)"},
     "8d.pdf_en": {"zh": "导出8D报告PDF(英文)", "en": "8D report as PDF (English)"},
-    "8d.step_hint": {"zh": "填写章节不会改变步骤颜色；步骤仅在看板上完成后变绿。",
-                     "en": "Filling a section never changes a step's colour: a step turns green only when completed on the board."},
+    "8d.step_hint": {"zh": "填写章节不会改变步骤颜色；步骤仅在跟踪板上完成(并经验证)后变绿。",
+                     "en": "Filling a section never changes a step's colour: a step turns green only when completed (and verified) on the board."},
     "8d.why_n": {"zh": "为什么{n}", "en": "Why {n}"},
     "8d.D1": {"zh": "成立小组", "en": "Team"},
     "8d.D2": {"zh": "问题描述(5W2H，是/不是)", "en": "Problem description (5W2H, is / is not)"},
@@ -822,7 +822,7 @@ TEXT: dict[str, dict[str, str]] = {
     "login.sso": {"zh": "使用单点登录(SSO)", "en": "Sign in with single sign-on"},
     "login.sso_unknown": {"zh": "单点登录的邮箱 {email} 不属于任何人员，请联系管理员。",
                           "en": "The single sign-on e-mail {email} belongs to no person here; ask an administrator."},
-    "login.demo": {"zh": "演示模式：演示账户的密码都是 {password}。管理员 admin，主持人 sunli、zhenghao，责任人 zhangwei 等，访客 viewer。"
+    "login.demo": {"zh": "演示模式：演示账户的密码都是 {password}。管理员 admin，主持人 sunli、zhenghao，责任人 zhangwei 等，查看者 viewer。"
                          "正式使用时没有演示账户。",
                    "en": "Demo mode: every demo account's password is {password}. Administrator admin, facilitators sunli and "
                          "zhenghao, owners zhangwei and others, viewer viewer. A real site has no demo accounts."},

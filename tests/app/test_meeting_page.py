@@ -196,5 +196,5 @@ def test_presenter_in_english(meeting_plant):
     _ok(at.toggle(key="presenter").set_value(True).run())
     html = _html(at)
     assert f'data-presenter="{meeting_plant["board"][0].number}"' in html
-    assert all(text in html for text in ("1 of 3", "This issue 02:00", "Changed since the last meeting",
+    assert all(text in html for text in ("1 of 4", "This issue 02:00", "Changed since the last meeting",
                                          "Countermeasures of yellow and red steps", "Next report: "))
