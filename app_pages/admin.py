@@ -50,8 +50,9 @@ def people_and_areas() -> None:
         values = {"code": code.text_input(t("field.code", lang), max_chars=20, key="area_code"),
                   "name_zh": name_zh.text_input(t("field.name_zh", lang), max_chars=100, key="area_name_zh"),
                   "name_en": name_en.text_input(t("field.name_en", lang), max_chars=100, key="area_name_en"),
-                  "required_functions": st.multiselect(t("admin.required_functions", lang), rules.FUNCTIONS,
-                                                       key="area_functions", format_func=_function)}
+                  "required_functions": st.pills(t("admin.required_functions", lang), rules.FUNCTIONS,
+                                                 selection_mode="multi", key="area_functions",
+                                                 format_func=_function)}
         if st.form_submit_button(t("admin.add", lang)):
             ui.run_command(store.create_area, {"actor_id": me, **values}, lang, issue_id=None,
                            success=t("admin.saved", lang))
@@ -64,9 +65,9 @@ def people_and_areas() -> None:
                                                     key=f"edit_area_zh_{area_id}"),
                       "name_en": name_en.text_input(t("field.name_en", lang), areas[area_id]["name_en"], max_chars=100,
                                                     key=f"edit_area_en_{area_id}"),
-                      "required_functions": st.multiselect(
-                          t("admin.required_functions", lang), rules.FUNCTIONS, format_func=_function,
-                          default=rules.function_list(areas[area_id]["required_functions"]),
+                      "required_functions": st.pills(
+                          t("admin.required_functions", lang), rules.FUNCTIONS, selection_mode="multi",
+                          format_func=_function, default=rules.function_list(areas[area_id]["required_functions"]),
                           key=f"edit_area_functions_{area_id}")}
             if st.form_submit_button(t("admin.save", lang)):
                 ui.run_command(store.update_area, {"actor_id": me, "area_id": area_id, **values}, lang,
