@@ -88,7 +88,8 @@ def sign_in_tab(current: dict, version: int, running: bool) -> None:
         name_column, function_column = st.columns([3, 2])
         name = name_column.text_input(t("signin.guest", lang), key="guest_name", max_chars=100)
         function = function_column.selectbox(t("signin.guest_function", lang), ("", *rules.FUNCTIONS),
-                                             key="guest_function", format_func=lambda f: t(f"function.{f or 'none'}", lang))
+                                             key="guest_function",
+                                             format_func=lambda f: t(f"function.{f or 'none'}", lang))
         added = st.form_submit_button(t("signin.add_guest", lang), disabled=not running)
     if added:
         ui.run_command(store.add_guest, {"actor_id": me, "meeting_id": current["id"], "name": name,
@@ -143,8 +144,9 @@ def tier_form(records: list[dict]) -> None:
     with st.form("tier"):
         st.markdown(f"**{t('tier.change', lang)}**")
         issue_column, tier_column = st.columns([3, 2])
-        issue_id = issue_column.selectbox(t("tier.issue", lang), list(by_id), key="tier_issue",
-                                          format_func=lambda i: f'{by_id[i]["number"]} · {literal(by_id[i]["description"][:30])}')
+        issue_id = issue_column.selectbox(
+            t("tier.issue", lang), list(by_id), key="tier_issue",
+            format_func=lambda i: f'{by_id[i]["number"]} · {literal(by_id[i]["description"][:30])}')
         on_board = tier_column.radio(t("tier.to", lang), (True, False), horizontal=True, key="tier_to",
                                      format_func=lambda b: t("tier.board" if b else "tier.watch", lang))
         reason = st.text_input(t("history.reason", lang), key="tier_reason", max_chars=500)

@@ -257,9 +257,9 @@ def review_tab() -> None:
     st.caption(t("update.review.help", lang))
     frame = ui.board_frame(counter, today, False, with_list=True)
     issues = frame.sort_values("number").to_dict("records")
-    claims = [(i, s) for i in issues for s in sorted(i["steps"].values(), key=lambda s: s["position"]) if s["to_verify"]]
-    moves = [(i, s) for i in issues for s in sorted(i["steps"].values(), key=lambda s: s["position"])
-             if s["move_requested_on"] and s["state"] == "open"]
+    steps = [(i, s) for i in issues for s in sorted(i["steps"].values(), key=lambda s: s["position"])]
+    claims = [(i, s) for i, s in steps if s["to_verify"]]
+    moves = [(i, s) for i, s in steps if s["move_requested_on"] and s["state"] == "open"]
     st.markdown(f"**{t('update.review.claims', lang)}**")
     if not claims:
         st.caption(t("update.review.none_claims", lang))

@@ -214,8 +214,8 @@ def step_notes(step: dict, lang: str, kinds: tuple[str, ...] = NOTES) -> list[st
         "no_countermeasure": step.get("no_countermeasure") and t("cell.no_countermeasure", lang),
         "moved": step.get("target_moves") and t("cell.moved", lang, moves=step["target_moves"],
                                                  original=day["original_target_on"]),
-        "move_requested": step.get("move_requested_on") and t("cell.move_requested", lang,
-                                                              date=day["move_requested_on"], reason=step["move_reason"]),
+        "move_requested": step.get("move_requested_on") and t(
+            "cell.move_requested", lang, date=day["move_requested_on"], reason=step["move_reason"]),
         "to_verify": step.get("to_verify") and t("cell.to_verify", lang, date=day["claimed_on"],
                                                  evidence=step["evidence"] or "—"),
         "returned": (step.get("return_reason") and step.get("state") == "open" and not step.get("to_verify")
@@ -236,7 +236,8 @@ def step_marks(step: dict, lang: str) -> tuple[str, str]:
         attributes += ' data-no-countermeasure="true"'
     if step.get("target_moves"):
         marks += f'<span class="qr-mark qr-moved">↷{int(step["target_moves"])}</span>'
-        attributes += f' data-moves="{int(step["target_moves"])}" data-original-target="{_long_date(step["original_target_on"])}"'
+        attributes += (f' data-moves="{int(step["target_moves"])}" '
+                       f'data-original-target="{_long_date(step["original_target_on"])}"')
     if step.get("move_requested_on"):
         marks += '<span class="qr-mark qr-move-request">↷?</span>'
         attributes += f' data-move-requested="{_long_date(step["move_requested_on"])}"'
@@ -337,7 +338,8 @@ def render_legend(lang: str) -> str:
                    for s in ("G", "Y", "R", "NA"))
     return (f'{BOARD_CSS}<div class="qr-legend"><b>{_e(t("legend.title", lang))}</b>{keys}'
             f'<span><span class="qr-key">Y!</span> {_e(t("legend.warning", lang))}</span>'
-            f'<span><span class="qr-key">R<span class="qr-nocm">⊘</span></span> {_e(t("legend.no_countermeasure", lang))}</span>'
+            f'<span><span class="qr-key">R<span class="qr-nocm">⊘</span></span> '
+            f'{_e(t("legend.no_countermeasure", lang))}</span>'
             f'<span><span class="qr-key">↷2</span> {_e(t("legend.moved", lang))}</span>'
             f'<span><span class="qr-key">↷?</span> {_e(t("legend.move_requested", lang))}</span>'
             f'<span><span class="qr-key">✓?</span> {_e(t("legend.to_verify", lang))}</span>'
@@ -477,7 +479,8 @@ def render_presenter_card(record: dict, columns: list[dict], changes: list[dict]
     measures = "".join(
         f'<li><span class="qr-step qr-{_status_code(s)}" data-status="{_status_code(s)}" '
         f'style="padding:0 8px;font-weight:700">{LETTER[_status_code(s)]}</span> {_e(_name(s, "name", lang))}: '
-        f'{_e(s["countermeasure"] or s["worse_reason"] or "—")}</li>'
+        f'{_e(s["countermeasure"] or s["worse_reason"] or " · ".join(step_notes(s, lang, ("to_verify",))) or "—")}'
+        '</li>'
         for s in meeting_text.countermeasure_steps(steps))
     measures_html = (f"<ul>{measures}</ul>" if measures
                      else f'<p class="qr-muted">{_e(t("presenter.no_countermeasures", lang))}</p>')
@@ -485,7 +488,8 @@ def render_presenter_card(record: dict, columns: list[dict], changes: list[dict]
     next_report = _long_date(record["next_report_on"]) or "—"
     tier = ("" if record.get("on_board", True) else
             f' <span class="qr-tier" data-tier="watch">{_e(t("tier.watch", lang))}</span>')
-    waiting = [s for s in sorted(steps, key=lambda s: s["position"]) if s.get("to_verify") or s.get("move_requested_on")]
+    waiting = [s for s in sorted(steps, key=lambda s: s["position"])
+               if s.get("to_verify") or s.get("move_requested_on")]
     waiting_html = "".join(
         f'<li data-step-id="{s["id"]}">{_e(_name(s, "name", lang))}: '
         f'{_e(" · ".join(step_notes(s, lang, ("to_verify", "move_requested"))))}</li>' for s in waiting)

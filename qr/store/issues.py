@@ -338,9 +338,9 @@ def close_issue(*, session: Session, actor_id: int | None, issue_id: int, closed
                               .where(IssueStep.issue_id == issue.id, IssueStep.state == StepState.OPEN.value)
                               .order_by(IssueStep.position)).all()
     if open_steps:                              # a step still waiting for verification is not done yet
-        raise ValidationFailed("err.open_steps",
-                               steps="、".join(zh + ("(待验证)" if claimed else "") for zh, _, claimed in open_steps),
-                               steps_en=", ".join(en + (" (to verify)" if claimed else "") for _, en, claimed in open_steps))
+        raise ValidationFailed(
+            "err.open_steps", steps="、".join(zh + ("(待验证)" if claimed else "") for zh, _, claimed in open_steps),
+            steps_en=", ".join(en + (" (to verify)" if claimed else "") for _, en, claimed in open_steps))
     has_report = session.exec(select(func.count()).select_from(Attachment).where(
         Attachment.issue_id == issue.id, Attachment.kind == "report")).one()
     gaps = eight_d.missing(_eight_d_content(session, issue.id))

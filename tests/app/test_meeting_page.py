@@ -1,4 +1,5 @@
-"""A whole daily meeting through the meeting page: sign-in, review of new issues, presenter mode, a decision, the end."""
+"""A whole daily meeting through the meeting page: sign-in, review of new issues, presenter mode, a decision,
+the end."""
 import re
 
 import pytest

@@ -307,7 +307,8 @@ def test_a_monday_after_a_holiday_reviews_everything_since_thursdays_meeting(pla
     kept = store.review_list(plant["area"].id, now=_at(tuesday, 8, 5))
     assert [i["number"] for i in kept] == [undecided.number, sunday_night.number, early_monday.number]
     assert not any(i["reviewed"] for i in kept)
-    assert store.board_frame(on=monday, with_list=True).set_index("number").loc[holiday.number, "on_board"] == False  # noqa: E712
+    tiers = store.board_frame(on=monday, with_list=True).set_index("number")["on_board"]
+    assert not tiers[holiday.number] and tiers[after_meeting.number]
 
 
 # ---------------------------------------------------------------- functions at the meeting
@@ -367,8 +368,8 @@ def test_the_migration_keeps_each_steps_original_target_from_the_audit_trail(emp
             "(1, 'QR-2026-0001', 'x', 1, 1, '', 'A', 1, 1, 1, '2026-03-02', 4, :at, :at, true, 0)", at=created)
         for step, target in ((1, "2026-03-23"), (2, "2026-03-09")):
             run("INSERT INTO issuestep (id, issue_id, template_step_id, position, target_on, state, marked_worse, "
-                "worse_reason, na_reason, countermeasure) VALUES (:id, 1, :id, :id, :target, 'open', false, '', '', '')",
-                id=step, target=target)
+                "worse_reason, na_reason, countermeasure) "
+                "VALUES (:id, 1, :id, :id, :target, 'open', false, '', '', '')", id=step, target=target)
         for event, (at, old, new) in enumerate(((created, "2026-03-09", "2026-03-12"),     # while opening it
                                                 ("2026-03-05 02:00:00.000000", "2026-03-12", "2026-03-16"),
                                                 ("2026-03-10 02:00:00.000000", "2026-03-16", "2026-03-23")), start=1):
@@ -377,6 +378,7 @@ def test_the_migration_keeps_each_steps_original_target_from_the_audit_trail(emp
                 id=event, at=at, old=old, new=new)
     db.upgrade(engine)
     with engine.connect() as connection:
-        rows = connection.execute(sa.text("SELECT id, original_target_on, target_moves FROM issuestep ORDER BY id")).all()
+        rows = connection.execute(sa.text("SELECT id, original_target_on, target_moves FROM issuestep "
+                                          "ORDER BY id")).all()
     assert [(i, str(original), moves) for i, original, moves in rows] == [(1, "2026-03-12", 2), (2, "2026-03-09", 0)]
     engine.dispose()
