@@ -1,5 +1,5 @@
 """SQLModel tables: the schema of QR Board and nothing else (Alembic migrations mirror it)."""
-from datetime import date, datetime, timezone
+from datetime import date, datetime, time, timezone
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -35,6 +35,7 @@ class Area(SQLModel, table=True):
     name_en: str = Field(max_length=100)
     # the functions its meeting needs at the table (quality,production …), comma-separated in rules.FUNCTIONS order
     required_functions: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
+    meeting_time: time | None = None  # when the daily meeting starts (plant clock): the owners' digest goes before it
 
 
 class Person(SQLModel, table=True):
@@ -45,6 +46,10 @@ class Person(SQLModel, table=True):
     area_id: int | None = Field(default=None, foreign_key="area.id")
     active: bool = True
     function: str = Field(default="", max_length=20, sa_column_kwargs={"server_default": ""})  # rules.FUNCTIONS
+    language: str = Field(default="zh", max_length=2, sa_column_kwargs={"server_default": "zh"})  # of their messages
+    notify_email: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
+    wecom_id: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})  # @-mentioned by robots
+    notify_wecom: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
 
     # e-mails are unique whatever their case: single sign-on matches them that way
     __table_args__ = (sa.Index("ix_person_email_lower", sa.func.lower(sa.column("email")), unique=True),)
@@ -120,6 +125,8 @@ class Issue(SQLModel, table=True):
     opened_on: date = Field(index=True)
     next_report_on: date | None = None
     closed_on: date | None = Field(default=None, index=True)
+    # closed as not valid or a duplicate: off the board like a closed issue, never counted as solved
+    cancelled: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     on_board: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})  # else the watch list
     reviewed_at: datetime | None = _moment(default=None)  # when the review put it on the board or the watch list
     escalated_level: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # raised by a meeting
@@ -364,3 +371,69 @@ class BoardSetting(SQLModel, table=True):
     value: str = Field(max_length=4000)
     version: int = 1
     updated_at: datetime = _moment()
+
+
+class ImportMapping(SQLModel, table=True):
+    """How one shape of sheet (its normalised header row, hashed) maps onto the board: columns, status words and
+    step words as the last import of that shape used them, offered again the next time."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    shape: str = Field(max_length=64, unique=True)
+    mapping: dict = Field(default_factory=dict, sa_type=sa.JSON)
+    saved_by_id: int | None = Field(default=None, foreign_key="person.id")
+    saved_at: datetime = _moment()
+
+
+class NotifyChannel(SQLModel, table=True):
+    """Where notices go: the plant's e-mail server (no area) or an area's group-chat robot (WeCom, DingTalk, Feishu).
+    Secrets stay here; the pages show them masked."""
+
+    __table_args__ = (sa.UniqueConstraint("area_id", "kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    area_id: int | None = Field(default=None, foreign_key="area.id")
+    kind: str = Field(max_length=10)  # email | wecom | dingtalk | feishu
+    url: str = Field(max_length=1000)  # smtp://… or the robot's webhook address
+    secret: str = Field(default="", max_length=200)  # DingTalk / Feishu signing secret
+    sender: str = Field(default="", max_length=200)  # e-mail From
+    language: str = Field(default="zh", max_length=2)  # of the group chat's messages
+    updated_at: datetime = _moment()
+
+
+class EscalationContact(SQLModel, table=True):
+    """Who hears of an area's issue reaching an escalation level (1 班组长, 2 部门经理, 3 厂长)."""
+
+    __table_args__ = (sa.UniqueConstraint("area_id", "level", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    area_id: int = Field(foreign_key="area.id", index=True)
+    level: int
+    person_id: int = Field(foreign_key="person.id")
+
+
+class Outbox(SQLModel, table=True):
+    """One notice to one recipient on one channel, written in the transaction of the event that causes it and
+    marked sent only after the channel accepted it. `key` is unique: an event is written once, whoever scans."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200, unique=True)
+    event_key: str = Field(max_length=160, index=True)  # the (issue, event, level) the row belongs to
+    event: str = Field(max_length=20)  # new_issue | escalation | clock_warning | clock_missed | digest | test
+    issue_id: int | None = Field(default=None, foreign_key="issue.id", index=True)
+    person_id: int | None = Field(default=None, foreign_key="person.id")
+    channel: str = Field(max_length=10)  # email | wecom | dingtalk | feishu | none (nobody to tell)
+    channel_id: int | None = None  # the robot; no foreign key, so a robot removed later leaves its history
+    address: str = Field(default="", max_length=200)  # e-mail recipient
+    mentions: str = Field(default="", max_length=500)  # WeCom ids the robot @-mentions
+    language: str = Field(default="zh", max_length=2)
+    subject: str = Field(max_length=300)
+    body: str = Field(sa_type=sa.Text)
+    html: str = Field(default="", sa_type=sa.Text)
+    created_at: datetime = _moment()
+    next_try_at: datetime = _moment(index=True)  # not before: quiet hours, holidays, backoff
+    tries: int = 0
+    last_error: str = Field(default="", max_length=1000)
+    claimed_until: datetime | None = _moment(default=None)  # a sender holds the row until then
+    claimed_by: str = Field(default="", max_length=64)
+    sent_at: datetime | None = _moment(default=None)
+    failed_at: datetime | None = _moment(default=None)  # gave up after the last try

@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from qr import demo, excel, rules, startup, store, trends, views, web
+from qr import compliance, demo, excel, rules, startup, store, trends, views, web
 from qr.board import filter_board, sort_board
 from qr.config import load_settings
 from qr.i18n import DEFAULT_LANGUAGE, LANGUAGES, error_message, literal, t
@@ -141,6 +141,15 @@ def trends_kpis(change_counter: tuple[int, int], period: trends.Period,
 def _trends_frames(change_counter: tuple[int, int], since: date) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The store's three trends frames, read once per change and range whatever the filters."""
     return store.trends_issues(since=since), store.trends_steps(since=since), store.trends_history(since=since)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def update_compliance(change_counter: tuple[int, int], start: date, end: date, area_id: int | None,
+                      as_of: str) -> pd.DataFrame:
+    """Owners' updates between meetings (qr.compliance); `as_of` (the minute) counts this moment as today's meeting
+    when none has started."""
+    frames = store.update_compliance_frames(start=start, end=end, area_id=area_id, include_now=bool(as_of))
+    return compliance.update_compliance(*frames)
 
 
 TAB_SESSION = "session_token"
@@ -288,9 +297,12 @@ def download_buttons(issue: dict, lang: str, counter: tuple[int, int]) -> None:
                            icon=":material/download:", on_click="ignore")
 
 
-def board_workbook(lang: str, include_recently_closed: bool, chosen) -> bytes:
-    """The board as filtered on screen, as an .xlsx; built only when the download is clicked."""
+def board_workbook(lang: str, include_recently_closed: bool, chosen, *, everything: bool = False) -> bytes:
+    """The board as filtered on screen, as an .xlsx; `everything`: every issue, closed, cancelled and tracking-list
+    ones too (a file that imports back unchanged). Built only when the download is clicked."""
     on, change = store.today(), store.change_counter()
-    frame = sort_board(filter_board(board_frame(change, on, include_recently_closed), chosen))
+    frame = store.board_frame(on=on, include_closed=True, with_list=True) if everything else \
+        board_frame(change, on, include_recently_closed)
+    frame = sort_board(filter_board(frame, chosen))
     area = next((a for a in store.reference_lists()["areas"] if a.id == chosen.area_id), None)
     return excel.export_board(frame, step_columns(change), lang, on=on, area=area)

@@ -3,6 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import _shared as ui
+from app_pages._admin_notices import notices_section
 from qr import rules, store
 from qr.i18n import t
 
@@ -395,8 +396,13 @@ def history_section() -> None:
                                for e in store.admin_history()]), hide_index=True, width="stretch")
 
 
-names = ("people", "categories", "templates", "rules", "users", "history")
-sections = (people_and_areas, category_section, template_section, rules_section, users_section, history_section)
+def notices_tab() -> None:
+    notices_section(lang, me, areas, people)
+
+
+names = ("people", "categories", "templates", "rules", "users", "notices", "history")
+sections = (people_and_areas, category_section, template_section, rules_section, users_section, notices_tab,
+            history_section)
 for tab, section in zip(st.tabs([t(f"admin.tab.{name}", lang) for name in names]), sections):
     with tab:
         section()

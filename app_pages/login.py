@@ -1,9 +1,10 @@
-"""Sign in (local account or single sign-on); once signed in, the person's account: who, role, password."""
+"""Sign in (local account or single sign-on); once signed in, the person's account: who, role, the language and
+channels of their notices, password."""
 import streamlit as st
 
 from app_pages import _shared as ui
 from qr import store
-from qr.i18n import error_message, literal, t
+from qr.i18n import LANGUAGES, error_message, literal, literal_t, t
 
 lang = ui.language_from_url()
 user = ui.current_user()
@@ -16,6 +17,23 @@ st.markdown(f"### {t('page.account', lang)}")
 ui.show_flash()
 st.write(t("login.signed_in_as", lang, name=literal(user.name_en if lang == "en" else user.name),
            role=t(f"role.{user.role}", lang)))
+mine = store.my_notifications(user.person_id)
+with st.form("my_notifications"):
+    st.markdown(f"**{t('account.notices', lang)}**")
+    st.caption(literal_t("account.notices_help", lang, email=mine["email"] or "—"))
+    language = st.radio(t("field.language", lang), LANGUAGES, index=LANGUAGES.index(mine["language"]),
+                        horizontal=True, key="notice_language", format_func=lambda code: t(f"lang.{code}"))
+    by_email = st.checkbox(t("field.notify_email", lang), mine["notify_email"], key="notify_email",
+                           disabled=not mine["email"])
+    by_wecom = st.checkbox(t("field.notify_wecom", lang), mine["notify_wecom"], key="notify_wecom")
+    wecom_id = st.text_input(t("field.wecom_id", lang), mine["wecom_id"], max_chars=64, key="wecom_id",
+                             help=t("account.wecom_help", lang))
+    saved = st.form_submit_button(t("account.save_notices", lang))
+if saved:
+    ui.run_command(store.set_my_notifications, {"actor_id": user.person_id, "language": language,
+                                                "notify_email": bool(by_email), "wecom_id": wecom_id,
+                                                "notify_wecom": bool(by_wecom)},
+                   lang, issue_id=None, success=t("admin.saved", lang))
 if ui.sso_configured() and st.user.is_logged_in:
     st.caption(t("account.sso_only", lang))
     st.stop()

@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 import streamlit as st
 
 from app_pages import _shared as ui
-from qr import meeting, minutes, rules, store, views
+from qr import compliance, meeting, minutes, rules, store, views
 from qr.i18n import literal, literal_t, t
 
 lang = ui.language_from_url()
@@ -293,6 +293,18 @@ def end_button(current: dict, where) -> None:
                        lang, issue_id=f"meeting-{current['id']}", success=t("meeting.ended", lang))
 
 
+def compliance_panel(area_id: int) -> None:
+    """Did each owner update their board issues since the area's previous meeting (the audit trail says)?"""
+    frame = ui.update_compliance(counter, today, today, area_id, store.now().strftime("%Y-%m-%d %H:%M"))
+    frame = frame[frame["held_on"] == today]
+    with st.expander(t("compliance.title", lang) + (f" · {frame['updated'].mean():.0%}" if not frame.empty else "")):
+        if frame.empty:
+            st.caption(t("compliance.none", lang))
+            return
+        st.dataframe(compliance.owner_table(compliance.compliance_by_owner(frame), lang), hide_index=True,
+                     width="stretch", key="compliance_by_owner")
+
+
 area_id = _area_from_url()
 if area_id is None:
     st.markdown(f"### {t('page.meeting', lang)}")
@@ -309,6 +321,7 @@ title.markdown(f"### {t('page.meeting', lang)}")
 chooser.selectbox(t("meeting.area", lang), list(areas), index=list(areas).index(area_id), key="meeting_area",
                   format_func=lambda i: _label(areas[i], "name"), on_change=_choose_area)
 ui.show_flash()
+compliance_panel(area_id)
 if current is None:
     start_panel(area_id)
     st.stop()

@@ -2,7 +2,7 @@
 import streamlit as st
 
 from app_pages import _shared as ui
-from qr import charts, report, sheets, store, trends, views
+from qr import charts, compliance, report, sheets, store, trends, views
 from qr.i18n import t
 from qr.rules import SEVERITY
 
@@ -77,6 +77,23 @@ else:
     escalated[number] = [views.detail_link(n, lang) for n in kpis.escalated["number"]]
     st.dataframe(escalated, hide_index=True, key="data_escalated",
                  column_config={number: st.column_config.LinkColumn(number, display_text=r"no=([^&]+)")})
+
+st.markdown(f"#### {t('compliance.title_weeks', lang)}")
+updates = ui.update_compliance(counter, period.start, period.end, chosen.area_id, "")
+updates = updates[updates["held_on"] >= period.start]
+if chosen.owner_id is not None:
+    updates = updates[updates["owner_id"] == chosen.owner_id]
+if updates.empty:
+    st.caption(t("compliance.none", lang))
+else:
+    by_week = compliance.compliance_by_week(updates, period.weeks)
+    week_column, owner_column = st.columns(2)
+    week_table = compliance.week_table(by_week, lang)
+    week_column.bar_chart(week_table.assign(**{t("compliance.share", lang): by_week["share"] * 100}),
+                          x=t("compliance.week", lang), y=t("compliance.share", lang), height=220)
+    week_column.dataframe(week_table, hide_index=True, key="compliance_by_week")
+    owner_column.dataframe(compliance.owner_table(compliance.compliance_by_owner(updates), lang), hide_index=True,
+                           key="compliance_by_owner")
 
 pack_week = trends.iso_week(period.weeks[-1])
 st.download_button(f"{t('trends.pack', lang)} · {pack_week}", icon=":material/folder_zip:", on_click="ignore",

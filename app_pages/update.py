@@ -155,6 +155,7 @@ def response_form(issue: dict, version: int) -> None:
 
 
 def close_form(issue: dict, version: int) -> None:
+    """Close (solved), cancel (not valid or a duplicate, today) or reopen, each with its reason."""
     key = issue["id"]
     closing = issue["closed_on"] is None
     with st.form(f"close_form_{key}"):
@@ -162,14 +163,18 @@ def close_form(issue: dict, version: int) -> None:
                             disabled=not closing)
         reason = st.text_input(t("history.reason", lang), key=f"close_reason_{key}", max_chars=500)
         submitted = st.form_submit_button(t("update.close" if closing else "update.reopen", lang), width="stretch")
-    if submitted:
-        arguments = {"actor_id": me, "issue_id": key, "reason": reason, "expected_version": version}
-        if closing:
-            ui.run_command(store.close_issue, {**arguments, "closed_on": day}, lang, issue_id=key,
-                           success=t("update.closed", lang, number=issue["number"]))
-        else:
-            ui.run_command(store.reopen_issue, arguments, lang, issue_id=key,
-                           success=t("update.reopened", lang, number=issue["number"]))
+        cancelled = closing and st.form_submit_button(t("update.cancel", lang), width="stretch",
+                                                      key=f"cancel_{key}")
+    arguments = {"actor_id": me, "issue_id": key, "reason": reason, "expected_version": version}
+    if cancelled:
+        ui.run_command(store.cancel_issue, arguments, lang, issue_id=key,
+                       success=t("update.cancelled", lang, number=issue["number"]))
+    elif submitted and closing:
+        ui.run_command(store.close_issue, {**arguments, "closed_on": day}, lang, issue_id=key,
+                       success=t("update.closed", lang, number=issue["number"]))
+    elif submitted:
+        ui.run_command(store.reopen_issue, arguments, lang, issue_id=key,
+                       success=t("update.reopened", lang, number=issue["number"]))
 
 
 def issue_panel(issue: dict) -> None:
@@ -251,6 +256,10 @@ def new_issue_form() -> None:
                        lang, issue_id=None, success=lambda issue: t("update.created", lang, number=issue.number))
 
 
+def _show_all() -> None:
+    del st.query_params["no"]
+
+
 def review_tab() -> None:
     """The quality engineer's desk: each step an owner says is done, with its evidence, to verify against the exit
     criterion or return with the reason; each requested move of a target to approve or refuse."""
@@ -309,13 +318,21 @@ if reviewer:
     with tabs[2]:
         review_tab()
 with mine_tab:
-    only_mine = st.toggle(t("update.only_mine", lang), value=True, key="only_mine")
-    with_closed = st.toggle(t("board.recently_closed", lang), key="update_closed")
-    frame = ui.board_frame(counter, today, with_closed, with_list=True)   # an owner's list issues too
-    if only_mine:
-        frame = frame[(frame["owner_id"] == me) | (frame["lead_id"] == me)]
+    linked = st.query_params.get("no")                   # a notice's link: that issue's form alone, open
+    if linked:
+        frame = ui.board_frame(counter, today, True, with_list=True)
+        frame = frame[frame["number"] == linked]
+        if frame.empty:
+            st.warning(literal_t("update.not_found", lang, number=linked))
+        st.button(t("update.all_mine", lang), key="all_mine", on_click=_show_all, icon=":material/list:")
+    else:
+        only_mine = st.toggle(t("update.only_mine", lang), value=True, key="only_mine")
+        with_closed = st.toggle(t("board.recently_closed", lang), key="update_closed")
+        frame = ui.board_frame(counter, today, with_closed, with_list=True)   # an owner's list issues too
+        if only_mine:
+            frame = frame[(frame["owner_id"] == me) | (frame["lead_id"] == me)]
     shown = frame.sort_values(["next_report_on", "number"], na_position="last").to_dict("records")
-    if not shown:
+    if not shown and not linked:
         st.info(t("update.none", lang))
     for record in shown:
         issue_panel(record)

@@ -1,14 +1,18 @@
-"""Command line: python -m qr init-db | demo | import | export | backup | restore | minutes | report | create-admin.
+"""Command line: python -m qr init-db | demo | import | export | backup | restore | minutes | report | create-admin |
+notify.
 Exit 0 on success, 2 on bad input (reasons on stderr)."""
 import argparse
+import logging
 import getpass
+import json
 import sys
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
-from qr import db, demo, excel, minutes, report, rules, store, trends
+from qr import db, demo, excel, minutes, notifier, report, rules, sheet_import, store, trends
 from qr.board import BoardFilter, filter_board, sort_board
+from qr.config import load_settings
 from qr.defaults import install_defaults
 from qr.i18n import error_message, t
 
@@ -73,7 +77,9 @@ def _export(args) -> int:
     db.ensure_schema()
     area = _area(args.area) if args.area is not None else None
     on = store.today()
-    frame = sort_board(filter_board(store.board_frame(on=on), BoardFilter(area_id=area.id if area else None)))
+    frame = store.board_frame(on=on, include_closed=True, with_list=True) if args.include_closed else \
+        store.board_frame(on=on)
+    frame = sort_board(filter_board(frame, BoardFilter(area_id=area.id if area else None)))
     content = excel.export_board(frame, store.step_columns(), args.lang, on=on, area=area)
     try:
         Path(args.file).write_bytes(content)
@@ -81,6 +87,24 @@ def _export(args) -> int:
         raise BadInput(f"{args.file}: {problem.strerror}") from problem
     print(f"{len(frame)} issues written to {args.file}")
     return 0
+
+
+def _refusal(problem: sheet_import.SheetRefused, file: str) -> BadInput:
+    return BadInput(f"{file}: {t(problem.key, 'en', **problem.values)}")
+
+
+def _given_mapping(file: str | None, table: sheet_import.SheetTable, columns: list[dict]) -> dict | None:
+    """The mapping to use: the file given, else the one saved by the last import of this header, else none."""
+    if file is None:
+        return store.saved_mapping(table.shape)
+    try:
+        return sheet_import.checked_mapping(json.loads(Path(file).read_text(encoding="utf-8")), columns)
+    except OSError as problem:
+        raise BadInput(f"{file}: {problem.strerror}") from problem
+    except ValueError as problem:
+        raise BadInput(f"{file}: not a JSON file ({problem})") from problem
+    except sheet_import.SheetRefused as problem:
+        raise _refusal(problem, file) from problem
 
 
 def _import(args) -> int:
@@ -92,27 +116,57 @@ def _import(args) -> int:
     with db.setup_lock():
         db.ensure_schema()
         install_defaults()
+    columns = store.step_columns()
     try:
-        preview = excel.read_board(content, store.step_columns(), sheet=args.sheet, today=store.today())
-    except KeyError:
-        raise BadInput(f"{args.file}: no sheet named {args.sheet!r}") from None
-    except (ValueError, OSError) as problem:            # not an .xlsx workbook
-        raise BadInput(f"{args.file}: cannot be read as an Excel workbook ({problem})") from problem
-    for column in preview.unknown_columns:
-        print(f"sheet {preview.sheet}, column {column}: not a board column, not imported", file=sys.stderr)
-    for error in preview.errors:
-        print(f"sheet {preview.sheet}, cell {error.cell}: {t(error.key, 'en', value=error.value)}", file=sys.stderr)
-    if preview.errors:
-        raise BadInput(f"nothing imported: {len(preview.errors)} cells to correct")
-    outcome = store.import_issues(actor_id=None, issues=preview.issues, apply=not args.dry_run,
-                                  source=f"imported from {path.name}, sheet {preview.sheet}")
+        sheet_import.check_size(content, load_settings().max_import_mb)
+        table = sheet_import.read_table(content, columns, sheet=args.sheet)
+    except sheet_import.SheetRefused as problem:
+        raise _refusal(problem, args.file) from problem
+    mapping = sheet_import.propose(table, columns, _given_mapping(args.mapping, table, columns))
+    if args.save_mapping:
+        try:
+            Path(args.save_mapping).write_text(json.dumps(sheet_import.mapping_json(table, mapping), ensure_ascii=False,
+                                                          indent=2), encoding="utf-8")
+        except OSError as problem:
+            raise BadInput(f"{args.save_mapping}: {problem.strerror}") from problem
+    preview = sheet_import.parse(table, mapping)
+    if args.dry_run:                                     # the preview: what each column becomes
+        for column in table.columns:
+            target = sheet_import.target_label(mapping.columns[column.index], columns, "en")
+            print(f"sheet {table.sheet}, column {column.letter} “{column.header}”: {target}")
+    for column in preview.ignored:
+        print(f"sheet {table.sheet}, column {column.letter} “{column.header}”: ignored", file=sys.stderr)
+    try:
+        counts, new_names = _import_rows(args, table, mapping, columns, preview)
+    except store.ImportRefused as refusal:
+        for error in refusal.problems:
+            where = "cells" if ":" in error.cell else "cell"
+            print(f"sheet {error.sheet}, {where} {error.cell}: {sheet_import.problem_message(error, 'en')}",
+                  file=sys.stderr)
+        raise BadInput(f"nothing imported: {len(refusal.problems)} cells to correct") from refusal
     verb = "would be" if args.dry_run else "were"
-    print(f"{len(outcome.created)} issues {verb} created, {len(outcome.updated)} updated, "
-          f"{len(outcome.unchanged)} unchanged")
-    for kind, names in outcome.new_names.items():
+    print(f"{counts[0]} issues {verb} created, {counts[1]} updated, {counts[2]} unchanged")
+    for kind, names in new_names.items():
         if names:
             print(f"new {kind}: {', '.join(names)}")
     return 0
+
+
+def _import_rows(args, table, mapping, columns, preview) -> tuple[list[int], dict[str, list[str]]]:
+    """The dry run (read-only) or the import (saving the mapping when a person changed it): created, updated and
+    kept counts, and the names created; ImportRefused names the cells to correct."""
+    if preview.errors:
+        raise store.ImportRefused(preview.errors)
+    if args.dry_run:
+        plan = store.plan_import(actor_id=None, issues=preview.issues)
+        if plan.errors:
+            raise store.ImportRefused(plan.errors)
+        return [plan.count("create"), plan.count("update"), plan.count("keep")], plan.new_names
+    saving = sheet_import.worth_saving(table, mapping, columns, store.saved_mapping(table.shape))
+    outcome = store.import_issues(actor_id=None, issues=preview.issues,
+                                  source=f"imported from {Path(args.file).name}, sheet {table.sheet}",
+                                  mapping=sheet_import.mapping_json(table, mapping) if saving else None)
+    return [len(outcome.created), len(outcome.updated), len(outcome.unchanged)], outcome.new_names
 
 
 @contextmanager
@@ -181,20 +235,40 @@ def _create_admin(args) -> int:
     return 0
 
 
+def _notify(args) -> int:
+    """Send the notices that are due: once (cron, a systemd timer), every N seconds (a service), or the owners'
+    digests now."""
+    if args.every is not None and args.every < 1:
+        raise BadInput("--every needs a number of seconds, at least 1")
+    db.ensure_schema()
+    if args.every is not None:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+        notifier.run_every(args.every)
+        return 0
+    outcome = notifier.digests_now() if args.digest_now else notifier.run_once()
+    print(f"{outcome.written} notices written, {outcome.sent} sent, {outcome.failed} failed")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m qr", description="QR Board command line")
     verbs = parser.add_subparsers(dest="verb", required=True)
     verbs.add_parser("init-db", help="create or upgrade the schema (Alembic) and the default configuration")
     demo_parser = verbs.add_parser("demo", help="load realistic demo data into an empty database")
     demo_parser.add_argument("--issues", type=int, default=len(demo.ISSUES), help="how many issues (default 34)")
-    export_parser = verbs.add_parser("export", help="write the open board to an .xlsx (GM column order, coloured)")
+    export_parser = verbs.add_parser("export", help="write the board to an .xlsx (GM column order, coloured)")
     export_parser.add_argument("file", help="the workbook to write, *.xlsx")
     export_parser.add_argument("--area", help="only this area (code or name)")
     export_parser.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of headers and names")
+    export_parser.add_argument("--include-closed", action="store_true",
+                               help="every issue, closed, cancelled and tracking-list ones too")
     import_parser = verbs.add_parser("import", help="bring an existing Excel board in (all rows or none)")
     import_parser.add_argument("file", help="the .xlsx to read")
     import_parser.add_argument("--sheet", help="the sheet to read (default: the active one)")
     import_parser.add_argument("--dry-run", action="store_true", help="check and report, change nothing")
+    import_parser.add_argument("--mapping", help="a mapping file (JSON, as --save-mapping writes it) to read the "
+                                                 "columns and words by; default: the one saved for this header")
+    import_parser.add_argument("--save-mapping", help="write the mapping used (JSON) to this file, to edit and reuse")
     minutes_parser = verbs.add_parser("minutes", help="the minutes of an area's meeting as a PDF or .xlsx")
     minutes_parser.add_argument("--area", required=True, help="the area (code or name)")
     minutes_parser.add_argument("--date", required=True, help="the meeting's day, YYYY-MM-DD")
@@ -213,11 +287,16 @@ def main(argv: list[str] | None = None) -> int:
     admin_parser.add_argument("--name", required=True, help="the person's name as the board shows it")
     admin_parser.add_argument("--email", required=True, help="e-mail (single sign-on maps to the person by it)")
     admin_parser.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    notify_parser = verbs.add_parser("notify", help="send the notices that are due (e-mail, WeCom, DingTalk, Feishu)")
+    when = notify_parser.add_mutually_exclusive_group(required=True)
+    when.add_argument("--once", action="store_true", help="scan and send once, then stop (cron, systemd timer)")
+    when.add_argument("--every", type=int, metavar="SECONDS", help="scan and send every SECONDS, never stop")
+    when.add_argument("--digest-now", action="store_true", help="send every owner's digest now, whatever the hour")
     args = parser.parse_args(argv)
     try:
         return {"init-db": _init_db, "demo": _demo, "import": _import, "export": _export, "backup": _backup,
                 "restore": _restore, "minutes": _minutes, "report": _report,
-                "create-admin": _create_admin}[args.verb](args)
+                "create-admin": _create_admin, "notify": _notify}[args.verb](args)
     except store.QRError as refusal:
         print(error_message(refusal.key, refusal.values, "en"), file=sys.stderr)
         return 2

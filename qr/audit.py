@@ -22,3 +22,6 @@ class Entity:
     TEMPLATE_STEP = "templatestep"
     SETTING = "setting"
     ACCOUNT = "account"
+    IMPORT_MAPPING = "import_mapping"
+    CHANNEL = "channel"
+    ESCALATION_CONTACT = "escalation_contact"

@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from qr.i18n import t
-from qr.palette import AGEING, BACKLOG, CLOSED, OPENED, REOPENED, STATUS
+from qr.palette import AGEING, BACKLOG, CANCELLED, CLOSED, OPENED, REOPENED, STATUS
 from qr.trends import Trends
 
 RED, YELLOW = STATUS["R"], STATUS["Y"]
@@ -41,7 +41,8 @@ def _bars(frame: pd.DataFrame, x: list, series: tuple[tuple[str, str], ...], lan
 
 def opened_closed(frame: pd.DataFrame, lang: str) -> go.Figure:
     weeks = _plain(frame["week"])
-    bars = _bars(frame, weeks, (("opened", OPENED), ("closed", CLOSED), ("reopened", REOPENED)), lang)
+    bars = _bars(frame, weeks, (("opened", OPENED), ("closed", CLOSED), ("cancelled", CANCELLED),
+                                ("reopened", REOPENED)), lang)
     backlog = go.Scatter(name=t("trends.col.backlog", lang), x=weeks, y=_plain(frame["backlog"]), mode="lines+markers",
                          line={"color": BACKLOG, "width": 3})
     figure = go.Figure([*bars, backlog])

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from qr.notices import NotifyRule
 from qr.rules import DEFAULT_LADDER, SEVERITY, AdmissionRule, MoveRule, QChartRule
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,6 +23,7 @@ class Settings:
         default_factory=lambda: {severity: DEFAULT_LADDER for severity in SEVERITY})
     refresh_seconds: int = 60
     max_upload_mb: int = 20
+    max_import_mb: int = 10           # largest workbook the import reads (page and command line)
     admission_rule: AdmissionRule = field(default_factory=AdmissionRule)
     qchart_rule: QChartRule = field(default_factory=QChartRule)
     verify_exits: bool = True         # an owner's "done" waits for the quality engineer's check (对比退出)
@@ -34,6 +36,10 @@ class Settings:
     follow_up_share: float = 0.3      # of the closed internal issues, at least this share is followed up weekly
     public_board: bool = True         # the board (read-only) opens without signing in: the meeting room's projector
     session_hours: int = 12           # a sign-in lasts this long after the last action (30 days when kept)
+    notify_rule: NotifyRule = field(default_factory=NotifyRule)   # digests, quiet hours, holidays (admin page)
+    public_url: str = "http://localhost:8501"   # the links in notices start with it
+    smtp_url: str = ""                # the e-mail server when the admin page sets none
+    mail_from: str = ""               # the sender of notices by e-mail, likewise
 
     @property
     def top_escalation_level(self) -> int:
@@ -45,8 +51,9 @@ class Settings:
 
 
 def load_settings() -> Settings:
-    """Read DATABASE_URL, QR_DEMO, QR_TZ, QR_REFRESH_SECONDS, QR_MAX_UPLOAD_MB, QR_FOLLOW_UP_DAYS,
-    QR_SESSION_HOURS and QR_PUBLIC_BOARD (default: on in demo mode only); unset keeps the default."""
+    """Read DATABASE_URL, QR_DEMO, QR_TZ, QR_REFRESH_SECONDS, QR_MAX_UPLOAD_MB, QR_MAX_IMPORT_MB,
+    QR_FOLLOW_UP_DAYS, QR_SESSION_HOURS, QR_PUBLIC_BOARD (default: on in demo mode only), QR_PUBLIC_URL,
+    QR_SMTP_URL and QR_MAIL_FROM; unset keeps the default."""
     demo = os.environ.get("QR_DEMO", "1") != "0"
     return Settings(
         database_url=os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
@@ -55,6 +62,10 @@ def load_settings() -> Settings:
         tz_name=os.environ.get("QR_TZ") or "Asia/Shanghai",
         refresh_seconds=max(int(os.environ.get("QR_REFRESH_SECONDS") or 60), 1),
         max_upload_mb=max(int(os.environ.get("QR_MAX_UPLOAD_MB") or 20), 1),
+        max_import_mb=max(int(os.environ.get("QR_MAX_IMPORT_MB") or 10), 1),
         follow_up_days=max(int(os.environ.get("QR_FOLLOW_UP_DAYS") or 7), 0),
         session_hours=max(int(os.environ.get("QR_SESSION_HOURS") or 12), 1),
+        public_url=(os.environ.get("QR_PUBLIC_URL") or "http://localhost:8501").rstrip("/"),
+        smtp_url=os.environ.get("QR_SMTP_URL") or "",
+        mail_from=os.environ.get("QR_MAIL_FROM") or "",
     )

@@ -91,12 +91,27 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(engine: Engine | None = None) -> None:
-    """Bring the schema to the newest migration (Alembic owns the schema, never create_all)."""
+    """Bring the schema to the newest migration (Alembic owns the schema, never create_all).
+
+    On SQLite a migration that changes a table rebuilds it (batch mode: copy, drop, rename); with foreign keys
+    enforced, dropping a table other rows point at fails. So they are off while the migrations run, as SQLite's
+    and Alembic's documentation say, and every reference is checked before the transaction commits."""
     engine = engine or get_engine()
     config = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as connection:
+        if sqlite:                  # outside any transaction, where SQLite takes the pragma
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").first() if sqlite else None
+                if broken is not None:
+                    raise RuntimeError(f"the upgrade would leave a broken reference: {tuple(broken)}")
+        finally:
+            if sqlite:
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
 
 
 class SchemaBehind(Exception):
@@ -185,6 +200,22 @@ def insert_ignoring_duplicates(session: Session, table, **values) -> None:
     else:
         from sqlalchemy.dialects.sqlite import insert
     session.execute(insert(table).values(**values).on_conflict_do_nothing())
+
+
+def insert_rows(session: Session, table, rows: list[dict]) -> None:
+    """Many rows of one table (each with the same keys) in the session's transaction: PostgreSQL's COPY, since
+    psycopg's executemany sends one statement per row; SQLite's executemany is fast as it is."""
+    if not rows:
+        return
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(table.insert(), rows)
+        return
+    columns = list(rows[0])
+    names = ", ".join(f'"{column}"' for column in columns)
+    cursor = session.connection().connection.driver_connection.cursor()
+    with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row([row[column] for column in columns])
 
 
 SQLITE_HEADER = b"SQLite format 3\x00"

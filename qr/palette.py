@@ -13,6 +13,7 @@ GRID = "#9aa0a6"         # cell borders, on the board and in the workbook
 OPENED = "#1f5fad"
 CLOSED = STATUS["G"]
 REOPENED = "#e08a00"
+CANCELLED = GRID         # closed as not valid or a duplicate: out of the backlog, not solved
 BACKLOG = NAVY
 AGEING = ("#9cc3e6", "#4f8fcb", OPENED, "#0b2f5e")   # young to old
 

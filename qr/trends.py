@@ -122,16 +122,23 @@ def filter_issues(issues: pd.DataFrame, chosen: TrendsFilter) -> pd.DataFrame:
 
 def closed_spells(issues: pd.DataFrame, history: pd.DataFrame, tz: ZoneInfo) -> pd.DataFrame:
     """Each time an issue was closed: from its closing date until the plant day it was reopened (NaT: still
-    closed). The audit trail's reopenings carry the closing date they undid, so earlier spells are exact."""
-    reopenings = history[(history["entity"] == Entity.ISSUE) & (history["field"] == "closed_on")]
-    reopenings = reopenings[reopenings["issue_id"].isin(issues["id"])]
+    closed), and whether it was closed as cancelled (not solved). The audit trail's reopenings carry the closing
+    date they undid, and a cancelled one its undoing of the cancellation at the same moment, so earlier spells
+    are exact."""
+    issue_events = history[(history["entity"] == Entity.ISSUE) & history["issue_id"].isin(issues["id"])]
+    reopenings = issue_events[issue_events["field"] == "closed_on"]
+    uncancelled = issue_events[issue_events["field"] == "cancelled"]
+    undone = set(zip(uncancelled["issue_id"], uncancelled["at"]))
     past = pd.DataFrame({"issue_id": reopenings["issue_id"].to_numpy(),
                          "closed_on": _days(reopenings["old"].to_numpy()).to_numpy(),
-                         "reopened_on": _plant_days(reopenings["at"], tz).to_numpy()})
+                         "reopened_on": _plant_days(reopenings["at"], tz).to_numpy(),
+                         "cancelled": np.array([(i, at) in undone for i, at in zip(reopenings["issue_id"],
+                                                                                     reopenings["at"])], dtype=bool)})
     closed = issues[issues["closed_on"].notna()]
     current = pd.DataFrame({"issue_id": closed["id"].to_numpy(),
                             "closed_on": _days(closed["closed_on"].to_numpy()).to_numpy(),
-                            "reopened_on": np.full(len(closed), np.datetime64("NaT"), dtype="datetime64[s]")})
+                            "reopened_on": np.full(len(closed), np.datetime64("NaT"), dtype="datetime64[s]"),
+                            "cancelled": closed["cancelled"].astype(bool).to_numpy()})
     spells = pd.concat([past, current], ignore_index=True)
     opened = issues.set_index("id")["opened_on"]
     spells["opened_on"] = _days(spells["issue_id"].map(opened).to_numpy()).to_numpy()
@@ -176,18 +183,25 @@ def _week_frame(weeks: list[date]) -> pd.DataFrame:
 # ---------------------------------------------------------------- the KPIs
 
 def opened_closed_by_week(issues: pd.DataFrame, spells: pd.DataFrame, period: Period) -> pd.DataFrame:
-    """Opened, closed and reopened per week, and the open backlog at the end of each week (or of `on`)."""
+    """Opened, closed (solved), cancelled and reopened per week, and the open backlog at the end of each week (or
+    of `on`): a cancelled issue leaves the backlog without counting as solved."""
     weeks = period.weeks
     frame = _week_frame(weeks)
     opened = _known(_days(issues["opened_on"].to_numpy()), period.on)
     closed, reopened = _known(spells["closed_on"], period.on), _known(spells["reopened_on"].dropna(), period.on)
     frame["opened"] = _per_week(opened, weeks)
-    frame["closed"] = _per_week(closed, weeks)
+    frame["closed"] = _per_week(_known(_solved(spells)["closed_on"], period.on), weeks)
+    frame["cancelled"] = _per_week(_known(spells[spells["cancelled"]]["closed_on"], period.on), weeks)
     frame["reopened"] = _per_week(reopened, weeks)
     edges = np.array([_ts(min(w + timedelta(days=6), period.on)) for w in weeks])
     frame["backlog"] = (_count_upto(_sorted(opened), edges) - _count_upto(_sorted(closed), edges)
                         + _count_upto(_sorted(reopened), edges))
     return frame
+
+
+def _solved(spells: pd.DataFrame) -> pd.DataFrame:
+    """The closings that count as solved: not the cancelled ones (not valid, duplicates)."""
+    return spells[~spells["cancelled"]]
 
 
 def ageing(issues: pd.DataFrame, spells: pd.DataFrame, on: date) -> pd.DataFrame:
@@ -204,9 +218,10 @@ def _step_spans(steps: pd.DataFrame, issues: pd.DataFrame, history: pd.DataFrame
     """Per step and per target it had (GM: one row for each stretch of days a target was in force, replayed from
     the audit trail, so a move never recolours a day already past), from `start`: red until `yellow_from`, yellow
     until `red_from`, red again until `stopped` (the end of the stretch; done — the day it was verified, else
-    completed —, N/A, or after `on`). GM: yellow from the stretch's first day, red from the day after the target
-    in force or the day it was marked worse. START: red until the day it was started, red again once marked
-    worse (targets do not colour it: one row per step)."""
+    completed —, N/A, the day its issue was closed or cancelled while it was open, or after `on`). GM: yellow
+    from the stretch's first day, red from the day after the target in force or the day it was marked worse.
+    START: red until the day it was started, red again once marked worse (targets do not colour it: one row per
+    step)."""
     steps = steps[steps["issue_id"].isin(issues["id"])]
     set_na = history[(history["entity"] == Entity.STEP) & (history["field"] == "state")]
     na_on = pd.Series(_plant_days(set_na["at"], tz).to_numpy(), index=set_na["entity_id"].to_numpy())
@@ -215,9 +230,11 @@ def _step_spans(steps: pd.DataFrame, issues: pd.DataFrame, history: pd.DataFrame
     after_on = _ts(on) + _DAY
     done_on = steps["verified_on"].fillna(steps["completed_on"]) if "verified_on" in steps else steps["completed_on"]
     set_na_on = _days(na_on.reindex(steps["id"].to_numpy()).to_numpy()).fillna(pd.Series(opened)).to_numpy()
+    issue_closed_on = _days(steps["issue_id"].map(issues.set_index("id")["closed_on"]).to_numpy()).to_numpy()
     state = steps["state"].to_numpy()
     stopped = np.where(state == rules.StepState.DONE.value, _days(done_on.to_numpy()).to_numpy(),
-                       np.where(state == rules.StepState.NA.value, set_na_on, after_on))
+                       np.where(state == rules.StepState.NA.value, set_na_on,
+                                np.where(np.isnat(issue_closed_on), after_on, issue_closed_on)))
     stopped = np.minimum(stopped.astype("datetime64[s]"), after_on)
     worse = _days(steps["marked_worse_on"].where(steps["marked_worse"].astype(bool)).to_numpy()).to_numpy()
     periods = _targets_in_force(steps, history, opened, tz, moves=rule != rules.ColourRule.START)
@@ -287,10 +304,11 @@ def days_red_yellow_by_month(spans: pd.DataFrame, period: Period) -> pd.DataFram
 
 
 def days_open_of_closed_by_week(spells: pd.DataFrame, period: Period) -> pd.DataFrame:
-    """The average days from opening to closing of the issues closed in each week (a reclosed issue counts
-    each time it closed); empty weeks stay empty, not zero."""
+    """The average days from opening to closing of the issues solved in each week (a reclosed issue counts
+    each time it closed, a cancelled one never); empty weeks stay empty, not zero."""
     frame = _week_frame(period.weeks)
-    closed = spells[(spells["closed_on"] <= _ts(period.on))]
+    solved = _solved(spells)
+    closed = solved[(solved["closed_on"] <= _ts(period.on))]
     days = (closed["closed_on"] - closed["opened_on"]) // pd.Timedelta(days=1)
     per_week = days.groupby(_week_of(closed["closed_on"])).agg(["count", "mean"])
     keys = [pd.Timestamp(w) for w in period.weeks]
@@ -300,7 +318,9 @@ def days_open_of_closed_by_week(spells: pd.DataFrame, period: Period) -> pd.Data
 
 
 def _completed_in(steps: pd.DataFrame, issues: pd.DataFrame, period: Period) -> pd.DataFrame:
-    done = steps[(steps["state"] == rules.StepState.DONE.value) & steps["issue_id"].isin(issues["id"])]
+    """Steps completed within the period, of issues not cancelled: a duplicate's steps solve nothing."""
+    valid = issues[~issues["cancelled"].astype(bool)]
+    done = steps[(steps["state"] == rules.StepState.DONE.value) & steps["issue_id"].isin(valid["id"])]
     completed = _days(done["completed_on"].to_numpy())
     inside = ((completed >= _ts(period.start)) & (completed <= _ts(period.on))).to_numpy()
     done = done[inside].assign(completed=completed[inside].to_numpy())
@@ -336,12 +356,13 @@ def on_time_by_step(steps: pd.DataFrame, issues: pd.DataFrame, period: Period) -
 
 
 def breakdown(issues: pd.DataFrame, spells: pd.DataFrame, dimension: str, period: Period) -> pd.DataFrame:
-    """Per category, area, owner or severity: open on `on`, opened and closed within the period."""
+    """Per category, area, owner or severity: open on `on`, opened and solved within the period."""
     key, name_zh, name_en = DIMENSIONS[dimension]
     low, high = _ts(period.start), _ts(period.on)
     opened = _days(issues["opened_on"].to_numpy())
     in_period = issues[((opened >= low) & (opened <= high)).to_numpy()]
-    closures = spells[(spells["closed_on"] >= low) & (spells["closed_on"] <= high)]
+    solved = _solved(spells)
+    closures = solved[(solved["closed_on"] >= low) & (solved["closed_on"] <= high)]
     closed_keys = closures["issue_id"].map(issues.set_index("id")[key])
     open_now = issues[issues["id"].isin(_open_ids(issues, spells, period.on))]
     names = pd.DataFrame({"key": issues[key], "name_zh": issues[name_zh],

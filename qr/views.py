@@ -284,6 +284,8 @@ def _board_row(record: dict, columns: list[dict], lang: str, now: datetime, tz) 
     overdue = record["report_overdue"]
     next_tip = t("cell.report_overdue", lang) if overdue else ""
     closed = _short_date(record["closed_on"]) if record["closed_on"] else t("cell.open", lang)
+    if record["cancelled"]:
+        closed = f'{t("cell.cancelled", lang)} {closed}'
     cells = [
         f'<td class="qr-overall qr-{overall}" data-overall="{overall}" '
         f'title="{_e(t("status." + overall, lang))}">{overall}{_escalation_badge(record["escalation_level"], lang)}</td>',
@@ -348,6 +350,13 @@ def render_legend(lang: str) -> str:
             f'<span>⚠ {_e(t("legend.report_overdue", lang))}</span></div>')
 
 
+def issue_state(issue: dict) -> str:
+    """The i18n key of where an issue stands: open, closed (solved) or cancelled (not valid or a duplicate)."""
+    if issue["closed_on"] is None:
+        return "cell.open"
+    return "cell.cancelled" if issue["cancelled"] else "cell.closed"
+
+
 def render_issue_detail(issue: dict, steps: list[dict], history: list[dict], lang: str) -> str:
     """Every field of the issue, its steps with dates and countermeasures, and its history newest first."""
     fields = [
@@ -360,6 +369,7 @@ def render_issue_detail(issue: dict, steps: list[dict], history: list[dict], lan
         ("col.next_report", _long_date(issue["next_report_on"])
          + (f" ⚠ {t('cell.report_overdue', lang)}" if issue["report_overdue"] else "")),
         ("col.closed", _long_date(issue["closed_on"]) or t("cell.open", lang)),
+        ("col.status", t(issue_state(issue), lang)),
         ("col.escalation", t(f"escalation.{issue['escalation_level']}", lang)),
         ("col.version", issue["version"]),
     ]

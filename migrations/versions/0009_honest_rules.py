@@ -3,14 +3,14 @@ verified exits (the owner's claim with evidence, the quality engineer's verifica
 functions and the functions an area's meeting needs; the 2-hour rule's name says the plant responds
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0008
 """
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
 
 revision = '0009'
-down_revision = '0006'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

@@ -4,9 +4,9 @@ A command is one user intention in one transaction: authorize, validate, claim t
 (optimistic locking), change, write the audit events, commit once. A refusal is a QRError carrying an
 i18n key and its values; the page translates it. Callers use `from qr import store`.
 
-The modules are layered, each importing only from those before it (tests/unit/test_layout.py holds the
-order): base · configuration · accounts · sessions · clocks · follow_ups · board · eight_d_reports · issues · imports ·
-qchart · meetings · meeting_reads · trend_frames.
+The modules are layered, each importing only from those before it (tests/unit/test_store_layers.py holds
+the order): base · configuration · accounts · sessions · clocks · follow_ups · board · eight_d_reports · outbox ·
+issues · imports · qchart · meetings · meeting_reads · trend_frames · reminders.
 """
 from qr.store.accounts import (USERNAME_MAX, SignedIn, accounts, authenticate, change_password, create_account,
                                create_admin, delete_demo_accounts, disable_demo_accounts, reset_password, set_role,
@@ -26,13 +26,17 @@ from qr.store.configuration import (CONFIGURATION_ENTITIES, StepSpec, add_templa
                                     update_template_step)
 from qr.store.eight_d_reports import eight_d_report, save_eight_d
 from qr.store.follow_ups import follow_ups, record_follow_up, trends_follow_ups
-from qr.store.imports import ImportOutcome, import_issues
-from qr.store.issues import (approve_target_move, attach_file, close_issue, complete_step, create_issue, mark_step_na,
-                             mark_step_worse, move_target, refuse_target_move, reopen_issue, return_step,
-                             set_countermeasure, set_next_report, start_step, verify_step)
+from qr.store.imports import ImportOutcome, ImportPlan, ImportRefused, import_issues, plan_import, saved_mapping
+from qr.store.issues import (approve_target_move, attach_file, cancel_issue, close_issue, complete_step, create_issue,
+                             mark_step_na, mark_step_worse, move_target, refuse_target_move, reopen_issue,
+                             return_step, set_countermeasure, set_next_report, start_step, verify_step)
 from qr.store.meeting_reads import (Minutes, attendance_rates, meeting_attendance_frame, meeting_changes,
                                     meeting_decisions, meeting_functions, meeting_minutes, meeting_on,
-                                    reporting_order, review_list, sign_in_sheet)
+                                    reporting_order, review_list, sign_in_sheet, update_compliance_frames)
+from qr.store.outbox import (ESCALATION_LEVELS, channels, claim_notice, escalation_contacts, mark_failed, mark_sent,
+                             my_notifications, outbox, outbox_row, queue_test, remove_channel, retry_notice,
+                             set_channel, set_escalation_contacts, set_meeting_time, set_my_notifications)
+from qr.store.reminders import digest_preview, queue_digests, scan_notices
 from qr.store.meetings import (MeetingStale, add_guest, change_tier, decide_action, decide_escalation,
                                decide_next_report, end_meeting, record_report, review_issue, save_report_order,
                                sign_in, start_meeting)

@@ -17,6 +17,7 @@ from models import Account, AuditEvent, BoardSetting, Issue, IssueStep, Person, 
 from qr import db, rules
 from qr.audit import Entity
 from qr.config import Settings, load_settings
+from qr.notices import NotifyRule
 from qr.rules import AdmissionRule, ColourRule, StepState, StepView
 
 DESCRIPTION_MAX = 2000
@@ -181,12 +182,16 @@ def _audit(session: Session, *, at: datetime, actor_id: int | None, entity: str,
            issue_id: int | None, field_name: str, old, new, reason: str = "") -> None:
     """One changed field, with the actor's names as they are now: a later rename does not rewrite history."""
     session.info["audit_events"] = session.info.get("audit_events", 0) + 1
-    actor = session.get(Person, actor_id) if actor_id is not None else None
-    session.add(AuditEvent(at=at, actor_id=actor_id, actor_name=actor.name if actor else "",
-                           actor_name_en=(actor.name_en or actor.name) if actor else "", entity=entity,
+    session.add(AuditEvent(at=at, actor_id=actor_id, **_actor_names(session, actor_id), entity=entity,
                            entity_id=entity_id, issue_id=issue_id, field=field_name,
                            old=None if old is None else str(old), new=None if new is None else str(new),
                            reason=reason))
+
+
+def _actor_names(session: Session, actor_id: int | None) -> dict[str, str]:
+    """The actor's names as they are now, kept with each audit event (the system itself has none)."""
+    actor = session.get(Person, actor_id) if actor_id is not None else None
+    return {"actor_name": actor.name if actor else "", "actor_name_en": (actor.name_en or actor.name) if actor else ""}
 
 
 def _role(session: Session, person_id: int) -> str:
@@ -418,7 +423,8 @@ def default_setting_values() -> dict[str, object]:
             "verify_exits": settings.verify_exits,
             "move_rule": {"free_moves": settings.move_rule.free_moves,
                           "red_needs_approval": settings.move_rule.red_needs_approval},
-            "watch_list_in_meeting": settings.watch_list_in_meeting}
+            "watch_list_in_meeting": settings.watch_list_in_meeting,
+            "notifications": settings.notify_rule.to_json()}
 
 
 def _configured(settings: Settings, stored: dict[str, object]) -> Settings:
@@ -431,7 +437,8 @@ def _configured(settings: Settings, stored: dict[str, object]) -> Settings:
                                                 kinds=frozenset(values["admission_rule"]["kinds"])),
                    qchart_rule=rules.QChartRule(**values["qchart_rule"]), verify_exits=values["verify_exits"],
                    move_rule=rules.MoveRule(**values["move_rule"]),
-                   watch_list_in_meeting=values["watch_list_in_meeting"])
+                   watch_list_in_meeting=values["watch_list_in_meeting"],
+                   notify_rule=NotifyRule.from_json(values["notifications"]))
 
 
 def _checked_setting(key: str, value):
@@ -477,4 +484,9 @@ def _checked_setting(key: str, value):
                 or not isinstance(value["red_needs_approval"], bool)):
             raise ValidationFailed("err.move_rule", limit=MAX_FREE_MOVES)
         return {"free_moves": value["free_moves"], "red_needs_approval": value["red_needs_approval"]}
+    if key == "notifications":
+        try:
+            return NotifyRule.from_json(value).to_json()
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise ValidationFailed("err.bad_choice", field="notifications") from None
     raise NotFound("err.not_found", field="setting", value=str(key))

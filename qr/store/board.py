@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import pandas as pd
+import sqlalchemy as sa
 from sqlalchemy import func
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
@@ -57,16 +58,17 @@ STEP_COLUMNS = (IssueStep.id, IssueStep.issue_id, IssueStep.position, IssueStep.
 
 BOARD_COLUMNS = ["id", "number", "description", "category_zh", "category_en", "category_kind", "area_id",
                  "area_zh", "area_en", "part_number", "severity", "owner_id", "owner", "owner_en", "lead_id",
-                 "lead", "lead_en", "opened_on", "next_report_on", "closed_on", "version", "days_open",
+                 "lead", "lead_en", "opened_on", "next_report_on", "closed_on", "cancelled", "version", "days_open",
                  "steps", "overall", "report_overdue", "days_red", "escalation_level", "on_board", "received_at",
                  "clocks"]
 
 
 @query
 def board_frame(*, session: Session, on: date | None = None, include_recently_closed: bool = False,
-                with_list: bool = False) -> pd.DataFrame:
+                include_closed: bool = False, with_list: bool = False) -> pd.DataFrame:
     """One row per board issue with steps, colours, overall, report overdue and escalation; `with_list`
-    adds the issues kept on the simple tracking list (the update page, the meeting's review).
+    adds the issues kept on the simple tracking list (the update page, the meeting's review), `include_closed`
+    every closed and cancelled issue (the export of the whole board).
 
     Three statements whatever the number of issues: issues with their names, all their steps, their clocks.
     """
@@ -76,7 +78,9 @@ def board_frame(*, session: Session, on: date | None = None, include_recently_cl
     owner, lead = aliased(Person), aliased(Person)
     parent = aliased(Category)
     shown = Issue.closed_on.is_(None)
-    if include_recently_closed:
+    if include_closed:
+        shown = sa.true()
+    elif include_recently_closed:
         shown = shown | (Issue.closed_on >= on - timedelta(days=RECENTLY_CLOSED_DAYS))
     if not with_list:
         shown = shown & Issue.on_board
@@ -193,6 +197,7 @@ def _issue_record(issue: Issue, *, category: Category, parent_names: tuple, area
         "owner_id": issue.owner_id, "owner": owner_names[0], "owner_en": owner_names[1] or owner_names[0],
         "lead_id": issue.lead_id, "lead": lead_names[0], "lead_en": lead_names[1] or lead_names[0],
         "opened_on": issue.opened_on, "next_report_on": issue.next_report_on, "closed_on": issue.closed_on,
+        "cancelled": issue.cancelled,
         "version": issue.version, "days_open": rules.days_open(issue.opened_on, on, issue.closed_on),
         "steps": {s["code"]: s for s in steps},
         "overall": rules.overall_status([s["status"] for s in steps]).value,

@@ -1,18 +1,63 @@
-"""A plant's existing board comes in: all rows or none, the preview being the same work rolled back."""
+"""A plant's sheet comes in, all rows or none: the plan is worked out read-only (the preview, and again inside the
+import's own transaction), then applied with bulk inserts in one write transaction."""
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date
+import re
 
-from sqlalchemy import func
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from models import Area, Category, Issue, IssueStep, Person, StepTemplate, TemplateStep
-from qr import rules
+from models import (Area, AuditEvent, Category, ImportMapping, Issue, IssueSequence, IssueStep, Person, StepTemplate,
+                    TemplateStep)
+from qr import db, rules
 from qr.audit import Entity
-from qr.rules import StepState
-from qr.store.base import (DESCRIPTION_MAX, EARLIEST_OPENED_ON, REASON_MAX, Context, ValidationFailed, _add_config,
-                           _audit, _authorize, _claim_version, _set, _text, command)
-from qr.store.configuration import template_steps
-from qr.store.issues import _next_number
+from qr.rules import ColourRule, Status, StepState, StepView
+from qr.sheet_import import CellError, ImportedIssue, shape_key
+from qr.store.base import (DESCRIPTION_MAX, EARLIEST_OPENED_ON, REASON_MAX, Context, ValidationFailed, _actor_names,
+                           _add_config, _audit, _authorize, _claim_version, _step_view, _text, command, query)
+from qr.store.issues import _cancel, _next_numbers
+
+NUMBER_MAX, NAME_MAX, PART_MAX = 20, 100, 100
+_OUR_NUMBER = re.compile(r"^QR-(\d{4})-(\d{4,})$")
+_EXTERNAL_HINTS = ("客户", "customer", "prr", "售后", "保修", "warranty", "pdi", "供应商", "supplier", "审核", "audit")
+_CHUNK = 500                                     # names per IN (…): well inside either database's limit
+# what the plan compares, read as plain rows: a 20,000-row sheet needs no ORM objects to be compared
+_ISSUE = sa.select(Issue.id, Issue.number, Issue.description, Issue.opened_on, Issue.part_number, Issue.owner_id,
+                   Issue.lead_id, Issue.next_report_on, Issue.closed_on, Issue.version)
+_STEP = sa.select(IssueStep.id, IssueStep.issue_id, IssueStep.state, IssueStep.target_on, IssueStep.completed_on,
+                  IssueStep.started_on, IssueStep.marked_worse, IssueStep.marked_worse_on, IssueStep.claimed_on,
+                  TemplateStep.code).join(TemplateStep, IssueStep.template_step_id == TemplateStep.id)
+
+
+_NO_MOVE_REQUEST = {"move_requested_on": None, "move_reason": "", "move_requested_by_id": None}
+# a new step's target as the issue was opened with it, never moved, and no completion waiting to be verified
+_UNMOVED_UNCLAIMED = {"target_moves": 0, **_NO_MOVE_REQUEST, "claimed_on": None, "evidence": "", "claimed_by_id": None,
+                      "verified_on": None, "verified_by_id": None, "return_reason": ""}
+
+
+class ImportRefused(ValidationFailed):
+    """Rows the store will not take as they are; `problems` names each cell and what to do."""
+
+    def __init__(self, problems: list[CellError]):
+        super().__init__("import.errors", count=len(problems))
+        self.problems = problems
+
+
+@dataclass
+class PlannedRow:
+    sheet_row: int
+    number: str | None           # None: the import gives it the next free number
+    action: str                  # create | update | keep
+
+
+@dataclass
+class ImportPlan:
+    rows: list[PlannedRow]
+    new_names: dict[str, list[str]]
+    errors: list[CellError]
+
+    def count(self, action: str) -> int:
+        return sum(row.action == action for row in self.rows)
 
 
 @dataclass
@@ -23,176 +68,431 @@ class ImportOutcome:
     new_names: dict[str, list[str]] = field(default_factory=lambda: {"areas": [], "people": [], "categories": []})
 
 
-_EXTERNAL_HINTS = ("客户", "customer", "prr", "售后", "保修", "warranty", "pdi", "供应商", "supplier", "审核", "audit")
+@dataclass(frozen=True)
+class _New:
+    """An area, person or category the import will create: its id is known only once it is written."""
+
+    kind: str
+    name: str
+
+
+@query
+def saved_mapping(shape: str, *, session: Session) -> dict | None:
+    """The mapping the last import of a sheet of this shape used (qr.sheet_import.shape_key)."""
+    row = session.exec(select(ImportMapping).where(ImportMapping.shape == shape)).first()
+    return None if row is None else row.mapping
+
+
+@query
+def plan_import(*, session: Session, actor_id: int | None, issues: list, ctx: Context) -> ImportPlan:
+    """What importing the rows would do, read-only (no write lock): each row created, updated or kept, the names
+    that would be created, and every cell the import would refuse."""
+    _authorize(session, actor_id, "configure")
+    work = _Work(session, ctx, issues)
+    return ImportPlan([PlannedRow(item.row.sheet_row, item.number, item.action) for item in work.items],
+                      work.names.new_lists(), work.errors)
 
 
 @command
-def import_issues(*, session: Session, actor_id: int | None, issues: list, source: str, apply: bool,
+def import_issues(*, session: Session, actor_id: int | None, issues: list, source: str, mapping: dict | None = None,
                   ctx: Context) -> ImportOutcome:
-    """A plant's existing board, all rows or none: creates or updates issues (matched by number, else by
-    description and open date), and people, areas and categories it does not know yet. Without `apply`
-    the same work runs and is rolled back, so the preview says exactly what applying would do."""
+    """A plant's sheet, all rows or none: creates or updates issues (matched by number, else by description and
+    open date) and the people, areas and categories it names; saves the mapping used for sheets of that shape."""
     _authorize(session, actor_id, "configure")
-    resolve = _ImportNames(session, ctx.now, actor_id)
-    templates = {t.severity: t for t in session.exec(select(StepTemplate)).all()}
-    outcome = ImportOutcome(new_names=resolve.new)
-    for row in issues:
-        reason = f"{source}, row {row.sheet_row}"
-        template = templates.get(row.severity) or next(iter(templates.values()))
-        existing = session.exec(select(Issue).where(
-            Issue.number == row.number if row.number else
-            (Issue.description == row.description) & (Issue.opened_on == row.opened_on))).first()
-        session.info["audit_events"] = 0
-        if existing is None:
-            issue = _import_new(session, ctx, row=row, template=template, resolve=resolve, reason=reason,
-                                actor_id=actor_id)
-            outcome.created.append(issue.number)
-        else:
-            _import_update(session, ctx, issue=existing, row=row, resolve=resolve, reason=reason, actor_id=actor_id)
-            (outcome.updated if session.info["audit_events"] else outcome.unchanged).append(existing.number)
-    if apply:
-        session.commit()
-    else:
-        session.rollback()
+    work = _Work(session, ctx, issues)
+    if work.errors:
+        raise ImportRefused(work.errors)
+    outcome = _Apply(session, ctx, actor_id, source).run(work)
+    if mapping is not None:
+        _save_mapping(session, mapping, actor_id=actor_id, now=ctx.now)
+    session.commit()
     return outcome
 
 
-class _ImportNames:
-    """Areas, people and categories by any of their names (unknown ones are created and listed), and
-    template steps, each looked up once per import."""
-
-    def __init__(self, session: Session, now: datetime, actor_id: int | None):
-        self.session, self.now, self.actor_id = session, now, actor_id
-        self.new: dict[str, list[str]] = {"areas": [], "people": [], "categories": []}
-        self._known: dict[tuple, object] = {}     # a 5,000-row sheet names the same few again and again
-
-    def _remembered(self, kind: str, name, find):
-        if (kind, name) not in self._known:
-            self._known[(kind, name)] = find(name)
-        return self._known[(kind, name)]
-
-    def template_steps(self, template_id: int) -> list[TemplateStep]:
-        return self._remembered("template", template_id, lambda i: template_steps(i, session=self.session))
-
-    def area(self, name: str) -> Area:
-        return self._remembered("area", name, self._area)
-
-    def person(self, name: str) -> Person:
-        return self._remembered("person", name, self._person)
-
-    def category(self, label: str | None) -> Category:
-        return self._remembered("category", label, self._category)
-
-    def _area(self, name: str) -> Area:
-        found = self.session.exec(select(Area).where((Area.code == name) | (Area.name_zh == name)
-                                                     | (Area.name_en == name))).first()
-        if found is None:
-            found = _add_config(self.session, Area(code=self._free_code(Area, name[:20]), name_zh=name[:100],
-                                                   name_en=name[:100]),
-                                actor_id=self.actor_id, now=self.now, label=name, commit=False)
-            self.new["areas"].append(name)
-        return found
-
-    def _person(self, name: str) -> Person:
-        name = _text(name, "owner", required=True, limit=100)
-        found = self.session.exec(select(Person).where((Person.name == name) | (Person.name_en == name))).first()
-        if found is None:
-            found = _add_config(self.session, Person(name=name), actor_id=self.actor_id, now=self.now, label=name,
-                                commit=False)
-            self.new["people"].append(name)
-        return found
-
-    def _category(self, label: str | None) -> Category:
-        label = (label or "未分类").strip()
-        for category in self.session.exec(select(Category)).all():
-            parent = self.session.get(Category, category.parent_id) if category.parent_id else None
-            names = {category.name_zh, category.name_en, category.code}
-            if parent:
-                names |= {rules.category_label(parent.name_zh, category.name_zh),
-                          rules.category_label(parent.name_en, category.name_en)}
-            if label in names:
-                return category
-        kind = "external" if any(hint in label.lower() for hint in _EXTERNAL_HINTS) else "internal"
-        created = _add_config(self.session, Category(code=self._free_code(Category, label[:40]), name_zh=label[:100],
-                                                     name_en=label[:100], kind=kind),
-                              actor_id=self.actor_id, now=self.now, label=label, commit=False)
-        self.new["categories"].append(label)
-        return created
-
-    def _free_code(self, model, wanted: str) -> str:
-        code, n = wanted, 1
-        while self.session.exec(select(func.count()).where(model.code == code)).one():
-            n += 1
-            code = f"{wanted[:15]}-{n}"
-        return code
-
-
-def _sheet_text(row) -> dict[str, str]:
-    """The sheet's texts within the limits the app's own form keeps, for a new issue and an update alike."""
-    return {"description": _text(row.description, "description", required=True, limit=DESCRIPTION_MAX),
-            "part_number": _text(row.part_number, "part_number", required=False, limit=100)}
-
-
-def _import_new(session, ctx: Context, *, row, template, resolve, reason, actor_id) -> Issue:
-    if not EARLIEST_OPENED_ON <= row.opened_on <= ctx.day:
-        raise ValidationFailed("import.err.opened_range", row=row.sheet_row)
-    owner, lead = resolve.person(row.owner), resolve.person(row.lead)
-    issue = Issue(number=_text(row.number, "number", required=True, limit=20) if row.number
-                  else _next_number(session, row.opened_on.year), **_sheet_text(row),
-                  category_id=resolve.category(row.category).id, area_id=resolve.area(row.area).id,
-                  severity=row.severity, owner_id=owner.id, lead_id=lead.id, template_id=template.id,
-                  opened_on=row.opened_on, next_report_on=row.next_report_on,
-                  closed_on=(row.closed_on or ctx.day) if row.closed else None, created_at=ctx.now,
-                  updated_at=ctx.now, reviewed_at=ctx.now)      # the plant's own board put it there: decided
-    session.add(issue)
-    session.flush()
-    _audit(session, at=ctx.now, actor_id=actor_id, entity=Entity.ISSUE, entity_id=issue.id, issue_id=issue.id,
-           field_name="imported", old=None, new=issue.number, reason=reason)
-    steps = [(IssueStep(issue_id=issue.id, template_step_id=ts.id, position=ts.position,
-                        target_on=row.opened_on + timedelta(days=ts.guide_limit_days),
-                        original_target_on=row.opened_on + timedelta(days=ts.guide_limit_days)), ts.code)
-             for ts in resolve.template_steps(template.id)]
-    session.add_all(step for step, _ in steps)
-    session.flush()
-    for step, code in steps:
-        _import_step(session, ctx, step=step, letter=row.steps.get(code), reason=reason, actor_id=actor_id)
-    return issue
-
-
-def _import_update(session, ctx: Context, *, issue, row, resolve, reason, actor_id) -> None:
-    """The sheet's changes to a known issue, claiming its version like every other command: a save made
-    while the import ran makes it stale instead of being overwritten."""
-    loaded_version = issue.version
-    changes = {**_sheet_text(row), "owner_id": resolve.person(row.owner).id, "lead_id": resolve.person(row.lead).id}
-    if row.next_report_on is not None:
-        changes["next_report_on"] = row.next_report_on
-    if row.closed and issue.closed_on is None:
-        changes["closed_on"] = row.closed_on or ctx.day
-    for name, value in changes.items():
-        if getattr(issue, name) != value:
-            _audit(session, at=ctx.now, actor_id=actor_id, entity=Entity.ISSUE, entity_id=issue.id,
-                   issue_id=issue.id, field_name=name, old=getattr(issue, name), new=value, reason=reason)
-            setattr(issue, name, value)
-    for step, ts in session.exec(select(IssueStep, TemplateStep).join(TemplateStep)
-                                 .where(IssueStep.issue_id == issue.id)).all():
-        _import_step(session, ctx, step=step, letter=row.steps.get(ts.code), reason=reason, actor_id=actor_id)
-    if session.info["audit_events"]:
-        _claim_version(session, issue.id, loaded_version, ctx.now)
-
-
-def _import_step(session, ctx: Context, *, step: IssueStep, letter: str | None, reason: str, actor_id) -> None:
-    """The sheet's colour as a state the rule understands: G done (date unknown: the import day), N/A,
-    R an open step marked worse unless its date already makes it red, Y (or nothing) stays open."""
-    if step.state != StepState.OPEN.value or letter in (None, "Y"):
+def _save_mapping(session: Session, mapping, *, actor_id, now) -> None:
+    """The mapping kept for sheets of its header shape (qr.sheet_import.mapping_json's form), audited."""
+    if not isinstance(mapping, dict) or not isinstance(mapping.get("headers"), list):
+        raise ValidationFailed("err.bad_choice", field="mapping")
+    shape = shape_key(mapping["headers"])
+    row = session.exec(select(ImportMapping).where(ImportMapping.shape == shape)).first()
+    if row is not None and row.mapping == mapping:
         return
-    day, now = ctx.day, ctx.now
-    if letter == "G":
-        _set(session, step, "state", StepState.DONE.value, actor_id=actor_id, now=now, reason=reason)
-        _set(session, step, "completed_on", day, actor_id=actor_id, now=now, reason=f"{reason}; completion date unknown")
-    elif letter == "NA":
-        _set(session, step, "na_reason", reason[:REASON_MAX], actor_id=actor_id, now=now, reason=reason)
-        _set(session, step, "state", StepState.NA.value, actor_id=actor_id, now=now, reason=reason)
-    elif letter == "R" and not step.marked_worse and day <= step.target_on:
-        _set(session, step, "marked_worse", True, actor_id=actor_id, now=now, reason=reason)
-        _set(session, step, "marked_worse_on", day, actor_id=actor_id, now=now, reason=reason)
-        _set(session, step, "worse_reason", reason[:REASON_MAX], actor_id=actor_id, now=now, reason=reason)
+    if row is None:
+        row = ImportMapping(shape=shape, mapping=mapping, saved_by_id=actor_id, saved_at=now)
+    else:
+        row.mapping, row.saved_by_id, row.saved_at = mapping, actor_id, now
+    session.add(row)
+    session.flush()
+    _audit(session, at=now, actor_id=actor_id, entity=Entity.IMPORT_MAPPING, entity_id=row.id, issue_id=None,
+           field_name="saved", old=None, new=" | ".join(str(h) for h in mapping["headers"] if h))
+
+
+# ---------------------------------------------------------------- the plan
+
+class _Names:
+    """Areas, people and categories by any of their names, read once; unknown ones are planned for creation."""
+
+    def __init__(self, session: Session):
+        self.areas, self.people, self.categories = {}, {}, {}
+        self.codes = {"areas": set(), "categories": set()}
+        for area in session.exec(select(Area)).all():
+            self.codes["areas"].add(area.code)
+            for name in (area.code, area.name_zh, area.name_en):
+                self.areas.setdefault(name, area.id)
+        for person in session.exec(select(Person)).all():
+            for name in (person.name, person.name_en):
+                if name:
+                    self.people.setdefault(name, person.id)
+        categories = {c.id: c for c in session.exec(select(Category)).all()}
+        for category in categories.values():
+            self.codes["categories"].add(category.code)
+            parent = categories.get(category.parent_id)
+            names = [category.name_zh, category.name_en, category.code]
+            if parent is not None:
+                names += [rules.category_label(parent.name_zh, category.name_zh),
+                          rules.category_label(parent.name_en, category.name_en)]
+            for name in names:
+                self.categories.setdefault(name, category.id)
+        self.new: dict[str, dict[str, _New]] = {"areas": {}, "people": {}, "categories": {}}
+
+    def _find(self, kind: str, known: dict, name: str):
+        return known.get(name) or self.new[kind].setdefault(name, _New(kind, name))
+
+    def area(self, name: str):
+        return self._find("areas", self.areas, name)
+
+    def person(self, name: str):
+        return self._find("people", self.people, name)
+
+    def category(self, label: str):
+        return self._find("categories", self.categories, label)
+
+    def new_lists(self) -> dict[str, list[str]]:
+        return {kind: list(names) for kind, names in self.new.items()}
+
+
+@dataclass
+class _Item:
+    row: ImportedIssue
+    values: dict                  # the row's checked values
+    action: str                   # create | update | keep
+    number: str | None = None
+    issue: object = None          # update | keep: the issue it matches (a row of _ISSUE)
+    changes: dict = field(default_factory=dict)          # issue field → new value (create: its references)
+    steps: list = field(default_factory=list)            # (issue step or template step id, letter)
+
+
+class _Work:
+    """The import worked out against the database as it is: each row checked (one path, whether it creates or
+    updates), matched, and compared; nothing written."""
+
+    def __init__(self, session: Session, ctx: Context, rows: list[ImportedIssue]):
+        self.session, self.ctx = session, ctx
+        self.rule = ColourRule(ctx.settings.colour_rule)
+        self.names = _Names(session)
+        self.templates = {t.severity: t for t in session.exec(select(StepTemplate)).all()}
+        self.template_steps: dict[int, list[TemplateStep]] = {}
+        for step in session.exec(select(TemplateStep).order_by(TemplateStep.template_id, TemplateStep.position)):
+            self.template_steps.setdefault(step.template_id, []).append(step)
+        self.errors: list[CellError] = []
+        checked, seen = [], {}
+        for row in rows:
+            values = self._checked(row)
+            key = _same_issue(row)
+            if key in seen:
+                self._error(row, "number" if row.number else "description", "import.err.twice", first=seen[key])
+            elif values is not None:
+                checked.append((row, values))
+            seen.setdefault(key, row.sheet_row)
+        by_number, by_text = self._existing([values for _, values in checked])
+        self.steps = self._steps_of([issue.id for issue in [*by_number.values(), *by_text.values()]])
+        self.items: list[_Item] = []
+        for row, values in checked:
+            issue = by_number.get(values["number"]) if values["number"] else \
+                by_text.get((values["description"], row.opened_on))
+            self.items.append(self._new(row, values) if issue is None else self._compare(row, values, issue))
+
+    def _error(self, row: ImportedIssue, name: str, key: str, **values) -> None:
+        cell = row.cells.get(name) or f"{row.sheet_row}:{row.sheet_row}"
+        self.errors.append(CellError(row.sheet, cell, key, values))
+
+    def _checked(self, row: ImportedIssue) -> dict | None:
+        """The row's values within the limits the app's own forms keep, or its cells named as errors."""
+        found = len(self.errors)
+        values = {}
+        for name, required, limit in (("number", False, NUMBER_MAX), ("description", True, DESCRIPTION_MAX),
+                                      ("part_number", False, PART_MAX), ("owner", True, NAME_MAX),
+                                      ("lead", True, NAME_MAX), ("area", False, NAME_MAX),
+                                      ("category", False, NAME_MAX), ("comment", False, REASON_MAX)):
+            try:
+                values[name] = _text(getattr(row, name) or "", name, required=required, limit=limit)
+            except ValidationFailed as problem:
+                key = {"err.too_long": "import.err.too_long", "err.required": "import.err.required"}.get(
+                    problem.key, "import.err.not_text")
+                self._error(row, name, key, limit=limit)
+        if not EARLIEST_OPENED_ON <= row.opened_on <= self.ctx.day:
+            self._error(row, "opened_on", "import.err.opened_range", earliest=EARLIEST_OPENED_ON.isoformat())
+        if row.closed_on is not None and not row.opened_on <= row.closed_on <= self.ctx.day:
+            self._error(row, "closed_on", "import.err.closed_range")
+        if row.severity not in rules.SEVERITY or row.status not in ("open", "closed", "cancelled"):
+            self._error(row, "severity" if row.severity not in rules.SEVERITY else "status", "import.err.choice")
+        return values if len(self.errors) == found else None
+
+    def _existing(self, checked: list[dict]) -> tuple[dict, dict]:
+        """The issues the rows name, as plain rows: by number, else by description and open date."""
+        numbers = sorted({v["number"] for v in checked if v["number"]})
+        texts = sorted({v["description"] for v in checked if not v["number"]})
+        by_number, by_text = {}, {}
+        for chunk in _chunks(numbers):
+            by_number.update({i.number: i for i in self.session.execute(_ISSUE.where(Issue.number.in_(chunk)))})
+        for chunk in _chunks(texts):
+            for issue in self.session.execute(_ISSUE.where(Issue.description.in_(chunk))):
+                by_text.setdefault((issue.description, issue.opened_on), issue)
+        return by_number, by_text
+
+    def _steps_of(self, issue_ids: list[int]) -> dict[int, list]:
+        steps: dict[int, list] = {}
+        for chunk in _chunks(sorted(set(issue_ids))):
+            for step in self.session.execute(_STEP.where(IssueStep.issue_id.in_(chunk))
+                                             .order_by(IssueStep.issue_id, IssueStep.position)):
+                steps.setdefault(step.issue_id, []).append(step)
+        return steps
+
+    def _new(self, row: ImportedIssue, values: dict) -> _Item:
+        template = self.templates.get(row.severity) or next(iter(self.templates.values()))
+        if not values["area"] and not row.sheet:
+            self._error(row, "area", "import.err.required")
+        item = _Item(row, values, "create", number=values["number"] or None)
+        item.changes = {"template_id": template.id, "area": self.names.area(values["area"] or row.sheet),
+                        "category": self.names.category(values["category"] or "未分类"),
+                        "owner_id": self.names.person(values["owner"]), "lead_id": self.names.person(values["lead"])}
+        steps = self.template_steps[template.id]
+        for template_step, target_on in zip(steps, rules.target_dates(row.opened_on,
+                                                                      [s.guide_limit_days for s in steps])):
+            letter = row.steps.get(template_step.code)
+            if letter and _says_more(letter, StepView(state=StepState.OPEN, target_on=target_on), self.ctx.day,
+                                     self.rule):
+                item.steps.append((template_step.id, letter))
+        return item
+
+    def _compare(self, row: ImportedIssue, values: dict, issue) -> _Item:
+        """The sheet's changes to a known issue; a closed one keeps its steps, as every step command does."""
+        item = _Item(row, values, "keep", number=issue.number, issue=issue)
+        wanted = {"description": values["description"], "part_number": values["part_number"],
+                  "owner_id": self.names.person(values["owner"]), "lead_id": self.names.person(values["lead"])}
+        if row.next_report_on is not None:
+            wanted["next_report_on"] = row.next_report_on
+        item.changes = {name: value for name, value in wanted.items() if getattr(issue, name) != value}
+        if row.status != "open" and issue.closed_on is None:
+            item.changes["closed_on"] = row.closed_on or self.ctx.day
+            item.changes["cancelled"] = row.status == "cancelled"
+        if issue.closed_on is None:
+            item.steps = [(step.id, row.steps.get(step.code)) for step in self.steps.get(issue.id, [])
+                          if _says_more(row.steps.get(step.code), _step_view(step), self.ctx.day, self.rule)]
+        if item.changes or item.steps:
+            item.action = "update"
+        return item
+
+
+def _says_more(letter: str | None, step: StepView, day: date, rule: ColourRule) -> bool:
+    """Whether the sheet's letter tells more than the step shows today: G, N/A, or R on an open step not red
+    already. Y says nothing new (a red step leaves red only by being completed)."""
+    if letter in (None, "Y") or step.state != StepState.OPEN:
+        return False
+    return letter != "R" or rules.step_status(step, day, rule) != Status.R
+
+
+def _same_issue(row: ImportedIssue):
+    """What makes two rows one issue: the number, else the description and the open date."""
+    return str(row.number or "").strip() or (str(row.description or "").strip(), row.opened_on)
+
+
+def _chunks(values: list) -> list[list]:
+    return [values[i:i + _CHUNK] for i in range(0, len(values), _CHUNK)]
+
+
+# ---------------------------------------------------------------- applying it
+
+class _Apply:
+    """Writes a worked-out import: the new names, then issues, steps and audit events each in bulk
+    (db.insert_rows; ids looked up by number and by step, a statement per 500 issues), then the updates, each
+    claiming its issue's version."""
+
+    def __init__(self, session: Session, ctx: Context, actor_id, source: str):
+        self.session, self.ctx, self.actor_id, self.source = session, ctx, actor_id, source
+        self.actor_names = _actor_names(session, actor_id)
+        self.events: list[dict] = []
+
+    def _event(self, *, entity: str, entity_id: int, issue_id: int, name: str, old, new, reason: str) -> None:
+        self.events.append({"at": self.ctx.now, "actor_id": self.actor_id, **self.actor_names, "entity": entity,
+                            "entity_id": entity_id,
+                            "issue_id": issue_id, "field": name, "old": None if old is None else str(old),
+                            "new": None if new is None else str(new), "reason": reason})
+
+    def _reason(self, row: ImportedIssue) -> str:
+        return f"{self.source}, row {row.sheet_row}"[:REASON_MAX]
+
+    def run(self, work: _Work) -> ImportOutcome:
+        self.template_steps = work.template_steps
+        ids = self._create_names(work.names)
+        outcome = ImportOutcome(new_names=work.names.new_lists())
+        created = [item for item in work.items if item.action == "create"]
+        self._number(created)
+        self._insert_issues(created, ids)
+        outcome.created = [item.number for item in created]
+        for item in work.items:
+            if item.action == "update":
+                self._update(item, ids)
+                outcome.updated.append(item.number)
+            elif item.action == "keep":
+                outcome.unchanged.append(item.number)
+        if self.events:
+            db.insert_rows(self.session, AuditEvent.__table__, self.events)
+        return outcome
+
+    def _create_names(self, names: _Names) -> dict[_New, int]:
+        ids = {}
+        for new in names.new["areas"].values():
+            code = _free_code(names.codes["areas"], new.name[:20])
+            ids[new] = self._config(Area(code=code, name_zh=new.name, name_en=new.name), new.name)
+        for new in names.new["people"].values():
+            ids[new] = self._config(Person(name=new.name), new.name)
+        for new in names.new["categories"].values():
+            kind = "external" if any(hint in new.name.lower() for hint in _EXTERNAL_HINTS) else "internal"
+            code = _free_code(names.codes["categories"], new.name[:40])
+            ids[new] = self._config(Category(code=code, name_zh=new.name, name_en=new.name, kind=kind), new.name)
+        return ids
+
+    def _config(self, row, label: str) -> int:
+        return _add_config(self.session, row, actor_id=self.actor_id, now=self.ctx.now, label=label, commit=False).id
+
+    def _number(self, created: list[_Item]) -> None:
+        """The sheet's own numbers stay; the counter moves past any of ours among them, the rest get the next."""
+        years: dict[int, int] = {}
+        for item in created:
+            match = _OUR_NUMBER.match(item.number or "")
+            if match:
+                year, last = int(match.group(1)), int(match.group(2))
+                years[year] = max(years.get(year, 0), last)
+        for year, last in years.items():
+            db.insert_ignoring_duplicates(self.session, IssueSequence, year=year, last=0)
+            self.session.execute(sa.update(IssueSequence).where(IssueSequence.year == year, IssueSequence.last < last)
+                                 .values(last=last))
+        wanting: dict[int, list[_Item]] = {}
+        for item in created:
+            if item.number is None:
+                wanting.setdefault(item.row.opened_on.year, []).append(item)
+        for year, items in wanting.items():
+            for item, number in zip(items, _next_numbers(self.session, year, len(items))):
+                item.number = number
+
+    def _insert_issues(self, created: list[_Item], ids: dict) -> None:
+        if not created:
+            return
+        now, day = self.ctx.now, self.ctx.day
+        issue_rows = [{"number": item.number, "description": item.values["description"],
+                       "category_id": ids.get(item.changes["category"], item.changes["category"]),
+                       "area_id": ids.get(item.changes["area"], item.changes["area"]),
+                       "part_number": item.values["part_number"], "severity": item.row.severity,
+                       "owner_id": ids.get(item.changes["owner_id"], item.changes["owner_id"]),
+                       "lead_id": ids.get(item.changes["lead_id"], item.changes["lead_id"]),
+                       "template_id": item.changes["template_id"], "opened_on": item.row.opened_on,
+                       "next_report_on": item.row.next_report_on,
+                       "closed_on": (item.row.closed_on or day) if item.row.status != "open" else None,
+                       "cancelled": item.row.status == "cancelled", "on_board": True, "escalated_level": 0,
+                       "version": 1, "created_at": now, "updated_at": now,
+                       "reviewed_at": now} for item in created]      # the plant's own board put it there: decided
+        db.insert_rows(self.session, Issue.__table__, issue_rows)
+        numbers = [item.number for item in created]
+        id_of = {}
+        for chunk in _chunks(numbers):
+            id_of.update(self.session.execute(sa.select(Issue.number, Issue.id).where(Issue.number.in_(chunk))).all())
+        issue_ids = [id_of[number] for number in numbers]
+        step_rows, step_changes = [], []
+        for item, issue_id in zip(created, issue_ids):
+            reason = self._reason(item.row)
+            self._event(entity=Entity.ISSUE, entity_id=issue_id, issue_id=issue_id, name="imported", old=None,
+                        new=item.number, reason=reason)
+            if item.row.status == "cancelled":
+                self._event(entity=Entity.ISSUE, entity_id=issue_id, issue_id=issue_id, name="cancelled", old=False,
+                            new=True, reason=item.values["comment"] or reason)
+            letters = dict(item.steps)
+            steps = self.template_steps[item.changes["template_id"]]
+            for template_step, target_on in zip(steps, rules.target_dates(item.row.opened_on,
+                                                                          [s.guide_limit_days for s in steps])):
+                step = {"issue_id": issue_id, "template_step_id": template_step.id,
+                        "position": template_step.position, "target_on": target_on, "state": StepState.OPEN.value,
+                        "started_on": None, "completed_on": None, "marked_worse": False, "marked_worse_on": None,
+                        "worse_reason": "", "na_reason": "", "countermeasure": "", **_UNMOVED_UNCLAIMED,
+                        "original_target_on": target_on}
+                step_changes.append((issue_id, self._coloured(step, letters.get(template_step.id), reason)))
+                step_rows.append(step)
+        db.insert_rows(self.session, IssueStep.__table__, step_rows)
+        step_id = {}
+        for chunk in _chunks(issue_ids):
+            rows = self.session.execute(sa.select(IssueStep.issue_id, IssueStep.template_step_id, IssueStep.id)
+                                        .where(IssueStep.issue_id.in_(chunk)))
+            step_id.update({(issue_id, template_step_id): ident for issue_id, template_step_id, ident in rows})
+        for step, (issue_id, changes) in zip(step_rows, step_changes):
+            for name, old, new, why in changes:
+                self._event(entity=Entity.STEP, entity_id=step_id[(issue_id, step["template_step_id"])],
+                            issue_id=issue_id, name=name, old=old, new=new, reason=why)
+
+    def _coloured(self, step, letter: str | None, reason: str) -> list[tuple]:
+        """The sheet's colour set on `step` (a row to insert or an IssueStep) as a state the rule understands, the
+        changes returned as (field, old, new, reason) for the audit trail. G: done, the date unknown (the import
+        day), checked as made like the system's completion (no claim to verify); N/A; R: an open step marked worse.
+        Done or N/A drops a move request waiting for approval, as the step commands do."""
+        if letter is None:
+            return []
+        day = self.ctx.day
+        settled = [(name, value, reason) for name, value in _NO_MOVE_REQUEST.items()]   # a request is dropped
+        wanted = {"G": [("state", StepState.DONE.value, reason),
+                        ("completed_on", day, f"{reason}; completion date unknown"), *settled],
+                  "NA": [("na_reason", reason, reason), ("state", StepState.NA.value, reason), *settled],
+                  "R": [("marked_worse", True, reason), ("marked_worse_on", day, reason),
+                        ("worse_reason", reason, reason)]}.get(letter, [])
+        row = isinstance(step, dict)
+        changes = []
+        for name, value, why in wanted:
+            old = step[name] if row else getattr(step, name)
+            if old != value:
+                changes.append((name, old, value, why))
+                if row:
+                    step[name] = value
+                else:
+                    setattr(step, name, value)
+        return changes
+
+    def _update(self, item: _Item, ids: dict) -> None:
+        """The sheet's changes to a known issue, claiming its version like every other command: a save made while
+        the import ran makes it stale instead of being overwritten."""
+        reason = self._reason(item.row)
+        issue = _claim_version(self.session, item.issue.id, item.issue.version, self.ctx.now)
+        changes = {name: ids.get(value, value) for name, value in item.changes.items()}
+        cancelled = changes.pop("cancelled", False)
+        closing = "closed_on" in changes
+        if closing and cancelled:
+            changes.pop("closed_on")
+        for name, value in changes.items():
+            why = (item.values["comment"] or reason) if name == "closed_on" else reason
+            self._event(entity=Entity.ISSUE, entity_id=issue.id, issue_id=issue.id, name=name,
+                        old=getattr(issue, name), new=value, reason=why)
+            setattr(issue, name, value)
+        if closing and cancelled:
+            _cancel(self.session, issue, item.changes["closed_on"], actor_id=self.actor_id, now=self.ctx.now,
+                    reason=item.values["comment"] or reason)
+        for step_id, letter in item.steps:
+            for name, old, new, why in self._coloured(self.session.get(IssueStep, step_id), letter, reason):
+                self._event(entity=Entity.STEP, entity_id=step_id, issue_id=issue.id, name=name, old=old, new=new,
+                            reason=why)
+        self.session.flush()
+
+
+def _free_code(taken: set[str], wanted: str) -> str:
+    code, n = wanted, 1
+    while code in taken:
+        n += 1
+        code = f"{wanted[:15]}-{n}"
+    taken.add(code)
+    return code

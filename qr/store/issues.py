@@ -1,4 +1,4 @@
-"""Issue commands: open, change a step, next report date, close, reopen, attach a file."""
+"""Issue commands: open, change a step, next report date, close, cancel, reopen, attach a file."""
 from datetime import date, datetime
 
 from sqlalchemy import func, update
@@ -15,14 +15,19 @@ from qr.store.base import (DESCRIPTION_MAX, EARLIEST_OPENED_ON, REASON_MAX, TEXT
 from qr.store.clocks import _received_at, _response_rules
 from qr.store.eight_d_reports import _eight_d_content
 from qr.store.follow_ups import _drop_pending_follow_up, _plan_follow_up
+from qr.store.outbox import _notify_new_issue
+
+
+def _next_numbers(session: Session, year: int, count: int = 1) -> list[str]:
+    """QR-YYYY-NNNN from a per-year counter row, `count` at once; the UPDATE's row lock keeps numbers unique."""
+    db.insert_ignoring_duplicates(session, IssueSequence, year=year, last=0)
+    last = session.execute(update(IssueSequence).where(IssueSequence.year == year)
+                           .values(last=IssueSequence.last + count).returning(IssueSequence.last)).scalar_one()
+    return [f"QR-{year:04d}-{n:04d}" for n in range(last - count + 1, last + 1)]
 
 
 def _next_number(session: Session, year: int) -> str:
-    """QR-YYYY-NNNN from a per-year counter row; the UPDATE's row lock keeps numbers unique."""
-    db.insert_ignoring_duplicates(session, IssueSequence, year=year, last=0)
-    last = session.execute(update(IssueSequence).where(IssueSequence.year == year)
-                           .values(last=IssueSequence.last + 1).returning(IssueSequence.last)).scalar_one()
-    return f"QR-{year:04d}-{last:04d}"
+    return _next_numbers(session, year)[0]
 
 
 @command
@@ -78,6 +83,7 @@ def create_issue(*, session: Session, actor_id: int | None, description: str, ca
     session.flush()
     _audit(session, at=ctx.now, actor_id=actor_id, entity=Entity.ISSUE, entity_id=issue.id, issue_id=issue.id,
            field_name="created", old=None, new=issue.number)
+    _notify_new_issue(session, ctx, issue, category.kind)
     tz = ctx.tz
     for rule in response_rules:
         session.add(ResponseClock(issue_id=issue.id, code=rule.code, name_zh=rule.name_zh, name_en=rule.name_en,
@@ -355,9 +361,32 @@ def close_issue(*, session: Session, actor_id: int | None, issue_id: int, closed
 
 
 @command
+def cancel_issue(*, session: Session, actor_id: int | None, issue_id: int, reason: str, expected_version: int,
+                 ctx: Context) -> Issue:
+    """Closed as not valid or a duplicate: off the board today, with the reason, never counted as solved (no steps
+    or report asked, no follow-up call planned)."""
+    issue = _issue_command(session, actor_id=actor_id, issue_id=issue_id, expected_version=expected_version,
+                           now=ctx.now, action="close_issue")
+    reason = _text(reason, "reason", required=True, limit=REASON_MAX)
+    if issue.closed_on is not None:
+        raise ValidationFailed("err.issue_closed", number=issue.number)
+    _cancel(session, issue, ctx.day, actor_id=actor_id, now=ctx.now, reason=reason)
+    _commit_change(session)
+    return issue
+
+
+def _cancel(session: Session, issue: Issue, day: date, *, actor_id, now, reason: str) -> None:
+    """Close an issue as cancelled, both changes audited with the reason (the command and an imported row)."""
+    for name, value in (("closed_on", day), ("cancelled", True)):
+        _audit(session, at=now, actor_id=actor_id, entity=Entity.ISSUE, entity_id=issue.id, issue_id=issue.id,
+               field_name=name, old=getattr(issue, name), new=value, reason=reason)
+        setattr(issue, name, value)
+
+
+@command
 def reopen_issue(*, session: Session, actor_id: int | None, issue_id: int, reason: str, expected_version: int,
                  ctx: Context) -> Issue:
-    """Back on the board (the problem came back, or was closed too early), with the reason recorded."""
+    """Back on the board (the problem came back, or was closed or cancelled too early), with the reason recorded."""
     issue = _issue_command(session, actor_id=actor_id, issue_id=issue_id, expected_version=expected_version,
                            now=ctx.now, action="close_issue")
     reason = _text(reason, "reason", required=True, limit=REASON_MAX)
@@ -365,6 +394,10 @@ def reopen_issue(*, session: Session, actor_id: int | None, issue_id: int, reaso
         raise ValidationFailed("err.issue_open", number=issue.number)
     _audit(session, at=ctx.now, actor_id=actor_id, entity=Entity.ISSUE, entity_id=issue.id, issue_id=issue.id,
            field_name="closed_on", old=issue.closed_on, new=None, reason=reason)
+    if issue.cancelled:
+        _audit(session, at=ctx.now, actor_id=actor_id, entity=Entity.ISSUE, entity_id=issue.id, issue_id=issue.id,
+               field_name="cancelled", old=True, new=False, reason=reason)
+        issue.cancelled = False
     _drop_pending_follow_up(session, issue, actor_id=actor_id, now=ctx.now, reason=reason)
     issue.closed_on = None
     day = ctx.day

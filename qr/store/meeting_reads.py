@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from models import (Area, AuditEvent, Category, Issue, Meeting, MeetingAttendance, MeetingDecision, MeetingReport,
                     Person, ReportOrder)
+from qr import compliance
 from qr import meeting as meeting_rules
 from qr import rules
 from qr.audit import Entity
@@ -207,3 +208,41 @@ def meeting_attendance_frame(*, session: Session, start: date, end: date, area_i
     frame = pd.DataFrame(session.exec(statement).all(), columns=["meeting_on", "area_id", "person_id", "status"])
     frame["attended"] = frame["status"].isin(rules.ATTENDED).astype(bool)
     return frame
+
+
+@query
+def update_compliance_frames(*, session: Session, start: date, end: date, area_id: int | None = None,
+                             include_now: bool = False,
+                             ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """What update compliance is computed from (qr.compliance): the meetings held from a month before `start` to
+    `end` (each needs the one before it), the areas' board issues open in that time, and the owners' own audit
+    events on them. `include_now` counts this moment as today's meeting where none was started yet (the meeting
+    page before it starts)."""
+    meeting_rows = session.exec(select(Meeting.area_id, Meeting.held_on, Meeting.started_at, Meeting.ended_at)
+                                .where(Meeting.held_on >= start - timedelta(days=31), Meeting.held_on <= end)
+                                .order_by(Meeting.area_id, Meeting.held_on)).all()
+    meetings = pd.DataFrame([tuple(row) for row in meeting_rows], columns=compliance.MEETING_COLUMNS)
+    if area_id is not None:
+        meetings = meetings[meetings["area_id"] == area_id]
+    if include_now and end == ctx.day:
+        held_today = set(meetings.loc[meetings["held_on"] == ctx.day, "area_id"])
+        areas = [area_id] if area_id is not None else session.exec(select(Area.id)).all()
+        now_rows = [(a, ctx.day, ctx.now, None) for a in areas if a not in held_today]
+        meetings = pd.concat([meetings, pd.DataFrame(now_rows, columns=compliance.MEETING_COLUMNS)],
+                             ignore_index=True) if now_rows else meetings
+    first = meetings["started_at"].min() if not meetings.empty else ctx.now
+    owner = aliased(Person)
+    statement = (select(Issue.id, Issue.number, Issue.area_id, Issue.owner_id, owner.name, owner.name_en,
+                        Issue.opened_on, Issue.closed_on, Issue.on_board)
+                 .join(owner, Issue.owner_id == owner.id)
+                 .where(Issue.opened_on <= end, Issue.closed_on.is_(None) | (Issue.closed_on >= start)))
+    if area_id is not None:
+        statement = statement.where(Issue.area_id == area_id)
+    issues = pd.DataFrame([tuple(row) for row in session.exec(statement).all()], columns=compliance.ISSUE_COLUMNS)
+    issues["owner_en"] = [en or zh for zh, en in zip(issues["owner"], issues["owner_en"])]
+    updates = pd.DataFrame([tuple(row) for row in session.exec(
+        select(AuditEvent.issue_id, AuditEvent.actor_id, AuditEvent.at).join(Issue, AuditEvent.issue_id == Issue.id)
+        .where(AuditEvent.actor_id == Issue.owner_id, AuditEvent.at > first,
+               Issue.id.in_(select(Issue.id).where(Issue.opened_on <= end)))).all()],
+        columns=compliance.UPDATE_COLUMNS)
+    return issues, updates, meetings

@@ -13,7 +13,8 @@ from qr.rules import StepState
 from qr.store.base import _REOPENED, _frame, _still_relevant, query
 
 TREND_ISSUE_COLUMNS = ["id", "number", "description", "category_id", "category_zh", "category_en", "area_id",
-                       "area_zh", "area_en", "severity", "owner_id", "owner", "owner_en", "opened_on", "closed_on"]
+                       "area_zh", "area_en", "severity", "owner_id", "owner", "owner_en", "opened_on", "closed_on",
+                       "cancelled"]
 
 
 TREND_STEP_COLUMNS = ["id", "issue_id", "position", "code", "name_zh", "name_en", "state", "target_on",
@@ -32,7 +33,7 @@ def trends_issues(*, session: Session, since: date | None = None) -> pd.DataFram
         Issue.id, Issue.number, Issue.description, func.coalesce(parent.id, Category.id),
         func.coalesce(parent.name_zh, Category.name_zh), func.coalesce(parent.name_en, Category.name_en),
         Issue.area_id, Area.name_zh, Area.name_en, Issue.severity, Issue.owner_id, owner.name, owner.name_en,
-        Issue.opened_on, Issue.closed_on)
+        Issue.opened_on, Issue.closed_on, Issue.cancelled)
         .join(Category, Issue.category_id == Category.id)
         .join(parent, Category.parent_id == parent.id, isouter=True)
         .join(Area, Issue.area_id == Area.id)
@@ -54,12 +55,15 @@ def trends_steps(*, session: Session, since: date | None = None) -> pd.DataFrame
 
 @query
 def trends_history(*, session: Session, since: date | None = None) -> pd.DataFrame:
-    """The audit events of those issues that change what a past day looked like: reopenings, steps set N/A, and
-    every move of a step's target (each past day is coloured by the target in force that day)."""
+    """The audit events of those issues that change what a past day looked like: reopenings (and what a cancelled
+    issue's reopening undid), steps set N/A, and every move of a step's target (each past day is coloured by the
+    target in force that day)."""
     set_na = (AuditEvent.entity == Entity.STEP) & (AuditEvent.field == "state") & (AuditEvent.new == StepState.NA.value)
     moved = (AuditEvent.entity == Entity.STEP) & (AuditEvent.field == "target_on")
+    uncancelled = (AuditEvent.entity == Entity.ISSUE) & (AuditEvent.field == "cancelled") & (AuditEvent.old == "True")
     return _frame(session, sa.select(
         AuditEvent.issue_id, AuditEvent.entity, AuditEvent.entity_id, AuditEvent.field, AuditEvent.old,
         AuditEvent.new, AuditEvent.at)
         .join(Issue, AuditEvent.issue_id == Issue.id)
-        .where(_REOPENED | set_na | moved, _still_relevant(since)).order_by(AuditEvent.id), TREND_HISTORY_COLUMNS)
+        .where(_REOPENED | set_na | moved | uncancelled, _still_relevant(since)).order_by(AuditEvent.id),
+        TREND_HISTORY_COLUMNS)

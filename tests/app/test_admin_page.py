@@ -1,13 +1,14 @@
 """The admin page through AppTest: each section changes what the board does, every change is audited, bad
 configuration is refused in words, and only administrators get in."""
-import re
 from datetime import timedelta
+import re
 
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from qr import store
+from qr.i18n import literal
 from tests.app.signing import app_as
 
 
@@ -267,3 +268,70 @@ def test_functions_verified_exits_and_the_move_limit_are_set_on_the_admin_page(a
     assert [e.value for e in at.error] == ["无需批准的改期次数须为0到10。"]
     fields = [change["field"] for change in store.admin_history()[:4]]
     assert fields == ["move_rule", "verify_exits", "function", "required_functions"]
+
+
+def test_the_notices_tab_sets_robots_and_never_shows_a_secret_back(admin_plant, httpserver):
+    httpserver.expect_request("/robot/send").respond_with_json({"errcode": 0, "errmsg": "ok"})
+    webhook = httpserver.url_for("/robot/send") + "?access_token=0123456789abcdef0123456789"
+    secret = "SEC" + "9f" * 32
+    at = _admin_page(admin_plant)
+    at.selectbox(key="robot_kind").set_value("dingtalk")
+    at.text_input(key="robot_url").input(webhook)
+    at.text_input(key="robot_secret").input(secret)
+    _submit(at, "robot")
+    at = _admin_page(admin_plant)                          # as anyone opening the page later sees it
+    shown = repr([e.proto for e in at.main]) + "".join(df.value.to_csv() for df in at.dataframe)
+    assert "0123456789abcdef0123456789" not in shown and secret not in shown and secret[3:20] not in shown
+    assert "access_token=012••••89" in shown and "SEC••••9f" in shown
+    at.button(key="test_robot").click().run()
+    assert [s.value for s in at.success] == ["测试消息已被对方接收。"]
+    (request, _), = httpserver.log
+    assert request.args["sign"] and request.get_json()["text"]["content"].startswith("快速响应跟踪板：测试消息")
+    history = {(e["field"], e["new"]) for e in store.admin_history()}
+    assert ("channel_secret", "SEC••••9f") in history and not any(secret in str(e) for e in store.admin_history())
+
+
+def test_the_notices_tab_sets_meeting_times_contacts_and_rules_and_shows_failures(admin_plant):
+    at = _admin_page(admin_plant, lang="en")
+    area = admin_plant["area"].id
+    at.multiselect(key=f"contacts_{area}_1").set_value([admin_plant["lead"].id])
+    _submit(at, f"escalation_contacts_{area}")
+    assert store.escalation_contacts() == {(area, 1): [admin_plant["lead"].id]}
+    at.text_area(key="holidays").input("2026-10-01\n2026-10-02")
+    _submit(at, "notice_rule")
+    assert store.setting_values()["notifications"]["holidays"] == ["2026-10-01", "2026-10-02"]
+    at.text_input(key="test_address").input("boss@plant.example")
+    at.button(key="test_email").click().run()              # no e-mail server set: the failure is told
+    assert literal("no e-mail server: set QR_SMTP_URL") in at.error[0].value          # escaped: read literally
+    at.button(key="digests_now").click().run()
+    assert not at.exception and at.success
+
+
+def test_the_demo_accounts_are_named_and_deleted_with_one_button(admin_plant):
+    person = store.create_person(name="演示用户", name_en="Demo user")
+    store.create_account(actor_id=None, person_id=person.id, username="demo", role="owner", password="demo1234",
+                         demo=True)
+    at = _admin_page(admin_plant, lang="en")
+    assert any(w.value.startswith("There are 1 demo accounts; their password is published") for w in at.warning)
+    _ok(at.button(key="delete_demo").click().run())
+    assert [s.value for s in at.success] == ["1 demo accounts deleted."]
+    assert [a["username"] for a in store.accounts()] == ["boss", "sunli", "zhangwei"]
+    assert not any("demo accounts" in w.value for w in at.warning)
+
+
+def test_the_history_keeps_the_name_the_actor_had_and_english_names_in_english(admin_plant):
+    store.create_area(actor_id=admin_plant["admin"], code="PAINT", name_zh="涂装车间", name_en="Paint shop")
+    store.update_person(actor_id=admin_plant["admin"], person_id=admin_plant["admin"], name="王新", name_en="Wang Xin",
+                        email="boss@plant.example")                  # renamed after acting
+    history = next(df.value for df in _admin_page(admin_plant, lang="en").dataframe
+                   if {"Who", "New"} <= set(df.value.columns))
+    created = history[history["New"] == "PAINT 涂装车间"]
+    assert created["Who"].tolist() == ["王总"]                        # the name they had, not 王新
+    renamed = history[history["New"] == "王新"]
+    assert renamed["Who"].tolist() == ["王总"]                        # the rename itself was made under the old name
+    store.update_person(actor_id=admin_plant["admin"], person_id=admin_plant["lead"].id, name="孙丽",
+                        name_en="Sun Li", email="sun.li@plant.example", area_id=admin_plant["area"].id,
+                        active=False)
+    history = next(df.value for df in _admin_page(admin_plant, lang="en").dataframe
+                   if {"Who", "New"} <= set(df.value.columns))
+    assert history[history["New"] == "False"]["Who"].tolist() == ["Wang Xin"]   # in English, the English name

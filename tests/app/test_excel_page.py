@@ -2,7 +2,7 @@
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from qr import store
+from qr import sheet_import, store
 from tests.app.signing import app_as
 from tests.unit.test_import import _workbook
 
@@ -40,8 +40,8 @@ def test_cell_errors_are_listed_and_nothing_is_imported(plant):
     rows = [["Description", "Open date", "Owner"], ["bad date", "2026-02-30", "张伟"]]
     at.get("file_uploader")[0].upload("board.xlsx", _workbook(rows), XLSX).run()
     assert [e.value for e in at.error] == ["1 cells need correcting; nothing was imported."]
-    table = at.table[0].value
-    assert list(table.iloc[0]) == ["B2", "“2026-02-30” is not a date I can read."]
+    table = at.dataframe[-1].value                                   # after the mapping editor
+    assert list(table.iloc[0]) == ["总装车间", "B2", "“2026-02-30” is not a date I can read: write it like 2026-03-05."]
     assert not [b for b in at.button if b.key == "import_confirm"]
     assert store.issue_count() == 0
 
@@ -52,3 +52,75 @@ def test_only_administrators_import(plant):
     at.switch_page("app_pages/excel.py").run()
     assert [w.value for w in at.warning] == ["An import creates people, areas and categories: only administrators import."]
     assert not at.get("file_uploader")
+
+
+LETTERED = [["问题描述", "开启日期", "责任人", "遏制措施", "QE检查", "状态"],
+            ["卡扣断裂", "2026-03-02", "张伟", "G", "G", "进行中"],
+            ["划伤", "2026-03-03", "张伟", "Y", "R", "QE hold"]]
+
+
+def _edit(at: AppTest, key: str, rows: dict[int, str]) -> AppTest:
+    """Pick new values in a mapping table's last column, as a person does in the grid."""
+    at.session_state[key] = {"edited_rows": {row: {"to": label} for row, label in rows.items()}, "added_rows": [],
+                             "deleted_rows": []}
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def test_the_mapping_editor_maps_a_step_column_and_a_status_word_then_offers_it_again(plant):
+    content = _workbook(LETTERED)
+    shape = sheet_import.read_table(content, store.step_columns()).shape
+    at = _page(plant)
+    at.get("file_uploader")[0].upload("qe.xlsx", content, XLSX).run()
+    columns = at.dataframe[0].value
+    assert list(columns.iloc[4]) == ["E", "QE检查", "G · R", "— 请选择 —"]       # undecided: it holds letters
+    assert list(columns["to"][:4]) == ["字段：问题描述", "字段：提出日期", "字段：责任人", "步骤：遏制措施"]
+    problems = at.dataframe[-1].value
+    assert list(problems["单元格"]) == ["E1", "F3"] and not [b for b in at.button if b.key == "import_confirm"]
+    assert "列“QE检查”里是步骤字母或颜色" in problems["问题及处理"][0]
+
+    _edit(at, f"import_columns_{shape[:16]}", {4: "步骤：验证有效性"})
+    status_key = next(k for k in at.session_state if k.startswith("import_status_"))
+    _edit(at, status_key, {1: "未关闭"})
+    assert [i.value for i in at.info] == ["将新建2个、更新0个、保持0个问题。"]
+    at.button(key="import_confirm").click().run()
+    assert [s.value for s in at.success] == ["已导入：新建2个，更新0个。"]
+    first = store.board_frame().set_index("description").loc["卡扣断裂"]
+    assert first["steps"]["verified"]["state"] == "done"
+    assert store.saved_mapping(shape)["status"] == {"进行中": "open", "QE hold": "open"}
+
+    again = app_as(plant["owner"].id)                                 # next week, the same sheet's shape
+    again.run()
+    again.switch_page("app_pages/excel.py").run()
+    again.get("file_uploader")[0].upload("qe-next-week.xlsx", content, XLSX).run()
+    assert "已按上次导入同样表头的映射预填。" in [c.value for c in again.caption]
+    assert again.dataframe[0].value["to"][4] == "步骤：验证有效性" and not again.error
+    assert [i.value for i in again.info] == ["将新建0个、更新0个、保持2个问题。"]
+
+
+def test_the_preview_is_read_once_per_file_and_planned_read_only(plant, monkeypatch):
+    """Reruns (any widget) reuse the sheet read and the dry run: neither runs again for the same file."""
+    calls = {"read": 0, "plan": 0}
+    read, plan = sheet_import.read_table, store.plan_import
+
+    def counted(name, call):
+        def run(*args, **kwargs):
+            calls[name] += 1
+            return call(*args, **kwargs)
+        return run
+    monkeypatch.setattr(sheet_import, "read_table", counted("read", read))
+    monkeypatch.setattr(store, "plan_import", counted("plan", plan))
+    at = _page(plant)
+    rows = [["问题描述", "开启日期", "责任人"], ["缓存测试", "2026-03-02", "张伟"]]
+    at.get("file_uploader")[0].upload("board.xlsx", _workbook(rows), XLSX).run()
+    at.run()
+    at.run()
+    assert calls == {"read": 1, "plan": 1} and store.issue_count() == 0
+
+
+def test_an_upload_over_the_import_limit_is_refused_in_words(plant, monkeypatch):
+    monkeypatch.setenv("QR_MAX_IMPORT_MB", "1")
+    at = _page(plant, "en")
+    at.get("file_uploader")[0].upload("huge.xlsx", b"x" * (1024 * 1024 + 1), XLSX).run()
+    assert [e.value for e in at.error] == ["The file is 1.0 MB, over the 1 MB limit: split it into smaller files."]

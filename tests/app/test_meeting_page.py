@@ -1,5 +1,6 @@
 """A whole daily meeting through the meeting page: sign-in, review of new issues, presenter mode, a decision,
 the end."""
+from datetime import timedelta
 import re
 
 import pytest
@@ -7,7 +8,9 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from qr import store
+from qr.i18n import t
 from tests.app.signing import app_as
+from tests.conftest import plant_moment
 
 MEMBERS = [("王芳", "Wang Fang"), ("李强", "Li Qiang"), ("刘洋", "Liu Yang"), ("陈静", "Chen Jing"),
            ("杨磊", "Yang Lei")]
@@ -111,7 +114,7 @@ def test_page_in_english_asks_to_sign_in_first(meeting_plant):
     at.run()
     at.switch_page("app_pages/meeting.py")
     _ok(at.run())
-    assert [i.value for i in at.info] == ["Please sign in: every change is recorded with who made it."]
+    assert [i.value for i in at.info] == [t("login.needed", "en")]
 
 
 def test_an_owner_may_not_start_the_meeting(meeting_plant):
@@ -199,3 +202,24 @@ def test_presenter_in_english(meeting_plant):
     assert f'data-presenter="{meeting_plant["board"][0].number}"' in html
     assert all(text in html for text in ("1 of 4", "This issue 02:00", "Changed since the last meeting",
                                          "Countermeasures of yellow and red steps", "Next report: "))
+
+
+def test_the_page_shows_who_updated_their_issues_since_the_last_meeting(plant):
+    """Yesterday's meeting, then 张伟 saves a countermeasure on one of his two issues: 50 % before today's."""
+    st.cache_data.clear()
+    today = store.today()
+    issues = [store.create_issue(actor_id=plant["lead"].id, description=f"问题{n}", severity="A",
+                                 category_id=plant["categories"]["complaint"].id, area_id=plant["area"].id,
+                                 owner_id=plant["owner"].id, lead_id=plant["lead"].id, opened_on=today - timedelta(days=5),
+                                 next_report_on=today, template_id=plant["templates"]["standard"].id,
+                                 now=plant_moment(today - timedelta(days=5))) for n in range(2)]
+    store.start_meeting(actor_id=plant["lead"].id, area_id=plant["area"].id, now=plant_moment(today - timedelta(days=1), 8))
+    step = store.issue_detail(issues[0].number).steps[0]
+    store.set_countermeasure(actor_id=plant["owner"].id, step_id=step["id"], countermeasure="每日跟进",
+                             expected_version=issues[0].version, now=plant_moment(today - timedelta(days=1), 15))
+    at = _meeting_page(plant, lang="en")
+    (expander,) = [e for e in at.expander if e.label.startswith("Update compliance")]
+    assert expander.label.endswith("· 50%")
+    table = next(df.value for df in at.dataframe if "Owner" in df.value.columns and "Compliance %" in df.value.columns)
+    assert table.to_dict("records") == [{"Owner": "Zhang Wei", "Issues due an update": 2, "Updated": 1,
+                                         "Compliance %": "50%"}]

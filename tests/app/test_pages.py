@@ -1,11 +1,15 @@
 """Every page runs in Chinese and English through AppTest, on the demo plant, without an exception."""
+import io
 import re
 
+import openpyxl
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from qr import demo, store
+from qr.board import BoardFilter
+from qr.i18n import t
 from tests.app.signing import app_as
 
 
@@ -90,9 +94,17 @@ def test_issue_detail_shows_fields_steps_and_history(demo_plant, lang, steps_tit
 
 
 def test_export_button_on_the_board_but_not_on_the_projector(demo_plant):
-    labels = [b.proto.label for b in _run({}).get("download_button")]
-    assert labels == ["导出Excel"]
+    at = _run({})
+    assert [b.proto.label for b in at.get("download_button")] == ["导出Excel"]
+    assert at.toggle(key="export_closed").label == "导出包括所有已关闭和已取消的问题"
     assert _run({"view": "projector"}).get("download_button") == []
+
+
+def test_the_closed_too_download_holds_every_issue(demo_plant):
+    from app_pages import _shared
+    book = openpyxl.load_workbook(io.BytesIO(_shared.board_workbook("zh", False, BoardFilter(), everything=True)))
+    statuses = [row[-1] for row in book.active.iter_rows(min_row=3, values_only=True)]
+    assert len(statuses) == store.issue_count() and {"未关闭", "已关闭"} <= set(statuses)
 
 
 @pytest.mark.parametrize("lang, title, required", [("zh", "回访", "客户问题(必须)"),
@@ -127,7 +139,7 @@ def test_todays_complaint_shows_its_clocks_and_its_8d_in_both_languages(demo_pla
 def test_the_board_asks_to_sign_in_unless_the_site_opens_it(demo_plant, monkeypatch):
     monkeypatch.setenv("QR_PUBLIC_BOARD", "0")
     at = _run({"lang": "en"})
-    assert "Please sign in: every change is recorded with who made it." in [i.value for i in at.info]
+    assert t("login.needed", "en") in [i.value for i in at.info]
     assert '<table class="qr-board">' not in _html(at)
     viewer = store.signed_in_by_email("viewer@qr-demo.local")
     assert '<table class="qr-board">' in _html(_run({"lang": "en"}, person_id=viewer.person_id))

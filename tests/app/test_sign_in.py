@@ -1,11 +1,12 @@
 """The sign-in form as a page draws it (posted to the app's own route, coming back to the page asked for), its
 refusal in words, the sidebar's sign-out, and the account page's password change, which signs out everywhere."""
-import re
 from html import unescape
+import re
 
 from streamlit.testing.v1 import AppTest
 
 from qr import store
+from qr.i18n import literal
 from tests.app.signing import app_as
 from tests.conftest import PASSWORD
 
@@ -66,3 +67,25 @@ def test_change_my_password_signs_out_everywhere(plant):
                                              "the new one."]
     assert 'class="qr-sign-in"' in _html(at)
     assert store.authenticate(username="zhangwei", password="a-new-secret-9").person_id == plant["owner"].id
+
+
+def test_the_account_page_sets_the_language_and_channels_of_ones_notices(plant):
+    at = _page("app_pages/login.py", plant["owner"].id, lang="en")
+    assert literal("zhang.wei@plant.example") in "".join(c.value for c in at.caption)      # escaped: read literally
+    at.radio(key="notice_language").set_value("en")
+    at.checkbox(key="notify_wecom").check()
+    at.text_input(key="wecom_id").input("zhangwei")
+    next(b for b in at.button if b.key and b.key.startswith("FormSubmitter:my_notifications-")).click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert store.my_notifications(plant["owner"].id) == {
+        "language": "en", "email": "zhang.wei@plant.example", "notify_email": True, "wecom_id": "zhangwei",
+        "notify_wecom": True}
+
+
+def test_the_language_survives_a_move_through_the_sidebars_links(plant):
+    at = _page("app_pages/update.py", plant["owner"].id)
+    at.radio(key="lang_switch").set_value("en").run()
+    at.query_params.clear()                                   # a sidebar link carries no query
+    at.switch_page("app_pages/trends.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert any("Trends" in m.value for m in at.markdown) and at.query_params.get("lang") == "en"

@@ -1,12 +1,9 @@
 """The trends page through AppTest: both languages, a chart's numbers against the March fixture, and a
 write through the store showing on the next render."""
-import csv
-import io
 import json
 
 import pytest
 import streamlit as st
-from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from qr import store
@@ -91,22 +88,25 @@ def test_a_meeting_signed_in_shows_its_attendance_rate(plant, fresh_caches):
     assert rates[-1] == pytest.approx(0.714, abs=0.001) and all(r is None for r in rates[:-1])
 
 
-def test_a_csv_download_quotes_a_name_that_starts_like_a_formula(plant, fresh_caches, monkeypatch):
-    """OWASP on the page's own download: the owner '=cmd|…' reads with a leading quote, counts as numbers."""
-    sent = {}
-    add = MediaFileManager.add
+def test_update_compliance_per_week_and_owner(plant, fresh_caches):
+    """Two meetings this week; between them 张伟 updated one of his two board issues: 50 % this week."""
+    from datetime import timedelta
 
-    def keep(self, data, *args, **kwargs):
-        url = add(self, data, *args, **kwargs)
-        sent[url] = data
-        return url
-    monkeypatch.setattr(MediaFileManager, "add", keep)
-    hostile = store.create_person(name="=cmd|' /C calc'!A0", area_id=plant["area"].id)
-    store.create_issue(actor_id=plant["owner"].id, description="=HYPERLINK(\"http://x.invalid\",\"y\")",
-                       category_id=plant["categories"]["complaint"].id, area_id=plant["area"].id, severity="A",
-                       owner_id=hostile.id, lead_id=plant["lead"].id, opened_on=store.today(),
-                       next_report_on=store.today(), template_id=plant["templates"]["standard"].id)
+    from tests.conftest import plant_moment
+    today = store.today()
+    first = today - timedelta(days=2)
+    issues = [store.create_issue(actor_id=plant["lead"].id, description=f"问题{n}", severity="A",
+                                 category_id=plant["categories"]["complaint"].id, area_id=plant["area"].id,
+                                 owner_id=plant["owner"].id, lead_id=plant["lead"].id, opened_on=first - timedelta(days=3),
+                                 next_report_on=today, template_id=plant["templates"]["standard"].id,
+                                 now=plant_moment(first - timedelta(days=3))) for n in range(2)]
+    store.start_meeting(actor_id=plant["lead"].id, area_id=plant["area"].id, now=plant_moment(first, 8))
+    step = store.issue_detail(issues[0].number).steps[0]
+    store.set_countermeasure(actor_id=plant["owner"].id, step_id=step["id"], countermeasure="每日跟进",
+                             expected_version=issues[0].version, now=plant_moment(first, 15))
+    store.start_meeting(actor_id=plant["lead"].id, area_id=plant["area"].id, now=plant_moment(today, 8))
     at = _page("en", plant["owner"].id)
-    button = next(b for b in at.get("download_button") if "csv_by_owner" in b.proto.id)
-    rows = list(csv.reader(io.StringIO(sent[button.proto.url].decode("utf-8-sig")), quoting=csv.QUOTE_NONNUMERIC))
-    assert rows == [["Name", "Open", "Opened", "Closed"], ["'=cmd|' /C calc'!A0", 1.0, 1.0, 0.0]]
+    owners = next(df.value for df in at.dataframe if "Owner" in df.value.columns and "Compliance %" in df.value.columns).to_dict("records")
+    assert owners == [{"Owner": "Zhang Wei", "Issues due an update": 2, "Updated": 1, "Compliance %": "50%"}]
+    weeks = next(df.value for df in at.dataframe if "Week" in df.value.columns and "Compliance %" in df.value.columns)
+    assert weeks["Compliance %"].iloc[-1] == "50%" and weeks["Issues due an update"].iloc[-1] == 2

@@ -164,6 +164,19 @@ def test_close_is_refused_with_open_steps_then_closes_and_reopens(owner_plant):
     assert any(h["field"] == "closed_on" and h["new"] is None and h["reason"] == "客户再次抱怨" for h in reopened)
 
 
+def test_a_facilitator_cancels_a_duplicate_with_its_reason(owner_plant):
+    """Cancel sits beside close in the facilitator's form: no steps or report asked, the reason kept."""
+    issue = owner_plant["issue"]
+    assert not [b for b in _page(owner_plant).button if b.key == f"cancel_{issue.id}"]
+    at = _page(owner_plant, who="lead")
+    at.text_input(key=f"close_reason_{issue.id}").input("与QR-2026-0007重复")
+    at.button(key=f"cancel_{issue.id}").click().run()
+    assert not at.exception and [s.value for s in at.success] == [f"{issue.number} 已取消。"]
+    detail = store.issue_detail(issue.number)
+    assert (detail.issue["closed_on"], detail.issue["cancelled"]) == (owner_plant["today"], True)
+    assert detail.history[0]["reason"] == "与QR-2026-0007重复" and store.board_frame().empty
+
+
 def test_stale_save_is_refused_and_keeps_the_second_owners_input(owner_plant):
     issue = owner_plant["issue"]
     root_cause = _steps(issue.number)["root_cause"]
@@ -233,3 +246,25 @@ def test_under_the_start_rule_the_owner_starts_a_step_and_it_turns_yellow(owner_
     at.radio(key=f"action_{issue.id}").set_value("start")
     _submit(at, f"step_form_{issue.id}")
     assert [e.value for e in at.error] == [f"步骤“纠正措施实施”已于{owner_plant['today'].isoformat()}开始。"]
+
+
+def test_a_notices_link_opens_that_issues_form_and_signing_in_lands_back_on_it(owner_plant):
+    """/update?no=NUMBER: the issue's form alone and open, also for someone who neither owns nor leads it."""
+    other = store.create_person(name="主持人2", area_id=owner_plant["area"].id)
+    store.create_account(actor_id=None, person_id=other.id, username="chair2", role="facilitator",
+                         password="long-enough-1")
+    number = owner_plant["issue"].number
+    at = app_as(other.id, no=number)
+    at.run()
+    at.switch_page("app_pages/update.py")
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert [e.label.split(" · ")[1] for e in at.expander] == [number]
+    assert at.expander[0].proto.expanded
+    assert any(f.key.startswith(f"step_{owner_plant['issue'].id}") for f in at.selectbox if f.key)
+    signed_out = app_as(None, no=number)
+    signed_out.run()
+    signed_out.switch_page("app_pages/update.py")
+    signed_out.run()
+    form = next(h.proto.body for h in signed_out.get("html") if "/auth/sign-in" in h.proto.body)
+    assert f"/update?no={number}" in form                 # the sign-in posts back to the same link

@@ -13,6 +13,7 @@ CATEGORY = '<svg onload=alert("category")>'
 SUBTYPE = '"><img src=x onerror=alert("sub")>'
 STEP = '<img src=x onerror=alert("step")>'
 SHORT = "<svg onload=alert()>"                     # 20 characters: a short name's limit
+MARKDOWN = "[re-login](http://example.invalid) ![x](http://example.invalid/x.png) :red[alarm]"
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +30,8 @@ def hostile_names(server, browser):
         area = store.create_area(actor_id=None, code="XSS", name_zh=AREA, name_en=AREA)
         person = store.create_person(actor_id=None, name=PERSON, name_en=PERSON, area_id=area.id,
                                      email="xss@qr-demo.local")
-        store.create_account(actor_id=None, person_id=person.id, username="xss", role="owner", password="demo1234")
+        store.create_account(actor_id=None, person_id=person.id, username="xss", role="owner",
+                             password="xss-owner-secret-7")
         category = store.create_category(actor_id=None, code="xss", name_zh=CATEGORY, name_en=CATEGORY,
                                          kind="external")
         sub = store.create_category(actor_id=None, code="xss_sub", name_zh=SUBTYPE, name_en=SUBTYPE,
@@ -38,11 +40,14 @@ def hostile_names(server, browser):
         first = store.template_steps(template.id)[0]
         store.update_template_step(actor_id=None, template_step_id=first.id, name_zh=STEP, name_en=STEP,
                                    short_zh=SHORT, short_en=SHORT, eight_d="D3", guide_limit_days=1, may_be_na=False)
-        issue = store.create_issue(actor_id=person.id, description="XSS 名称测试", category_id=sub.id, area_id=area.id,
+        issue = store.create_issue(actor_id=person.id, description=f"XSS 名称测试 {MARKDOWN}", category_id=sub.id,
+                                   area_id=area.id,
                                    severity="A", owner_id=person.id, lead_id=person.id, opened_on=store.today(),
                                    next_report_on=store.today(), template_id=template.id)
         facilitator = store.signed_in_by_email("sunli@qr-demo.local")
-        store.start_meeting(actor_id=facilitator.person_id, area_id=area.id)
+        meeting = store.start_meeting(actor_id=facilitator.person_id, area_id=area.id)
+        store.add_guest(actor_id=facilitator.person_id, meeting_id=meeting.id, name=MARKDOWN,
+                        expected_version=meeting.version)          # a radio label on the sign-in sheet
         yield issue.number
     finally:
         db.use_engine(None)
@@ -72,6 +77,7 @@ def test_no_name_runs_as_markup(server, browser, hostile_names, path):
     assert page.query_selector_all('[data-testid="stException"]') == []
     injected = "() => [...document.querySelectorAll('script')].filter(s => s.textContent.includes('alert(')).length"
     assert page.evaluate(injected) == 0
+    assert page.locator('a[href*="example.invalid"], img[src*="example.invalid"]').count() == 0   # Markdown stays text
     page.close()
 
 
@@ -81,6 +87,12 @@ def test_the_names_read_literally(server, browser, hostile_names):
     page.wait_for_selector("table.qr-fields", timeout=60_000)
     text = page.locator('[data-testid="stMain"]').inner_text()
     assert all(name in text for name in (AREA, PERSON, SUBTYPE, STEP))
+    assert MARKDOWN in text
+    page.goto(f"{server['url']}/meeting?area=XSS", timeout=60_000)
+    page.wait_for_selector('form.qr-sign-in, [data-testid="stRadio"]', timeout=60_000)
+    if page.locator("form.qr-sign-in").count():
+        sign_in(page, "sunli")
+    page.locator('[data-testid="stRadio"]', has_text=MARKDOWN).wait_for(timeout=60_000)   # the guest, as typed
     page.goto(f"{server['url']}/?area=XSS", timeout=60_000)
     page.wait_for_selector("table.qr-board", timeout=60_000)
     assert AREA in page.locator('[data-testid="stMain"]').inner_text()

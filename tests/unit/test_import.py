@@ -10,7 +10,7 @@ from openpyxl.styles import PatternFill
 from sqlmodel import func, select
 
 from models import AuditEvent, Issue
-from qr import db, demo, excel, store
+from qr import db, demo, excel, sheet_import, store
 from qr.board import sort_board
 from tests.conftest import ROOT, plant_moment
 
@@ -37,12 +37,11 @@ def _workbook(rows: list[list], *, title_rows: int = 0, fills: dict[str, str] | 
     return buffer.getvalue()
 
 
-def _import(content: bytes, *, apply: bool = True):
-    preview = excel.read_board(content, store.step_columns(), today=ON)
+def _import(content: bytes):
+    _, _, preview = sheet_import.read_board(content, store.step_columns())
     outcome = None
     if not preview.errors:
-        outcome = store.import_issues(actor_id=None, issues=preview.issues, apply=apply, source="test.xlsx",
-                                      now=NOW)
+        outcome = store.import_issues(actor_id=None, issues=preview.issues, source="test.xlsx", now=NOW)
     return preview, outcome
 
 
@@ -59,8 +58,7 @@ def test_english_headers_under_merged_title_rows_with_letters(plant):
             ["P-002", "客户投诉", "Door trim clip broken", "3/4/2026", "5310-1021", "李强", "", "2026年3月16日",
              "g", "G", "N/A", "2026-03-10", ""]]
     preview, outcome = _import(_workbook(rows, title_rows=3))
-    assert preview.header_row == 4 and preview.errors == []
-    assert preview.unknown_columns == ["M4: Remarks"]                 # reported, not silently dropped
+    assert preview.header_row == 4 and preview.errors == [] and preview.ignored == []
     assert outcome.created == ["P-001", "P-002"] and outcome.new_names["people"] == ["李强"]
     first = store.issue_detail("P-001", on=ON)
     assert (first.issue["owner"], first.issue["lead"], first.issue["category_zh"]) == ("张伟", "孙丽", "PRR")
@@ -102,7 +100,7 @@ def test_chinese_headers_fills_only_and_status_words(plant):
     ("2026-02-30", None), ("next week", None),
 ])
 def test_date_formats(text, expected):
-    assert excel.parse_date(text) == expected
+    assert sheet_import.parse_date(text) == expected
 
 
 def test_a_bad_cell_imports_nothing_and_names_the_cell(plant):
@@ -133,8 +131,9 @@ def test_reimporting_the_same_file_twice_creates_no_duplicates(plant):
 
 def test_dry_run_changes_nothing(plant):
     rows = [["Description", "Open date", "Owner"], ["预览不写入", "2026-03-02", "新同事"]]
-    preview, outcome = _import(_workbook(rows), apply=False)
-    assert outcome.created and outcome.new_names["people"] == ["新同事"]
+    _, _, preview = sheet_import.read_board(_workbook(rows), store.step_columns())
+    plan = store.plan_import(actor_id=None, issues=preview.issues, now=NOW)
+    assert plan.count("create") == 1 and plan.new_names["people"] == ["新同事"]
     assert store.issue_count() == 0 and all(p.name != "新同事" for p in store.reference_lists()["people"])
 
 
@@ -172,6 +171,7 @@ def test_cli_import_reports_cells_and_exit_codes(engine, database_url, tmp_path)
                               text=True, env={"DATABASE_URL": database_url, "PATH": "/usr/bin:/bin"})
     refused = cli(str(bad))
     assert refused.returncode == 2 and "sheet 总装车间, cell B2: “someday” is not a date" in refused.stderr
+    assert "write it like 2026-03-05" in refused.stderr                  # and what to do about it
     dry = cli(str(good), "--dry-run")
     assert dry.returncode == 0 and "1 issues would be created" in dry.stdout and store.issue_count() == 0
     done = cli(str(good))
@@ -200,3 +200,42 @@ def test_imported_steps_say_where_they_came_from(plant):
     reasons = {h["field"]: h["reason"] for h in history}
     assert reasons["imported"] == "test.xlsx, row 2"
     assert reasons["completed_on"] == "test.xlsx, row 2; completion date unknown"
+
+
+def test_imported_issues_are_decided_their_steps_unmoved_and_their_completions_checked(plant):
+    """The honest rules (#18) on the bulk import: each new step starts at its original target with no move, the
+    plant's own board decided the tier (reviewed), and a G is the system's completion: done, nothing to verify."""
+    rows = [["Description", "Open date", "Owner", "Containment", "Root cause analysis"],
+            ["导入的问题", "2026-03-02", "张伟", "G", ""]]
+    _, outcome = _import(_workbook(rows))
+    detail = store.issue_detail(outcome.created[0], on=ON)
+    steps = {s["code"]: s for s in detail.steps}
+    assert all(s["original_target_on"] == s["target_on"] and s["target_moves"] == 0
+               and s["move_requested_on"] is None for s in steps.values())
+    assert (steps["containment"]["state"], steps["containment"]["to_verify"]) == ("done", False)
+    assert steps["containment"]["completed_on"] == ON
+    with db.read_session() as session:
+        issue = session.exec(select(Issue).where(Issue.number == outcome.created[0])).one()
+    assert issue.reviewed_at is not None and issue.on_board
+
+
+def test_an_imported_completion_settles_a_claim_and_drops_a_move_request(plant, open_issue):
+    """A known issue's G from the sheet completes a step waiting for verification and one with a move waiting for
+    approval, as the system's completion: done, no claim left to verify, no request left to answer."""
+    issue = open_issue(date(2026, 3, 2), template="minor", severity="C", description="卡扣断裂")
+    steps = {s["code"]: s for s in store.issue_detail(issue.number, on=ON).steps}
+    store.complete_step(actor_id=plant["owner"].id, step_id=steps["containment"]["id"], done_on=date(2026, 3, 3),
+                        evidence="照片", expected_version=issue.version, now=plant_moment(date(2026, 3, 3)))
+    store.move_target(actor_id=plant["owner"].id, step_id=steps["root_cause"]["id"], target_on=date(2026, 3, 20),
+                      reason="等供应商分析报告", expected_version=store.issue_detail(issue.number).issue["version"],
+                      now=plant_moment(ON, 10))
+    steps = {s["code"]: s for s in store.issue_detail(issue.number, on=ON).steps}
+    assert steps["containment"]["to_verify"] and steps["root_cause"]["move_requested_on"] == date(2026, 3, 20)
+    rows = [["No.", "Description", "Open date", "Owner", "Lead", "Containment", "Root cause analysis"],
+            [issue.number, "卡扣断裂", "2026-03-02", "张伟", "孙丽", "G", "G"]]
+    _, outcome = _import(_workbook(rows))
+    assert outcome.updated == [issue.number]
+    steps = {s["code"]: s for s in store.issue_detail(issue.number, on=ON).steps}
+    assert [(steps[c]["state"], steps[c]["to_verify"]) for c in ("containment", "root_cause")] == [
+        ("done", False), ("done", False)]
+    assert (steps["root_cause"]["move_requested_on"], steps["root_cause"]["target_moves"]) == (None, 0)

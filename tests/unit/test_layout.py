@@ -42,7 +42,7 @@ def test_domain_package_imports_no_streamlit():
 
 
 def test_pages_open_no_database_session():
-    forbidden = re.compile(r"Session\(|session\.exec|\.execute\(|select\(|from sqlmodel|from sqlalchemy|import models")
+    forbidden = re.compile(r"Session\(|session\.exec|\.execute\(|\bselect\(|from sqlmodel|from sqlalchemy|import models")
     offenders = [p.name for p in PAGE_FILES if forbidden.search(p.read_text(encoding="utf-8"))]
     assert offenders == []
 

@@ -25,10 +25,10 @@ def test_weekly_pack_writes_numbers_and_pictures(march_plant, tmp_path):
     sheet = book["opened_closed"]
     assert sheet["A1"].value == "每周新增与关闭，及周末未关闭数"
     rows = [row for row in sheet.iter_rows(min_row=4, values_only=True)]
-    assert rows[0] == ("周", "新增", "关闭", "重新打开", "周末未关闭")
+    assert rows[0] == ("周", "新增", "关闭", "取消", "重新打开", "周末未关闭")
     assert len(rows) == 13 and rows[1][0] == "2026-W02"              # twelve weeks, the chosen one last
-    assert rows[-4:] == [("2026-W10", 3, 1, 0, 4), ("2026-W11", 3, 0, 0, 7), ("2026-W12", 2, 2, 1, 8),
-                         ("2026-W13", 2, 1, 0, 9)]                   # as counted in test_trends.py
+    assert rows[-4:] == [("2026-W10", 3, 1, 0, 0, 4), ("2026-W11", 3, 0, 0, 0, 7), ("2026-W12", 2, 2, 0, 1, 8),
+                         ("2026-W13", 2, 1, 0, 0, 9)]                # as counted in test_trends.py
     march = [row for row in book["days_red_yellow"].iter_rows(min_row=5, values_only=True) if row[0] == "2026-03"]
     assert march == [("2026-03", 82, 495)]
     pictures = sorted(out.glob("*.png"))

@@ -1,12 +1,12 @@
 """Roles are enforced in the store: every command tried by every role; exactly the allowed ones succeed, the
 others are refused with a translated message and leave every table as it was."""
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 from sqlmodel import SQLModel
 
 from qr import db, demo, store
-from qr.excel import ImportedIssue
+from qr.sheet_import import ImportedIssue
 from qr.i18n import error_message
 from qr.store import StepSpec
 from tests.conftest import PASSWORD
@@ -28,7 +28,7 @@ ALLOWED = {
     "complete_step": OWN_ISSUE, "start_step": OWN_ISSUE, "mark_step_na": OWN_ISSUE, "mark_step_worse": OWN_ISSUE,
     "set_countermeasure": OWN_ISSUE, "move_target": OWN_ISSUE, "set_next_report": OWN_ISSUE,
     "attach_file": OWN_ISSUE,
-    "close_issue": RUN_MEETING, "reopen_issue": RUN_MEETING,
+    "close_issue": RUN_MEETING, "reopen_issue": RUN_MEETING, "cancel_issue": RUN_MEETING,
     "verify_step": RUN_MEETING, "return_step": RUN_MEETING,                 # the quality engineer's check
     "approve_target_move": RUN_MEETING, "refuse_target_move": RUN_MEETING, "change_tier": RUN_MEETING,
     "set_quality_status": RUN_MEETING, "start_meeting": RUN_MEETING, "sign_in": RUN_MEETING,
@@ -38,10 +38,14 @@ ALLOWED = {
     "set_response_rule": CONFIGURE, "remove_response_rule": CONFIGURE,
     "record_response": OWN_ISSUE, "save_eight_d": OWN_ISSUE, "record_follow_up": OWN_ISSUE,
     "change_password": EVERYONE,                       # one's own password
+    "set_my_notifications": EVERYONE,                  # one's own language and channels
+    "set_channel": CONFIGURE, "remove_channel": CONFIGURE, "set_escalation_contacts": CONFIGURE,
+    "set_meeting_time": CONFIGURE, "queue_test": CONFIGURE, "retry_notice": CONFIGURE, "queue_digests": CONFIGURE,
 }
 # commands no signed-in person calls: signing in itself, and what only the system does (first start, the CLI)
 WITHOUT_ACTOR = {"authenticate", "install_default_settings", "create_admin", "open_session", "touch_session",
-                 "end_session", "disable_demo_accounts"}
+                 "end_session", "disable_demo_accounts",
+                 "scan_notices", "claim_notice", "mark_sent", "mark_failed"}     # the sender (python -m qr notify)
 
 
 def test_the_matrix_names_every_store_command():
@@ -81,9 +85,18 @@ def world(plant, open_issue):
     paint = store.create_area(code="PAINT", name_zh="涂装车间", name_en="Paint shop")
     steps = {s["code"]: s["id"] for s in store.issue_detail(issue.number).steps}
     no_account = store.create_person(name="无账户")
+    robot = store.set_channel(actor_id=None, kind="wecom", area_id=plant["area"].id,
+                              url="http://127.0.0.1:9/cgi-bin/webhook/send?key=k")
+    store.set_channel(actor_id=None, kind="feishu", area_id=paint.id, url="http://127.0.0.1:9/hook/t")
+    failed = store.queue_test(actor_id=None, channel_id=robot.id)
+    claimed = store.claim_notice(worker="w")
+    for _ in range(5):
+        store.mark_failed(outbox_id=claimed["id"], worker="w", error="refused", now=store.now() + timedelta(days=1))
+        store.claim_notice(worker="w", now=store.now() + timedelta(days=2))
     return {**plant, "today": today, "actors": actors, "issue": issue, "ready": ready, "closed": closed,
             "pending": pending, "pending_steps": pending_steps,
             "meeting": meeting, "paint": paint, "steps": steps, "no_account": no_account,
+            "failed": failed,
             "line": store.sign_in_sheet(meeting.id)[0]["id"]}
 
 
@@ -100,7 +113,7 @@ def _arguments(name: str, w: dict) -> dict:
         "create_template": {"code": "short", "name_zh": "两步", "name_en": "Two steps", "severity": None,
                             "steps": [StepSpec("containment", "遏制措施", "Containment", "遏制", "Cont.", "D3", 1)]},
         "import_issues": {"issues": [ImportedIssue(sheet_row=2, description="导入的问题", owner="张伟", lead="孙丽", area="ASSY",
-                                                   opened_on=today)], "source": "board.xlsx", "apply": True},
+                                                   opened_on=today)], "source": "board.xlsx"},
         "configure": {"key": "warning_days", "value": 3},
         "add_template_step": {"template_id": w["templates"]["minor"].id,
                               "step": StepSpec("lpa", "分层审核", "Layered process audit", "LPA", "LPA", "D7", 35)},
@@ -143,6 +156,7 @@ def _arguments(name: str, w: dict) -> dict:
         "attach_file": {**on_issue, "file_name": "photo.pdf", "content": demo.report_pdf("x"), "kind": "evidence"},
         "close_issue": {"issue_id": w["ready"].id, "closed_on": today, "reason": "完成",
                         "expected_version": w["ready"].version + len(store.issue_detail(w["ready"].number).steps) + 1},
+        "cancel_issue": {**on_issue, "reason": "与QR-2026-0001重复"},
         "reopen_issue": {"issue_id": w["closed"].id, "reason": "再次发生",
                          "expected_version": store.issue_detail(w["closed"].number).issue["version"]},
         "set_quality_status": {"area_id": w["area"].id, "day": today, "colour": "Y", "note": "客户确认"},
@@ -163,6 +177,15 @@ def _arguments(name: str, w: dict) -> dict:
         "remove_response_rule": {"rule_id": store.response_rules(w["categories"]["complaint"].id)[0]["id"]},
         "record_response": {"expected_version": issue.version, **_first_clock(issue.number)},
         "save_eight_d": {**on_issue, "section": "D1", "values": {"team": "张伟、孙丽", "champion": "工厂经理"}},
+        "set_my_notifications": {"language": "en", "notify_email": False, "wecom_id": "me", "notify_wecom": True},
+        "set_channel": {"kind": "dingtalk", "area_id": w["paint"].id, "url": "https://oapi.dingtalk.com/robot/send?a=1",
+                        "secret": "SECabc"},
+        "remove_channel": {"channel_id": next(c["id"] for c in store.channels() if c["kind"] == "feishu")},
+        "set_escalation_contacts": {"area_id": w["area"].id, "level": 2, "person_ids": [w["lead"].id]},
+        "set_meeting_time": {"area_id": w["area"].id, "meeting_time": time(8, 30)},
+        "queue_test": {"address": "sun.li@plant.example"},
+        "retry_notice": {"outbox_id": w["failed"]},
+        "queue_digests": {},
         "record_follow_up": {**_follow_up_of(w["closed"].id), "done_on": today, "contact": "客户质量部 李工",
                              "channel": "phone", "solved": True, "satisfaction": 5, "remarks": ""},
     }[name]

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import openpyxl
 import pytest
 
-from qr import excel, minutes, report, sheets, store, trends
+from qr import excel, minutes, report, sheet_import, sheets, store, trends
 from tests.conftest import PASSWORD, ROOT, plant_moment
 
 ON = date(2026, 3, 12)
@@ -129,14 +129,13 @@ def test_board_export_holds_the_text_not_formulas(hostile, lang, owner, lead, ca
 
 def test_our_board_export_imports_back_as_the_same_text(hostile):
     content = excel.export_board(store.board_frame(on=ON), store.step_columns(), "zh", on=ON)
-    preview = excel.read_board(content, store.step_columns(), today=ON)
+    _, _, preview = sheet_import.read_board(content, store.step_columns())
     assert preview.errors == []
     read = {issue.number: (issue.description, issue.owner, issue.lead, issue.category, issue.part_number)
             for issue in preview.issues}
     assert [read[number] for number in hostile["numbers"]] == [(text, CALC, "@SUM(A1)", "-2+3", "@SUM(A1)")
                                                                for text in hostile["descriptions"]]
-    outcome = store.import_issues(actor_id=None, issues=preview.issues, apply=True, source="board.xlsx",
-                                  now=plant_moment(ON))
+    outcome = store.import_issues(actor_id=None, issues=preview.issues, source="board.xlsx", now=plant_moment(ON))
     assert (outcome.created, outcome.updated, sorted(outcome.unchanged)) == ([], [], sorted(hostile["numbers"]))
 
 

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import pytest
 
 from qr import store
-from qr.excel import ImportedIssue
+from qr.sheet_import import ImportedIssue
 from tests.conftest import PASSWORD, plant_moment
 
 
@@ -46,7 +46,7 @@ def test_an_import_that_changes_an_issue_moves_its_version_once(plant, open_issu
     opened = date.today() - timedelta(days=3)
     issue = open_issue(opened)
     outcome = store.import_issues(actor_id=None, issues=[_sheet_row(issue, part_number="5310-9999")],
-                                  source="board.xlsx", apply=True)
+                                  source="board.xlsx")
     assert outcome.updated == [issue.number]
     detail = store.issue_detail(issue.number)
     assert (detail.issue["part_number"], detail.issue["version"]) == ("5310-9999", issue.version + 1)
@@ -55,13 +55,21 @@ def test_an_import_that_changes_an_issue_moves_its_version_once(plant, open_issu
                               expected_version=issue.version)
 
 
-def test_an_import_keeps_the_forms_length_limits_on_update_too(plant, open_issue):
+@pytest.mark.parametrize("name, limit", [("description", store.DESCRIPTION_MAX), ("part_number", 100),
+                                         ("owner", 100), ("lead", 100), ("number", 20)])
+@pytest.mark.parametrize("updating", [True, False], ids=["update", "create"])
+def test_an_import_keeps_the_forms_length_limits_on_create_and_update(plant, open_issue, name, limit, updating):
     issue = open_issue(date.today() - timedelta(days=3))
-    with pytest.raises(store.ValidationFailed) as refusal:
-        store.import_issues(actor_id=None, issues=[_sheet_row(issue, description="长" * 30_000)],
-                            source="board.xlsx", apply=True)
-    assert (refusal.value.key, refusal.value.values["limit"]) == ("err.too_long", store.DESCRIPTION_MAX)
-    assert store.issue_detail(issue.number).issue["description"] == issue.description
+    row = _sheet_row(issue, **{name: "长" * (limit + 1)}, sheet="板", cells={name: "E7"})
+    if not updating:
+        row.number, row.description = None, "另一个问题"
+        setattr(row, name, "长" * (limit + 1))
+    with pytest.raises(store.ImportRefused) as refusal:
+        store.import_issues(actor_id=None, issues=[row], source="board.xlsx")
+    [problem] = refusal.value.problems
+    assert (problem.sheet, problem.cell, problem.key, problem.values["limit"]) == ("板", "E7", "import.err.too_long",
+                                                                                limit)
+    assert store.issue_detail(issue.number).issue["version"] == issue.version and store.issue_count() == 1
 
 
 def test_a_template_limit_moved_onto_open_issues_claims_each_version(plant, open_issue):
