@@ -33,6 +33,8 @@ class Area(SQLModel, table=True):
     code: str = Field(max_length=20, unique=True)
     name_zh: str = Field(max_length=100)
     name_en: str = Field(max_length=100)
+    # the functions its meeting needs at the table (quality,production …), comma-separated in rules.FUNCTIONS order
+    required_functions: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
     meeting_time: time | None = None  # when the daily meeting starts (plant clock): the owners' digest goes before it
 
 
@@ -43,6 +45,7 @@ class Person(SQLModel, table=True):
     email: str | None = Field(default=None, max_length=200, unique=True)
     area_id: int | None = Field(default=None, foreign_key="area.id")
     active: bool = True
+    function: str = Field(default="", max_length=20, sa_column_kwargs={"server_default": ""})  # rules.FUNCTIONS
     language: str = Field(default="zh", max_length=2, sa_column_kwargs={"server_default": "zh"})  # of their messages
     notify_email: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
     wecom_id: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})  # @-mentioned by robots
@@ -124,8 +127,8 @@ class Issue(SQLModel, table=True):
     closed_on: date | None = Field(default=None, index=True)
     # closed as not valid or a duplicate: off the board like a closed issue, never counted as solved
     cancelled: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
-    on_board: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})  # else the tracking list
-    reviewed_at: datetime | None = _moment(default=None)  # when the 24-hour review put it on the board or the list
+    on_board: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})  # else the watch list
+    reviewed_at: datetime | None = _moment(default=None)  # when the review put it on the board or the watch list
     escalated_level: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # raised by a meeting
     received_at: datetime | None = _moment(default=None)  # when the customer's complaint reached the plant
     version: int = 1
@@ -140,7 +143,12 @@ class IssueStep(SQLModel, table=True):
     issue_id: int = Field(foreign_key="issue.id", index=True)
     template_step_id: int = Field(foreign_key="templatestep.id")
     position: int
-    target_on: date
+    target_on: date                 # the target in force: the original, or the last move applied or approved
+    original_target_on: date        # the target the issue was opened with
+    target_moves: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    move_requested_on: date | None = None     # a move waiting for the facilitator's approval: the target asked for
+    move_reason: str = Field(default="", max_length=500, sa_column_kwargs={"server_default": ""})
+    move_requested_by_id: int | None = Field(default=None, foreign_key="person.id")
     state: str = Field(default="open", max_length=4)  # open | done | na
     started_on: date | None = None
     completed_on: date | None = None
@@ -149,6 +157,13 @@ class IssueStep(SQLModel, table=True):
     worse_reason: str = Field(default="", max_length=500)
     na_reason: str = Field(default="", max_length=500)
     countermeasure: str = Field(default="", max_length=2000)
+    # verified exits (对比退出): the owner says done on a day with evidence; open until the quality engineer verifies
+    claimed_on: date | None = None
+    evidence: str = Field(default="", max_length=2000, sa_column_kwargs={"server_default": ""})
+    claimed_by_id: int | None = Field(default=None, foreign_key="person.id")
+    verified_on: date | None = None
+    verified_by_id: int | None = Field(default=None, foreign_key="person.id")
+    return_reason: str = Field(default="", max_length=500, sa_column_kwargs={"server_default": ""})
 
 
 class AuditEvent(SQLModel, table=True):
@@ -210,6 +225,7 @@ class Meeting(SQLModel, table=True):
     started_at: datetime = _moment()
     ended_at: datetime | None = _moment(default=None)
     version: int = 1
+    required_functions: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})  # as started
 
 
 class MeetingAttendance(SQLModel, table=True):
@@ -221,6 +237,7 @@ class MeetingAttendance(SQLModel, table=True):
     guest_name: str = Field(default="", max_length=100)
     guest: bool = False
     status: str = Field(default="absent", max_length=8)  # present | late | excused | absent
+    function: str = Field(default="", max_length=20, sa_column_kwargs={"server_default": ""})  # as listed
 
 
 class MeetingReport(SQLModel, table=True):

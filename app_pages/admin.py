@@ -30,17 +30,30 @@ def _person_name(person: dict) -> str:
     return (person["name_en"] or person["name"]) if lang == "en" else person["name"]
 
 
+def _function(code: str) -> str:
+    return t(f"function.{code or 'none'}", lang)
+
+
+def _functions(stored: str) -> str:
+    return ", ".join(_function(f) for f in rules.function_list(stored))
+
+
 def people_and_areas() -> None:
     """Areas and people: the lists, a new one, and changing one (a person who left is made inactive)."""
     st.dataframe(pd.DataFrame([{t("field.code", lang): a["code"], t("field.name_zh", lang): a["name_zh"],
-                                t("field.name_en", lang): a["name_en"]} for a in areas.values()]),
+                                t("field.name_en", lang): a["name_en"],
+                                t("field.required_functions", lang): _functions(a["required_functions"])}
+                               for a in areas.values()]),
                  hide_index=True, width="stretch")
     with st.form("new_area"):
         st.markdown(f"**{t('admin.new_area', lang)}**")
         code, name_zh, name_en = st.columns(3)
         values = {"code": code.text_input(t("field.code", lang), max_chars=20, key="area_code"),
                   "name_zh": name_zh.text_input(t("field.name_zh", lang), max_chars=100, key="area_name_zh"),
-                  "name_en": name_en.text_input(t("field.name_en", lang), max_chars=100, key="area_name_en")}
+                  "name_en": name_en.text_input(t("field.name_en", lang), max_chars=100, key="area_name_en"),
+                  "required_functions": st.pills(t("admin.required_functions", lang), rules.FUNCTIONS,
+                                                 selection_mode="multi", key="area_functions",
+                                                 format_func=_function)}
         if st.form_submit_button(t("admin.add", lang)):
             ui.run_command(store.create_area, {"actor_id": me, **values}, lang, issue_id=None,
                            success=t("admin.saved", lang))
@@ -52,22 +65,29 @@ def people_and_areas() -> None:
             values = {"name_zh": name_zh.text_input(t("field.name_zh", lang), areas[area_id]["name_zh"], max_chars=100,
                                                     key=f"edit_area_zh_{area_id}"),
                       "name_en": name_en.text_input(t("field.name_en", lang), areas[area_id]["name_en"], max_chars=100,
-                                                    key=f"edit_area_en_{area_id}")}
+                                                    key=f"edit_area_en_{area_id}"),
+                      "required_functions": st.pills(
+                          t("admin.required_functions", lang), rules.FUNCTIONS, selection_mode="multi",
+                          format_func=_function, default=rules.function_list(areas[area_id]["required_functions"]),
+                          key=f"edit_area_functions_{area_id}")}
             if st.form_submit_button(t("admin.save", lang)):
                 ui.run_command(store.update_area, {"actor_id": me, "area_id": area_id, **values}, lang,
                                issue_id=None, success=t("admin.saved", lang))
     st.dataframe(pd.DataFrame([{t("field.name", lang): p["name"], t("field.name_en", lang): p["name_en"],
                                 t("field.email", lang): p["email"] or "",
-                                t("field.area", lang): _label(areas[p["area_id"]]) if p["area_id"] in areas else ""}
+                                t("field.area", lang): _label(areas[p["area_id"]]) if p["area_id"] in areas else "",
+                                t("field.function", lang): _function(p["function"])}
                                for p in people.values()]), hide_index=True, width="stretch")
     with st.form("new_person"):
         st.markdown(f"**{t('admin.new_person', lang)}**")
-        name, name_en, email, area = st.columns(4)
+        name, name_en, email, area, function = st.columns(5)
         values = {"name": name.text_input(t("field.name", lang), max_chars=100, key="person_name"),
                   "name_en": name_en.text_input(t("field.name_en", lang), max_chars=100, key="person_name_en"),
                   "email": email.text_input(t("field.email", lang), max_chars=200, key="person_email"),
                   "area_id": area.selectbox(t("field.area", lang), [None, *areas], key="person_area",
-                                            format_func=lambda i: "—" if i is None else _label(areas[i]))}
+                                            format_func=lambda i: "—" if i is None else _label(areas[i])),
+                  "function": function.selectbox(t("field.function", lang), ("", *rules.FUNCTIONS),
+                                                 key="person_function", format_func=_function)}
         if st.form_submit_button(t("admin.add", lang)):
             ui.run_command(store.create_person, {"actor_id": me, **values}, lang, issue_id=None,
                            success=t("admin.saved", lang))
@@ -77,7 +97,7 @@ def people_and_areas() -> None:
     if person_id is not None:
         person = everyone[person_id]
         with st.form(f"edit_person_{person_id}"):
-            name, name_en, email, area, active = st.columns([2, 2, 2, 2, 1], vertical_alignment="bottom")
+            name, name_en, email, area, function, active = st.columns([2, 2, 2, 2, 2, 1], vertical_alignment="bottom")
             values = {"name": name.text_input(t("field.name", lang), person["name"], max_chars=100,
                                               key=f"edit_person_name_{person_id}"),
                       "name_en": name_en.text_input(t("field.name_en", lang), person["name_en"], max_chars=100,
@@ -88,6 +108,9 @@ def people_and_areas() -> None:
                                                 index=([None, *areas].index(person["area_id"])
                                                        if person["area_id"] in areas else 0),
                                                 format_func=lambda i: "—" if i is None else _label(areas[i])),
+                      "function": function.selectbox(t("field.function", lang), ("", *rules.FUNCTIONS),
+                                                     index=("", *rules.FUNCTIONS).index(person["function"] or ""),
+                                                     key=f"edit_person_function_{person_id}", format_func=_function),
                       "active": active.checkbox(t("admin.active", lang), person["active"],
                                                 key=f"edit_person_active_{person_id}")}
             if st.form_submit_button(t("admin.save", lang)):
@@ -274,6 +297,35 @@ def rules_section() -> None:
                                              "value": {"severities": severities, "kinds": kinds}},
                            lang, issue_id=None, success=t("admin.saved", lang))
     qchart_section(current)
+    exits_section(current)
+
+
+def exits_section(current: dict) -> None:
+    """Verified exits, how far an owner moves a target alone, and whether the watch list reports at the meeting."""
+    verify_column, watch_column = st.columns(2)
+    with verify_column.form("verify_exits_rule"):
+        verify = st.checkbox(t("admin.verify_exits", lang), current["verify_exits"], key="verify_exits")
+        if st.form_submit_button(t("admin.save", lang)):
+            ui.run_command(store.configure, {"actor_id": me, "key": "verify_exits", "value": verify}, lang,
+                           issue_id=None, success=t("admin.saved", lang))
+    with watch_column.form("watch_list_rule"):
+        watch = st.checkbox(t("admin.watch_list_in_meeting", lang), current["watch_list_in_meeting"],
+                            key="watch_list_in_meeting")
+        if st.form_submit_button(t("admin.save", lang)):
+            ui.run_command(store.configure, {"actor_id": me, "key": "watch_list_in_meeting", "value": watch}, lang,
+                           issue_id=None, success=t("admin.saved", lang))
+    with st.form("move_rule"):
+        st.markdown(f"**{t('field.move_rule', lang)}**")
+        st.caption(t("admin.move_rule_help", lang))
+        moves, red = st.columns(2, vertical_alignment="bottom")
+        free_moves = moves.number_input(t("admin.free_moves", lang), value=current["move_rule"]["free_moves"],
+                                        step=1, key="free_moves")
+        red_needs = red.checkbox(t("admin.red_needs_approval", lang), current["move_rule"]["red_needs_approval"],
+                                 key="red_needs_approval")
+        if st.form_submit_button(t("admin.save", lang)):
+            ui.run_command(store.configure, {"actor_id": me, "key": "move_rule",
+                                             "value": {"free_moves": int(free_moves), "red_needs_approval": red_needs}},
+                           lang, issue_id=None, success=t("admin.saved", lang))
 
 
 def qchart_section(current: dict) -> None:

@@ -60,13 +60,21 @@ def sign_in_tab(current: dict, version: int, running: bool) -> None:
     attended = sum(line["status"] in rules.ATTENDED for line in members)
     st.markdown(f"**{t('signin.rate', lang, rate=f'{rate:.1%}', attended=attended, listed=len(members))}**"
                 if rate is not None else t("signin.rate_none", lang))
+    required, missing = store.meeting_functions(current["id"])
+    if missing:
+        st.warning(t("signin.missing_functions", lang, functions=meeting.function_names(missing, lang)),
+                   icon=":material/group_off:")
+    elif required:
+        st.caption(t("signin.functions_ok", lang, functions=meeting.function_names(required, lang)))
     so_far = store.attendance_rates([line["person_id"] for line in members], area_id=current["area_id"])
     with st.form("sign_in"):
         statuses = {}
         for line in sheet:
             name = line["name_en"] if lang == "en" else line["name"]
-            label = (f"{literal(name)} ({t('signin.guest_mark', lang)})" if line["guest"] else
-                     literal_t("signin.person_rate", lang, name=name, rate=f"{so_far.get(line['person_id'], 0):.0%}"))
+            function = f" · {t('function.' + line['function'], lang)}" if line["function"] else ""
+            label = (f"{literal(name)} ({t('signin.guest_mark', lang)}){function}" if line["guest"] else
+                     literal_t("signin.person_rate", lang, name=name,
+                               rate=f"{so_far.get(line['person_id'], 0):.0%}") + function)
             statuses[line["id"]] = st.radio(label, rules.ATTENDANCE_STATUSES, horizontal=True,
                                             index=rules.ATTENDANCE_STATUSES.index(line["status"]),
                                             key=f"attendance_{line['id']}",
@@ -77,12 +85,16 @@ def sign_in_tab(current: dict, version: int, running: bool) -> None:
                                        "expected_version": version}, lang, issue_id=f"meeting-{current['id']}",
                        success=t("signin.saved", lang))
     with st.form("guest", clear_on_submit=True):
-        name = st.text_input(t("signin.guest", lang), key="guest_name", max_chars=100)
+        name_column, function_column = st.columns([3, 2])
+        name = name_column.text_input(t("signin.guest", lang), key="guest_name", max_chars=100)
+        function = function_column.selectbox(t("signin.guest_function", lang), ("", *rules.FUNCTIONS),
+                                             key="guest_function",
+                                             format_func=lambda f: t(f"function.{f or 'none'}", lang))
         added = st.form_submit_button(t("signin.add_guest", lang), disabled=not running)
     if added:
         ui.run_command(store.add_guest, {"actor_id": me, "meeting_id": current["id"], "name": name,
-                                         "expected_version": version}, lang, issue_id=f"meeting-{current['id']}",
-                       success=t("signin.guest_added", lang))
+                                         "function": function, "expected_version": version},
+                       lang, issue_id=f"meeting-{current['id']}", success=t("signin.guest_added", lang))
 
 
 def review_tab(area_id: int) -> None:
@@ -105,16 +117,48 @@ def review_tab(area_id: int) -> None:
 
 
 def order_tab(area_id: int, order) -> None:
-    """The reporting order as the board shows it; ▲ moves an issue one place up and saves the order."""
+    """The reporting order as the meeting goes: the board's issues, then the watch list's; ▲ moves an issue one
+    place up within its tier and saves the order. Below, an issue changes tier with the reason."""
     st.caption(t("order.help", lang))
     ids = list(order["id"])
-    for position, record in enumerate(order.to_dict("records")):
+    records = order.to_dict("records")
+    for position, record in enumerate(records):
+        if not record["on_board"] and (position == 0 or records[position - 1]["on_board"]):
+            st.markdown(f"**{t('order.watch_list', lang)}**")
         number, up = st.columns([8, 1], vertical_alignment="center")
         number.html(views.render_order_item(position + 1, record, lang))
-        if position and up.button("▲", key=f"up_{record['id']}", help=t("order.save", lang)):
+        same_tier = position and records[position - 1]["on_board"] == record["on_board"]
+        if same_tier and up.button("▲", key=f"up_{record['id']}", help=t("order.save", lang)):
             moved = ids[:position - 1] + [ids[position], ids[position - 1]] + ids[position + 1:]
             ui.run_command(store.save_report_order, {"actor_id": me, "area_id": area_id, "issue_ids": moved},
                            lang, issue_id=None, success=t("order.saved", lang))
+    tier_form(records)
+
+
+def tier_form(records: list[dict]) -> None:
+    """上板 or 观察清单: promote a watch-list issue to the board (tracked to its exit criteria, with its 8D) or
+    demote a board issue to the watch list, recorded with the reason."""
+    if not records:
+        return
+    by_id = {r["id"]: r for r in records}
+    with st.form("tier"):
+        st.markdown(f"**{t('tier.change', lang)}**")
+        issue_column, tier_column = st.columns([3, 2])
+        issue_id = issue_column.selectbox(
+            t("tier.issue", lang), list(by_id), key="tier_issue",
+            format_func=lambda i: f'{by_id[i]["number"]} · {literal(by_id[i]["description"][:30])}')
+        on_board = tier_column.radio(t("tier.to", lang), (True, False), horizontal=True, key="tier_to",
+                                     format_func=lambda b: t("tier.board" if b else "tier.watch", lang))
+        reason = st.text_input(t("history.reason", lang), key="tier_reason", max_chars=500)
+        submitted = st.form_submit_button(t("tier.save", lang))
+    if submitted:
+        record = by_id[issue_id]
+        ui.run_command(store.change_tier, {"actor_id": me, "issue_id": issue_id, "on_board": on_board,
+                                           "reason": reason,
+                                           "expected_version": ui.loaded_version(issue_id, record["version"])},
+                       lang, issue_id=issue_id,
+                       success=t("tier.changed", lang, number=record["number"],
+                                 tier=t("tier.board" if on_board else "tier.watch", lang)))
 
 
 def qchart_tab(area_id: int) -> None:
@@ -198,6 +242,7 @@ def presenter_view(current: dict, running: bool) -> None:
     timer_panel(current, index + 1, len(records))
     changes = ui.meeting_changes(counter, current["id"]).get(record["id"], [])
     st.html(views.render_presenter_card(record, ui.step_columns(counter), changes, lang))
+    st.html(views.render_verification_list(records, lang))     # the area's steps waiting for the check
     previous, following, leave, end = st.columns(4)
     if previous.button(t("presenter.previous", lang), key="presenter_previous", width="stretch",
                        icon=":material/arrow_back:", disabled=index == 0):

@@ -16,19 +16,42 @@ refs = ui.reference_lists(counter)
 user = ui.require_user(lang)
 me = user.person_id
 today = store.today()
-start_rule = store.board_settings().colour_rule == rules.ColourRule.START
+settings = store.board_settings()
+start_rule = settings.colour_rule == rules.ColourRule.START
+verified_exits = settings.verify_exits and not rules.allowed(user.role, "verify_exit")
 
 
 def _label(record: dict, key: str) -> str:
     return record[f"{key}_en"] if lang == "en" else record[f"{key}_zh"]
 
 
+def countermeasure_first_form(issue: dict, version: int) -> None:
+    """Red steps without a countermeasure come first: the owner says what is being done before anything else."""
+    missing = [s for s in sorted(issue["steps"].values(), key=lambda s: s["position"]) if s["no_countermeasure"]]
+    if not missing:
+        return
+    key = issue["id"]
+    labels = {s["id"]: f'{views.LETTER[s["status"].value]} · {_label(s, "name")}' for s in missing}
+    with st.form(f"countermeasure_first_{key}"):
+        st.warning(f'{t("update.countermeasure_first", lang)}: {"、".join(literal(v) for v in labels.values())}',
+                   icon=":material/priority_high:")
+        step_id = st.selectbox(t("update.step", lang), list(labels), format_func=labels.get, key=f"first_step_{key}")
+        text = st.text_area(t("step.countermeasure", lang), key=f"first_text_{key}", max_chars=2000, height=80)
+        submitted = st.form_submit_button(t("update.save_countermeasure", lang), type="primary", width="stretch")
+    if submitted:
+        ui.run_command(store.set_countermeasure, {"actor_id": me, "step_id": step_id, "countermeasure": text,
+                                                  "expected_version": version},
+                       lang, issue_id=key, success=t("update.saved", lang, number=issue["number"]))
+
+
 def step_form(issue: dict, version: int) -> None:
-    """One form per issue: pick a step and what happened to it; the default is 'completed today'."""
+    """One form per issue: pick a step and what happened to it; the default is 'completed today' (with its
+    evidence, when the plant verifies exits and the person is not the quality engineer)."""
     open_steps = [s for s in sorted(issue["steps"].values(), key=lambda s: s["position"]) if s["state"] == "open"]
     if not open_steps:
         return
-    labels = {s["id"]: f'{views.LETTER[s["status"].value]} · {_label(s, "name")}' for s in open_steps}
+    labels = {s["id"]: f'{views.LETTER[s["status"].value]}{" ✓?" if s["to_verify"] else ""} · {_label(s, "name")}'
+              for s in open_steps}
     key = issue["id"]
     startable = start_rule and any(s["started_on"] is None for s in open_steps)   # START: red until started
     actions = (ACTIONS[0], "start", *ACTIONS[1:]) if startable else ACTIONS
@@ -38,20 +61,25 @@ def step_form(issue: dict, version: int) -> None:
                           format_func=lambda a: t(f"update.action.{a}", lang))
         day = st.date_input(t("update.date_start" if startable else "update.date", lang), value=today,
                             key=f"date_{key}", format="YYYY-MM-DD")
+        evidence = st.text_input(t("update.evidence", lang), key=f"evidence_{key}", max_chars=2000,
+                                 help=t("update.evidence_hint", lang) if verified_exits else None)
         countermeasure = st.text_area(t("step.countermeasure", lang), key=f"text_{key}", max_chars=2000, height=80)
         reason = st.text_input(t("history.reason", lang), key=f"reason_{key}", max_chars=500)
         submitted = st.form_submit_button(t("update.save", lang), type="primary", width="stretch")
     if submitted:
         command, arguments = {
-            "complete": (store.complete_step, {"done_on": day}),
+            "complete": (store.complete_step, {"done_on": day, "evidence": evidence}),
             "start": (store.start_step, {"started_on": day}),
             "countermeasure": (store.set_countermeasure, {"countermeasure": countermeasure}),
             "worse": (store.mark_step_worse, {"reason": reason, "countermeasure": countermeasure}),
             "na": (store.mark_step_na, {"reason": reason}),
             "move_target": (store.move_target, {"target_on": day, "reason": reason}),
         }[action]
+        saved = t("update.saved", lang, number=issue["number"])
+        requested = t("update.move_requested", lang, number=issue["number"])
         ui.run_command(command, {"actor_id": me, "step_id": step_id, "expected_version": version, **arguments},
-                       lang, issue_id=key, success=t("update.saved", lang, number=issue["number"]))
+                       lang, issue_id=key, success=lambda result: requested if getattr(
+                           result, "move_requested_on", None) and action == "move_target" else saved)
 
 
 def next_report_form(issue: dict, version: int) -> None:
@@ -165,6 +193,7 @@ def issue_panel(issue: dict) -> None:
             st.html(views.render_clocks(issue, store.now(), lang, load_settings().tz))
         if issue["closed_on"] is None:
             response_form(issue, version)
+            countermeasure_first_form(issue, version)
             step_form(issue, version)
             next_report_form(issue, version)
         files_form(issue, version)
@@ -231,10 +260,63 @@ def _show_all() -> None:
     del st.query_params["no"]
 
 
+def review_tab() -> None:
+    """The quality engineer's desk: each step an owner says is done, with its evidence, to verify against the exit
+    criterion or return with the reason; each requested move of a target to approve or refuse."""
+    st.caption(t("update.review.help", lang))
+    frame = ui.board_frame(counter, today, False, with_list=True)
+    issues = frame.sort_values("number").to_dict("records")
+    steps = [(i, s) for i in issues for s in sorted(i["steps"].values(), key=lambda s: s["position"])]
+    claims = [(i, s) for i, s in steps if s["to_verify"]]
+    moves = [(i, s) for i, s in steps if s["move_requested_on"] and s["state"] == "open"]
+    st.markdown(f"**{t('update.review.claims', lang)}**")
+    if not claims:
+        st.caption(t("update.review.none_claims", lang))
+    for issue, step in claims:
+        line = literal_t("update.review.claim_line", lang, number=issue["number"], step=_label(step, "name"),
+                         owner=issue["owner_en"] if lang == "en" else issue["owner"],
+                         date=step["claimed_on"].isoformat(), evidence=step["evidence"] or "—")
+        review_form(issue, step, "verify", line, (("verify", store.verify_step, "note"),
+                                                 ("return", store.return_step, "reason")))
+    st.markdown(f"**{t('update.review.moves', lang)}**")
+    if not moves:
+        st.caption(t("update.review.none_moves", lang))
+    for issue, step in moves:
+        line = literal_t("update.review.move_line", lang, number=issue["number"], step=_label(step, "name"),
+                         target=step["target_on"].isoformat(), date=step["move_requested_on"].isoformat(),
+                         moves=step["target_moves"], reason=step["move_reason"])
+        review_form(issue, step, "move", line, (("approve", store.approve_target_move, "note"),
+                                               ("refuse", store.refuse_target_move, "reason")))
+
+
+def review_form(issue: dict, step: dict, kind: str, line: str, answers) -> None:
+    """One claim or request: a note (a reason to return or refuse) and its two answers."""
+    version = ui.loaded_version(issue["id"], issue["version"])
+    with st.form(f"{kind}_{step['id']}"):
+        st.markdown(line)
+        note = st.text_input(t("update.review.note", lang), key=f"{kind}_note_{step['id']}", max_chars=500)
+        left, right = st.columns(2)
+        pressed = [column.form_submit_button(t(f"update.review.{answer}", lang), width="stretch",
+                                             type="primary" if n == 0 else "secondary")
+                   for n, (column, (answer, _, _)) in enumerate(zip((left, right), answers))]
+    for clicked, (answer, command, argument) in zip(pressed, answers):
+        if clicked:
+            done = {"verify": "verified", "return": "returned", "approve": "approved", "refuse": "refused"}[answer]
+            ui.run_command(command, {"actor_id": me, "step_id": step["id"], argument: note,
+                                     "expected_version": version},
+                           lang, issue_id=issue["id"], success=t(f"update.review.{done}", lang, number=issue["number"]))
+
+
 st.markdown(f"### {t('page.update', lang)}")
 ui.show_flash()
 
-mine_tab, new_tab = st.tabs([t("update.tab.mine", lang), t("update.tab.new", lang)])
+reviewer = rules.allowed(user.role, "verify_exit")
+tabs = st.tabs([t("update.tab.mine", lang), t("update.tab.new", lang)]
+               + ([t("update.tab.review", lang)] if reviewer else []))
+mine_tab, new_tab = tabs[:2]
+if reviewer:
+    with tabs[2]:
+        review_tab()
 with mine_tab:
     linked = st.query_params.get("no")                   # a notice's link: that issue's form alone, open
     if linked:

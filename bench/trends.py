@@ -56,7 +56,7 @@ def seed(issue_count: int, today: date, rng: random.Random) -> None:
             target_on = opened_on + timedelta(days=ts.guide_limit_days)
             done_on = max(cursor, target_on + timedelta(days=rng.randint(-5, 8)))
             row = {"id": len(steps) + 1, "issue_id": issue_id, "template_step_id": ts.id, "position": ts.position,
-                   "target_on": target_on,
+                   "target_on": target_on, "original_target_on": target_on,
                    "state": "open", "started_on": None, "completed_on": None, "marked_worse": False,
                    "marked_worse_on": None, "worse_reason": "", "na_reason": "", "countermeasure": ""}
             if ts.may_be_na and rng.random() < 0.1:

@@ -59,4 +59,6 @@ def board_counters(frame: pd.DataFrame, now: datetime | None = None) -> dict[str
         "report_overdue": int(open_issues["report_overdue"].sum()),
         "escalated": int((open_issues["escalation_level"] > 0).sum()),
         "response_late": sum(late_clocks(clocks, now) for clocks in open_issues["clocks"]),
+        "no_countermeasure": sum(s["no_countermeasure"] for steps in open_issues["steps"] for s in steps.values()),
+        "to_verify": sum(s["to_verify"] for steps in open_issues["steps"] for s in steps.values()),
     }

@@ -5,7 +5,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from qr.notices import NotifyRule
-from qr.rules import DEFAULT_LADDER, SEVERITY, AdmissionRule, QChartRule
+from qr.rules import DEFAULT_LADDER, SEVERITY, AdmissionRule, MoveRule, QChartRule
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite:///{ROOT / 'data' / 'board.db'}"
@@ -26,6 +26,9 @@ class Settings:
     max_import_mb: int = 10           # largest workbook the import reads (page and command line)
     admission_rule: AdmissionRule = field(default_factory=AdmissionRule)
     qchart_rule: QChartRule = field(default_factory=QChartRule)
+    verify_exits: bool = True         # an owner's "done" waits for the quality engineer's check (对比退出)
+    move_rule: MoveRule = field(default_factory=MoveRule)   # target moves past it wait for the facilitator
+    watch_list_in_meeting: bool = True    # watch-list issues report after the board's at the meeting
     issue_seconds: int = 120          # each owner's reporting slot at the meeting
     meeting_target_minutes: int = 15  # the meeting timer warns past this
     meeting_limit_minutes: int = 30   # and turns red past this

@@ -13,12 +13,18 @@ from qr import rules, store
 from qr.config import load_settings
 from qr.defaults import install_defaults
 
-AREAS = [("STAMP", "冲压车间", "Stamping"), ("WELD", "焊装车间", "Body welding"), ("ASSY", "总装车间", "Final assembly")]
+# (code, 中文, English, the functions its meeting needs at the table)
+AREAS = [("STAMP", "冲压车间", "Stamping", ("quality", "production", "maintenance")),
+         ("WELD", "焊装车间", "Body welding", ("quality", "production", "process")),
+         ("ASSY", "总装车间", "Final assembly", ("quality", "production", "logistics"))]
 
-PEOPLE = [("张伟", "Zhang Wei", "ASSY"), ("王芳", "Wang Fang", "ASSY"), ("李强", "Li Qiang", "WELD"),
-          ("刘洋", "Liu Yang", "WELD"), ("陈静", "Chen Jing", "STAMP"), ("杨磊", "Yang Lei", "STAMP"),
-          ("赵敏", "Zhao Min", "ASSY"), ("黄勇", "Huang Yong", "WELD"), ("周婷", "Zhou Ting", "STAMP"),
-          ("吴刚", "Wu Gang", "ASSY"), ("孙丽", "Sun Li", None), ("郑浩", "Zheng Hao", None)]
+# (中文, English, area, function); the two quality engineers facilitate every area's meeting
+PEOPLE = [("张伟", "Zhang Wei", "ASSY", "production"), ("王芳", "Wang Fang", "ASSY", "logistics"),
+          ("李强", "Li Qiang", "WELD", "process"), ("刘洋", "Liu Yang", "WELD", "production"),
+          ("陈静", "Chen Jing", "STAMP", "production"), ("杨磊", "Yang Lei", "STAMP", "maintenance"),
+          ("赵敏", "Zhao Min", "ASSY", "process"), ("黄勇", "Huang Yong", "WELD", "sqe"),
+          ("周婷", "Zhou Ting", "STAMP", "quality"), ("吴刚", "Wu Gang", "ASSY", "quality"),
+          ("孙丽", "Sun Li", None, "quality"), ("郑浩", "Zheng Hao", None, "quality")]
 
 # Demo sign-in (demo mode only, shown on the sign-in page): every demo person signs in with their English name
 # written together in lower case and this password; the leads are facilitators, the others owners.
@@ -108,14 +114,14 @@ def load_demo(*, session: Session, issues: int = len(ISSUES), seed: int = 2026, 
     install_defaults(session=session)
     refs = store.reference_lists(session=session)
     area_ids = {}
-    for code, zh, en in AREAS:
+    for code, zh, en, functions in AREAS:
         area_ids[code] = next((a.id for a in refs["areas"] if a.code == code), None) or store.create_area(
-            session=session, code=code, name_zh=zh, name_en=en).id
+            session=session, code=code, name_zh=zh, name_en=en, required_functions=functions).id
     people = [store.create_person(session=session, name=zh, name_en=en, area_id=area_ids.get(area),
-                                  email=f"{demo_username(en)}@qr-demo.local")
-              for zh, en, area in PEOPLE]
+                                  email=f"{demo_username(en)}@qr-demo.local", function=function)
+              for zh, en, area, function in PEOPLE]
     _demo_accounts(session, people)
-    by_area = {code: [p for p, (_, _, a) in zip(people, PEOPLE) if a == code] for code in area_ids}
+    by_area = {code: [p for p, (_, _, a, _) in zip(people, PEOPLE) if a == code] for code in area_ids}
     leads = people[10:]
     categories = {c.code: c for c in store.reference_lists(session=session)["categories"]}
     templates = {t.severity: t for t in store.reference_lists(session=session)["templates"]}
@@ -194,7 +200,7 @@ def _play_new_complaint(session, *, on, categories, area_id, owner, lead, templa
 
 
 NEW_COMPLAINT_8D = {
-    "D1": {"team": "张伟(责任人)、孙丽(质量，牵头)、王芳(生产)、供应商涂装工程师", "champion": "工厂经理"},
+    "D1": {"team": "张伟(责任人)、孙丽(质量，牵头)、王芳(生产)、供应商涂装工程师", "champion": "厂长"},
     "D2": {"what": "右前门饰板颜色偏深(ΔE 2.1，要求≤1.0)", "where": "客户总装线门装工位", "when": "今早到货批次",
            "who": "客户来料检验", "how": "目视对比标准色板，色差仪确认", "how_many": "抽检20件中6件",
            "is": "批次 6102-0233-B1123，左右件均有", "is_not": "上一批次B1120无此问题"},
@@ -251,10 +257,12 @@ def _play_issue(session, rng, *, on, opened_on, description, category, area_id, 
                                          _na_candidates(session, template.id, rng)},
                                now=_at(opened_on, 9))
     _answer_clocks(session, answers, issue.number, owner)
+    _review(session, issue, on=on, facilitator=facilitator)
     detail = store.issue_detail(issue.number, session=session, on=opened_on)
     version, cursor = detail.issue["version"], opened_on
     stuck_at = rng.randint(1, len(detail.steps)) if profile == "stuck" else None
     last_report_day = opened_on
+    to_verify = []                              # the owner's claims the quality engineer has not checked yet
     for step in detail.steps:
         if step["status"] == rules.Status.NA:
             continue
@@ -267,12 +275,22 @@ def _play_issue(session, rng, *, on, opened_on, description, category, area_id, 
                                   stuck=step["position"] == stuck_at)
             break
         store.complete_step(session=session, actor_id=owner.id, step_id=step["id"], done_on=done_on,
-                            expected_version=version, now=_at(done_on, 16))
+                            evidence=rng.choice(EVIDENCE), expected_version=version, now=_at(done_on, 16))
         version, cursor = version + 1, done_on
         last_report_day = done_on
+        if done_on >= on - timedelta(days=1):
+            to_verify.append(step["id"])        # done since yesterday: on the quality engineer's list today
+        else:                                   # 对比退出: checked against the exit criterion the same afternoon
+            store.verify_step(session=session, actor_id=facilitator.id, step_id=step["id"],
+                              expected_version=version, now=_at(done_on, 17))
+            version += 1
     else:
         closed_on = cursor + timedelta(days=rng.randint(0, 2))
         if closed_on <= on:
+            for step_id in to_verify:           # the meeting that closes it checks the last evidence first
+                store.verify_step(session=session, actor_id=facilitator.id, step_id=step_id,
+                                  expected_version=version, now=_at(closed_on, 8))
+                version += 1
             store.attach_file(session=session, actor_id=owner.id, issue_id=issue.id, file_name=f"8D-{issue.number}.pdf",
                               content=report_pdf(f"8D report {issue.number}"), kind="report",
                               expected_version=version, now=_at(closed_on, 9))
@@ -282,12 +300,47 @@ def _play_issue(session, rng, *, on, opened_on, description, category, area_id, 
                               now=_at(closed_on, 10))
             return
     version = _countermeasures_where_needed(session, rng, number=issue.number, version=version, owner=owner, on=on)
+    version = _replan(session, rng, number=issue.number, version=version, owner=owner, on=on, profile=profile)
     report_day = max(last_report_day, on - timedelta(days=rng.randint(0, 4)))
     next_report_on = report_day + timedelta(days=rng.choice([1, 2, 3, 5, 7]))
     if next_report_on == opened_on + timedelta(days=1):
         return                                  # the date set at opening still holds: nothing to save
     store.set_next_report(session=session, actor_id=owner.id, issue_id=issue.id, next_report_on=next_report_on,
                           expected_version=version, now=_at(report_day, 8))
+
+
+EVIDENCE = ["现场照片及检验记录已上传", "100%全检记录表(3班)", "更新后的作业指导书已签发", "PFMEA/控制计划修订版已发布",
+            "连续3批验证合格报告", "分层审核检查表已加入该项"]
+MOVE_REASONS = ["供应商样件延期到货，客户已同意新日期", "模具返修需等备件，设备部确认周期", "客户要求增加验证批次"]
+
+
+def _review(session, issue, *, on, facilitator) -> None:
+    """The area's next working-day meeting decides the new issue's tier as the admission rule proposes; one
+    opened on the last day is still waiting for that meeting's review."""
+    meeting_day = issue.opened_on + timedelta(days=1)
+    while meeting_day.weekday() >= 5:
+        meeting_day += timedelta(days=1)
+    if meeting_day <= on:
+        store.review_issue(session=session, actor_id=facilitator.id, issue_id=issue.id, on_board=issue.on_board,
+                           expected_version=store.issue_detail(issue.number, session=session).issue["version"],
+                           now=_at(meeting_day, 8))
+
+
+def _replan(session, rng, *, number, version, owner, on, profile):
+    """Owners move targets: now and then the first move of a step not yet late (applied: within the limit), and a
+    slow issue's red step asks for a new date (a request the facilitator has yet to decide)."""
+    for step in store.issue_detail(number, session=session, on=on).steps:
+        if step["state"] != "open" or step["to_verify"]:
+            continue
+        late = step["status"] == rules.Status.R and not step["move_requested_on"]
+        if (profile == "slow" and late and rng.random() < 0.5) or (
+                profile == "on_time" and step["status"] == rules.Status.Y and rng.random() < 0.2):
+            store.move_target(session=session, actor_id=owner.id, step_id=step["id"],
+                              target_on=max(step["target_on"], on) + timedelta(days=rng.choice([5, 7, 10])),
+                              reason=rng.choice(MOVE_REASONS), expected_version=version, now=_at(on, 7))
+            version += 1
+        break                                   # only the step being worked on
+    return version
 
 
 def _na_candidates(session, template_id, rng):

@@ -19,7 +19,7 @@ FIELD_WORDS: dict[str, tuple[str, ...]] = {
              "Dept", "Dept.", "Zone"),
     "severity": ("严重度", "严重程度", "等级", "级别", "风险等级", "优先级", "Severity", "Sev", "Sev.", "Priority",
                  "Prio", "Level", "Risk"),
-    "opened_on": ("开启日期", "开始日期", "发生日期", "发现日期", "提出日期", "登记日期", "创建日期", "反馈日期",
+    "opened_on": ("开启日期", "开始日期", "发生日期", "发现日期", "提出日期", "检出日期", "登记日期", "创建日期", "反馈日期",
                   "录入日期", "日期", "开启时间", "发现时间", "提出时间", "创建时间", "发生时间", "Date Opened",
                   "Open Date", "Opened", "Opened On", "Date Open", "Open Dt", "Opn Dt", "Dt Opened", "Date Raised",
                   "Raised", "Raised On", "Start", "Start Date", "Date", "Issue Date", "Created", "Created On",

@@ -9,18 +9,20 @@ from qr.i18n import field_label, t
 
 
 def reporting_order(frame: pd.DataFrame, saved: dict[int, int]) -> pd.DataFrame:
-    """The facilitator's saved positions first; the rest by owner, then overall status worst first, then number."""
+    """Board issues first, then the watch list's (when the frame holds them); within each tier the facilitator's
+    saved positions first, the rest by owner, then overall status worst first, then number."""
     if frame.empty:
         return frame
     keys = pd.DataFrame({
+        "watch": ~frame["on_board"].astype(bool),
         "unsaved": ~frame["id"].isin(list(saved)),
         "saved": frame["id"].map(saved).fillna(0),
         "owner": frame["owner"],
         "overall": frame["overall"].map(rules.rank),
         "number": frame["number"],
     }, index=frame.index)
-    order = keys.sort_values(["unsaved", "saved", "owner", "overall", "number"],
-                             ascending=[True, True, True, False, True])   # overall: worst first
+    order = keys.sort_values(["watch", "unsaved", "saved", "owner", "overall", "number"],
+                             ascending=[True, True, True, True, False, True])   # overall: worst first
     return frame.loc[order.index]
 
 
@@ -63,7 +65,7 @@ def _value(field: str, value: str | None, lang: str) -> str:
     if field == "escalated_level" and value.isdigit():
         return t(f"escalation.{value}", lang)
     if field == "state" and value in ("open", "done", "na"):
-        return t({"open": "cell.open", "done": "status.G", "na": "status.NA"}[value], lang)
+        return t({"open": "step.state.open", "done": "status.G", "na": "status.NA"}[value], lang)
     return value
 
 
@@ -111,13 +113,27 @@ def header_rows(minutes, lang: str) -> list[tuple[str, str]]:
         (t("minutes.time", lang), _time(minutes, lang)),
         (t("minutes.duration", lang), t("minutes.minutes", lang, minutes=minutes.duration_minutes)),
         (t("minutes.rate", lang), f"{_rate(minutes)} ({attended}/{listed})"),
-    ]
+    ] + ([(t("minutes.missing_functions", lang), function_names(minutes.missing_functions, lang))]
+         if minutes.required_functions else [])
+
+
+def function_names(functions: list[str], lang: str) -> str:
+    """'SQE、物流' / 'SQE, Logistics'; none as 无 / none."""
+    if not functions:
+        return t("minutes.none", lang)
+    return ("、" if lang == "zh" else ", ").join(t(f"function.{f}", lang) for f in functions)
 
 
 def attendance_rows(minutes, lang: str) -> list[tuple[str, str]]:
+    """Each line of the sign-in sheet: the name, (guest) for a guest, the function when known, and the status."""
     guest = t("signin.guest_mark", lang)
-    return [(f"{_name(line, lang)}{f' ({guest})' if line['guest'] else ''}", t(f"attendance.{line['status']}", lang))
-            for line in minutes.attendance]
+
+    def label(line: dict) -> str:
+        marks = [guest] if line["guest"] else []
+        if line.get("function"):
+            marks.append(t(f"function.{line['function']}", lang))
+        return f"{_name(line, lang)} ({'/'.join(marks)})" if marks else _name(line, lang)
+    return [(label(line), t(f"attendance.{line['status']}", lang)) for line in minutes.attendance]
 
 
 def issue_rows(minutes, lang: str) -> list[dict]:

@@ -148,7 +148,8 @@ def digest_items(issues: list[dict], follow_ups: list[dict], on: date) -> list[D
     """What an owner must do before today's meeting, from their open issues as the board reads them (a dict of
     steps each with status, warning, countermeasure) and their issues' follow-up calls:
     reports due today or overdue, red steps without a countermeasure, steps reaching their target inside the
-    warning window, and follow-up calls due (required ones, and those the weekly sample proposes)."""
+    warning window (a step the owner said is done, waiting for verification, is neither), and follow-up calls
+    due (required ones, and those the weekly sample proposes)."""
     items = []
     for issue in sorted(issues, key=lambda i: i["number"]):
         if issue["closed_on"] is not None:
@@ -157,8 +158,8 @@ def digest_items(issues: list[dict], follow_ups: list[dict], on: date) -> list[D
             items.append(DigestItem("report_due", issue["number"], issue["description"],
                                     {"date": issue["next_report_on"].isoformat()}))
         for step in sorted(issue["steps"].values(), key=lambda s: s["position"]):
-            if step["state"] != "open":
-                continue
+            if step["state"] != "open" or step.get("to_verify"):
+                continue                # done, to verify: its next step is the quality engineer's check
             named = {"step": step["name_zh"], "step_en": step["name_en"], "date": step["target_on"].isoformat()}
             if str(getattr(step["status"], "value", step["status"])) == "R" and not step["countermeasure"]:
                 items.append(DigestItem("red_without_countermeasure", issue["number"], issue["description"], named))

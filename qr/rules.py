@@ -39,6 +39,7 @@ class StepView:
     started_on: date | None = None
     marked_worse: bool = False
     marked_worse_on: date | None = None
+    claimed: bool = False           # the owner says it is done; open until the quality engineer verifies it
 
 
 def plant_today(now: datetime, tz: ZoneInfo) -> date:
@@ -73,11 +74,34 @@ def needs_countermeasure(step: StepView, today: date, warning_days: int,
                          rule: ColourRule = ColourRule.GM) -> bool:
     """R, or Y inside or past the warning window, must carry a countermeasure / next step (对策/下一步).
 
-    Under the START rule a started step stays Y after its target date: it still needs one.
+    Under the START rule a started step stays Y after its target date: it still needs one. A step waiting for
+    verification has its next step already: the quality engineer's check.
     """
+    if step.claimed:
+        return False
     status = step_status(step, today, rule)
     late_or_near = in_warning_window(step, today, warning_days) or today > step.target_on
     return status == Status.R or (status == Status.Y and late_or_near)
+
+
+def lacks_countermeasure(status: Status, countermeasure: str, claimed: bool = False) -> bool:
+    """A red step with no countermeasure / next step: flagged on the board however it turned red (a date passing
+    saves nothing, so no save could refuse it). A step waiting for verification is not flagged."""
+    return Status(status) == Status.R and not (countermeasure or "").strip() and not claimed
+
+
+@dataclass(frozen=True)
+class MoveRule:
+    """How far an owner may move a step's target without the facilitator: `free_moves` moves of a step (default
+    one), never a red step's (that would turn it yellow and reset its escalation)."""
+
+    free_moves: int = 1
+    red_needs_approval: bool = True
+
+
+def move_needs_approval(moves: int, status: Status, rule: MoveRule = MoveRule()) -> bool:
+    """Past the limit a move is a request: it changes nothing until a facilitator approves it."""
+    return moves >= rule.free_moves or (rule.red_needs_approval and Status(status) == Status.R)
 
 
 def rank(status: Status | str) -> int:
@@ -165,6 +189,38 @@ def qchart_counts(category_kind: str, on_board: bool, rule: QChartRule = QChartR
     """A new issue colours the day unless the rule counts only board issues of its kind and it is on the list."""
     only_board = rule.external_on_board_only if category_kind == "external" else rule.internal_on_board_only
     return on_board or not only_board
+
+
+def review_since(previous_meeting_end: datetime | None, now: datetime) -> datetime:
+    """The review of new issues looks back to the end of the area's previous meeting, whatever lies between (a
+    weekend, a holiday); an area's first meeting looks back 24 hours."""
+    return previous_meeting_end if previous_meeting_end is not None else now - timedelta(hours=24)
+
+
+def in_review(created_at: datetime, reviewed_at: datetime | None, closed: bool, since: datetime,
+              now: datetime) -> bool:
+    """Created since the previous meeting, or still open and never decided (board or watch list): an issue not
+    reviewed in time stays on the list until a facilitator decides it."""
+    if created_at > now:
+        return False
+    return created_at > since or (reviewed_at is None and not closed)
+
+
+# the functions a quick-response meeting needs at the table (区域经理牵头，质量工程师主持，质量经理、现场工程师、SQE、工艺、
+# 物流、设备工程师到场)
+FUNCTIONS = ("quality", "production", "sqe", "process", "logistics", "maintenance", "other")
+
+
+def missing_functions(required: list[str], attendees: list[tuple[str, str]]) -> list[str]:
+    """Required functions no one present or late stands for (members and guests alike), in FUNCTIONS order."""
+    there = {function for function, status in attendees if status in ATTENDED}
+    return [f for f in FUNCTIONS if f in set(required) and f not in there]
+
+
+def function_list(text: str) -> list[str]:
+    """The stored comma-separated functions as a list in FUNCTIONS order; unknown codes are dropped."""
+    chosen = {part.strip() for part in (text or "").split(",")}
+    return [f for f in FUNCTIONS if f in chosen]
 
 
 ATTENDED = ("present", "late")
@@ -276,7 +332,9 @@ ACTION_ROLE = {
     "update_own_issue": "owner",       # an issue the person owns or leads
     "update_any_issue": "facilitator",
     "close_issue": "facilitator",
-    "run_meeting": "facilitator",      # meetings, 24-hour review, reporting order, Q-chart override
+    "verify_exit": "facilitator",      # 对比退出: check an owner's evidence against the exit criterion
+    "approve_move": "facilitator",     # approve or refuse a target move past the limit
+    "run_meeting": "facilitator",      # meetings, review of new issues, reporting order, tiers, Q-chart override
     "configure": "admin",              # people, areas, categories, templates, rules, imports
     "manage_users": "admin",
 }

@@ -215,38 +215,68 @@ def ageing(issues: pd.DataFrame, spells: pd.DataFrame, on: date) -> pd.DataFrame
 
 def _step_spans(steps: pd.DataFrame, issues: pd.DataFrame, history: pd.DataFrame, *, on: date, tz: ZoneInfo,
                 rule: rules.ColourRule = rules.ColourRule.GM) -> pd.DataFrame:
-    """Per step, from the issue's open day: red until `yellow_from`, yellow until `red_from`, red again until
-    `stopped` (completed, N/A, the day its issue was closed or cancelled while it was open, or after `on`).
-    GM: yellow from the open day, red from the day after the target or the day it was marked worse. START: red
-    until the day it was started, red again once marked worse."""
+    """Per step and per target it had (GM: one row for each stretch of days a target was in force, replayed from
+    the audit trail, so a move never recolours a day already past), from `start`: red until `yellow_from`, yellow
+    until `red_from`, red again until `stopped` (the end of the stretch; done — the day it was verified, else
+    completed —, N/A, the day its issue was closed or cancelled while it was open, or after `on`). GM: yellow
+    from the stretch's first day, red from the day after the target in force or the day it was marked worse.
+    START: red until the day it was started, red again once marked worse (targets do not colour it: one row per
+    step)."""
     steps = steps[steps["issue_id"].isin(issues["id"])]
     set_na = history[(history["entity"] == Entity.STEP) & (history["field"] == "state")]
     na_on = pd.Series(_plant_days(set_na["at"], tz).to_numpy(), index=set_na["entity_id"].to_numpy())
     na_on = na_on[~na_on.index.duplicated(keep="last")]
-    start = _days(steps["issue_id"].map(issues.set_index("id")["opened_on"]).to_numpy())
+    opened = _days(steps["issue_id"].map(issues.set_index("id")["opened_on"]).to_numpy()).to_numpy()
     after_on = _ts(on) + _DAY
-    completed = _days(steps["completed_on"].to_numpy())
-    set_na_on = _days(na_on.reindex(steps["id"].to_numpy()).to_numpy()).fillna(start).to_numpy()
+    done_on = steps["verified_on"].fillna(steps["completed_on"]) if "verified_on" in steps else steps["completed_on"]
+    set_na_on = _days(na_on.reindex(steps["id"].to_numpy()).to_numpy()).fillna(pd.Series(opened)).to_numpy()
     issue_closed_on = _days(steps["issue_id"].map(issues.set_index("id")["closed_on"]).to_numpy()).to_numpy()
     state = steps["state"].to_numpy()
-    stopped = np.where(state == rules.StepState.DONE.value, completed.to_numpy(),
+    stopped = np.where(state == rules.StepState.DONE.value, _days(done_on.to_numpy()).to_numpy(),
                        np.where(state == rules.StepState.NA.value, set_na_on,
                                 np.where(np.isnat(issue_closed_on), after_on, issue_closed_on)))
     stopped = np.minimum(stopped.astype("datetime64[s]"), after_on)
     worse = _days(steps["marked_worse_on"].where(steps["marked_worse"].astype(bool)).to_numpy()).to_numpy()
-    opened = start.to_numpy()
+    periods = _targets_in_force(steps, history, opened, tz, moves=rule != rules.ColourRule.START)
+    row = periods["row"].to_numpy()
+    begin = np.maximum(periods["from"].to_numpy(), opened[row])
+    end = np.minimum(periods["until"].fillna(pd.Timestamp(after_on)).to_numpy().astype("datetime64[s]"),
+                     stopped[row])
     if rule == rules.ColourRule.START:
-        started = _days(steps["started_on"].to_numpy()).to_numpy()
-        yellow_from = np.where(np.isnat(started), after_on, np.maximum(started, opened))
-        red_from = np.where(np.isnat(worse), after_on, worse)
+        started = _days(steps["started_on"].to_numpy()).to_numpy()[row]
+        yellow_from = np.where(np.isnat(started), after_on, np.maximum(started, begin))
+        red_from = np.where(np.isnat(worse[row]), after_on, worse[row])
     else:
-        late = _days(steps["target_on"].to_numpy()).to_numpy() + _DAY
-        yellow_from = opened
-        red_from = np.where(np.isnat(worse), late, np.minimum(late, worse))
-    red_from = np.maximum(red_from, opened)
-    return pd.DataFrame({"step_id": steps["id"].to_numpy(), "issue_id": steps["issue_id"].to_numpy(),
-                         "start": opened, "yellow_from": yellow_from.astype("datetime64[s]"),
-                         "red_from": red_from.astype("datetime64[s]"), "stopped": stopped})
+        late = periods["target"].to_numpy() + _DAY
+        yellow_from = begin
+        red_from = np.where(np.isnat(worse[row]), late, np.minimum(late, worse[row]))
+    red_from = np.maximum(red_from, opened[row])
+    return pd.DataFrame({"step_id": steps["id"].to_numpy()[row], "issue_id": steps["issue_id"].to_numpy()[row],
+                         "start": begin, "yellow_from": yellow_from.astype("datetime64[s]"),
+                         "red_from": red_from.astype("datetime64[s]"), "stopped": end})
+
+
+def _targets_in_force(steps: pd.DataFrame, history: pd.DataFrame, opened: np.ndarray, tz: ZoneInfo, *,
+                      moves: bool) -> pd.DataFrame:
+    """Each step's targets as they stood: rows (row of `steps`, from, until, target) — the target the issue was
+    opened with from its open day, then each move from the plant day it was made until the next (the last move
+    of a day is that day's). Without `moves`, one row per step with its current target."""
+    current = steps["target_on"]
+    original = steps["original_target_on"].fillna(current) if "original_target_on" in steps else current
+    first = pd.DataFrame({"row": np.arange(len(steps)), "from": opened,
+                          "target": _days((original if moves else current).to_numpy()).to_numpy()})
+    if not moves:
+        return first.assign(until=pd.Series(pd.NaT, index=first.index, dtype="datetime64[s]"))
+    row_of = pd.Series(np.arange(len(steps)), index=steps["id"].to_numpy())
+    moved = history[(history["entity"] == Entity.STEP) & (history["field"] == "target_on")
+                    & history["entity_id"].isin(row_of.index)]
+    later = pd.DataFrame({"row": moved["entity_id"].map(row_of).to_numpy(dtype="int64"),
+                          "from": _plant_days(moved["at"], tz).to_numpy(),
+                          "target": _days(moved["new"].to_numpy()).to_numpy()})
+    periods = (pd.concat([first, later], ignore_index=True)
+               .drop_duplicates(["row", "from"], keep="last")
+               .sort_values(["row", "from"], kind="stable").reset_index(drop=True))
+    return periods.assign(until=periods.groupby("row")["from"].shift(-1))
 
 
 def _overlap_days(begin: np.ndarray, end: np.ndarray, low: np.datetime64, high: np.datetime64) -> int:
@@ -257,7 +287,7 @@ def _overlap_days(begin: np.ndarray, end: np.ndarray, low: np.datetime64, high: 
 def days_red_yellow_by_month(spans: pd.DataFrame, period: Period) -> pd.DataFrame:
     """GM metric: the sum over steps of the calendar days each step showed R, and Y, in each calendar month the
     period touches (whole months, up to `on`), under the board's colour rule; the colour of a past day follows
-    the step's current target."""
+    the target in force that day (a move, approved or not, never recolours the days already past)."""
     start, yellow_from, red_from, stopped = (spans[c].to_numpy() for c in ("start", "yellow_from", "red_from",
                                                                             "stopped"))
     not_started_end = np.minimum(yellow_from, stopped)

@@ -37,6 +37,12 @@ table.qr-board tr.qr-closed td { opacity: .55; }
 .qr-R { background: $R; color: $on_R; }
 .qr-NA { background: $NA; color: $on_NA; }
 .qr-warn { font-size: .8em; vertical-align: super; }
+.qr-mark { font-size: .72em; vertical-align: super; margin-left: 1px; font-weight: 700; }
+.qr-nocm { display: inline-block; font-size: .72em; vertical-align: super; margin-left: 1px; padding: 0 2px;
+           background: #111; color: #fff; border-radius: 2px; }
+td.qr-to-verify { background-image: repeating-linear-gradient(135deg, transparent 0 6px, rgba(46,125,50,.35) 6px 9px); }
+.qr-tier { display: inline-block; margin-left: 6px; padding: 0 6px; border-radius: 3px; border: 1px dashed #555;
+           font-size: .8em; font-weight: 600; white-space: nowrap; }
 .qr-esc { display: inline-block; margin-left: 4px; padding: 0 4px; border-radius: 3px; background: #111; color: #fff;
           font-size: .8em; }
 td.qr-overdue { outline: 3px solid $R; outline-offset: -3px; color: $R; font-weight: 700; }
@@ -179,21 +185,66 @@ def step_cell(step: dict | None, column: dict, lang: str, tag: str = "td", numbe
     status = _status_code(step)
     tip = [f"{_name(step, 'name', lang)} ({step['eight_d']}) · {t('status.' + status, lang)}",
            t("cell.target", lang, date=_long_date(step["target_on"]))]
-    if step["completed_on"]:
-        tip.append(t("cell.done", lang, date=_long_date(step["completed_on"])))
-    if step["days_red"]:
-        tip.append(t("cell.days_red", lang, days=step["days_red"]))
-    if step["warning"]:
-        tip.append(t("cell.warning", lang))
+    tip += step_notes(step, lang)
     if step["countermeasure"]:
         tip.append(f"{t('step.countermeasure', lang)}: {step['countermeasure']}")
-    warn = '<span class="qr-warn">!</span>' if step["warning"] else ""
+    marks, attributes = step_marks(step, lang)
     letter = LETTER[status]
     if number is not None:
         link = detail_link(number, lang, eight_d.section_of(step["eight_d"]))
         letter = f'<a class="qr-8d-link" href="{_e(link)}" target="_self">{letter}</a>'
-    return (f'<{tag} class="qr-step qr-{status}" data-status="{status}" data-step="{_e(column["code"])}" '
-            f'title="{_e(chr(10).join(tip))}">{letter}{warn}</{tag}>')
+    verify_class = " qr-to-verify" if step.get("to_verify") else ""
+    return (f'<{tag} class="qr-step qr-{status}{verify_class}" data-status="{status}" data-step="{_e(column["code"])}"'
+            f'{attributes} title="{_e(chr(10).join(tip))}">{letter}{marks}</{tag}>')
+
+
+NOTES = ("done", "days_red", "warning", "no_countermeasure", "moved", "move_requested", "to_verify", "returned")
+
+
+def step_notes(step: dict, lang: str, kinds: tuple[str, ...] = NOTES) -> list[str]:
+    """What a step's cell, list line or detail row says beyond its colour, of the `kinds` asked for: done, days
+    red, warning, red without countermeasure, a moved target and its original, a move waiting for approval, a
+    claim waiting for verification, a claim returned."""
+    day = {name: _long_date(step.get(name)) for name in ("completed_on", "original_target_on", "move_requested_on",
+                                                         "claimed_on")}
+    notes = {
+        "done": step["completed_on"] and t("cell.done", lang, date=day["completed_on"]),
+        "days_red": step["days_red"] and t("cell.days_red", lang, days=step["days_red"]),
+        "warning": step["warning"] and t("cell.warning", lang),
+        "no_countermeasure": step.get("no_countermeasure") and t("cell.no_countermeasure", lang),
+        "moved": step.get("target_moves") and t("cell.moved", lang, moves=step["target_moves"],
+                                                 original=day["original_target_on"]),
+        "move_requested": step.get("move_requested_on") and t(
+            "cell.move_requested", lang, date=day["move_requested_on"], reason=step["move_reason"]),
+        "to_verify": step.get("to_verify") and t("cell.to_verify", lang, date=day["claimed_on"],
+                                                 evidence=step["evidence"] or "—"),
+        "returned": (step.get("return_reason") and step.get("state") == "open" and not step.get("to_verify")
+                     and t("cell.returned", lang, reason=step["return_reason"])),
+    }
+    return [notes[kind] for kind in kinds if notes[kind]]
+
+
+def step_marks(step: dict, lang: str) -> tuple[str, str]:
+    """The marks drawn after a step's letter and the data attributes that name them (the browser tests and a
+    screen reader find them there): ! warning, ⊘ red without countermeasure, ↷N moved N times, ↷? a move
+    waiting for approval, ✓? done and waiting for verification."""
+    marks, attributes = "", ""
+    if step["warning"]:
+        marks += '<span class="qr-warn">!</span>'
+    if step.get("no_countermeasure"):
+        marks += f'<span class="qr-nocm" title="{_e(t("cell.no_countermeasure", lang))}">⊘</span>'
+        attributes += ' data-no-countermeasure="true"'
+    if step.get("target_moves"):
+        marks += f'<span class="qr-mark qr-moved">↷{int(step["target_moves"])}</span>'
+        attributes += (f' data-moves="{int(step["target_moves"])}" '
+                       f'data-original-target="{_long_date(step["original_target_on"])}"')
+    if step.get("move_requested_on"):
+        marks += '<span class="qr-mark qr-move-request">↷?</span>'
+        attributes += f' data-move-requested="{_long_date(step["move_requested_on"])}"'
+    if step.get("to_verify"):
+        marks += '<span class="qr-mark qr-verify">✓?</span>'
+        attributes += ' data-verify="pending"'
+    return marks, attributes
 
 
 def _escalation_badge(level: int, lang: str) -> str:
@@ -270,6 +321,11 @@ def render_header(counters: dict[str, int], quality: list[dict], lang: str, *, p
              f'<b>{counters["escalated"]}</b></span>',
              f'<span class="qr-chip{" qr-R" if counters.get("response_late") else ""}" data-counter="response_late">'
              f'{_e(t("counter.response_late", lang))} <b>{counters.get("response_late", 0)}</b></span>',
+             f'<span class="qr-chip{" qr-R" if counters.get("no_countermeasure") else ""}" '
+             f'data-counter="no_countermeasure">⊘ {_e(t("counter.no_countermeasure", lang))} '
+             f'<b>{counters.get("no_countermeasure", 0)}</b></span>',
+             f'<span class="qr-chip" data-counter="to_verify">✓? {_e(t("counter.to_verify", lang))} '
+             f'<b>{counters.get("to_verify", 0)}</b></span>',
              f'<span style="margin-left:12px">{_e(t("qstatus.title", lang))}:</span>']
     for area in quality:
         note = t("qstatus.overridden", lang, note=area["note"]) if area["overridden"] else ""
@@ -284,6 +340,11 @@ def render_legend(lang: str) -> str:
                    for s in ("G", "Y", "R", "NA"))
     return (f'{BOARD_CSS}<div class="qr-legend"><b>{_e(t("legend.title", lang))}</b>{keys}'
             f'<span><span class="qr-key">Y!</span> {_e(t("legend.warning", lang))}</span>'
+            f'<span><span class="qr-key">R<span class="qr-nocm">⊘</span></span> '
+            f'{_e(t("legend.no_countermeasure", lang))}</span>'
+            f'<span><span class="qr-key">↷2</span> {_e(t("legend.moved", lang))}</span>'
+            f'<span><span class="qr-key">↷?</span> {_e(t("legend.move_requested", lang))}</span>'
+            f'<span><span class="qr-key">✓?</span> {_e(t("legend.to_verify", lang))}</span>'
             f'<span><span class="qr-esc">▲1–3</span> {_e(t("legend.escalation", lang))}: '
             f'{_e(" / ".join(t(f"escalation.{n}", lang) for n in (1, 2, 3)))}</span>'
             f'<span>⚠ {_e(t("legend.report_overdue", lang))}</span></div>')
@@ -328,14 +389,12 @@ def render_issue_detail(issue: dict, steps: list[dict], history: list[dict], lan
             notes.append(t("step.worse", lang, reason=step["worse_reason"]))
         if step["na_reason"]:
             notes.append(t("step.na", lang, reason=step["na_reason"]))
-        if step["days_red"]:
-            notes.append(t("cell.days_red", lang, days=step["days_red"]))
-        if step["warning"]:
-            notes.append(t("cell.warning", lang))
+        notes += step_notes(step, lang, NOTES[1:])
+        marks, attributes = step_marks(step, lang)
         step_rows += (f'<tr data-step-id="{step["id"]}"><td>{_e(_name(step, "name", lang))}</td>'
                       f'<td><a href="{_e(detail_link(issue["number"], lang, eight_d.section_of(step["eight_d"])))}" '
                       f'target="_self">{_e(step["eight_d"])}</a></td>'
-                      f'<td class="qr-step qr-{status}" data-status="{status}">{LETTER[status]}</td>'
+                      f'<td class="qr-step qr-{status}" data-status="{status}"{attributes}>{LETTER[status]}{marks}</td>'
                       f'<td>{_long_date(step["target_on"])}</td><td>{_long_date(step["completed_on"])}</td>'
                       f'<td class="qr-pre">{_e(step["countermeasure"])}</td>'
                       f'<td class="qr-pre">{_e("; ".join(notes))}</td></tr>')
@@ -362,10 +421,11 @@ def render_step_list(steps: list[dict], lang: str) -> str:
         status = _status_code(step)
         when = (t("cell.done", lang, date=_short_date(step["completed_on"])) if step["completed_on"]
                 else t("cell.target", lang, date=_short_date(step["target_on"])))
-        warn = '<span class="qr-warn">!</span>' if step["warning"] else ""
-        note = step["countermeasure"] or step["worse_reason"] or step["na_reason"]
-        rows += (f'<tr data-step-id="{step["id"]}"><td class="qr-step qr-{status}" data-status="{status}">'
-                 f'{LETTER[status]}{warn}</td><td>{_e(_name(step, "name", lang))}<br>'
+        marks, attributes = step_marks(step, lang)
+        extra = step_notes(step, lang, ("no_countermeasure", "moved", "move_requested", "to_verify", "returned"))
+        note = "\n".join([step["countermeasure"] or step["worse_reason"] or step["na_reason"], *extra]).strip()
+        rows += (f'<tr data-step-id="{step["id"]}"><td class="qr-step qr-{status}" data-status="{status}"{attributes}>'
+                 f'{LETTER[status]}{marks}</td><td>{_e(_name(step, "name", lang))}<br>'
                  f'<span class="qr-days">{_e(when)}</span></td><td class="qr-pre">{_e(note)}</td></tr>')
     return (f'{BOARD_CSS}<table class="qr-detail qr-step-list" style="width:100%;table-layout:fixed">'
             f'<colgroup><col style="width:2.6em"><col style="width:40%"><col></colgroup>'
@@ -429,20 +489,48 @@ def render_presenter_card(record: dict, columns: list[dict], changes: list[dict]
     measures = "".join(
         f'<li><span class="qr-step qr-{_status_code(s)}" data-status="{_status_code(s)}" '
         f'style="padding:0 8px;font-weight:700">{LETTER[_status_code(s)]}</span> {_e(_name(s, "name", lang))}: '
-        f'{_e(s["countermeasure"] or s["worse_reason"] or "—")}</li>'
+        f'{_e(s["countermeasure"] or s["worse_reason"] or " · ".join(step_notes(s, lang, ("to_verify",))) or "—")}'
+        '</li>'
         for s in meeting_text.countermeasure_steps(steps))
     measures_html = (f"<ul>{measures}</ul>" if measures
                      else f'<p class="qr-muted">{_e(t("presenter.no_countermeasures", lang))}</p>')
     owner = record["owner_en"] if lang == "en" else record["owner"]
     next_report = _long_date(record["next_report_on"]) or "—"
+    tier = ("" if record.get("on_board", True) else
+            f' <span class="qr-tier" data-tier="watch">{_e(t("tier.watch", lang))}</span>')
+    waiting = [s for s in sorted(steps, key=lambda s: s["position"])
+               if s.get("to_verify") or s.get("move_requested_on")]
+    waiting_html = "".join(
+        f'<li data-step-id="{s["id"]}">{_e(_name(s, "name", lang))}: '
+        f'{_e(" · ".join(step_notes(s, lang, ("to_verify", "move_requested"))))}</li>' for s in waiting)
     return (f'{BOARD_CSS}{PRESENTER_CSS}<div class="qr-presenter" data-presenter="{_e(record["number"])}">'
-            f'<h2 class="qr-presenter-title">{_e(record["number"])} · {_e(owner)} · {_e(record["description"])}</h2>'
+            f'<h2 class="qr-presenter-title">{_e(record["number"])} · {_e(owner)} · {_e(record["description"])}'
+            f'{tier}</h2>'
             f'<div class="qr-wrap">{row}</div>'
             f'<h3>{_e(t("presenter.changes", lang))}</h3><div class="qr-changes" data-changes="{len(changes)}">'
             f'{changed_html}</div>'
             f'<h3>{_e(t("presenter.countermeasures", lang))}</h3>{measures_html}'
+            + (f'<h3>{_e(t("presenter.waiting", lang))}</h3><ul class="qr-waiting">{waiting_html}</ul>'
+               if waiting else "") +
             f'<p class="qr-next{" qr-overdue" if record["report_overdue"] else ""}" data-next-report="{next_report}">'
             f'{_e(t("presenter.next_report", lang, date=next_report))}</p></div>')
+
+
+def render_verification_list(records: list[dict], lang: str) -> str:
+    """Presenter mode's list of the area's steps waiting for verification, in reporting order: the quality
+    engineer checks each one's evidence (对比退出) at or after the meeting."""
+    items = [(record, step) for record in records
+             for step in sorted(record["steps"].values(), key=lambda s: s["position"]) if step.get("to_verify")]
+    if not items:
+        return (f'{PRESENTER_CSS}<div class="qr-presenter qr-verification" data-to-verify="0">'
+                f'<p class="qr-muted">{_e(t("presenter.none_to_verify", lang))}</p></div>')
+    lines = "".join(
+        f'<li data-issue="{_e(record["number"])}" data-step-id="{step["id"]}"><b>{_e(record["number"])}</b> · '
+        f'{_e(_name(step, "name", lang))} · {_e(record["owner_en"] if lang == "en" else record["owner"])} · '
+        f'{_e(t("cell.to_verify", lang, date=_long_date(step["claimed_on"]), evidence=step["evidence"] or "—"))}</li>'
+        for record, step in items)
+    return (f'{PRESENTER_CSS}<div class="qr-presenter qr-verification" data-to-verify="{len(items)}">'
+            f'<h3>{_e(t("presenter.to_verify", lang, count=len(items)))}</h3><ul>{lines}</ul></div>')
 
 
 def render_qchart(days: list[dict], title: str, lang: str, *, today: date) -> str:
@@ -480,9 +568,11 @@ def render_review_item(item: dict, lang: str) -> str:
 def render_order_item(position: int, record: dict, lang: str) -> str:
     overall = record["overall"]
     owner = record["owner_en"] if lang == "en" else record["owner"]
-    return (f'{BOARD_CSS}<div class="qr-order" data-issue="{_e(record["number"])}">{position}. '
+    tier = "" if record.get("on_board", True) else f'<span class="qr-tier">{_e(t("tier.watch", lang))}</span> '
+    return (f'{BOARD_CSS}<div class="qr-order" data-issue="{_e(record["number"])}" '
+            f'data-tier="{"board" if record.get("on_board", True) else "watch"}">{position}. '
             f'<span class="qr-key qr-{overall}" style="padding:0 6px;font-weight:700">{overall}</span> '
-            f'<b>{_e(record["number"])}</b> · {_e(owner)} · {_e(record["description"])}</div>')
+            f'{tier}<b>{_e(record["number"])}</b> · {_e(owner)} · {_e(record["description"])}</div>')
 
 
 def render_minutes(minutes, lang: str) -> str:

@@ -70,9 +70,12 @@ class MarchPlant:
         self.owner_of[name] = self.owners[owner]
 
     def complete(self, name: str, day: date, *codes: str) -> None:
+        """The owner marks the step done with its evidence; the quality engineer (the lead) verifies it that day."""
         for code in codes:
             store.complete_step(actor_id=self.owner_of[name], step_id=self._step_id(name, code), done_on=day,
-                                expected_version=self._version(name), now=plant_moment(day, 16))
+                                evidence="记录见附件", expected_version=self._version(name), now=plant_moment(day, 16))
+            store.verify_step(actor_id=self.plant["lead"].id, step_id=self._step_id(name, code),
+                              expected_version=self._version(name), now=plant_moment(day, 17))
 
     def mark_red(self, name: str, day: date, code: str) -> None:
         store.mark_step_worse(actor_id=self.owner_of[name], step_id=self._step_id(name, code), reason="等待样件",

@@ -27,18 +27,19 @@ from qr.store.configuration import (CONFIGURATION_ENTITIES, StepSpec, add_templa
 from qr.store.eight_d_reports import eight_d_report, save_eight_d
 from qr.store.follow_ups import follow_ups, record_follow_up, trends_follow_ups
 from qr.store.imports import ImportOutcome, ImportPlan, ImportRefused, import_issues, plan_import, saved_mapping
-from qr.store.issues import (attach_file, cancel_issue, close_issue, complete_step, create_issue, mark_step_na,
-                             mark_step_worse, move_target, reopen_issue, set_countermeasure, set_next_report,
-                             start_step)
+from qr.store.issues import (approve_target_move, attach_file, cancel_issue, close_issue, complete_step, create_issue,
+                             mark_step_na, mark_step_worse, move_target, refuse_target_move, reopen_issue,
+                             return_step, set_countermeasure, set_next_report, start_step, verify_step)
 from qr.store.meeting_reads import (Minutes, attendance_rates, meeting_attendance_frame, meeting_changes,
-                                    meeting_decisions, meeting_minutes, meeting_on, reporting_order, review_list,
-                                    sign_in_sheet, update_compliance_frames)
+                                    meeting_decisions, meeting_functions, meeting_minutes, meeting_on,
+                                    reporting_order, review_list, sign_in_sheet, update_compliance_frames)
 from qr.store.outbox import (ESCALATION_LEVELS, channels, claim_notice, escalation_contacts, mark_failed, mark_sent,
                              my_notifications, outbox, outbox_row, queue_test, remove_channel, retry_notice,
                              set_channel, set_escalation_contacts, set_meeting_time, set_my_notifications)
 from qr.store.reminders import digest_preview, queue_digests, scan_notices
-from qr.store.meetings import (MeetingStale, add_guest, decide_action, decide_escalation, decide_next_report,
-                               end_meeting, record_report, review_issue, save_report_order, sign_in, start_meeting)
+from qr.store.meetings import (MeetingStale, add_guest, change_tier, decide_action, decide_escalation,
+                               decide_next_report, end_meeting, record_report, review_issue, save_report_order,
+                               sign_in, start_meeting)
 from qr.store.qchart import quality_calendar, quality_status, set_quality_status
 from qr.store.sessions import KEEP_DAYS, end_session, open_session, session_person, touch_session
 from qr.store.trend_frames import (TREND_HISTORY_COLUMNS, TREND_ISSUE_COLUMNS, TREND_STEP_COLUMNS, trends_history,

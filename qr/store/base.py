@@ -268,7 +268,8 @@ def _step_view(step) -> StepView:
     """The rule's view of an issue step (an IssueStep or a row of STEP_COLUMNS)."""
     return StepView(state=StepState(step.state), target_on=step.target_on, completed_on=step.completed_on,
                     started_on=step.started_on, marked_worse=step.marked_worse,
-                    marked_worse_on=step.marked_worse_on)
+                    marked_worse_on=step.marked_worse_on,
+                    claimed=step.claimed_on is not None and step.state == StepState.OPEN.value)
 
 
 def _require_countermeasure(step: IssueStep, template_step: TemplateStep, on: date, settings: Settings) -> None:
@@ -314,25 +315,37 @@ def _load_step(session: Session, step_id: int) -> tuple[IssueStep, TemplateStep]
     return step, session.get(TemplateStep, step.template_step_id)
 
 
-def step_command(*, open_step: bool = False):
+def _may(session: Session, actor_id: int | None, action: str) -> bool:
+    """Whether the acting person's role allows the action (the system, actor_id None, may do anything)."""
+    if actor_id is None:
+        return True
+    person = _get(session, Person, actor_id, "actor")
+    return rules.allowed(_role(session, actor_id) if person.active else "viewer", action)
+
+
+def step_command(*, open_step: bool = False, action: str | None = None):
     """A command on one step of an open issue, called with `step_id` and `expected_version`: it receives the
-    step, its template step and the issue with its version claimed (after the actor's right to change it), and
-    its changes are committed as one; it returns the issue. With `open_step`, a done or N/A step is refused."""
+    step, its template step and the issue with its version claimed (after the actor's right: `action`, else
+    owner/lead or facilitator), and its changes are committed as one; it returns what the change returns, else
+    the issue. With `open_step`, a done or N/A step is refused."""
     def decorate(change):
         @wraps(change)
-        def run(*, session: Session, ctx: Context, actor_id, step_id, expected_version, **values) -> Issue:
+        def run(*, session: Session, ctx: Context, actor_id, step_id, expected_version, **values):
+            if action is not None:
+                _authorize(session, actor_id, action)
             step, template_step = _load_step(session, step_id)
-            _authorize_issue(session, actor_id, step.issue_id)
+            if action is None:
+                _authorize_issue(session, actor_id, step.issue_id)
             issue = _claim_version(session, step.issue_id, expected_version, ctx.now)
             if issue.closed_on is not None:
                 raise ValidationFailed("err.issue_closed", number=issue.number)
             if open_step and step.state != StepState.OPEN:
                 raise ValidationFailed("err.step_not_open", step=template_step.name_zh,
                                        step_en=template_step.name_en)
-            change(session=session, ctx=ctx, actor_id=actor_id, step=step, template_step=template_step,
-                   issue=issue, **values)
+            result = change(session=session, ctx=ctx, actor_id=actor_id, step=step, template_step=template_step,
+                            issue=issue, **values)
             _commit_change(session)
-            return issue
+            return issue if result is None else result
         run.__signature__ = inspect.signature(run, follow_wrapped=False)    # `command` builds its ctx
         return command(run)
     return decorate
@@ -394,6 +407,7 @@ def _frame(session: Session, statement, columns: list[str]) -> pd.DataFrame:
 
 
 MAX_WARNING_DAYS = 30
+MAX_FREE_MOVES = 10
 
 
 def default_setting_values() -> dict[str, object]:
@@ -406,6 +420,10 @@ def default_setting_values() -> dict[str, object]:
                                "kinds": sorted(settings.admission_rule.kinds)},
             "qchart_rule": {"external_on_board_only": settings.qchart_rule.external_on_board_only,
                             "internal_on_board_only": settings.qchart_rule.internal_on_board_only},
+            "verify_exits": settings.verify_exits,
+            "move_rule": {"free_moves": settings.move_rule.free_moves,
+                          "red_needs_approval": settings.move_rule.red_needs_approval},
+            "watch_list_in_meeting": settings.watch_list_in_meeting,
             "notifications": settings.notify_rule.to_json()}
 
 
@@ -417,7 +435,9 @@ def _configured(settings: Settings, stored: dict[str, object]) -> Settings:
                                        for severity, ladder in values["escalation_ladders"].items()},
                    admission_rule=AdmissionRule(severities=frozenset(values["admission_rule"]["severities"]),
                                                 kinds=frozenset(values["admission_rule"]["kinds"])),
-                   qchart_rule=rules.QChartRule(**values["qchart_rule"]),
+                   qchart_rule=rules.QChartRule(**values["qchart_rule"]), verify_exits=values["verify_exits"],
+                   move_rule=rules.MoveRule(**values["move_rule"]),
+                   watch_list_in_meeting=values["watch_list_in_meeting"],
                    notify_rule=NotifyRule.from_json(values["notifications"]))
 
 
@@ -454,6 +474,16 @@ def _checked_setting(key: str, value):
         if not isinstance(value, dict) or set(value) != set(names) or not all(isinstance(value[n], bool) for n in names):
             raise ValidationFailed("err.bad_choice", field="qchart_rule")
         return {name: value[name] for name in names}
+    if key in ("verify_exits", "watch_list_in_meeting"):
+        if not isinstance(value, bool):
+            raise ValidationFailed("err.bad_choice", field=key)
+        return value
+    if key == "move_rule":
+        if (not isinstance(value, dict) or set(value) != {"free_moves", "red_needs_approval"}
+                or not _is_whole_number(value["free_moves"]) or not 0 <= value["free_moves"] <= MAX_FREE_MOVES
+                or not isinstance(value["red_needs_approval"], bool)):
+            raise ValidationFailed("err.move_rule", limit=MAX_FREE_MOVES)
+        return {"free_moves": value["free_moves"], "red_needs_approval": value["red_needs_approval"]}
     if key == "notifications":
         try:
             return NotifyRule.from_json(value).to_json()

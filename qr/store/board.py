@@ -51,7 +51,9 @@ def issue_numbers(*, session: Session) -> list[tuple[str, str]]:
 STEP_COLUMNS = (IssueStep.id, IssueStep.issue_id, IssueStep.position, IssueStep.state, IssueStep.target_on,
                 IssueStep.started_on, IssueStep.completed_on, IssueStep.marked_worse, IssueStep.marked_worse_on,
                 IssueStep.worse_reason, IssueStep.na_reason, IssueStep.countermeasure, TemplateStep.code,
-                TemplateStep.name_zh, TemplateStep.name_en, TemplateStep.eight_d)
+                TemplateStep.name_zh, TemplateStep.name_en, TemplateStep.eight_d, IssueStep.original_target_on,
+                IssueStep.target_moves, IssueStep.move_requested_on, IssueStep.move_reason, IssueStep.claimed_on,
+                IssueStep.evidence, IssueStep.verified_on, IssueStep.return_reason)
 
 
 BOARD_COLUMNS = ["id", "number", "description", "category_zh", "category_en", "category_kind", "area_id",
@@ -123,6 +125,11 @@ def _step_record(step, opened_on: date, on: date, rule: ColourRule, settings: Se
         "countermeasure": step.countermeasure, "worse_reason": step.worse_reason, "na_reason": step.na_reason,
         "warning": status == Status.Y and rules.in_warning_window(view, on, settings.warning_days),
         "days_red": rules.days_red(view, opened_on, on, rule),
+        "original_target_on": step.original_target_on, "target_moves": step.target_moves,
+        "move_requested_on": step.move_requested_on, "move_reason": step.move_reason,
+        "to_verify": view.claimed, "claimed_on": step.claimed_on, "evidence": step.evidence,
+        "verified_on": step.verified_on, "return_reason": step.return_reason,
+        "no_countermeasure": rules.lacks_countermeasure(status, step.countermeasure, view.claimed),
     }
 
 

@@ -19,26 +19,42 @@ from qr.store.base import (CATEGORY_KINDS, MAX_GUIDE_LIMIT_DAYS, REASON_MAX, Con
                            default_setting_values, query)
 
 
+def _functions(values) -> str:
+    """Functions an area's meeting needs, stored comma-separated in rules.FUNCTIONS order."""
+    if values is None or isinstance(values, str) or not all(v in rules.FUNCTIONS for v in values):
+        raise ValidationFailed("err.bad_choice", field="required_functions")
+    return ",".join(f for f in rules.FUNCTIONS if f in set(values))
+
+
+def _function(value) -> str:
+    if value not in ("", *rules.FUNCTIONS):
+        raise ValidationFailed("err.bad_choice", field="function")
+    return value
+
+
 @command
-def create_area(*, session: Session, code: str, name_zh: str, name_en: str,
+def create_area(*, session: Session, code: str, name_zh: str, name_en: str, required_functions=(),
                 actor_id: int | None = None, ctx: Context) -> Area:
     _authorize(session, actor_id, "configure")      # before any check: a refusal tells nothing of the data
     area = Area(code=_text(code, "code", required=True, limit=20),
                 name_zh=_text(name_zh, "name_zh", required=True, limit=100),
-                name_en=_text(name_en, "name_en", required=True, limit=100))
+                name_en=_text(name_en, "name_en", required=True, limit=100),
+                required_functions=_functions(required_functions))
     _require_unique(session, Area.code, area.code, "code")
     return _add_config(session, area, actor_id=actor_id, now=ctx.now, label=f"{area.code} {area.name_zh}")
 
 
 @command
 def create_person(*, session: Session, name: str, name_en: str = "", email: str | None = None,
-                  area_id: int | None = None, actor_id: int | None = None, ctx: Context) -> Person:
+                  area_id: int | None = None, function: str = "", actor_id: int | None = None,
+                  ctx: Context) -> Person:
     _authorize(session, actor_id, "configure")      # before any check: a refusal tells nothing of the data
     if area_id is not None:
         _get(session, Area, area_id, "area")
     person = Person(name=_text(name, "name", required=True, limit=100),
                     name_en=_text(name_en, "name_en", required=False, limit=100),
-                    email=_text(email, "email", required=False, limit=200) or None, area_id=area_id)
+                    email=_text(email, "email", required=False, limit=200) or None, area_id=area_id,
+                    function=_function(function))
     _require_unique_email(session, person.email)
     return _add_config(session, person, actor_id=actor_id, now=ctx.now, label=person.name)
 
@@ -62,20 +78,23 @@ def create_category(*, session: Session, code: str, name_zh: str, name_en: str, 
 
 @command
 def update_area(*, session: Session, actor_id: int | None, area_id: int, name_zh: str, name_en: str,
-                ctx: Context) -> Area:
-    """Rename an area (its code stays: exports and imports know it by that)."""
+                required_functions=None, ctx: Context) -> Area:
+    """Rename an area (its code stays: exports and imports know it by that), and say which functions its meeting
+    needs at the table (None keeps them)."""
     _authorize(session, actor_id, "configure")
     area = _get(session, Area, area_id, "area")
-    _update_fields(session, area, {"name_zh": _text(name_zh, "name_zh", required=True, limit=100),
-                                   "name_en": _text(name_en, "name_en", required=True, limit=100)},
-                   actor_id=actor_id, now=ctx.now)
+    changes = {"name_zh": _text(name_zh, "name_zh", required=True, limit=100),
+               "name_en": _text(name_en, "name_en", required=True, limit=100)}
+    if required_functions is not None:
+        changes["required_functions"] = _functions(required_functions)
+    _update_fields(session, area, changes, actor_id=actor_id, now=ctx.now)
     return area
 
 
 @command
 def update_person(*, session: Session, actor_id: int | None, person_id: int, name: str, name_en: str = "",
                   email: str | None = None, area_id: int | None = None, active: bool = True,
-                  ctx: Context) -> Person:
+                  function: str | None = None, ctx: Context) -> Person:
     """A person's names, e-mail (single sign-on matches it), area, and whether they still work here
     (an inactive person leaves the pickers and cannot sign in; their history stays)."""
     _authorize(session, actor_id, "configure")
@@ -87,10 +106,12 @@ def update_person(*, session: Session, actor_id: int | None, person_id: int, nam
         _require_unique_email(session, email)
     if person.active and not active:
         _end_sessions(session, person.id, ctx.now)
-    _update_fields(session, person, {"name": _text(name, "name", required=True, limit=100),
-                                     "name_en": _text(name_en, "name_en", required=False, limit=100),
-                                     "email": email, "area_id": area_id, "active": bool(active)},
-                   actor_id=actor_id, now=ctx.now)
+    changes = {"name": _text(name, "name", required=True, limit=100),
+               "name_en": _text(name_en, "name_en", required=False, limit=100),
+               "email": email, "area_id": area_id, "active": bool(active)}
+    if function is not None:                    # None keeps it
+        changes["function"] = _function(function)
+    _update_fields(session, person, changes, actor_id=actor_id, now=ctx.now)
     return person
 
 
@@ -285,8 +306,10 @@ def update_template_step(*, session: Session, actor_id: int | None, template_ste
                                    IssueStep.state == StepState.OPEN.value)).all()
         for step, issue in rows:
             target_on = issue.opened_on + timedelta(days=spec.guide_limit_days)
-            if step.target_on != target_on:
+            if step.target_on != target_on:             # the plant's re-plan: a move like any other, counted
                 _set(session, step, "target_on", target_on, actor_id=actor_id, now=ctx.now, reason=reason)
+                _set(session, step, "target_moves", step.target_moves + 1, actor_id=actor_id, now=ctx.now,
+                     reason=reason)
                 _claim_version(session, issue.id, issue.version, ctx.now)
     if not session.info.get("audit_events"):
         raise ValidationFailed("err.no_change")

@@ -25,8 +25,14 @@ _CHUNK = 500                                     # names per IN (…): well insi
 _ISSUE = sa.select(Issue.id, Issue.number, Issue.description, Issue.opened_on, Issue.part_number, Issue.owner_id,
                    Issue.lead_id, Issue.next_report_on, Issue.closed_on, Issue.version)
 _STEP = sa.select(IssueStep.id, IssueStep.issue_id, IssueStep.state, IssueStep.target_on, IssueStep.completed_on,
-                  IssueStep.started_on, IssueStep.marked_worse, IssueStep.marked_worse_on,
+                  IssueStep.started_on, IssueStep.marked_worse, IssueStep.marked_worse_on, IssueStep.claimed_on,
                   TemplateStep.code).join(TemplateStep, IssueStep.template_step_id == TemplateStep.id)
+
+
+_NO_MOVE_REQUEST = {"move_requested_on": None, "move_reason": "", "move_requested_by_id": None}
+# a new step's target as the issue was opened with it, never moved, and no completion waiting to be verified
+_UNMOVED_UNCLAIMED = {"target_moves": 0, **_NO_MOVE_REQUEST, "claimed_on": None, "evidence": "", "claimed_by_id": None,
+                      "verified_on": None, "verified_by_id": None, "return_reason": ""}
 
 
 class ImportRefused(ValidationFailed):
@@ -394,7 +400,8 @@ class _Apply:
                        "next_report_on": item.row.next_report_on,
                        "closed_on": (item.row.closed_on or day) if item.row.status != "open" else None,
                        "cancelled": item.row.status == "cancelled", "on_board": True, "escalated_level": 0,
-                       "version": 1, "created_at": now, "updated_at": now} for item in created]
+                       "version": 1, "created_at": now, "updated_at": now,
+                       "reviewed_at": now} for item in created]      # the plant's own board put it there: decided
         db.insert_rows(self.session, Issue.__table__, issue_rows)
         numbers = [item.number for item in created]
         id_of = {}
@@ -416,7 +423,8 @@ class _Apply:
                 step = {"issue_id": issue_id, "template_step_id": template_step.id,
                         "position": template_step.position, "target_on": target_on, "state": StepState.OPEN.value,
                         "started_on": None, "completed_on": None, "marked_worse": False, "marked_worse_on": None,
-                        "worse_reason": "", "na_reason": "", "countermeasure": ""}
+                        "worse_reason": "", "na_reason": "", "countermeasure": "", **_UNMOVED_UNCLAIMED,
+                        "original_target_on": target_on}
                 step_changes.append((issue_id, self._coloured(step, letters.get(template_step.id), reason)))
                 step_rows.append(step)
         db.insert_rows(self.session, IssueStep.__table__, step_rows)
@@ -433,13 +441,15 @@ class _Apply:
     def _coloured(self, step, letter: str | None, reason: str) -> list[tuple]:
         """The sheet's colour set on `step` (a row to insert or an IssueStep) as a state the rule understands, the
         changes returned as (field, old, new, reason) for the audit trail. G: done, the date unknown (the import
-        day); N/A; R: an open step marked worse."""
+        day), checked as made like the system's completion (no claim to verify); N/A; R: an open step marked worse.
+        Done or N/A drops a move request waiting for approval, as the step commands do."""
         if letter is None:
             return []
         day = self.ctx.day
+        settled = [(name, value, reason) for name, value in _NO_MOVE_REQUEST.items()]   # a request is dropped
         wanted = {"G": [("state", StepState.DONE.value, reason),
-                        ("completed_on", day, f"{reason}; completion date unknown")],
-                  "NA": [("na_reason", reason, reason), ("state", StepState.NA.value, reason)],
+                        ("completed_on", day, f"{reason}; completion date unknown"), *settled],
+                  "NA": [("na_reason", reason, reason), ("state", StepState.NA.value, reason), *settled],
                   "R": [("marked_worse", True, reason), ("marked_worse_on", day, reason),
                         ("worse_reason", reason, reason)]}.get(letter, [])
         row = isinstance(step, dict)

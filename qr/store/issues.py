@@ -8,10 +8,10 @@ from models import (Area, Attachment, Category, Issue, IssueSequence, IssueStep,
                     TemplateStep)
 from qr import db, eight_d, files, rules
 from qr.audit import Entity
-from qr.rules import StepState
+from qr.rules import ColourRule, StepState
 from qr.store.base import (DESCRIPTION_MAX, EARLIEST_OPENED_ON, REASON_MAX, TEXT_MAX, Context, NotFound,
-                           ValidationFailed, _audit, _authorize, _commit_change, _date, _get, _issue_command,
-                           _require_countermeasure, _set, _settings, _text, command, step_command)
+                           ValidationFailed, _audit, _authorize, _commit_change, _date, _get, _issue_command, _may,
+                           _require_countermeasure, _set, _settings, _step_view, _text, command, step_command)
 from qr.store.clocks import _received_at, _response_rules
 from qr.store.eight_d_reports import _eight_d_content
 from qr.store.follow_ups import _drop_pending_follow_up, _plan_follow_up
@@ -90,13 +90,15 @@ def create_issue(*, session: Session, actor_id: int | None, description: str, ca
                                   position=rule.position, started_at=received_at,
                                   due_at=rules.clock_due(received_at, rule.limit_minutes, tz)))
     for ts, target_on in zip(template_steps, rules.target_dates(opened_on, [t.guide_limit_days for t in template_steps])):
-        step = IssueStep(issue_id=issue.id, template_step_id=ts.id, position=ts.position, target_on=target_on)
+        step = IssueStep(issue_id=issue.id, template_step_id=ts.id, position=ts.position, target_on=target_on,
+                         original_target_on=target_on)
         session.add(step)
         session.flush()
-        if ts.position in target_changes:
+        if ts.position in target_changes:         # the plan the issue is opened with: its original target, no move
             new_target, reason = target_changes[ts.position]
             _move_target(session, step=step, issue=issue, target_on=_date(new_target, "target_on"), reason=reason,
                          actor_id=actor_id, now=ctx.now)
+            step.original_target_on = step.target_on
         if ts.position in na_steps:
             _mark_na(session, step=step, template_step=ts, reason=na_steps[ts.position], actor_id=actor_id,
                      now=ctx.now)
@@ -114,11 +116,65 @@ def _day_of_issue(value, key: str, issue: Issue, ctx: Context) -> date:
 
 @step_command(open_step=True)
 def complete_step(*, session: Session, ctx: Context, actor_id: int | None, step: IssueStep,
-                  template_step: TemplateStep, issue: Issue, done_on: date) -> None:
-    """The only way a step turns green: completed on a day between the open date and today."""
+                  template_step: TemplateStep, issue: Issue, done_on: date, evidence: str = "") -> None:
+    """Done on a day between the open date and today. Where the plant verifies exits (the default), an owner's
+    "done" is a claim with its evidence — a note, or a file attached to the step — and the step stays open until
+    a quality engineer verifies it (对比退出); a facilitator's (the quality engineer's) or the system's completion
+    is checked as it is made and turns the step green at once."""
     done_on = _day_of_issue(done_on, "completed_on", issue, ctx)
+    evidence = _text(evidence, "evidence", required=False, limit=TEXT_MAX)
+    if ctx.settings.verify_exits and not _may(session, actor_id, "verify_exit"):
+        if step.claimed_on is not None:
+            raise ValidationFailed("err.step_claimed", step=template_step.name_zh, step_en=template_step.name_en,
+                                   date=step.claimed_on.isoformat())
+        if not evidence and not _evidence_files(session, step):
+            raise ValidationFailed("err.evidence_needed", step=template_step.name_zh, step_en=template_step.name_en)
+        _set(session, step, "claimed_on", done_on, actor_id=actor_id, now=ctx.now)
+        _set(session, step, "evidence", evidence, actor_id=actor_id, now=ctx.now)
+        _set(session, step, "claimed_by_id", actor_id, actor_id=actor_id, now=ctx.now)
+        _set(session, step, "return_reason", "", actor_id=actor_id, now=ctx.now)
+        return
     _set(session, step, "state", StepState.DONE.value, actor_id=actor_id, now=ctx.now)
     _set(session, step, "completed_on", done_on, actor_id=actor_id, now=ctx.now)
+    if evidence:
+        _set(session, step, "evidence", evidence, actor_id=actor_id, now=ctx.now)
+    _settle_move_request(session, step, actor_id=actor_id, now=ctx.now, reason="step completed")
+
+
+def _evidence_files(session: Session, step: IssueStep) -> int:
+    return session.exec(select(func.count()).select_from(Attachment).where(Attachment.step_id == step.id)).one()
+
+
+def _require_claim(step: IssueStep, template_step: TemplateStep) -> None:
+    if step.claimed_on is None:
+        raise ValidationFailed("err.not_claimed", step=template_step.name_zh, step_en=template_step.name_en)
+
+
+@step_command(open_step=True, action="verify_exit")
+def verify_step(*, session: Session, ctx: Context, actor_id: int | None, step: IssueStep,
+                template_step: TemplateStep, issue: Issue, note: str = "") -> None:
+    """对比退出: the quality engineer checked the owner's evidence against the exit criterion. The step is done on
+    the day the owner said, and green from today, the day it was verified (past days keep their colour)."""
+    _require_claim(step, template_step)
+    note = _text(note, "note", required=False, limit=REASON_MAX)
+    _set(session, step, "state", StepState.DONE.value, actor_id=actor_id, now=ctx.now, reason=note)
+    _set(session, step, "completed_on", step.claimed_on, actor_id=actor_id, now=ctx.now, reason=note)
+    _set(session, step, "verified_on", ctx.day, actor_id=actor_id, now=ctx.now, reason=note)
+    _set(session, step, "verified_by_id", actor_id, actor_id=actor_id, now=ctx.now, reason=note)
+    _settle_move_request(session, step, actor_id=actor_id, now=ctx.now, reason="step verified")
+
+
+@step_command(open_step=True, action="verify_exit")
+def return_step(*, session: Session, ctx: Context, actor_id: int | None, step: IssueStep,
+                template_step: TemplateStep, issue: Issue, reason: str) -> None:
+    """The evidence does not show the exit criterion met: the claim goes back to the owner with the reason; the
+    step stays open as it was (and needs its countermeasure again if it is red)."""
+    _require_claim(step, template_step)
+    reason = _text(reason, "reason", required=True, limit=REASON_MAX)
+    _set(session, step, "claimed_on", None, actor_id=actor_id, now=ctx.now, reason=reason)
+    _set(session, step, "evidence", "", actor_id=actor_id, now=ctx.now, reason=reason)
+    _set(session, step, "claimed_by_id", None, actor_id=actor_id, now=ctx.now, reason=reason)
+    _set(session, step, "return_reason", reason, actor_id=actor_id, now=ctx.now, reason=reason)
 
 
 @step_command(open_step=True)
@@ -141,6 +197,7 @@ def _mark_na(session, *, step, template_step, reason, actor_id, now):
         raise ValidationFailed("err.step_not_open", step=template_step.name_zh, step_en=template_step.name_en)
     _set(session, step, "na_reason", reason, actor_id=actor_id, now=now, reason=reason)
     _set(session, step, "state", StepState.NA.value, actor_id=actor_id, now=now, reason=reason)
+    _settle_move_request(session, step, actor_id=actor_id, now=now, reason=reason)
 
 
 @step_command()
@@ -178,16 +235,72 @@ def _move_target(session, *, step, issue, target_on, reason, actor_id, now):
     if target_on < issue.opened_on:
         raise ValidationFailed("err.before_opened", field="target_on")
     _set(session, step, "target_on", target_on, actor_id=actor_id, now=now, reason=reason)
+    return reason
 
 
 @step_command(open_step=True)
 def move_target(*, session: Session, ctx: Context, actor_id: int | None, step: IssueStep,
                 template_step: TemplateStep, issue: Issue, target_on: date,
-                reason: str) -> None:
-    """A new target date, always with its reason in the audit trail."""
-    _move_target(session, step=step, issue=issue, target_on=_date(target_on, "target_on"), reason=reason,
+                reason: str) -> IssueStep:
+    """A new target date, always with its reason. Within the plant's limit (by default the first move of a step
+    that is not red) or by a facilitator it applies at once; past it, it is a request that changes nothing —
+    colour, days red, escalation — until a facilitator approves it. Returns the step (`move_requested_on` set
+    when it waits for approval)."""
+    target_on = _date(target_on, "target_on")
+    if step.move_requested_on is not None:
+        raise ValidationFailed("err.move_pending", step=template_step.name_zh, step_en=template_step.name_en,
+                               date=step.move_requested_on.isoformat())
+    if target_on == step.target_on:
+        raise ValidationFailed("err.no_change")
+    status = rules.step_status(_step_view(step), ctx.day, ColourRule(ctx.settings.colour_rule))
+    if _may(session, actor_id, "approve_move") or not rules.move_needs_approval(step.target_moves, status,
+                                                                                ctx.settings.move_rule):
+        _move_target(session, step=step, issue=issue, target_on=target_on, reason=reason, actor_id=actor_id,
+                     now=ctx.now)
+        _set(session, step, "target_moves", step.target_moves + 1, actor_id=actor_id, now=ctx.now, reason=reason)
+        _require_countermeasure(step, template_step, ctx.day, ctx.settings)
+        return step
+    reason = _text(reason, "reason", required=True, limit=REASON_MAX)
+    if target_on < issue.opened_on:
+        raise ValidationFailed("err.before_opened", field="target_on")
+    _set(session, step, "move_requested_on", target_on, actor_id=actor_id, now=ctx.now, reason=reason)
+    _set(session, step, "move_reason", reason, actor_id=actor_id, now=ctx.now, reason=reason)
+    _set(session, step, "move_requested_by_id", actor_id, actor_id=actor_id, now=ctx.now, reason=reason)
+    return step
+
+
+def _require_request(step: IssueStep, template_step: TemplateStep) -> None:
+    if step.move_requested_on is None:
+        raise ValidationFailed("err.no_move_request", step=template_step.name_zh, step_en=template_step.name_en)
+
+
+def _settle_move_request(session, step: IssueStep, *, actor_id, now, reason: str) -> None:
+    """A request is answered once: approved, refused, or dropped when the step is done or N/A."""
+    for name, value in (("move_requested_on", None), ("move_reason", ""), ("move_requested_by_id", None)):
+        _set(session, step, name, value, actor_id=actor_id, now=now, reason=reason)
+
+
+@step_command(open_step=True, action="approve_move")
+def approve_target_move(*, session: Session, ctx: Context, actor_id: int | None, step: IssueStep,
+                        template_step: TemplateStep, issue: Issue, note: str = "") -> None:
+    """The facilitator agrees the new target: days red and escalation count from it from now on; the days that
+    passed keep their colour (the trends replay the target in force each day from the audit trail)."""
+    _require_request(step, template_step)
+    note = _text(note, "note", required=False, limit=REASON_MAX)
+    reason = f"{step.move_reason} ({note})" if note else step.move_reason
+    _move_target(session, step=step, issue=issue, target_on=step.move_requested_on, reason=reason[:REASON_MAX],
                  actor_id=actor_id, now=ctx.now)
-    _require_countermeasure(step, template_step, ctx.day, ctx.settings)
+    _set(session, step, "target_moves", step.target_moves + 1, actor_id=actor_id, now=ctx.now, reason=note)
+    _settle_move_request(session, step, actor_id=actor_id, now=ctx.now, reason=note or "approved")
+
+
+@step_command(action="approve_move")
+def refuse_target_move(*, session: Session, ctx: Context, actor_id: int | None, step: IssueStep,
+                       template_step: TemplateStep, issue: Issue, reason: str) -> None:
+    """The facilitator refuses the new target, with the reason: the step keeps the target it had."""
+    _require_request(step, template_step)
+    reason = _text(reason, "reason", required=True, limit=REASON_MAX)
+    _settle_move_request(session, step, actor_id=actor_id, now=ctx.now, reason=reason)
 
 
 @command
@@ -226,12 +339,14 @@ def close_issue(*, session: Session, actor_id: int | None, issue_id: int, closed
         raise ValidationFailed("err.issue_closed", number=issue.number)
     if not issue.opened_on <= closed_on <= ctx.day:
         raise ValidationFailed("err.done_out_of_range", field="closed_on")
-    open_steps = session.exec(select(TemplateStep.name_zh, TemplateStep.name_en).join(IssueStep)
+    open_steps = session.exec(select(TemplateStep.name_zh, TemplateStep.name_en, IssueStep.claimed_on)
+                              .join(IssueStep)
                               .where(IssueStep.issue_id == issue.id, IssueStep.state == StepState.OPEN.value)
                               .order_by(IssueStep.position)).all()
-    if open_steps:
-        raise ValidationFailed("err.open_steps", steps="、".join(s[0] for s in open_steps),
-                               steps_en=", ".join(s[1] for s in open_steps))
+    if open_steps:                              # a step still waiting for verification is not done yet
+        raise ValidationFailed(
+            "err.open_steps", steps="、".join(zh + ("(待验证)" if claimed else "") for zh, _, claimed in open_steps),
+            steps_en=", ".join(en + (" (to verify)" if claimed else "") for _, en, claimed in open_steps))
     has_report = session.exec(select(func.count()).select_from(Attachment).where(
         Attachment.issue_id == issue.id, Attachment.kind == "report")).one()
     gaps = eight_d.missing(_eight_d_content(session, issue.id))

@@ -1,7 +1,7 @@
 """The daily meeting's reads: sign-in sheet, review list, reporting order, changes since the last
 meeting, decisions and the minutes."""
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import pandas as pd
@@ -14,7 +14,7 @@ from qr import compliance
 from qr import meeting as meeting_rules
 from qr import rules
 from qr.audit import Entity
-from qr.store.base import Context, _get, _plain, query
+from qr.store.base import Context, _get, _plain, _settings, query
 from qr.store.board import _history_line, _single_issue_record, board_frame
 
 
@@ -37,8 +37,17 @@ def sign_in_sheet(meeting_id: int, *, session: Session) -> list[dict]:
                         .where(MeetingAttendance.meeting_id == meeting_id)
                         .order_by(MeetingAttendance.guest, MeetingAttendance.id)).all()
     return [{"id": line.id, "person_id": line.person_id, "guest": line.guest, "status": line.status,
-             "name": name or line.guest_name, "name_en": name_en or name or line.guest_name}
+             "name": name or line.guest_name, "name_en": name_en or name or line.guest_name, "function": line.function}
             for line, name, name_en in rows]
+
+
+@query
+def meeting_functions(meeting_id: int, *, session: Session) -> tuple[list[str], list[str]]:
+    """The functions the area required when the meeting started, and those no one present or late stands for."""
+    meeting = _get(session, Meeting, meeting_id, "meeting")
+    required = rules.function_list(meeting.required_functions)
+    sheet = sign_in_sheet(meeting.id, session=session)
+    return required, rules.missing_functions(required, [(line["function"], line["status"]) for line in sheet])
 
 
 @query
@@ -56,25 +65,38 @@ def attendance_rates(person_ids: list[int], *, session: Session,
     return {person_id: rules.attendance_rate(found) for person_id, found in statuses.items()}
 
 
+def _previous_meeting(session: Session, area_id: int, before: date) -> Meeting | None:
+    return session.exec(select(Meeting).where(Meeting.area_id == area_id, Meeting.held_on < before)
+                        .order_by(Meeting.held_on.desc()).limit(1)).first()
+
+
 @query
 def review_list(area_id: int, *, session: Session, ctx: Context) -> list[dict]:
-    """The 24-hour review: the area's issues created in the last 24 hours, on the board or the list."""
+    """The review of new issues: the area's issues created since the end of its previous meeting (a Monday after a
+    holiday sees the whole gap; the first meeting looks back 24 hours), and every open issue not decided yet,
+    however old, until a facilitator puts it on the board or the watch list."""
     rule = ctx.settings.admission_rule
+    previous = _previous_meeting(session, area_id, ctx.day)
+    since = rules.review_since((previous.ended_at or previous.started_at) if previous else None, ctx.now)
     rows = session.exec(select(Issue, Category).join(Category)
-                        .where(Issue.area_id == area_id, Issue.created_at >= ctx.now - timedelta(hours=24))
-                        .order_by(Issue.created_at)).all()
+                        .where(Issue.area_id == area_id, Issue.created_at <= ctx.now,
+                               (Issue.created_at > since) | (Issue.reviewed_at.is_(None) & Issue.closed_on.is_(None)))
+                        .order_by(Issue.created_at, Issue.id)).all()
     return [{"id": issue.id, "number": issue.number, "description": issue.description, "severity": issue.severity,
              "category_zh": category.name_zh, "category_en": category.name_en, "category_kind": category.kind,
              "on_board": issue.on_board, "reviewed": issue.reviewed_at is not None, "version": issue.version,
+             "created_at": issue.created_at, "since": since,
              "proposed_on_board": rules.admitted_to_board(issue.severity, category.kind, rule)}
-            for issue, category in rows]
+            for issue, category in rows
+            if rules.in_review(issue.created_at, issue.reviewed_at, issue.closed_on is not None, since, ctx.now)]
 
 
 @query
 def reporting_order(area_id: int, *, session: Session, on: date | None = None) -> pd.DataFrame:
-    """The area's open board issues in reporting order: the saved order, then by owner and worst status."""
-    frame = board_frame(session=session, on=on)
-    frame = frame[frame["area_id"] == area_id]
+    """The area's open issues in reporting order: the board's first (the saved order, then by owner and worst
+    status), then, unless the plant turned it off, the watch list's in the same way."""
+    frame = board_frame(session=session, on=on, with_list=_settings(session).watch_list_in_meeting)
+    frame = frame[(frame["area_id"] == area_id) & frame["closed_on"].isna()]
     saved = dict(session.exec(select(ReportOrder.issue_id, ReportOrder.position)
                               .where(ReportOrder.area_id == area_id)).all())
     return meeting_rules.reporting_order(frame, saved)
@@ -82,9 +104,7 @@ def reporting_order(area_id: int, *, session: Session, on: date | None = None) -
 
 def _change_window(session: Session, meeting: Meeting, now: datetime) -> tuple[datetime, datetime]:
     """From the end of the area's previous meeting (or 24 hours before this one) to this one's end or now."""
-    previous = session.exec(select(Meeting).where(Meeting.area_id == meeting.area_id,
-                                                  Meeting.held_on < meeting.held_on)
-                            .order_by(Meeting.held_on.desc()).limit(1)).first()
+    previous = _previous_meeting(session, meeting.area_id, meeting.held_on)
     since = (previous.ended_at or previous.started_at) if previous else meeting.started_at - timedelta(hours=24)
     return since, meeting.ended_at or now
 
@@ -134,6 +154,8 @@ class Minutes:
     attendance: list[dict]
     attendance_rate: float | None
     items: list[dict]
+    required_functions: list[str] = field(default_factory=list)
+    missing_functions: list[str] = field(default_factory=list)
 
 
 @query
@@ -144,6 +166,7 @@ def meeting_minutes(meeting_id: int, *, session: Session, ctx: Context) -> Minut
     area = session.get(Area, meeting.area_id)
     facilitator = session.get(Person, meeting.facilitator_id)
     sheet = sign_in_sheet(meeting.id, session=session)
+    required, missing = meeting_functions(meeting.id, session=session)
     changes = meeting_changes(meeting.id, session=session, now=ctx.now)
     decisions: dict[int, list[dict]] = defaultdict(list)
     for decision in meeting_decisions(meeting.id, session=session):
@@ -156,6 +179,7 @@ def meeting_minutes(meeting_id: int, *, session: Session, ctx: Context) -> Minut
         issue = session.get(Issue, issue_id)
         record = _single_issue_record(session, issue, meeting.held_on)
         items.append({"number": issue.number, "description": issue.description, "owner": record["owner"],
+                      "on_board": issue.on_board,
                       "owner_en": record["owner_en"], "overall": record["overall"],
                       "next_report_on": issue.next_report_on, "reported": issue_id in reported,
                       "step_names": {s["id"]: (s["name_zh"], s["name_en"]) for s in record["steps"].values()},
@@ -169,7 +193,7 @@ def meeting_minutes(meeting_id: int, *, session: Session, ctx: Context) -> Minut
                    duration_minutes=round((ended - meeting.started_at).total_seconds() / 60),
                    attendance=sheet,
                    attendance_rate=rules.attendance_rate([line["status"] for line in sheet if not line["guest"]]),
-                   items=items)
+                   items=items, required_functions=required, missing_functions=missing)
 
 
 @query

@@ -11,9 +11,9 @@ from models import (Area, AuditEvent, Issue, Meeting, MeetingAttendance, Meeting
                     ReportOrder)
 from qr import rules
 from qr.audit import Entity
-from qr.store.base import (TEXT_MAX, Context, NotFound, StaleVersion, ValidationFailed, _audit, _claim_version,
-                           _commit_change, _date, _get, _is_whole_number, _last_change, _plain, _require_actor, _text,
-                           command)
+from qr.store.base import (REASON_MAX, TEXT_MAX, Context, NotFound, StaleVersion, ValidationFailed, _audit,
+                           _claim_version, _commit_change, _date, _get, _is_whole_number, _last_change, _plain,
+                           _require_actor, _text, command)
 from qr.store.issues import _set_next_report
 
 
@@ -66,16 +66,18 @@ def start_meeting(*, session: Session, actor_id: int, area_id: int, ctx: Context
                             .where(Meeting.area_id == area_id, Meeting.held_on == held_on)).first()
     if existing is not None:
         raise ValidationFailed("err.meeting_exists", area=area.name_zh, area_en=area.name_en, who=existing[1])
-    meeting = Meeting(area_id=area_id, held_on=held_on, facilitator_id=facilitator.id, started_at=ctx.now)
+    meeting = Meeting(area_id=area_id, held_on=held_on, facilitator_id=facilitator.id, started_at=ctx.now,
+                      required_functions=area.required_functions)     # as the area asks today: minutes stay true
     session.add(meeting)
     try:
         session.flush()
     except IntegrityError:                      # another facilitator started it a moment ago (PostgreSQL)
         session.rollback()
         raise ValidationFailed("err.meeting_exists", area=area.name_zh, area_en=area.name_en, who="—") from None
-    members = session.exec(select(Person.id).where(Person.area_id == area_id, Person.active)
+    members = session.exec(select(Person.id, Person.function).where(Person.area_id == area_id, Person.active)
                            .order_by(Person.id)).all()
-    session.add_all(MeetingAttendance(meeting_id=meeting.id, person_id=person_id) for person_id in members)
+    session.add_all(MeetingAttendance(meeting_id=meeting.id, person_id=person_id, function=function)
+                    for person_id, function in members)
     _meeting_event(session, meeting, actor_id=actor_id, now=ctx.now, field_name="started", old=None,
                    new=f"{area.code} {held_on.isoformat()}")
     session.commit()
@@ -107,14 +109,16 @@ def sign_in(*, session: Session, actor_id: int, meeting_id: int, statuses: dict[
 
 @command
 def add_guest(*, session: Session, actor_id: int, meeting_id: int, name: str, expected_version: int,
-              status: str = "present", ctx: Context) -> MeetingAttendance:
-    """A guest (another area, a supplier, a customer) signs in too; guests do not count in the rate."""
+              status: str = "present", function: str = "", ctx: Context) -> MeetingAttendance:
+    """A guest (列席: another area, a supplier, a customer) signs in too; guests do not count in the rate, but a
+    guest's function counts as present (an SQE from the supplier-quality office)."""
     _require_actor(session, actor_id)
     meeting = _claim_meeting(session, meeting_id, expected_version, ctx.now)
     name = _text(name, "guest_name", required=True, limit=100)
     if status not in rules.ATTENDANCE_STATUSES:
         raise ValidationFailed("err.bad_choice", field="attendance")
-    line = MeetingAttendance(meeting_id=meeting.id, guest=True, guest_name=name, status=status)
+    function = _function(function)
+    line = MeetingAttendance(meeting_id=meeting.id, guest=True, guest_name=name, status=status, function=function)
     session.add(line)
     session.flush()
     _meeting_event(session, meeting, actor_id=actor_id, now=ctx.now, field_name="guest", old=None, new=name,
@@ -136,22 +140,57 @@ def end_meeting(*, session: Session, actor_id: int, meeting_id: int, expected_ve
     return meeting
 
 
-@command
-def review_issue(*, session: Session, actor_id: int, issue_id: int, on_board: bool, expected_version: int,
-                 ctx: Context) -> Issue:
-    """24-hour review: the facilitator promotes a new issue to the board or keeps it on the tracking list."""
-    _require_actor(session, actor_id)
-    issue = _claim_version(session, issue_id, expected_version, ctx.now)
+def _function(value) -> str:
+    """A function code of rules.FUNCTIONS, or "" for none."""
+    if value in (None, ""):
+        return ""
+    if value not in rules.FUNCTIONS:
+        raise ValidationFailed("err.bad_choice", field="function")
+    return value
+
+
+def _place(session, issue: Issue, on_board: bool, *, actor_id, now, reason: str) -> None:
+    """The issue's tier, board (上板: tracked to its exit criteria) or watch list, decided: recorded with why."""
     if not isinstance(on_board, bool):
         raise ValidationFailed("err.bad_choice", field="on_board")
     if issue.on_board != on_board:
-        _audit(session, at=ctx.now, actor_id=actor_id, entity=Entity.ISSUE, entity_id=issue.id, issue_id=issue.id,
-               field_name="on_board", old=issue.on_board, new=on_board, reason="24h review")
+        _audit(session, at=now, actor_id=actor_id, entity=Entity.ISSUE, entity_id=issue.id, issue_id=issue.id,
+               field_name="on_board", old=issue.on_board, new=on_board, reason=reason)
         issue.on_board = on_board
-    _audit(session, at=ctx.now, actor_id=actor_id, entity=Entity.ISSUE, entity_id=issue.id, issue_id=issue.id,
-           field_name="reviewed_at", old=issue.reviewed_at, new=ctx.now.isoformat(timespec="seconds"),
-           reason="24h review")
-    issue.reviewed_at = ctx.now
+    if issue.reviewed_at is None or reason == REVIEW_REASON:
+        _audit(session, at=now, actor_id=actor_id, entity=Entity.ISSUE, entity_id=issue.id, issue_id=issue.id,
+               field_name="reviewed_at", old=issue.reviewed_at, new=now.isoformat(timespec="seconds"), reason=reason)
+        issue.reviewed_at = now
+
+
+REVIEW_REASON = "review of new issues"
+
+
+@command
+def review_issue(*, session: Session, actor_id: int, issue_id: int, on_board: bool, expected_version: int,
+                 ctx: Context) -> Issue:
+    """The review of new issues: the facilitator puts a new issue on the board or the watch list."""
+    _require_actor(session, actor_id)
+    issue = _claim_version(session, issue_id, expected_version, ctx.now)
+    _place(session, issue, on_board, actor_id=actor_id, now=ctx.now, reason=REVIEW_REASON)
+    _commit_change(session)
+    return issue
+
+
+@command
+def change_tier(*, session: Session, actor_id: int, issue_id: int, on_board: bool, reason: str,
+                expected_version: int, ctx: Context) -> Issue:
+    """Promote a watch-list issue to the board, or demote a board issue to the watch list, at any time, with the
+    reason: the board tier is tracked to its exit criteria and needs its 8D, the watch list reports after it."""
+    _require_actor(session, actor_id)
+    issue = _claim_version(session, issue_id, expected_version, ctx.now)
+    reason = _text(reason, "reason", required=True, limit=REASON_MAX)
+    if issue.closed_on is not None:
+        raise ValidationFailed("err.issue_closed", number=issue.number)
+    if issue.on_board == on_board:
+        raise ValidationFailed("err.already_on_board" if on_board else "err.already_on_watch_list",
+                               number=issue.number)
+    _place(session, issue, on_board, actor_id=actor_id, now=ctx.now, reason=reason)
     _commit_change(session)
     return issue
 

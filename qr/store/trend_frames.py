@@ -18,7 +18,8 @@ TREND_ISSUE_COLUMNS = ["id", "number", "description", "category_id", "category_z
 
 
 TREND_STEP_COLUMNS = ["id", "issue_id", "position", "code", "name_zh", "name_en", "state", "target_on",
-                      "started_on", "completed_on", "marked_worse", "marked_worse_on"]
+                      "started_on", "completed_on", "marked_worse", "marked_worse_on", "original_target_on",
+                      "verified_on"]
 
 
 TREND_HISTORY_COLUMNS = ["issue_id", "entity", "entity_id", "field", "old", "new", "at"]
@@ -46,7 +47,7 @@ def trends_steps(*, session: Session, since: date | None = None) -> pd.DataFrame
     return _frame(session, sa.select(
         IssueStep.id, IssueStep.issue_id, IssueStep.position, TemplateStep.code, TemplateStep.name_zh,
         TemplateStep.name_en, IssueStep.state, IssueStep.target_on, IssueStep.started_on, IssueStep.completed_on,
-        IssueStep.marked_worse, IssueStep.marked_worse_on)
+        IssueStep.marked_worse, IssueStep.marked_worse_on, IssueStep.original_target_on, IssueStep.verified_on)
         .join(TemplateStep, IssueStep.template_step_id == TemplateStep.id)
         .join(Issue, IssueStep.issue_id == Issue.id)
         .where(_still_relevant(since)), TREND_STEP_COLUMNS)
@@ -55,11 +56,14 @@ def trends_steps(*, session: Session, since: date | None = None) -> pd.DataFrame
 @query
 def trends_history(*, session: Session, since: date | None = None) -> pd.DataFrame:
     """The audit events of those issues that change what a past day looked like: reopenings (and what a cancelled
-    issue's reopening undid), steps set N/A."""
+    issue's reopening undid), steps set N/A, and every move of a step's target (each past day is coloured by the
+    target in force that day)."""
     set_na = (AuditEvent.entity == Entity.STEP) & (AuditEvent.field == "state") & (AuditEvent.new == StepState.NA.value)
+    moved = (AuditEvent.entity == Entity.STEP) & (AuditEvent.field == "target_on")
     uncancelled = (AuditEvent.entity == Entity.ISSUE) & (AuditEvent.field == "cancelled") & (AuditEvent.old == "True")
     return _frame(session, sa.select(
         AuditEvent.issue_id, AuditEvent.entity, AuditEvent.entity_id, AuditEvent.field, AuditEvent.old,
         AuditEvent.new, AuditEvent.at)
         .join(Issue, AuditEvent.issue_id == Issue.id)
-        .where(_REOPENED | set_na | uncancelled, _still_relevant(since)).order_by(AuditEvent.id), TREND_HISTORY_COLUMNS)
+        .where(_REOPENED | set_na | moved | uncancelled, _still_relevant(since)).order_by(AuditEvent.id),
+        TREND_HISTORY_COLUMNS)

@@ -77,7 +77,8 @@ def test_a_guide_limit_moves_open_issues_only_when_asked_with_a_reason(admin_pla
     _submit(at, f"template_step_{step.id}")
     moved = store.issue_detail(admin_plant["issue"].number)
     assert moved.steps[0]["target_on"] == admin_plant["today"] + timedelta(days=2)
-    assert (moved.history[0]["field"], moved.history[0]["reason"]) == ("target_on", "客户同意延长遏制期限")
+    assert [(h["field"], h["reason"]) for h in moved.history[:2]] == [          # a move like any other, counted
+        ("target_moves", "客户同意延长遏制期限"), ("target_on", "客户同意延长遏制期限")]
 
 
 def test_the_ladder_changes_the_boards_escalation_level(admin_plant):
@@ -241,6 +242,32 @@ def test_a_category_response_rule_is_set_and_removed_for_new_complaints(admin_pl
     assert "ack" not in {r["code"] for r in store.response_rules(complaint)}
     assert "ack" not in {c["code"] for c in store.issue_detail(open_issue(admin_plant["today"]).number)
                          .issue["clocks"]}
+
+
+def test_functions_verified_exits_and_the_move_limit_are_set_on_the_admin_page(admin_plant):
+    area, owner = admin_plant["area"], admin_plant["owner"]
+    at = _admin_page(admin_plant)
+    at.selectbox(key="edit_area_pick").set_value(area.id).run()
+    at.button_group(key=f"edit_area_functions_{area.id}").set_value(["quality", "sqe"])
+    _submit(at, f"edit_area_{area.id}")
+    assert store.reference_lists()["areas"][0].required_functions == "quality,sqe"
+    at.selectbox(key="edit_person_pick").set_value(owner.id).run()
+    at.selectbox(key=f"edit_person_function_{owner.id}").set_value("production")
+    _submit(at, f"edit_person_{owner.id}")
+    assert next(p for p in store.people() if p["id"] == owner.id)["function"] == "production"
+    at.checkbox(key="verify_exits").uncheck()
+    _submit(at, "verify_exits_rule")
+    at.number_input(key="free_moves").set_value(2)
+    at.checkbox(key="red_needs_approval").uncheck()
+    _submit(at, "move_rule")
+    settings = store.board_settings()
+    assert (settings.verify_exits, settings.move_rule.free_moves, settings.move_rule.red_needs_approval) == (
+        False, 2, False)
+    at.number_input(key="free_moves").set_value(11)
+    _submit(at, "move_rule")
+    assert [e.value for e in at.error] == ["无需批准的改期次数须为0到10。"]
+    fields = [change["field"] for change in store.admin_history()[:4]]
+    assert fields == ["move_rule", "verify_exits", "function", "required_functions"]
 
 
 def test_the_notices_tab_sets_robots_and_never_shows_a_secret_back(admin_plant, httpserver):

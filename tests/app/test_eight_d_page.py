@@ -22,7 +22,7 @@ def done_issue(plant, open_issue):
     issue = open_issue(today - timedelta(days=10), template="minor", severity="C")
     version = issue.version
     for step in store.issue_detail(issue.number).steps:
-        store.complete_step(actor_id=plant["owner"].id, step_id=step["id"], done_on=today,
+        store.complete_step(actor_id=plant["lead"].id, step_id=step["id"], done_on=today,
                             expected_version=version, now=plant_moment(today))
         version += 1
     return issue

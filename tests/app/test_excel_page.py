@@ -75,14 +75,14 @@ def test_the_mapping_editor_maps_a_step_column_and_a_status_word_then_offers_it_
     at.get("file_uploader")[0].upload("qe.xlsx", content, XLSX).run()
     columns = at.dataframe[0].value
     assert list(columns.iloc[4]) == ["E", "QE检查", "G · R", "— 请选择 —"]       # undecided: it holds letters
-    assert list(columns["to"][:4]) == ["字段：问题描述", "字段：开启日期", "字段：责任人", "步骤：遏制措施"]
+    assert list(columns["to"][:4]) == ["字段：问题描述", "字段：提出日期", "字段：责任人", "步骤：遏制措施"]
     problems = at.dataframe[-1].value
     assert list(problems["单元格"]) == ["E1", "F3"] and not [b for b in at.button if b.key == "import_confirm"]
     assert "列“QE检查”里是步骤字母或颜色" in problems["问题及处理"][0]
 
     _edit(at, f"import_columns_{shape[:16]}", {4: "步骤：验证有效性"})
     status_key = next(k for k in at.session_state if k.startswith("import_status_"))
-    _edit(at, status_key, {1: "开启"})
+    _edit(at, status_key, {1: "未关闭"})
     assert [i.value for i in at.info] == ["将新建2个、更新0个、保持0个问题。"]
     at.button(key="import_confirm").click().run()
     assert [s.value for s in at.success] == ["已导入：新建2个，更新0个。"]

@@ -28,7 +28,7 @@ def closed_complaints(plant, open_issue, monkeypatch):
         issue = open_issue(OPENED, template="minor", severity="B", description=description)
         version, now = issue.version, plant_moment(CLOSED)
         for step in store.issue_detail(issue.number, on=CLOSED).steps:
-            store.complete_step(actor_id=plant["owner"].id, step_id=step["id"], done_on=CLOSED,
+            store.complete_step(actor_id=plant["lead"].id, step_id=step["id"], done_on=CLOSED,
                                 expected_version=version, now=now)
             version += 1
         store.attach_file(actor_id=plant["owner"].id, issue_id=issue.id, file_name="8D.pdf", content=PDF,

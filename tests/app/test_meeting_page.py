@@ -1,4 +1,5 @@
-"""A whole daily meeting through the meeting page: sign-in, 24-hour review, presenter mode, a decision, the end."""
+"""A whole daily meeting through the meeting page: sign-in, review of new issues, presenter mode, a decision,
+the end."""
 from datetime import timedelta
 import re
 
@@ -70,7 +71,7 @@ def test_a_whole_meeting(meeting_plant):
         at.radio(key=f"attendance_{line['id']}").set_value("present" if n < 5 else "absent")
     _submit(at, "sign_in")
     assert [s.value for s in at.success] == ["签到已保存。"]
-    assert any("出席率 71.4%（5/7人" in m.value for m in at.markdown)
+    assert any("与会率 71.4%（5/7人" in m.value for m in at.markdown)
 
     minor = plant["minor"]
     assert f'data-issue="{minor.number}" data-on-board="false"' in _html(at)
@@ -123,8 +124,8 @@ def test_an_owner_may_not_start_the_meeting(meeting_plant):
     _ok(at.run())
     at.button(key="start_meeting").click().run()
     assert not at.exception
-    assert [e.value for e in at.error] == ["Your role (owner) may not run meetings (sign-in, 24-hour review, "
-                                           "reporting order, daily quality status)."]
+    assert [e.value for e in at.error] == ["Your role (owner) may not run meetings (sign-in, review of new issues, "
+                                           "reporting order, board or watch list, daily quality status)."]
     assert store.meeting_on(meeting_plant["area"].id, meeting_plant["today"]) is None
 
 
@@ -199,7 +200,7 @@ def test_presenter_in_english(meeting_plant):
     _ok(at.toggle(key="presenter").set_value(True).run())
     html = _html(at)
     assert f'data-presenter="{meeting_plant["board"][0].number}"' in html
-    assert all(text in html for text in ("1 of 3", "This issue 02:00", "Changed since the last meeting",
+    assert all(text in html for text in ("1 of 4", "This issue 02:00", "Changed since the last meeting",
                                          "Countermeasures of yellow and red steps", "Next report: "))
 
 

@@ -39,7 +39,7 @@ def _run(query: dict[str, str], page: str | None = None, person_id: int | None =
     return at
 
 
-@pytest.mark.parametrize("lang, heading, open_word", [("zh", "问题描述", "开启"), ("en", "Description", "Open")])
+@pytest.mark.parametrize("lang, heading, open_word", [("zh", "问题描述", "未关闭"), ("en", "Description", "Open")])
 def test_board_shows_every_open_issue_in_both_languages(demo_plant, lang, heading, open_word):
     at = _run({"lang": lang})
     html = _html(at)
@@ -104,7 +104,7 @@ def test_the_closed_too_download_holds_every_issue(demo_plant):
     from app_pages import _shared
     book = openpyxl.load_workbook(io.BytesIO(_shared.board_workbook("zh", False, BoardFilter(), everything=True)))
     statuses = [row[-1] for row in book.active.iter_rows(min_row=3, values_only=True)]
-    assert len(statuses) == store.issue_count() and {"开启", "已关闭"} <= set(statuses)
+    assert len(statuses) == store.issue_count() and {"未关闭", "已关闭"} <= set(statuses)
 
 
 @pytest.mark.parametrize("lang, title, required", [("zh", "回访", "客户问题(必须)"),

@@ -57,7 +57,7 @@ def _record_complaint(plant, description: str, received: time) -> dict:
 def _respond(plant, issue: dict, answered: time, how: str) -> AppTest:
     at = _app(plant, "app_pages/update.py")
     key = issue["id"]
-    assert "客户确认" in at.selectbox(key=f"clock_{key}").format_func(at.selectbox(key=f"clock_{key}").value)
+    assert "响应客户" in at.selectbox(key=f"clock_{key}").format_func(at.selectbox(key=f"clock_{key}").value)
     at.time_input(key=f"responded_time_{key}").set_value(answered)
     at.text_input(key=f"response_how_{key}").input(how)
     _submit(at, f"response_form_{key}")
@@ -75,7 +75,7 @@ def test_acknowledgement_met_and_missed(plant, plant_clock):
     assert first["received_at"] == _at(9)
     html = _board_html(plant)
     row = html.split(f'data-issue="{first["number"]}"')[1].split("</tr>")[0]
-    assert 'data-clock="ack" data-clock-state="running"' in row and "确认 剩1小时55分" in row
+    assert 'data-clock="ack" data-clock-state="running"' in row and "响应 剩1小时55分" in row
 
     plant_clock["now"] = _at(9, 10)
     second = _record_complaint(plant, "客户投诉：座椅滑轨卡滞（B客户）", time(9, 0))
@@ -90,8 +90,8 @@ def test_acknowledgement_met_and_missed(plant, plant_clock):
     html = _board_html(plant)
     first_row = html.split(f'data-issue="{first["number"]}"')[1].split("</tr>")[0]
     second_row = html.split(f'data-issue="{second["number"]}"')[1].split("</tr>")[0]
-    assert 'data-clock="ack" data-clock-state="met"' in first_row and "确认 按时 ✓" in first_row
-    assert 'data-clock="ack" data-clock-state="missed"' in second_row and "确认 迟30分 ✗" in second_row
+    assert 'data-clock="ack" data-clock-state="met"' in first_row and "响应 按时 ✓" in first_row
+    assert 'data-clock="ack" data-clock-state="missed"' in second_row and "响应 迟30分 ✗" in second_row
     counter = html.split('data-counter="response_late">')[1].split("</span>")[0]
     assert counter.endswith("<b>1</b>")                  # the late acknowledgement; the other clocks run on
 

@@ -32,7 +32,7 @@ def _chart(at: AppTest, key: str) -> dict:
 
 
 @pytest.mark.parametrize("lang, title, opened, backlog, no_meetings", [
-    ("zh", "趋势与KPI", "开启", "周末未关闭", "尚无会议记录，暂无出勤率。"),
+    ("zh", "趋势与KPI", "新增", "周末未关闭", "尚无会议记录，暂无与会率。"),
     ("en", "Trends and KPIs", "Opened", "Open at week's end", "No meetings recorded yet, so no attendance rate."),
 ])
 def test_march_in_both_languages(march_plant, fresh_caches, lang, title, opened, backlog, no_meetings):
@@ -68,8 +68,8 @@ def test_escalated_issues_link_to_their_detail(march_plant, fresh_caches):
 
 def test_a_plant_without_issues_shows_empty_charts(plant, fresh_caches):
     at = _page("zh", plant["owner"].id)
-    assert _chart(at, "chart_opened_closed")["开启"] == [0] * 12
-    assert [i.value for i in at.info] == ["尚无会议记录，暂无出勤率。", "没有已升级的问题。"]
+    assert _chart(at, "chart_opened_closed")["新增"] == [0] * 12
+    assert [i.value for i in at.info] == ["尚无会议记录，暂无与会率。", "没有已升级的问题。"]
 
 
 def test_a_meeting_signed_in_shows_its_attendance_rate(plant, fresh_caches):

@@ -82,13 +82,38 @@ def test_create_refuses_an_empty_description_and_keeps_the_input(owner_plant):
 
 
 def test_complete_a_step_with_one_click(owner_plant):
+    """The quality engineer's completion is one click and green at once; an owner's says what the evidence is."""
     issue = owner_plant["issue"]
-    at = _page(owner_plant)
+    at = _page(owner_plant, who="lead")
     _submit(at, f"step_form_{issue.id}")          # defaults: first open step, completed, today
     assert [s.value for s in at.success] == [f"已保存 {issue.number}。"]
     containment = _steps(issue.number)["containment"]
     assert (containment["state"], containment["completed_on"]) == ("done", owner_plant["today"])
-    assert ("completed_on", owner_plant["today"].isoformat(), "张伟") in _history(issue.number)
+    assert ("completed_on", owner_plant["today"].isoformat(), "孙丽") in _history(issue.number)
+
+
+def test_an_owners_completion_with_its_evidence_waits_for_verification(owner_plant):
+    issue = owner_plant["issue"]
+    root_cause = _steps(issue.number)["root_cause"]
+    at = _page(owner_plant)
+    at.selectbox(key=f"step_{issue.id}").set_value(root_cause["id"])
+    _submit(at, f"step_form_{issue.id}")
+    assert [e.value for e in at.error] == [
+        "步骤“根本原因分析”标记完成须附佐证材料：填写说明，或先为该步骤上传文件。"]
+    at.text_input(key=f"evidence_{issue.id}").input("5-Why分析报告已上传")
+    _submit(at, f"step_form_{issue.id}")
+    assert [s.value for s in at.success] == [f"已保存 {issue.number}。"]
+    step = _steps(issue.number)["root_cause"]
+    assert (step["state"], step["to_verify"], step["claimed_on"], step["evidence"]) == (
+        "open", True, owner_plant["today"], "5-Why分析报告已上传")
+    assert 'data-verify="pending"' in _row_html(at, step["id"])
+    assert not [t for t in at.tabs if t.label == "验证与批准"]          # the owner checks nothing
+
+
+def _row_html(at: AppTest, step_id: int) -> str:
+    page = "".join(h.proto.body for h in at.get("html"))
+    start = page.index(f'data-step-id="{step_id}"')
+    return page[start:start + 400]
 
 
 def test_red_step_is_refused_without_a_countermeasure(owner_plant):
@@ -117,8 +142,8 @@ def test_close_is_refused_with_open_steps_then_closes_and_reopens(owner_plant):
     assert store.board_frame().iloc[0]["closed_on"] is None
 
     version = issue.version
-    for step in store.issue_detail(issue.number).steps:     # the owner finished the work meanwhile
-        store.complete_step(actor_id=owner_plant["owner"].id, step_id=step["id"], done_on=owner_plant["today"],
+    for step in store.issue_detail(issue.number).steps:     # the work was finished and checked meanwhile
+        store.complete_step(actor_id=owner_plant["lead"].id, step_id=step["id"], done_on=owner_plant["today"],
                             expected_version=version)
         version += 1
     store.attach_file(actor_id=owner_plant["owner"].id, issue_id=issue.id, file_name="8D.pdf", kind="report",
@@ -187,7 +212,7 @@ def test_upload_evidence_for_a_step_and_refuse_a_renamed_file(owner_plant):
     assert [(a["file_name"], a["step_id"], a["kind"]) for a in store.attachments(issue.id)] == [
         ("围堵记录.pdf", containment["id"], "evidence")]
     assert ("attachment_evidence", "围堵记录.pdf", "张伟") in _history(issue.number)
-    assert any(b.label == "证据 · 遏制措施 · 围堵记录.pdf" for b in at.get("download_button"))
+    assert any(b.label == "佐证材料 · 遏制措施 · 围堵记录.pdf" for b in at.get("download_button"))
 
     at.get("file_uploader")[0].upload("报告.pdf", b"MZ\x90\x00 renamed program", "application/pdf")
     _submit(at, f"files_form_{issue.id}")

@@ -58,7 +58,7 @@ def test_the_update_page_shows_descriptions_names_and_file_names_literally(plant
 def test_the_follow_up_page_shows_the_description_literally(plant, marked):
     today, version = store.today(), marked.version + 1
     for step in store.issue_detail(marked.number).steps:
-        store.complete_step(actor_id=plant["owner"].id, step_id=step["id"], done_on=today, expected_version=version)
+        store.complete_step(actor_id=plant["lead"].id, step_id=step["id"], done_on=today, expected_version=version)
         version += 1
     store.attach_file(actor_id=plant["owner"].id, issue_id=marked.id, file_name="8D.pdf", kind="report",
                       content=demo.report_pdf("8D"), expected_version=version)

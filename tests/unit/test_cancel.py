@@ -13,11 +13,12 @@ from tests.conftest import plant_moment
 MONDAY = date(2026, 3, 2)           # ISO week 2026-W10
 
 
-def _close(issue, day: date, owner_id: int) -> None:
-    """Solve an issue the way the app does: every step completed, the report attached, closed."""
+def _close(issue, day: date, owner_id: int, engineer_id: int) -> None:
+    """Solve an issue the way the app does: every step completed (by the quality engineer: checked as it is made),
+    the report attached, closed."""
     version = issue.version
     for step in store.issue_detail(issue.number).steps:
-        store.complete_step(actor_id=owner_id, step_id=step["id"], done_on=day, expected_version=version,
+        store.complete_step(actor_id=engineer_id, step_id=step["id"], done_on=day, expected_version=version,
                             now=plant_moment(day))
         version += 1
     store.attach_file(actor_id=owner_id, issue_id=issue.id, file_name="8D.pdf", kind="report",
@@ -95,7 +96,7 @@ def _kpis(on: date):
 def test_trends_count_a_cancelled_issue_out_of_the_backlog_but_not_as_solved(plant, open_issue):
     solved, duplicate, still_open = (open_issue(MONDAY, template="minor", description=d)
                                      for d in ("卡扣断裂", "卡扣断裂(重复)", "划伤"))
-    _close(solved, MONDAY + timedelta(days=2), plant["owner"].id)
+    _close(solved, MONDAY + timedelta(days=2), plant["owner"].id, plant["lead"].id)
     _cancel(duplicate, MONDAY + timedelta(days=3))
     kpis = _kpis(MONDAY + timedelta(days=6))
     week = kpis.opened_closed.iloc[0]

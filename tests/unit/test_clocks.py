@@ -142,8 +142,8 @@ def test_board_counts_late_clocks_of_open_issues(plant):
     assert board.board_counters(frame, local(MONDAY + timedelta(days=1), 9, 1))["response_late"] == 5
     html = views.render_board(frame, store.step_columns(), "zh", now=local(MONDAY, 10, 59), tz=SHANGHAI)
     assert f'<tr class="qr-row" data-issue="{unanswered.number}"' in html
-    assert 'data-clock="ack" data-clock-state="running"' in html and "确认 剩1分" in html
-    assert 'data-clock="ack" data-clock-state="missed"' in html and "确认 迟30分 ✗" in html
+    assert 'data-clock="ack" data-clock-state="running"' in html and "响应 剩1分" in html
+    assert 'data-clock="ack" data-clock-state="missed"' in html and "响应 迟30分 ✗" in html
 
 
 @pytest.mark.parametrize("change, key", [

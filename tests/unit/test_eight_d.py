@@ -60,7 +60,7 @@ def test_a_complete_8d_closes_the_issue_and_filling_it_leaves_the_steps_be(plant
     history = store.issue_detail(issue.number, on=TODAY).history
     assert ("8d.D3.checked_customer", None, "500") in [(h["field"], h["old"], h["new"]) for h in history]
     for step in store.issue_detail(issue.number, on=TODAY).steps:
-        store.complete_step(actor_id=plant["owner"].id, step_id=step["id"], done_on=TODAY,
+        store.complete_step(actor_id=plant["lead"].id, step_id=step["id"], done_on=TODAY,
                             expected_version=version, now=plant_moment(TODAY))
         version += 1
     store.close_issue(actor_id=plant["lead"].id, issue_id=issue.id, closed_on=TODAY, reason="8D完成",
@@ -73,7 +73,7 @@ def test_an_incomplete_8d_does_not_close_and_names_what_is_missing(plant, open_i
     version = _fill(plant, issue, {code: FULL[code] for code in ("D1", "D2", "D3", "D5", "D6", "D7", "D8")},
                     issue.version, plant_moment(TODAY))
     for step in store.issue_detail(issue.number, on=TODAY).steps:
-        store.complete_step(actor_id=plant["owner"].id, step_id=step["id"], done_on=TODAY,
+        store.complete_step(actor_id=plant["lead"].id, step_id=step["id"], done_on=TODAY,
                             expected_version=version, now=plant_moment(TODAY))
         version += 1
     with pytest.raises(store.QRError) as refusal:

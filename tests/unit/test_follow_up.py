@@ -49,7 +49,7 @@ def closer(plant, open_issue):
         now = plant_moment(closed_on)
         version = issue.version
         for step in store.issue_detail(issue.number, on=closed_on).steps:
-            store.complete_step(actor_id=plant["owner"].id, step_id=step["id"], done_on=closed_on,
+            store.complete_step(actor_id=plant["lead"].id, step_id=step["id"], done_on=closed_on,
                                 expected_version=version, now=now)
             version += 1
         store.attach_file(actor_id=plant["owner"].id, issue_id=issue.id, file_name="8D.pdf", content=PDF,

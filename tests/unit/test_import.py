@@ -200,3 +200,42 @@ def test_imported_steps_say_where_they_came_from(plant):
     reasons = {h["field"]: h["reason"] for h in history}
     assert reasons["imported"] == "test.xlsx, row 2"
     assert reasons["completed_on"] == "test.xlsx, row 2; completion date unknown"
+
+
+def test_imported_issues_are_decided_their_steps_unmoved_and_their_completions_checked(plant):
+    """The honest rules (#18) on the bulk import: each new step starts at its original target with no move, the
+    plant's own board decided the tier (reviewed), and a G is the system's completion: done, nothing to verify."""
+    rows = [["Description", "Open date", "Owner", "Containment", "Root cause analysis"],
+            ["导入的问题", "2026-03-02", "张伟", "G", ""]]
+    _, outcome = _import(_workbook(rows))
+    detail = store.issue_detail(outcome.created[0], on=ON)
+    steps = {s["code"]: s for s in detail.steps}
+    assert all(s["original_target_on"] == s["target_on"] and s["target_moves"] == 0
+               and s["move_requested_on"] is None for s in steps.values())
+    assert (steps["containment"]["state"], steps["containment"]["to_verify"]) == ("done", False)
+    assert steps["containment"]["completed_on"] == ON
+    with db.read_session() as session:
+        issue = session.exec(select(Issue).where(Issue.number == outcome.created[0])).one()
+    assert issue.reviewed_at is not None and issue.on_board
+
+
+def test_an_imported_completion_settles_a_claim_and_drops_a_move_request(plant, open_issue):
+    """A known issue's G from the sheet completes a step waiting for verification and one with a move waiting for
+    approval, as the system's completion: done, no claim left to verify, no request left to answer."""
+    issue = open_issue(date(2026, 3, 2), template="minor", severity="C", description="卡扣断裂")
+    steps = {s["code"]: s for s in store.issue_detail(issue.number, on=ON).steps}
+    store.complete_step(actor_id=plant["owner"].id, step_id=steps["containment"]["id"], done_on=date(2026, 3, 3),
+                        evidence="照片", expected_version=issue.version, now=plant_moment(date(2026, 3, 3)))
+    store.move_target(actor_id=plant["owner"].id, step_id=steps["root_cause"]["id"], target_on=date(2026, 3, 20),
+                      reason="等供应商分析报告", expected_version=store.issue_detail(issue.number).issue["version"],
+                      now=plant_moment(ON, 10))
+    steps = {s["code"]: s for s in store.issue_detail(issue.number, on=ON).steps}
+    assert steps["containment"]["to_verify"] and steps["root_cause"]["move_requested_on"] == date(2026, 3, 20)
+    rows = [["No.", "Description", "Open date", "Owner", "Lead", "Containment", "Root cause analysis"],
+            [issue.number, "卡扣断裂", "2026-03-02", "张伟", "孙丽", "G", "G"]]
+    _, outcome = _import(_workbook(rows))
+    assert outcome.updated == [issue.number]
+    steps = {s["code"]: s for s in store.issue_detail(issue.number, on=ON).steps}
+    assert [(steps[c]["state"], steps[c]["to_verify"]) for c in ("containment", "root_cause")] == [
+        ("done", False), ("done", False)]
+    assert (steps["root_cause"]["move_requested_on"], steps["root_cause"]["target_moves"]) == (None, 0)

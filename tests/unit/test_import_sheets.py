@@ -370,7 +370,7 @@ def test_cli_exports_every_issue_and_importing_it_back_changes_nothing(engine, d
     assert f"{store.issue_count()} issues written" in exported.stdout
     sheet = openpyxl.load_workbook(path).active
     statuses = [row[-1] for row in sheet.iter_rows(min_row=3, values_only=True)]
-    assert {"开启", "已关闭", "已取消"} <= set(statuses)
+    assert {"未关闭", "已关闭", "已取消"} <= set(statuses)
     before = _snapshot()
     again = _cli("import", str(path), database_url=database_url)
     assert again.returncode == 0, again.stderr

@@ -15,7 +15,7 @@ TUESDAY = date(2026, 3, 3)
 @pytest.mark.parametrize("severity, kind, expected", [
     ("A", "internal", True),     # severe: always on the board
     ("B", "internal", True),
-    ("C", "internal", False),    # minor internal finding: the tracking list
+    ("C", "internal", False),    # minor internal finding: the watch list
     ("C", "external", True),     # anything a customer or supplier raised is significant
     ("A", "external", True),
 ])
@@ -156,12 +156,12 @@ def test_changes_since_last_meeting_come_from_the_audit_trail_between_two_meetin
     store.end_meeting(actor_id=plant["lead"].id, meeting_id=monday.id, expected_version=monday.version,
                       now=plant_moment(MONDAY, 9) + timedelta(minutes=18))
     step = store.issue_detail(issue.number).steps[0]
-    store.complete_step(actor_id=plant["owner"].id, step_id=step["id"], done_on=MONDAY,
+    store.complete_step(actor_id=plant["lead"].id, step_id=step["id"], done_on=MONDAY,
                         expected_version=during.version, now=plant_moment(MONDAY, 15))
     tuesday = _start(plant, TUESDAY)
     changes = store.meeting_changes(tuesday.id, now=plant_moment(TUESDAY, 9) + timedelta(minutes=3))
     assert [(c["field"], c["new"], c["actor"]) for c in changes[issue.id]] == [
-        ("state", "done", "张伟"), ("completed_on", MONDAY.isoformat(), "张伟")]
+        ("state", "done", "孙丽"), ("completed_on", MONDAY.isoformat(), "孙丽")]
     first = store.meeting_changes(monday.id)        # the first meeting looks back 24 hours
     assert [c["field"] for c in first[issue.id]] == ["next_report_on"]
 

@@ -28,7 +28,7 @@ def held_meeting(plant, open_issue):
     store.end_meeting(actor_id=lead, meeting_id=yesterday.id, expected_version=yesterday.version,
                       now=plant_moment(DAY - timedelta(days=1), 9) + timedelta(minutes=15))
     step = store.issue_detail(issues[0].number).steps[0]
-    store.complete_step(actor_id=plant["owner"].id, step_id=step["id"], done_on=DAY - timedelta(days=1),
+    store.complete_step(actor_id=lead, step_id=step["id"], done_on=DAY - timedelta(days=1),
                         expected_version=issues[0].version, now=plant_moment(DAY - timedelta(days=1), 16))
     start = plant_moment(DAY, 9)
     today = store.start_meeting(actor_id=lead, area_id=plant["area"].id, now=start)
@@ -67,16 +67,16 @@ def test_minutes_data(held_meeting):
 def test_pdf_holds_the_chinese_descriptions_and_attendees(held_meeting, tmp_path):
     text = _pdf_text(minutes.minutes_pdf(held_meeting), tmp_path)
     for expected in [*DESCRIPTIONS, "张伟", "孙丽", "王芳", "杨磊", "供应商代表周工", "71.4%(5/7)",
-                     "遏制措施·步骤状态：开启→完成", "下次汇报日期改为2026-03-06", "17分钟"]:
+                     "遏制措施·步骤状态：未完成→完成", "下次汇报日期改为2026-03-06", "17分钟"]:
         assert re.sub(r"\s+", "", expected) in text, expected
 
 
 def test_workbook_holds_the_same_rows(held_meeting):
     book = openpyxl.load_workbook(BytesIO(minutes.minutes_workbook(held_meeting)))
     facts, sheet, issues = book.worksheets
-    assert dict(facts.iter_rows(values_only=True))["出席率"] == "71.4% (5/7)"
+    assert dict(facts.iter_rows(values_only=True))["与会率"] == "71.4% (5/7)"
     attendance = list(sheet.iter_rows(min_row=2, values_only=True))
-    assert len(attendance) == 8 and attendance[-1] == ("供应商代表 周工 (来宾)", "出席")
+    assert len(attendance) == 8 and attendance[-1] == ("供应商代表 周工 (列席)", "出席")
     rows = list(issues.iter_rows(min_row=2, values_only=True))
     assert [(r[0], r[1], r[6]) for r in rows] == [(i["number"], i["description"], i["next_report_on"].isoformat())
                                                   for i in held_meeting.items]

@@ -138,6 +138,9 @@ TODAY = date(2026, 9, 30)
     (_issue("QR-1", TODAY + timedelta(days=3), [_step(1, Status.R, countermeasure="催供应商")]), [], []),
     (_issue("QR-1", TODAY + timedelta(days=3), [_step(2, Status.Y, warning=True)]), [], [("target_near", "QR-1")]),
     (_issue("QR-1", TODAY + timedelta(days=3), [_step(2, Status.Y)]), [], []),                       # outside the window
+    (_issue("QR-1", TODAY + timedelta(days=3), [{**_step(1, Status.R), "to_verify": True},
+                                                {**_step(2, Status.Y, warning=True), "to_verify": True}]),
+     [], []),                                   # done, waiting for the quality engineer's check: nothing to do
     (_issue("QR-1", TODAY + timedelta(days=3), []),
      [{"number": "QR-9", "description": "d", "due_on": TODAY, "done_on": None, "required": True, "proposed": False},
       {"number": "QR-8", "description": "d", "due_on": TODAY, "done_on": None, "required": False, "proposed": False},

@@ -274,7 +274,7 @@ def test_a_customer_clock_warns_once_when_a_quarter_is_left_and_again_once_when_
     assert [row.event for row in _rows(channel="email")] == ["clock_warning"] * 2 + ["clock_missed"] * 2
     notifier.send_due()
     subjects = sorted({m.subject for m in mail.mails()})
-    assert subjects == [f"{issue.number} 客户响应即将超时：客户确认", f"{issue.number} 客户响应已超时：客户确认"]
+    assert subjects == [f"{issue.number} 客户响应即将超时：响应客户", f"{issue.number} 客户响应已超时：响应客户"]
 
 
 def test_nobody_to_tell_is_recorded_once_not_sent(plant, now):
@@ -390,22 +390,23 @@ def test_notify_digest_now_on_the_command_line(plant, mail, now, database_url, c
 
 
 def test_one_digest_on_the_demo_plant_checked_by_hand(engine, monkeypatch):
-    """王芳 on Tuesday 2026-11-24 at 07:40. By hand from the demo's board: her open issues are QR-2026-0021 (next
-    report today; verified, PFMEA and standard work due today, inside the 2-day window, each with its
-    countermeasure), QR-2026-0022 (report tomorrow, steps due in December) and QR-2026-0023 (report on the 30th,
-    steps due on the 29th: outside the window); no red step; her one follow-up call (QR-2026-0005) is made."""
+    """吴刚 on Tuesday 2026-11-24 at 07:40. By hand from the demo's board: his open issues are QR-2026-0012 (report
+    on the 26th; lessons learned red, with its countermeasure), QR-2026-0021 (report overdue since the 21st;
+    verified, PFMEA and standard work due today, inside the 2-day window, each with its countermeasure) and
+    QR-2026-0030 (report on the 29th; root cause red but done and waiting for verification: no countermeasure
+    asked, so not listed); no follow-up call of his is due."""
     day = date(2026, 11, 24)
     monkeypatch.setenv("QR_PUBLIC_URL", "https://qr.plant.example")
     monkeypatch.setattr(store.base, "system_time", lambda: plant_moment(day, 7) + timedelta(minutes=40))
     demo.load_demo(on=day)
-    wang = next(p["id"] for p in store.people() if p["name"] == "王芳")
-    message = store.digest_preview(wang, day)
+    wu = next(p["id"] for p in store.people() if p["name"] == "吴刚")
+    message = store.digest_preview(wu, day)
     assert message.subject == "快速响应会前待办：4项（2026-11-24）"
     link = "https://qr.plant.example/update?no=QR-2026-0021"
     assert message.text.splitlines() == [
-        "王芳，您好！今天快速响应会前请处理以下事项：", "",
+        "吴刚，您好！今天快速响应会前请处理以下事项：", "",
         "今日或已逾期汇报（1）",
-        "- QR-2026-0021 客户投诉：线束卡扣缺失，0公里抱怨2台: 下次汇报日期 2026-11-24", f"  {link}", "",
+        "- QR-2026-0021 客户投诉：线束卡扣缺失，0公里抱怨2台: 下次汇报日期 2026-11-21", f"  {link}", "",
         "临近目标日期的步骤（3）",
         "- QR-2026-0021 客户投诉：线束卡扣缺失，0公里抱怨2台: 验证有效性 目标日期 2026-11-24", f"  {link}",
         "- QR-2026-0021 客户投诉：线束卡扣缺失，0公里抱怨2台: PFMEA/控制计划更新 目标日期 2026-11-24", f"  {link}",

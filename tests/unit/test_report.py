@@ -23,9 +23,9 @@ def test_weekly_pack_writes_numbers_and_pictures(march_plant, tmp_path):
     book = load_workbook(out / "QR-trends-2026-W13.xlsx")
     assert book.sheetnames == list(report.KPI_NAMES)
     sheet = book["opened_closed"]
-    assert sheet["A1"].value == "每周开启与关闭，及周末未关闭数"
+    assert sheet["A1"].value == "每周新增与关闭，及周末未关闭数"
     rows = [row for row in sheet.iter_rows(min_row=4, values_only=True)]
-    assert rows[0] == ("周", "开启", "关闭", "取消", "重新打开", "周末未关闭")
+    assert rows[0] == ("周", "新增", "关闭", "取消", "重新打开", "周末未关闭")
     assert len(rows) == 13 and rows[1][0] == "2026-W02"              # twelve weeks, the chosen one last
     assert rows[-4:] == [("2026-W10", 3, 1, 0, 0, 4), ("2026-W11", 3, 0, 0, 0, 7), ("2026-W12", 2, 2, 0, 1, 8),
                          ("2026-W13", 2, 1, 0, 0, 9)]                # as counted in test_trends.py

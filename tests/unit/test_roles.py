@@ -29,6 +29,8 @@ ALLOWED = {
     "set_countermeasure": OWN_ISSUE, "move_target": OWN_ISSUE, "set_next_report": OWN_ISSUE,
     "attach_file": OWN_ISSUE,
     "close_issue": RUN_MEETING, "reopen_issue": RUN_MEETING, "cancel_issue": RUN_MEETING,
+    "verify_step": RUN_MEETING, "return_step": RUN_MEETING,                 # the quality engineer's check
+    "approve_target_move": RUN_MEETING, "refuse_target_move": RUN_MEETING, "change_tier": RUN_MEETING,
     "set_quality_status": RUN_MEETING, "start_meeting": RUN_MEETING, "sign_in": RUN_MEETING,
     "add_guest": RUN_MEETING, "end_meeting": RUN_MEETING, "review_issue": RUN_MEETING,
     "record_report": RUN_MEETING, "decide_next_report": RUN_MEETING, "decide_action": RUN_MEETING,
@@ -73,6 +75,12 @@ def world(plant, open_issue):
                           content=demo.report_pdf("8D"), expected_version=version)
     store.close_issue(actor_id=None, issue_id=closed.id, closed_on=today, reason="完成",
                       expected_version=version + 1)
+    pending = open_issue(today - timedelta(days=10))        # a claim to verify and a move to approve
+    pending_steps = {s["code"]: s["id"] for s in store.issue_detail(pending.number).steps}
+    store.complete_step(actor_id=plant["owner"].id, step_id=pending_steps["containment"], done_on=today,
+                        evidence="围堵记录已上传", expected_version=pending.version)
+    store.move_target(actor_id=plant["owner"].id, step_id=pending_steps["root_cause"],
+                      target_on=today + timedelta(days=5), reason="等供应商分析", expected_version=pending.version + 1)
     meeting = store.start_meeting(actor_id=plant["lead"].id, area_id=plant["area"].id)
     paint = store.create_area(code="PAINT", name_zh="涂装车间", name_en="Paint shop")
     steps = {s["code"]: s["id"] for s in store.issue_detail(issue.number).steps}
@@ -86,6 +94,7 @@ def world(plant, open_issue):
         store.mark_failed(outbox_id=claimed["id"], worker="w", error="refused", now=store.now() + timedelta(days=1))
         store.claim_notice(worker="w", now=store.now() + timedelta(days=2))
     return {**plant, "today": today, "actors": actors, "issue": issue, "ready": ready, "closed": closed,
+            "pending": pending, "pending_steps": pending_steps,
             "meeting": meeting, "paint": paint, "steps": steps, "no_account": no_account,
             "failed": failed,
             "line": store.sign_in_sheet(meeting.id)[0]["id"]}
@@ -124,8 +133,15 @@ def _arguments(name: str, w: dict) -> dict:
                          "area_id": w["area"].id, "severity": "B", "owner_id": w["owner"].id,
                          "lead_id": w["lead"].id, "opened_on": today, "next_report_on": today,
                          "template_id": w["templates"]["standard_b"].id},
-        "complete_step": {"step_id": w["steps"]["containment"], "done_on": today,
+        "complete_step": {"step_id": w["steps"]["containment"], "done_on": today, "evidence": "围堵记录",
                           "expected_version": issue.version},
+        "verify_step": {"step_id": w["pending_steps"]["containment"], **_pending_version(w)},
+        "return_step": {"step_id": w["pending_steps"]["containment"], "reason": "缺少客户处检查记录",
+                        **_pending_version(w)},
+        "approve_target_move": {"step_id": w["pending_steps"]["root_cause"], **_pending_version(w)},
+        "refuse_target_move": {"step_id": w["pending_steps"]["root_cause"], "reason": "先完成5-Why",
+                               **_pending_version(w)},
+        "change_tier": {**on_issue, "on_board": False, "reason": "内部问题，已遏制"},
         "start_step": {"step_id": w["steps"]["corrective_action"], "started_on": today,
                        "expected_version": issue.version},
         "mark_step_na": {"step_id": w["steps"]["error_proofing"], "reason": "结构防错",
@@ -173,6 +189,10 @@ def _arguments(name: str, w: dict) -> dict:
         "record_follow_up": {**_follow_up_of(w["closed"].id), "done_on": today, "contact": "客户质量部 李工",
                              "channel": "phone", "solved": True, "satisfaction": 5, "remarks": ""},
     }[name]
+
+
+def _pending_version(w: dict) -> dict:
+    return {"expected_version": store.issue_detail(w["pending"].number).issue["version"]}
 
 
 def _first_clock(number: str) -> dict:

@@ -1,4 +1,5 @@
-"""Board rules (docs/domain-rules.md): step colours, warning window, escalation, Q-chart, plant calendar.
+"""Board rules (docs/domain-rules.md): step colours, warning window, escalation, Q-chart, plant calendar, target
+moves, countermeasures, the review of new issues and the functions at the meeting.
 
 Every table reads as one board situation per row. The calendar used below:
 Mon 2026-03-02 opened · Thu 03-05 target · Fri 03-06 · Sat 03-07 · Sun 03-08 · Mon 03-09.
@@ -11,6 +12,7 @@ import pytest
 from qr.rules import (
     DEFAULT_LADDER,
     ColourRule,
+    MoveRule,
     QChartRule,
     Status,
     StepState,
@@ -19,8 +21,13 @@ from qr.rules import (
     days_open,
     days_red,
     escalation_level,
+    function_list,
+    in_review,
     in_warning_window,
+    lacks_countermeasure,
     ladder_problem,
+    missing_functions,
+    move_needs_approval,
     needs_countermeasure,
     overall_status,
     plant_today,
@@ -30,6 +37,7 @@ from qr.rules import (
     rank,
     red_since,
     report_overdue,
+    review_since,
     step_status,
     target_dates,
 )
@@ -371,3 +379,83 @@ def test_allowed(role, action, allowed_):
 ])
 def test_qchart_counts(kind, on_board, rule, counts):
     assert qchart_counts(kind, on_board, rule) is counts
+
+
+# --- rules that keep the board honest ------------------------------------------------------------
+
+@pytest.mark.parametrize("moves, status, rule, needs", [
+    (0, Status.Y, MoveRule(), False),                    # the first move of a step on time: the owner's to make
+    (1, Status.Y, MoveRule(), True),                     # the second move waits for the facilitator
+    (0, Status.R, MoveRule(), True),                     # any move of a red step: it would turn yellow at once
+    (0, Status.R, MoveRule(red_needs_approval=False), False),
+    (2, Status.Y, MoveRule(free_moves=3), False),
+    (0, Status.Y, MoveRule(free_moves=0), True),         # every move needs approval
+])
+def test_move_needs_approval(moves, status, rule, needs):
+    assert move_needs_approval(moves, status, rule) is needs
+
+
+@pytest.mark.parametrize("status, countermeasure, claimed, flagged", [
+    (Status.R, "", False, True),                         # red because the date passed: flagged all the same
+    (Status.R, "   ", False, True),
+    (Status.R, "每日跟进", False, False),
+    (Status.Y, "", False, False),                        # yellow steps carry the warning mark instead
+    (Status.R, "", True, False),                         # done and waiting for verification: the check is next
+])
+def test_lacks_countermeasure(status, countermeasure, claimed, flagged):
+    assert lacks_countermeasure(status, countermeasure, claimed) is flagged
+
+
+def test_a_step_waiting_for_verification_needs_no_countermeasure():
+    late = StepView(state=StepState.OPEN, target_on=TARGET)
+    assert needs_countermeasure(late, d(3, 9), 2) is True
+    assert needs_countermeasure(StepView(state=StepState.OPEN, target_on=TARGET, claimed=True), d(3, 9), 2) is False
+
+
+def _at(month: int, day: int, hour: int, minute: int = 0) -> datetime:
+    """A moment in Shanghai (UTC+8) as the store holds it: UTC."""
+    return datetime(2026, month, day, hour, minute, tzinfo=ZoneInfo("Asia/Shanghai")).astimezone(timezone.utc)
+
+
+# Thu 04-30 meeting 08:00–08:20 · Fri 05-01 Labour Day (no meeting) · Sat, Sun · Mon 05-04 meeting at 08:00
+THURSDAY_END, MONDAY_MEETING = _at(4, 30, 8, 20), _at(5, 4, 8, 5)
+
+
+@pytest.mark.parametrize("previous_end, now, since", [
+    (THURSDAY_END, MONDAY_MEETING, THURSDAY_END),        # the whole long weekend, not "now minus 24 hours"
+    (None, MONDAY_MEETING, _at(5, 3, 8, 5)),             # an area's first meeting looks back 24 hours
+])
+def test_review_since(previous_end, now, since):
+    assert review_since(previous_end, now) == since
+
+
+@pytest.mark.parametrize("created, reviewed, closed, listed", [
+    (_at(4, 30, 14), None, False, True),                 # Thursday afternoon, after the meeting
+    (_at(5, 1, 10), None, False, True),                  # the holiday
+    (_at(5, 3, 22), None, False, True),                  # Sunday night
+    (_at(5, 4, 7, 30), _at(5, 4, 7, 40), False, True),   # decided already, still new since Thursday: shown as decided
+    (_at(4, 29, 15), None, False, True),                 # Wednesday, never decided: kept until it is
+    (_at(4, 29, 15), _at(4, 30, 8, 10), False, False),   # Wednesday, decided on Thursday
+    (_at(4, 29, 15), None, True, False),                 # never decided but closed since
+    (_at(5, 4, 8, 30), None, False, False),              # created after the moment asked about
+])
+def test_in_review(created, reviewed, closed, listed):
+    assert in_review(created, reviewed, closed, THURSDAY_END, MONDAY_MEETING) is listed
+
+
+@pytest.mark.parametrize("required, attendees, missing", [
+    (["quality", "sqe"], [("quality", "present"), ("production", "present")], ["sqe"]),
+    (["quality", "sqe"], [("quality", "late"), ("sqe", "present")], []),           # late counts as there
+    (["quality", "sqe"], [("quality", "absent"), ("sqe", "excused")], ["quality", "sqe"]),
+    (["logistics", "quality"], [], ["quality", "logistics"]),                      # in the course's order
+    ([], [("quality", "absent")], []),                                             # nothing required
+])
+def test_missing_functions(required, attendees, missing):
+    assert missing_functions(required, attendees) == missing
+
+
+@pytest.mark.parametrize("text, functions", [
+    ("", []), ("sqe,quality", ["quality", "sqe"]), ("quality, ,unknown", ["quality"]),
+])
+def test_function_list(text, functions):
+    assert function_list(text) == functions

@@ -139,7 +139,7 @@ def test_our_board_export_imports_back_as_the_same_text(hostile):
     assert (outcome.created, outcome.updated, sorted(outcome.unchanged)) == ([], [], sorted(hostile["numbers"]))
 
 
-@pytest.mark.parametrize("lang, area, lead, owner, guest", [("zh", HYPERLINK, "@SUM(A1)", CALC, f"{CALC} (来宾)"),
+@pytest.mark.parametrize("lang, area, lead, owner, guest", [("zh", HYPERLINK, "@SUM(A1)", CALC, f"{CALC} (列席)"),
                                                             ("en", "@SUM(A1)", "-2+3", "+1+1", f"{CALC} (guest)")],
                          ids=["zh", "en"])
 def test_minutes_workbook_holds_the_text_not_formulas(hostile, lang, area, lead, owner, guest):

@@ -59,8 +59,8 @@ def test_under_gm_a_start_changes_no_colour(plant, open_issue):
 
 
 @pytest.mark.parametrize("code, started_on, refusal, message", [
-    ("corrective_action", TODAY + timedelta(days=1), "err.done_out_of_range", "“开始日期”必须在开启日期和今天之间。"),
-    ("corrective_action", OPENED - timedelta(days=1), "err.done_out_of_range", "“开始日期”必须在开启日期和今天之间。"),
+    ("corrective_action", TODAY + timedelta(days=1), "err.done_out_of_range", "“开始日期”必须在提出日期和今天之间。"),
+    ("corrective_action", OPENED - timedelta(days=1), "err.done_out_of_range", "“开始日期”必须在提出日期和今天之间。"),
     ("containment", TODAY, "err.step_not_open", "步骤“遏制措施”已完成或不适用。"),          # done on 03-03
     ("root_cause", TODAY, "err.step_started", "步骤“根本原因分析”已于2026-03-05开始。"),    # started on 03-05
 ])
@@ -69,8 +69,8 @@ def test_start_refuses_a_day_outside_the_issue_a_done_step_and_a_second_start(pl
     _use("START")
     issue = open_issue(OPENED)
     steps = _board_steps(issue.number)
-    store.complete_step(actor_id=plant["owner"].id, step_id=steps["containment"]["id"], done_on=d(3, 3),
-                        expected_version=issue.version, now=plant_moment(TODAY))
+    store.complete_step(actor_id=plant["lead"].id, step_id=steps["containment"]["id"], done_on=d(3, 3),
+                        expected_version=issue.version, now=plant_moment(TODAY))     # the quality engineer: done
     _start(plant, issue, "root_cause", d(3, 5))
     version = store.issue_detail(issue.number).issue["version"]
     with pytest.raises(store.ValidationFailed) as refused:
@@ -116,8 +116,8 @@ def started_march(plant, open_issue):
                       ("lessons_learned", d(3, 25))):
         store.start_step(actor_id=owner, step_id=step(code), started_on=day, expected_version=version(),
                          now=plant_moment(day))
-    for code, day in (("containment", d(3, 4)), ("root_cause", d(3, 12))):
-        store.complete_step(actor_id=owner, step_id=step(code), done_on=day, expected_version=version(),
+    for code, day in (("containment", d(3, 4)), ("root_cause", d(3, 12))):     # checked by the quality engineer
+        store.complete_step(actor_id=plant["lead"].id, step_id=step(code), done_on=day, expected_version=version(),
                             now=plant_moment(day))
     store.mark_step_worse(actor_id=owner, step_id=step("corrective_action"), reason="等模具厂", countermeasure="每日跟进",
                           expected_version=version(), now=plant_moment(d(3, 20)))

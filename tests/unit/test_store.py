@@ -77,16 +77,17 @@ def test_create_issue_refuses_bad_input_and_writes_nothing(plant, field, value, 
 
 
 def test_complete_step_turns_it_green_and_records_who_and_when(plant, open_issue):
+    """The quality engineer (the lead, a facilitator) completes it: checked as it is made, green at once."""
     issue = open_issue(OPENED)
     containment = _steps(issue.number)["containment"]
-    store.complete_step(actor_id=plant["owner"].id, step_id=containment["id"], done_on=date(2026, 3, 5),
+    store.complete_step(actor_id=plant["lead"].id, step_id=containment["id"], done_on=date(2026, 3, 5),
                         expected_version=issue.version, now=plant_moment(TODAY))
     steps = _steps(issue.number)
     assert steps["containment"]["status"] == Status.G            # completed late is still green
     assert steps["containment"]["completed_on"] == date(2026, 3, 5)
     history = store.issue_detail(issue.number, on=TODAY).history
     assert [(h["field"], h["new"], h["actor"]) for h in history[:2]] == [
-        ("completed_on", "2026-03-05", "张伟"), ("state", "done", "张伟")]
+        ("completed_on", "2026-03-05", "孙丽"), ("state", "done", "孙丽")]
     assert _version(issue.id) == issue.version + 1
 
 
@@ -150,7 +151,7 @@ def test_close_refuses_open_steps_then_closes_when_all_green_or_na(plant, open_i
     assert refusal.value.key == "err.open_steps" and "遏制措施" in refusal.value.values["steps"]
     version = issue.version
     for step in store.issue_detail(issue.number, on=TODAY).steps:
-        store.complete_step(actor_id=plant["owner"].id, step_id=step["id"], done_on=TODAY,
+        store.complete_step(actor_id=plant["lead"].id, step_id=step["id"], done_on=TODAY,
                             expected_version=version, now=plant_moment(TODAY))
         version += 1
     with pytest.raises(store.ValidationFailed) as refusal:
@@ -257,7 +258,7 @@ def test_reopen_puts_the_issue_back_with_its_reason(plant, open_issue):
     issue = open_issue(OPENED, template="minor", severity="C")
     version = issue.version
     for step in store.issue_detail(issue.number, on=TODAY).steps:
-        store.complete_step(actor_id=plant["owner"].id, step_id=step["id"], done_on=TODAY, expected_version=version,
+        store.complete_step(actor_id=plant["lead"].id, step_id=step["id"], done_on=TODAY, expected_version=version,
                             now=plant_moment(TODAY))
         version += 1
     store.attach_file(actor_id=plant["owner"].id, issue_id=issue.id, file_name="8D.pdf", kind="report",

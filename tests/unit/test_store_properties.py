@@ -263,8 +263,8 @@ def fresh(open_issue) -> Fresh:
 def closable(plant, open_issue) -> int:
     """An issue with every step done and its report attached."""
     issue = open_issue(OPENED, template="minor", severity="C", next_report_on=TODAY)
-    for step_id in _step_ids(issue.id):
-        store.complete_step(actor_id=plant["owner"].id, step_id=step_id, done_on=TODAY,
+    for step_id in _step_ids(issue.id):                        # the quality engineer's completion: verified
+        store.complete_step(actor_id=plant["lead"].id, step_id=step_id, done_on=TODAY,
                             expected_version=_version(issue.id), now=NOW)
     store.attach_file(actor_id=plant["owner"].id, issue_id=issue.id, file_name="8D.pdf", content=REPORT,
                       kind="report", expected_version=_version(issue.id), now=NOW)
@@ -420,13 +420,23 @@ def _step_command(engine, plant, people, fresh, data, command, valid: dict, wild
                 step_id), arguments
 
 
+def _checks(plant, actor_id) -> bool:
+    """Whether the actor verifies exits and approves moves: the lead (a facilitator) or the system (None)."""
+    return actor_id is None or int(actor_id) == plant["lead"].id
+
+
 @given(data=st.data())
 def test_complete_step(engine, plant, people, fresh, data):
     step, arguments = _step_command(engine, plant, people, fresh, data, store.complete_step,
-                                    dict(done_on=TODAY), dict(done_on=DATES))
+                                    dict(done_on=TODAY, evidence="围堵记录见附件"), dict(done_on=DATES, evidence=TEXT))
     if step is not None:
-        assert (step["state"], step["completed_on"]) == ("done", arguments["done_on"].isoformat())
         assert OPENED <= arguments["done_on"] <= TODAY
+        if _checks(plant, arguments["actor_id"]):                    # a facilitator's or the system's: checked
+            assert (step["state"], step["completed_on"]) == ("done", arguments["done_on"].isoformat())
+        else:                                                        # an owner's waits for the check
+            assert (step["state"], step["completed_on"], step["claimed_on"]) == (
+                "open", None, arguments["done_on"].isoformat())
+            assert step["evidence"] == arguments["evidence"].strip() != ""
 
 
 @given(data=st.data())
@@ -462,7 +472,13 @@ def test_move_target(engine, plant, people, fresh, data):
                                     dict(target_on=TODAY + timedelta(days=5), reason="等待模具厂分析"),
                                     dict(target_on=DATES, reason=TEXT))
     if step is not None:
-        assert step["target_on"] == arguments["target_on"].isoformat() and arguments["target_on"] >= OPENED
+        assert arguments["target_on"] >= OPENED
+        red = step["original_target_on"] < TODAY.isoformat()        # containment and root cause: late on 03-12
+        if red and not _checks(plant, arguments["actor_id"]):       # an owner's move of a red step: a request
+            assert (step["move_requested_on"], step["target_moves"]) == (arguments["target_on"].isoformat(), 0)
+            assert step["target_on"] == step["original_target_on"]
+        else:
+            assert (step["target_on"], step["target_moves"]) == (arguments["target_on"].isoformat(), 1)
 
 
 @given(data=st.data())
