@@ -98,7 +98,7 @@ def sign_in(page, username: str, password: str = "demo1234") -> None:
     form.locator('input[name="password"]').fill(password)
     form.locator('button[type="submit"]').click()
     page.wait_for_selector("form.qr-sign-out", state="attached", timeout=60_000)     # the sidebar's way out
-    page.wait_for_function("() => !document.querySelector('input[type=\"password\"]')", timeout=60_000)
+    page.wait_for_selector("form.qr-sign-in", state="detached", timeout=60_000)
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
     assert page.query_selector_all('[data-testid="stException"]') == []
 
