@@ -4,6 +4,7 @@ import threading
 from contextlib import ExitStack
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from qr import store
 from tests.databases import drop_database, new_database
@@ -34,7 +35,7 @@ def two_servers(tmp_path):
     drop_database(database_url)
 
 
-def test_a_step_completed_on_one_instance_shows_on_the_other(two_servers, browser):
+def test_a_step_completed_on_one_instance_shows_on_the_other(two_servers, browser, tmp_path):
     database_url, (first, second) = two_servers
     # both first requests at once: each instance finds an empty database; one prepares it, the other waits
     pages = [browser.new_page(viewport={"width": 1920, "height": 1080}) for _ in range(2)]
@@ -60,9 +61,14 @@ def test_a_step_completed_on_one_instance_shows_on_the_other(two_servers, browse
     save = expander.locator('[data-testid="stForm"]', has_text="写对策").locator("button", has_text="保存")
     save.wait_for(timeout=30_000)
     save.click()
-    owner_page.wait_for_selector('[data-testid="stAlertContentSuccess"], [data-testid="stAlertContentError"]',
-                                 timeout=60_000)
-    errors = [e.inner_text() for e in owner_page.query_selector_all('[data-testid="stAlertContentError"]')]
+    answered = '[data-testid="stAlertContentSuccess"], [data-testid="stAlertContentError"], [data-testid="stException"]'
+    try:
+        owner_page.wait_for_selector(answered, timeout=60_000)
+    except PlaywrightTimeout:
+        pytest.fail(f"the save got no answer in 60 s; the page read:\n{owner_page.inner_text('body')[-1500:]}\n"
+                    f"instance log:\n{(tmp_path / 'instance-0.log').read_text()[-3000:]}")
+    errors = [e.inner_text() for e in owner_page.query_selector_all(
+        '[data-testid="stAlertContentError"], [data-testid="stException"]')]
     assert errors == [] and owner_page.query_selector('[data-testid="stAlertContentSuccess"]'), errors
     _settle(owner_page)
 

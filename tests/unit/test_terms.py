@@ -47,6 +47,6 @@ def test_the_new_words_are_used_where_they_belong():
 
 
 def test_the_default_configuration_and_the_demo_use_the_new_words():
-    names = [name for _, name, _, _ in defaults.COMPLAINT_RULES]
+    names = [rule["name_zh"] for rule in defaults.COMPLAINT_RULES]
     assert names[0] == "响应客户" and not any(word in name for name in names for word in REPLACED)
     assert not any(word in str(demo.NEW_COMPLAINT_8D) for word in REPLACED)
