@@ -7,7 +7,7 @@ import pytest
 
 from qr import db, store
 from qr.web import SESSION_COOKIE
-from tests.e2e.conftest import open_page, running_server, sign_in
+from tests.e2e.conftest import running_server, sign_in
 
 pytestmark = pytest.mark.e2e
 
