@@ -104,7 +104,7 @@ def _least_work(attempts: dict, tries: int = 20) -> dict[str, float]:
 
 
 def test_unknown_user_wrong_password_and_throttled_account_take_the_same_time(plant):
-    """With argon2's real cost, as in production: 20 tries each; their least CPU times within 0.8–1.25 of each other."""
+    """Argon2 at its real cost, as in production: 20 tries each; least CPU times within 0.8–1.25 of each other."""
     passwords.use_hasher(PasswordHasher())
     try:
         store.reset_password(actor_id=None, person_id=plant["owner"].id, new_password="timed-secret-42")
