@@ -180,14 +180,14 @@ def _backup_file(file: str):
 
 def _backup(args) -> int:
     with _backup_file(args.file) as path:
-        db.backup_to(path)
+        db.backup_to(path, force=args.force)
     print(f"backup written to {args.file} ({Path(args.file).stat().st_size} bytes)")
     return 0
 
 
 def _restore(args) -> int:
     with _backup_file(args.file) as path:
-        db.restore_from(path)
+        db.restore_from(path, force=args.force)
     print(f"restored from {args.file}: {store.issue_count()} issues")
     return 0
 
@@ -274,10 +274,13 @@ def main(argv: list[str] | None = None) -> int:
     minutes_parser.add_argument("--date", required=True, help="the meeting's day, YYYY-MM-DD")
     minutes_parser.add_argument("--out", help="file to write, *.pdf or *.xlsx (default minutes-AREA-DATE.pdf)")
     minutes_parser.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the minutes")
-    verbs.add_parser("backup", help="a consistent copy of the database, also while the app runs").add_argument(
-        "file", help="where to write the backup")
-    verbs.add_parser("restore", help="replace the database's content with a backup").add_argument(
-        "file", help="a backup written by 'backup'")
+    backup_parser = verbs.add_parser("backup", help="a consistent copy of the database, also while the app runs")
+    backup_parser.add_argument("file", help="where to write the backup (never the live SQLite file)")
+    backup_parser.add_argument("--force", action="store_true", help="write over an existing file")
+    restore_parser = verbs.add_parser("restore", help="replace the database's content with a backup")
+    restore_parser.add_argument("file", help="a backup written by 'backup'")
+    restore_parser.add_argument("--force", action="store_true",
+                                help="replace a database that already holds issues, people or areas")
     report_parser = verbs.add_parser("report", help="the managers' weekly pack: trends .xlsx and a PNG per chart")
     report_parser.add_argument("--week", required=True, help="the ISO week the pack ends with, e.g. 2026-W47")
     report_parser.add_argument("--out", required=True, help="the folder to write the files into")

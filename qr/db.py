@@ -1,5 +1,6 @@
 """Engine, sessions and schema upgrades; the only place that knows SQLite from PostgreSQL."""
 import fcntl
+import os
 import shutil
 import sqlite3
 import tempfile
@@ -235,19 +236,33 @@ def _refusing():
         raise BackupRefused(str(problem)) from problem
 
 
-def backup_to(path: Path, engine: Engine | None = None) -> None:
+def backup_to(path: Path, engine: Engine | None = None, *, force: bool = False) -> None:
     """A consistent copy of the live database as one SQLite file, whichever database is live (writers go on).
 
     SQLite uses its online backup; PostgreSQL is read in one REPEATABLE READ snapshot into a migrated file,
     so a backup restores into either kind of database (also the way from one PC to the plant's server).
+    An existing file is kept unless `force`; the live SQLite database itself never is, whatever `force` says.
     """
     engine = engine or get_engine()
     path = Path(path)
+    if _is_live_file(engine, path):
+        raise BackupRefused("this is the live database itself (or its journal): a backup never writes over it")
+    if path.exists() and not force:
+        raise BackupRefused("the file already exists: give --force to write over it")
     with _refusing():
-        _backup(engine, path)
+        _backup(engine, path, force)
 
 
-def _backup(engine: Engine, path: Path) -> None:
+def _is_live_file(engine: Engine, path: Path) -> bool:
+    """Whether `path` is the SQLite database `engine` works on, or one of the files SQLite keeps beside it."""
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:":
+        return False
+    live = Path(database).resolve()
+    return path.resolve() in {live, *(live.with_name(live.name + end) for end in ("-wal", "-shm", "-journal"))}
+
+
+def _backup(engine: Engine, path: Path, force: bool) -> None:
     partial = path.with_name(f".{path.name}.partial")
     partial.unlink(missing_ok=True)
     try:
@@ -267,19 +282,41 @@ def _backup(engine: Engine, path: Path) -> None:
                 _copy_content(engine, target)
             finally:
                 target.dispose()
-        partial.replace(path)
+        if force:
+            partial.replace(path)
+        else:
+            try:
+                os.link(partial, path)      # no-clobber: a file that appeared meanwhile is kept
+            except FileExistsError:
+                raise BackupRefused("the file already exists: give --force to write over it") from None
     finally:
         partial.unlink(missing_ok=True)
 
 
-def restore_from(path: Path, engine: Engine | None = None) -> None:
-    """Replace the database's content with a backup's, then bring the schema up to date."""
+def restore_from(path: Path, engine: Engine | None = None, *, force: bool = False) -> None:
+    """Replace the database's content with a backup's, then bring the schema up to date. A database that holds
+    a plant's data is replaced only with `force`: a restore into the wrong DATABASE_URL must not erase a board."""
     engine = engine or get_engine()
+    path = Path(path)
+    if _is_live_file(engine, path):
+        raise BackupRefused("this is the live database itself, not a backup of it")
     with _refusing():
-        _restore(engine, Path(path))
+        _restore(engine, path, force)
 
 
-def _restore(engine: Engine, path: Path) -> None:
+_PLURAL = {"issue": "issues", "person": "people", "area": "areas"}
+
+
+def plant_data(engine: Engine) -> dict[str, int]:
+    """The plant's own rows the database holds (issues, people, areas), by table; empty for a new or freshly
+    initialised database, whose default templates, categories and rules a restore may replace freely."""
+    tables = [name for name in ("issue", "person", "area") if name in inspect(engine).get_table_names()]
+    with engine.connect() as connection:
+        counts = {name: connection.execute(text(f'SELECT count(*) FROM "{name}"')).scalar_one() for name in tables}
+    return {name: count for name, count in counts.items() if count}
+
+
+def _restore(engine: Engine, path: Path, force: bool) -> None:
     with open(path, "rb") as file:
         if file.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
             raise ValueError("not a SQLite backup")
@@ -292,6 +329,10 @@ def _restore(engine: Engine, path: Path) -> None:
         if revision is None or not _known_revision(revision):
             raise ValueError(f"the backup's schema revision {revision} is not one this QR Board knows "
                              "(a newer QR Board wrote it)")
+        held = plant_data(engine)        # checked after the backup: a damaged one is reported as such first
+        if held and not force:
+            counts = ", ".join(f"{count} {_PLURAL[table]}" for table, count in held.items())
+            raise ValueError(f"the database already holds data ({counts}): give --force to replace it")
         if engine.dialect.name == "sqlite":
             target = engine.raw_connection()
             try:
