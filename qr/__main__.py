@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
-from qr import db, demo, excel, minutes, notifier, report, rules, sheet_import, store, trends
+from qr import db, demo, excel, logs, minutes, notifier, report, rules, sheet_import, store, trends
 from qr.board import BoardFilter, filter_board, sort_board
 from qr.config import load_settings
 from qr.defaults import install_defaults
@@ -296,6 +296,7 @@ def main(argv: list[str] | None = None) -> int:
     when.add_argument("--every", type=int, metavar="SECONDS", help="scan and send every SECONDS, never stop")
     when.add_argument("--digest-now", action="store_true", help="send every owner's digest now, whatever the hour")
     args = parser.parse_args(argv)
+    logs.configure()
     try:
         return {"init-db": _init_db, "demo": _demo, "import": _import, "export": _export, "backup": _backup,
                 "restore": _restore, "minutes": _minutes, "report": _report,

@@ -14,6 +14,7 @@ from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, SQLModel, create_engine
 
 import models  # noqa: F401  (the tables a backup copies are the models' metadata)
@@ -151,6 +152,22 @@ def schema_revision(engine: Engine | None = None) -> str | None:
     """The Alembic revision the database is at; None for a database without a schema."""
     with (engine or get_engine()).connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+def health(engine: Engine | None = None) -> dict[str, str]:
+    """What a load balancer asks: is the database reachable, and is its schema the one this code needs
+    (current), an older one (behind: run init-db), one this code does not know (ahead) or none yet (empty)."""
+    engine = engine or get_engine()
+    try:
+        current = schema_revision(engine)
+    except DBAPIError:
+        return {"database": "unreachable", "schema": "unknown"}
+    head = head_revision()
+    if current == head:
+        return {"database": "ok", "schema": "current"}
+    if current is None:
+        return {"database": "ok", "schema": "empty"}
+    return {"database": "ok", "schema": "behind" if _known_revision(current) else "ahead"}
 
 
 def ensure_schema(engine: Engine | None = None) -> bool:
