@@ -1,5 +1,5 @@
-"""Command line: python -m qr init-db | demo | import | export | backup | restore | minutes | report | create-admin |
-notify.
+"""Command line: python -m qr init-db | demo | import | export | backup [--force] | restore [--force] | minutes |
+report | create-admin | notify.
 Exit 0 on success, 2 on bad input (reasons on stderr)."""
 import argparse
 import logging
