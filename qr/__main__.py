@@ -180,7 +180,7 @@ def _backup_file(file: str):
 
 def _backup(args) -> int:
     with _backup_file(args.file) as path:
-        db.backup_to(path, force=args.force)
+        db.backup_to(path, force=args.force, pg_dump=args.format == "pg_dump")
     print(f"backup written to {args.file} ({Path(args.file).stat().st_size} bytes)")
     return 0
 
@@ -277,6 +277,9 @@ def main(argv: list[str] | None = None) -> int:
     backup_parser = verbs.add_parser("backup", help="a consistent copy of the database, also while the app runs")
     backup_parser.add_argument("file", help="where to write the backup (never the live SQLite file)")
     backup_parser.add_argument("--force", action="store_true", help="write over an existing file")
+    backup_parser.add_argument("--format", choices=("portable", "pg_dump"), default="portable",
+                               help="portable: a SQLite file that restores into either database (default); "
+                                    "pg_dump: PostgreSQL's custom format, much faster, restores into PostgreSQL")
     restore_parser = verbs.add_parser("restore", help="replace the database's content with a backup")
     restore_parser.add_argument("file", help="a backup written by 'backup'")
     restore_parser.add_argument("--force", action="store_true",

@@ -74,3 +74,36 @@ def test_restore_refuses_a_postgresql_database_holding_data_unless_forced(pg_dat
     assert [a.code for a in store.reference_lists()["areas"]] == [area.code]
     db.restore_from(tmp_path / "backup.db", other, force=True)
     assert _every_row(other) == _every_row(source)
+
+
+def test_the_pg_dump_format_restores_into_a_fresh_database_row_for_row(pg_database, tmp_path):
+    """The fast format for a large server board (bench/backup.py): pg_dump's custom format, restored by
+    pg_restore after the same checks (its schema revision, a target holding data)."""
+    live = pg_database()
+    db.upgrade(live)
+    db.use_engine(live)
+    install_defaults()
+    demo.load_demo(on=ON)
+    db.backup_to(tmp_path / "backup.dump", live, pg_dump=True)
+    assert (tmp_path / "backup.dump").read_bytes()[:5] == b"PGDMP"
+    with pytest.raises(db.BackupRefused, match="the file already exists"):
+        db.backup_to(tmp_path / "backup.dump", live, pg_dump=True)
+    with pytest.raises(db.BackupRefused, match="already holds data"):
+        db.restore_from(tmp_path / "backup.dump", live)
+
+    fresh = pg_database()
+    db.restore_from(tmp_path / "backup.dump", fresh)
+    assert _every_row(fresh) == _every_row(live)
+    assert db.schema_revision(fresh) == db.head_revision()
+    db.use_engine(fresh)
+    created = store.create_area(code="NEW", name_zh="新车间", name_en="New area")   # sequences came along
+    assert created.id == max(a.id for a in store.reference_lists()["areas"])
+
+
+def test_the_pg_dump_format_is_refused_for_sqlite(tmp_path):
+    sqlite = db.make_engine(f"sqlite:///{tmp_path / 'pc.db'}")
+    db.upgrade(sqlite)
+    with pytest.raises(db.BackupRefused, match="--format pg_dump is for a PostgreSQL database"):
+        db.backup_to(tmp_path / "backup.dump", sqlite, pg_dump=True)
+    assert not (tmp_path / "backup.dump").exists()
+    sqlite.dispose()
