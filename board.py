@@ -7,6 +7,7 @@ import streamlit as st
 def draw() -> None:
     """Page setup, language, navigation, then first-start preparation."""
     from app_pages import _shared as ui
+    from qr import metrics
     from qr.i18n import t
 
     projector = ui.projector_mode()
@@ -32,12 +33,14 @@ def draw() -> None:
     with st.spinner(t("app.preparing", lang)):
         ui.prepare(lang)
     ui.user_sidebar(lang)
-    navigation.run()
+    with metrics.rendering(navigation.url_path or "board"):
+        navigation.run()
 
 
 if __name__ == "__main__":
     draw()
 else:
-    from qr import web
+    from qr import logs, web
 
+    logs.configure()
     app = st.App(__file__, routes=web.ROUTES)

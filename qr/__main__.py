@@ -1,5 +1,5 @@
-"""Command line: python -m qr init-db | demo | import | export | backup | restore | minutes | report | create-admin |
-notify.
+"""Command line: python -m qr init-db | demo | import | export | backup [--force] | restore [--force] | minutes |
+report | create-admin | notify.
 Exit 0 on success, 2 on bad input (reasons on stderr)."""
 import argparse
 import logging
@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
-from qr import db, demo, excel, minutes, notifier, report, rules, sheet_import, store, trends
+from qr import db, demo, excel, logs, minutes, notifier, report, rules, sheet_import, store, trends
 from qr.board import BoardFilter, filter_board, sort_board
 from qr.config import load_settings
 from qr.defaults import install_defaults
@@ -180,14 +180,14 @@ def _backup_file(file: str):
 
 def _backup(args) -> int:
     with _backup_file(args.file) as path:
-        db.backup_to(path)
+        db.backup_to(path, force=args.force, pg_dump=args.format == "pg_dump")
     print(f"backup written to {args.file} ({Path(args.file).stat().st_size} bytes)")
     return 0
 
 
 def _restore(args) -> int:
     with _backup_file(args.file) as path:
-        db.restore_from(path)
+        db.restore_from(path, force=args.force)
     print(f"restored from {args.file}: {store.issue_count()} issues")
     return 0
 
@@ -274,10 +274,16 @@ def main(argv: list[str] | None = None) -> int:
     minutes_parser.add_argument("--date", required=True, help="the meeting's day, YYYY-MM-DD")
     minutes_parser.add_argument("--out", help="file to write, *.pdf or *.xlsx (default minutes-AREA-DATE.pdf)")
     minutes_parser.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the minutes")
-    verbs.add_parser("backup", help="a consistent copy of the database, also while the app runs").add_argument(
-        "file", help="where to write the backup")
-    verbs.add_parser("restore", help="replace the database's content with a backup").add_argument(
-        "file", help="a backup written by 'backup'")
+    backup_parser = verbs.add_parser("backup", help="a consistent copy of the database, also while the app runs")
+    backup_parser.add_argument("file", help="where to write the backup (never the live SQLite file)")
+    backup_parser.add_argument("--force", action="store_true", help="write over an existing file")
+    backup_parser.add_argument("--format", choices=("portable", "pg_dump"), default="portable",
+                               help="portable: a SQLite file that restores into either database (default); "
+                                    "pg_dump: PostgreSQL's custom format, much faster, restores into PostgreSQL")
+    restore_parser = verbs.add_parser("restore", help="replace the database's content with a backup")
+    restore_parser.add_argument("file", help="a backup written by 'backup'")
+    restore_parser.add_argument("--force", action="store_true",
+                                help="replace a database that already holds issues, people or areas")
     report_parser = verbs.add_parser("report", help="the managers' weekly pack: trends .xlsx and a PNG per chart")
     report_parser.add_argument("--week", required=True, help="the ISO week the pack ends with, e.g. 2026-W47")
     report_parser.add_argument("--out", required=True, help="the folder to write the files into")
@@ -293,6 +299,7 @@ def main(argv: list[str] | None = None) -> int:
     when.add_argument("--every", type=int, metavar="SECONDS", help="scan and send every SECONDS, never stop")
     when.add_argument("--digest-now", action="store_true", help="send every owner's digest now, whatever the hour")
     args = parser.parse_args(argv)
+    logs.configure()
     try:
         return {"init-db": _init_db, "demo": _demo, "import": _import, "export": _export, "backup": _backup,
                 "restore": _restore, "minutes": _minutes, "report": _report,

@@ -40,6 +40,7 @@ class Settings:
     public_url: str = "http://localhost:8501"   # the links in notices start with it
     smtp_url: str = ""                # the e-mail server when the admin page sets none
     mail_from: str = ""               # the sender of notices by e-mail, likewise
+    log_json: bool = False            # QR_LOG_JSON=1: the app's log as JSON lines (qr/logs.py)
 
     @property
     def top_escalation_level(self) -> int:
@@ -53,7 +54,7 @@ class Settings:
 def load_settings() -> Settings:
     """Read DATABASE_URL, QR_DEMO, QR_TZ, QR_REFRESH_SECONDS, QR_MAX_UPLOAD_MB, QR_MAX_IMPORT_MB,
     QR_FOLLOW_UP_DAYS, QR_SESSION_HOURS, QR_PUBLIC_BOARD (default: on in demo mode only), QR_PUBLIC_URL,
-    QR_SMTP_URL and QR_MAIL_FROM; unset keeps the default."""
+    QR_SMTP_URL, QR_MAIL_FROM and QR_LOG_JSON; unset keeps the default."""
     demo = os.environ.get("QR_DEMO", "1") != "0"
     return Settings(
         database_url=os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
@@ -68,4 +69,5 @@ def load_settings() -> Settings:
         public_url=(os.environ.get("QR_PUBLIC_URL") or "http://localhost:8501").rstrip("/"),
         smtp_url=os.environ.get("QR_SMTP_URL") or "",
         mail_from=os.environ.get("QR_MAIL_FROM") or "",
+        log_json=os.environ.get("QR_LOG_JSON") == "1",
     )

@@ -1,7 +1,10 @@
 """Engine, sessions and schema upgrades; the only place that knows SQLite from PostgreSQL."""
 import fcntl
+import glob
+import os
 import shutil
 import sqlite3
+import subprocess
 import tempfile
 from contextlib import closing, contextmanager
 from pathlib import Path
@@ -13,6 +16,7 @@ from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, SQLModel, create_engine
 
 import models  # noqa: F401  (the tables a backup copies are the models' metadata)
@@ -152,6 +156,22 @@ def schema_revision(engine: Engine | None = None) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
+def health(engine: Engine | None = None) -> dict[str, str]:
+    """What a load balancer asks: is the database reachable, and is its schema the one this code needs
+    (current), an older one (behind: run init-db), one this code does not know (ahead) or none yet (empty)."""
+    engine = engine or get_engine()
+    try:
+        current = schema_revision(engine)
+    except DBAPIError:
+        return {"database": "unreachable", "schema": "unknown"}
+    head = head_revision()
+    if current == head:
+        return {"database": "ok", "schema": "current"}
+    if current is None:
+        return {"database": "ok", "schema": "empty"}
+    return {"database": "ok", "schema": "behind" if _known_revision(current) else "ahead"}
+
+
 def ensure_schema(engine: Engine | None = None) -> bool:
     """Create the schema in an empty database (True); accept a current one; refuse any other (SchemaBehind)."""
     engine = engine or get_engine()
@@ -235,23 +255,43 @@ def _refusing():
         raise BackupRefused(str(problem)) from problem
 
 
-def backup_to(path: Path, engine: Engine | None = None) -> None:
+def backup_to(path: Path, engine: Engine | None = None, *, force: bool = False, pg_dump: bool = False) -> None:
     """A consistent copy of the live database as one SQLite file, whichever database is live (writers go on).
 
     SQLite uses its online backup; PostgreSQL is read in one REPEATABLE READ snapshot into a migrated file,
     so a backup restores into either kind of database (also the way from one PC to the plant's server).
+    An existing file is kept unless `force`; the live SQLite database itself never is, whatever `force` says.
+    `pg_dump`: PostgreSQL's own custom format instead (many times faster on a large server database; it
+    restores into PostgreSQL only).
     """
     engine = engine or get_engine()
     path = Path(path)
+    if _is_live_file(engine, path):
+        raise BackupRefused("this is the live database itself (or its journal): a backup never writes over it")
+    if path.exists() and not force:
+        raise BackupRefused("the file already exists: give --force to write over it")
     with _refusing():
-        _backup(engine, path)
+        _backup(engine, path, force, pg_dump)
 
 
-def _backup(engine: Engine, path: Path) -> None:
+def _is_live_file(engine: Engine, path: Path) -> bool:
+    """Whether `path` is the SQLite database `engine` works on, or one of the files SQLite keeps beside it."""
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:":
+        return False
+    live = Path(database).resolve()
+    return path.resolve() in {live, *(live.with_name(live.name + end) for end in ("-wal", "-shm", "-journal"))}
+
+
+def _backup(engine: Engine, path: Path, force: bool, pg_dump: bool) -> None:
     partial = path.with_name(f".{path.name}.partial")
     partial.unlink(missing_ok=True)
     try:
-        if engine.dialect.name == "sqlite":
+        if pg_dump:
+            if engine.dialect.name != "postgresql":
+                raise ValueError("--format pg_dump is for a PostgreSQL database; SQLite's backup is the portable one")
+            _pg_tool(engine, "pg_dump", "--format=custom", "--file", str(partial))
+        elif engine.dialect.name == "sqlite":
             source = engine.raw_connection()
             try:
                 with closing(sqlite3.connect(partial)) as target:
@@ -267,22 +307,92 @@ def _backup(engine: Engine, path: Path) -> None:
                 _copy_content(engine, target)
             finally:
                 target.dispose()
-        partial.replace(path)
+        if force:
+            partial.replace(path)
+        else:
+            try:
+                os.link(partial, path)      # no-clobber: a file that appeared meanwhile is kept
+            except FileExistsError:
+                raise BackupRefused("the file already exists: give --force to write over it") from None
     finally:
         partial.unlink(missing_ok=True)
 
 
-def restore_from(path: Path, engine: Engine | None = None) -> None:
-    """Replace the database's content with a backup's, then bring the schema up to date."""
+def restore_from(path: Path, engine: Engine | None = None, *, force: bool = False) -> None:
+    """Replace the database's content with a backup's, then bring the schema up to date. A database that holds
+    a plant's data is replaced only with `force`: a restore into the wrong DATABASE_URL must not erase a board."""
     engine = engine or get_engine()
+    path = Path(path)
+    if _is_live_file(engine, path):
+        raise BackupRefused("this is the live database itself, not a backup of it")
     with _refusing():
-        _restore(engine, Path(path))
+        _restore(engine, path, force)
 
 
-def _restore(engine: Engine, path: Path) -> None:
+def _refuse_holding_data(engine: Engine, force: bool) -> None:
+    held = plant_data(engine)
+    if held and not force:
+        counts = ", ".join(f"{count} {_PLURAL[table]}" for table, count in held.items())
+        raise ValueError(f"the database already holds data ({counts}): give --force to replace it")
+
+
+PG_DUMP_HEADER = b"PGDMP"
+
+
+def _restore_pg_dump(engine: Engine, path: Path, force: bool) -> None:
+    """pg_restore of a `--format pg_dump` backup, in one transaction, after the same checks as a portable one."""
+    if engine.dialect.name != "postgresql":
+        raise ValueError("a pg_dump backup restores into PostgreSQL only; use a portable backup for SQLite")
+    listing = _pg_tool(engine, "pg_restore", "--data-only", "--table=alembic_version", "--file=-", str(path),
+                       database=False)
+    lines = listing.splitlines()
+    start = next((n for n, line in enumerate(lines) if line.startswith("COPY public.alembic_version")), None)
+    revision = lines[start + 1].strip() if start is not None and start + 1 < len(lines) else None
+    if revision is None or not _known_revision(revision):
+        raise ValueError(f"the backup's schema revision {revision} is not one this QR Board knows")
+    _refuse_holding_data(engine, force)
+    engine.dispose()
+    _pg_tool(engine, "pg_restore", "--clean", "--if-exists", "--no-owner", "--no-privileges",
+             "--single-transaction", str(path))
+    upgrade(engine)
+
+
+def _pg_tool(engine: Engine, name: str, *arguments: str, database: bool = True) -> str:
+    """Run Debian's newest pg_dump or pg_restore on the engine's database (the password in the environment,
+    not on a command line others can list); its output, or its error as a refusal."""
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), key=lambda p: int(Path(p).parts[4]))
+    binary = found[-1] if found else shutil.which(name)
+    if binary is None:
+        raise ValueError(f"{name} is not installed (Debian: apt-get install postgresql-client)")
+    url = engine.url
+    target = ["--dbname", url.set(drivername="postgresql", password=None).render_as_string()] if database else []
+    done = subprocess.run([binary, *target, *arguments], capture_output=True, text=True,
+                          env={**os.environ, "PGPASSWORD": url.password or ""})
+    if done.returncode != 0:
+        raise ValueError(f"{name} failed: {done.stderr.strip()}")
+    return done.stdout
+
+
+_PLURAL = {"issue": "issues", "person": "people", "area": "areas"}
+
+
+def plant_data(engine: Engine) -> dict[str, int]:
+    """The plant's own rows the database holds (issues, people, areas), by table; empty for a new or freshly
+    initialised database, whose default templates, categories and rules a restore may replace freely."""
+    tables = [name for name in ("issue", "person", "area") if name in inspect(engine).get_table_names()]
+    with engine.connect() as connection:
+        counts = {name: connection.execute(text(f'SELECT count(*) FROM "{name}"')).scalar_one() for name in tables}
+    return {name: count for name, count in counts.items() if count}
+
+
+def _restore(engine: Engine, path: Path, force: bool) -> None:
     with open(path, "rb") as file:
-        if file.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
-            raise ValueError("not a SQLite backup")
+        header = file.read(len(SQLITE_HEADER))
+    if header.startswith(PG_DUMP_HEADER):
+        _restore_pg_dump(engine, path, force)
+        return
+    if header != SQLITE_HEADER:
+        raise ValueError("not a SQLite backup nor a pg_dump archive")
     with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as source:
         if source.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
             raise ValueError("the backup is damaged")
@@ -292,6 +402,7 @@ def _restore(engine: Engine, path: Path) -> None:
         if revision is None or not _known_revision(revision):
             raise ValueError(f"the backup's schema revision {revision} is not one this QR Board knows "
                              "(a newer QR Board wrote it)")
+        _refuse_holding_data(engine, force)      # after the backup's checks: a damaged one is reported first
         if engine.dialect.name == "sqlite":
             target = engine.raw_connection()
             try:

@@ -1,13 +1,15 @@
 """The app's own HTTP routes beside Streamlit's (served by st.App in board.py): sign-in and sign-out, which set
-and clear the HttpOnly session cookie that a Streamlit script cannot set itself. No Streamlit here."""
+and clear the HttpOnly session cookie that a Streamlit script cannot set itself, and the operations' /healthz and
+/metrics. No Streamlit here."""
 from urllib.parse import urlencode, urlsplit
 
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, RedirectResponse
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from qr import store
+from qr import db, metrics, store
 
 SESSION_COOKIE = "qr_session"
 SIGN_IN_PATH = "/auth/sign-in"
@@ -74,4 +76,20 @@ async def sign_out(request: Request):
     return response
 
 
-ROUTES = [Route(SIGN_IN_PATH, sign_in, methods=["POST"]), Route(SIGN_OUT_PATH, sign_out, methods=["POST"])]
+async def healthz(_request: Request):
+    """200 only when the database answers and its schema is this code's: a load balancer sends users nowhere
+    else. Streamlit's /_stcore/health says only that the server runs."""
+    state = await run_in_threadpool(db.health)
+    healthy = state == {"database": "ok", "schema": "current"}
+    return JSONResponse(state, status_code=200 if healthy else 503, headers={"cache-control": "no-store"})
+
+
+async def metrics_text(_request: Request):
+    """This instance's counters in Prometheus' text format, with the outbox backlog read now (shared by all)."""
+    for state, count in (await run_in_threadpool(store.outbox_backlog)).items():
+        metrics.OUTBOX.labels(state=state).set(count)
+    return Response(generate_latest(metrics.REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+
+ROUTES = [Route(SIGN_IN_PATH, sign_in, methods=["POST"]), Route(SIGN_OUT_PATH, sign_out, methods=["POST"]),
+          Route("/healthz", healthz, methods=["GET"]), Route("/metrics", metrics_text, methods=["GET"])]

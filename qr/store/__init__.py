@@ -34,7 +34,7 @@ from qr.store.meeting_reads import (Minutes, attendance_rates, meeting_attendanc
                                     meeting_decisions, meeting_functions, meeting_minutes, meeting_on,
                                     reporting_order, review_list, sign_in_sheet, update_compliance_frames)
 from qr.store.outbox import (ESCALATION_LEVELS, channels, claim_notice, escalation_contacts, mark_failed, mark_sent,
-                             my_notifications, outbox, outbox_row, queue_test, remove_channel, retry_notice,
+                             my_notifications, outbox, outbox_backlog, outbox_row, queue_test, remove_channel, retry_notice,
                              set_channel, set_escalation_contacts, set_meeting_time, set_my_notifications)
 from qr.store.reminders import digest_preview, queue_digests, scan_notices
 from qr.store.meetings import (MeetingStale, add_guest, change_tier, decide_action, decide_escalation,

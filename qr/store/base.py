@@ -14,7 +14,7 @@ from sqlalchemy import func, update
 from sqlmodel import Session, select
 
 from models import Account, AuditEvent, BoardSetting, Issue, IssueStep, Person, SignInSession, TemplateStep
-from qr import db, rules
+from qr import db, metrics, rules
 from qr.audit import Entity
 from qr.config import Settings, load_settings
 from qr.notices import NotifyRule
@@ -137,13 +137,19 @@ def _plain(value):
 
 
 COMMANDS: dict[str, object] = {}
-query = _with_session(db.read_session)
+_read = _with_session(db.read_session)
 _write = _with_session(db.write_session)
 
 
+def query(fn):
+    """A read in its own session (or the caller's), timed for /metrics and the log."""
+    return metrics.observed("query", QRError)(_read(fn))
+
+
 def command(fn):
-    """A write in one transaction; registered so the role × command test can try every one."""
-    wrapped = _write(fn)
+    """A write in one transaction, counted and timed (qr/metrics.py); registered so the role × command test can
+    try every one."""
+    wrapped = metrics.observed("command", QRError)(_write(fn))
     COMMANDS[fn.__name__] = wrapped
     return wrapped
 

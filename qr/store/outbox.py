@@ -368,3 +368,12 @@ def outbox_row(outbox_id: int, *, session: Session) -> dict:
     if not _is_whole_number(outbox_id) or session.get(Outbox, outbox_id) is None:
         raise NotFound("err.not_found", field="notice", value=str(outbox_id))
     return session.get(Outbox, outbox_id).model_dump()
+
+
+@query
+def outbox_backlog(*, session: Session) -> dict[str, int]:
+    """Notices not sent, waiting (the backlog a stuck sender grows) and failed (given up after the last try)."""
+    waiting, failed = session.exec(select(
+        func.count().filter(Outbox.failed_at.is_(None)), func.count().filter(Outbox.failed_at.is_not(None)))
+        .where(Outbox.sent_at.is_(None))).one()
+    return {"waiting": waiting, "failed": failed}

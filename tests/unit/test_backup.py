@@ -11,6 +11,7 @@ from sqlmodel import func, select
 
 from models import Issue, IssueStep
 from qr import db, store
+from qr.__main__ import main as qr_main
 from tests.conftest import ROOT
 
 
@@ -99,3 +100,83 @@ def test_restore_refuses_a_backup_from_a_newer_board(open_issue, tmp_path):
     with pytest.raises(db.BackupRefused, match="revision 9999 is not one this QR Board knows"):
         db.restore_from(tmp_path / "backup.db")
     assert store.issue_count() == 1
+
+
+def _cli(capsys, *argv: str) -> tuple[int, str, str]:
+    code = qr_main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out.strip(), err.strip()
+
+
+def test_backup_keeps_an_existing_file_unless_forced(open_issue, capsys, tmp_path):
+    open_issue(date(2026, 3, 2))
+    kept = tmp_path / "monday.db"
+    kept.write_bytes(b"last week's backup")
+    code, out, err = _cli(capsys, "backup", str(kept))
+    assert (code, out) == (2, "")
+    assert err == f"{kept}: the file already exists: give --force to write over it"
+    assert kept.read_bytes() == b"last week's backup"
+    assert not list(tmp_path.glob(".*.partial"))
+
+    code, out, err = _cli(capsys, "backup", str(kept), "--force")
+    assert (code, err) == (0, "") and out.startswith(f"backup written to {kept}")
+    with closing(sqlite3.connect(kept)) as check:
+        assert check.execute("SELECT count(*) FROM issue").fetchone() == (1,)
+
+
+def test_restore_into_a_database_holding_data_needs_force(open_issue, capsys, tmp_path):
+    first = open_issue(date(2026, 3, 2))
+    db.backup_to(tmp_path / "backup.db")
+    open_issue(date(2026, 3, 3))                 # saved after the backup: a restore would lose it
+    code, out, err = _cli(capsys, "restore", str(tmp_path / "backup.db"))
+    assert (code, out) == (2, "")
+    assert err == (f"{tmp_path / 'backup.db'}: the database already holds data (2 issues, 2 people, 1 areas): "
+                   "give --force to replace it")
+    assert store.issue_count() == 2
+
+    code, out, err = _cli(capsys, "restore", str(tmp_path / "backup.db"), "--force")
+    assert (code, out, err) == (0, f"restored from {tmp_path / 'backup.db'}: 1 issues", "")
+    assert [number for number, _ in store.issue_numbers()] == [first.number]
+
+
+def test_restore_into_a_freshly_initialised_database_needs_no_force(open_issue, empty_database, capsys, tmp_path,
+                                                                     monkeypatch):
+    """init-db's default templates, categories and rules are no plant's data: the restore drill's first step."""
+    open_issue(date(2026, 3, 2))
+    db.backup_to(tmp_path / "backup.db")
+    fresh = db.make_engine(empty_database())
+    db.use_engine(fresh)
+    try:
+        assert _cli(capsys, "init-db")[0] == 0
+        assert db.plant_data(fresh) == {}
+        assert _cli(capsys, "restore", str(tmp_path / "backup.db")) == (
+            0, f"restored from {tmp_path / 'backup.db'}: 1 issues", "")
+        assert db.plant_data(fresh) == {"issue": 1, "person": 2, "area": 1}
+    finally:
+        db.use_engine(None)
+        fresh.dispose()
+
+
+def test_the_live_sqlite_file_is_never_written_over_not_even_with_force(tmp_path):
+    """The running app's own file (or its WAL): a backup or restore there would replace the board under it."""
+    live = tmp_path / "board.db"
+    env = {"DATABASE_URL": f"sqlite:///{live}", "QR_DEMO": "0", "PATH": "/usr/bin:/bin"}
+
+    def cli(*argv):
+        return subprocess.run([sys.executable, "-m", "qr", *argv], cwd=ROOT, env=env, capture_output=True, text=True)
+
+    assert cli("demo", "--issues", "3").returncode == 0
+    before = live.read_bytes()
+    with closing(sqlite3.connect(live)) as check:
+        issues = check.execute("SELECT count(*) FROM issue").fetchone()
+    for argv in (("backup", str(live)), ("backup", str(live), "--force"),
+                 ("backup", f"{live}-wal", "--force"), ("backup", str(tmp_path / "." / "board.db"), "--force")):
+        done = cli(*argv)
+        assert (done.returncode, done.stdout) == (2, ""), argv
+        assert "the live database itself" in done.stderr and "never writes over it" in done.stderr
+    restored = cli("restore", str(live), "--force")
+    assert restored.returncode == 2 and "the live database itself, not a backup" in restored.stderr
+    assert live.read_bytes() == before
+    with closing(sqlite3.connect(live)) as check:
+        assert check.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert check.execute("SELECT count(*) FROM issue").fetchone() == issues > (0,)
