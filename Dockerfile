@@ -1,8 +1,11 @@
-# QR Board as a container, for sites that run it on a server with PostgreSQL (see compose.yaml).
-# Not needed for the two basic commands of the README; CI does not build it.
+# QR Board as a container, for sites that run it on a server with PostgreSQL (see compose.yaml and the README's
+# "Deploy"). Everything is installed here, at build time: a running container fetches nothing (Streamlit's usage
+# statistics are off in .streamlit/config.toml; kaleido draws with Debian's Chromium, never a downloaded one).
+# No container engine can build or run it on the development machines; tests/unit/test_container_files.py checks
+# this file and compose.yaml instead (see the README).
 FROM python:3.11-slim-bookworm
 
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1
 # CJK fonts for the minutes and 8D PDFs; Chromium for the weekly pack's chart pictures (kaleido).
 RUN apt-get update \
  && apt-get install -y --no-install-recommends fonts-noto-cjk chromium \
@@ -11,7 +14,12 @@ RUN apt-get update \
 WORKDIR /app
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
-COPY . .
+# What the app reads at run time, and nothing else (no tests, benchmarks or docs).
+COPY board.py models.py alembic.ini ./
+COPY qr/ qr/
+COPY app_pages/ app_pages/
+COPY migrations/ migrations/
+COPY .streamlit/config.toml .streamlit/config.toml
 RUN useradd --system --home-dir /app qr && mkdir -p /app/data && chown -R qr /app/data
 USER qr
 
