@@ -840,6 +840,14 @@ TEXT: dict[str, dict[str, str]] = {
     "field.locked_until": {"zh": "锁定至", "en": "Locked until"},
     # administration
     "admin.only": {"zh": "只有管理员可以修改配置。", "en": "Only administrators change the configuration."},
+    "admin.tab.plants": {"zh": "工厂", "en": "Plants"},
+    "admin.plants_help": {"zh": "区域属于工厂，人员通过区域属于工厂；一个账号的角色只在本厂有效，没有区域的人员（集团层面）和管理员在所有工厂有效。时区对所有工厂相同（QR_TZ）。",
+                          "en": "Areas belong to a plant, people to a plant through their area; an account's role counts "
+                                "in its own plant, for people of no area (the group's level) and administrators in every "
+                                "plant. All plants share one time zone (QR_TZ)."},
+    "admin.plant_areas": {"zh": "区域", "en": "Areas"},
+    "admin.new_plant": {"zh": "新增工厂", "en": "New plant"},
+    "admin.edit_plant": {"zh": "修改工厂", "en": "Edit a plant"},
     "admin.tab.people": {"zh": "人员和区域", "en": "People and areas"},
     "admin.tab.categories": {"zh": "类别", "en": "Categories"},
     "admin.tab.templates": {"zh": "步骤模板", "en": "Step templates"},
