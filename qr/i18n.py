@@ -189,6 +189,15 @@ TEXT: dict[str, dict[str, str]] = {
     "kpi.attendance": {"zh": "每周会议与会率", "en": "Meeting attendance per week"},
     "kpi.escalated": {"zh": "已升级问题", "en": "Escalated issues"},
     "trends.col.week": {"zh": "周", "en": "Week"},
+    "trends.col.overdue": {"zh": "逾期(红)", "en": "Overdue (red)"},
+    "trends.compare.toggle": {"zh": "工厂对比", "en": "Compare plants"},
+    "trends.compare.title": {"zh": "工厂对比", "en": "Plants side by side"},
+    "trends.compare.help": {"zh": "所选期间内新增和关闭的问题；期末未关闭的问题和其中有红色步骤的问题（逾期）；期间内完成的步骤和按期完成率。类别、严重度和责任人筛选同样适用。",
+                            "en": "Issues opened and closed in the period; issues open on its last day and those of "
+                                  "them with a red step (overdue); steps completed in the period and the share on "
+                                  "time. The category, severity and owner filters apply."},
+    "trends.compare.counts": {"zh": "各厂问题数", "en": "Issues per plant"},
+    "trends.compare.rates": {"zh": "各厂步骤按期完成率", "en": "On-time step completion per plant"},
     "trends.col.month": {"zh": "月份", "en": "Month"},
     "trends.col.opened": {"zh": "新增", "en": "Opened"},
     "trends.col.closed": {"zh": "关闭", "en": "Closed"},
