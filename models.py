@@ -28,9 +28,19 @@ def _moment(**kwargs):
     return Field(sa_type=UTCDateTime, **kwargs)
 
 
+class Plant(SQLModel, table=True):
+    """A plant of the group: its areas, and through them its people, belong to it (the time zone stays global)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=20, unique=True)
+    name_zh: str = Field(max_length=100)
+    name_en: str = Field(max_length=100)
+
+
 class Area(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=20, unique=True)
+    plant_id: int = Field(foreign_key="plant.id", index=True)
     name_zh: str = Field(max_length=100)
     name_en: str = Field(max_length=100)
     # the functions its meeting needs at the table (quality,production …), comma-separated in rules.FUNCTIONS order

@@ -129,12 +129,23 @@ def trends_kpis(change_counter: tuple[int, int], period: trends.Period,
     counts it at once)."""
     settings = store.board_settings()
     issues, steps, history = _trends_frames(change_counter, period.since)
-    attendance = store.meeting_attendance_frame(start=period.start, end=period.end)
+    attendance = store.meeting_attendance_frame(start=period.start, end=period.end, plant_id=chosen.plant_id)
     return trends.compute(issues, steps, history, period, chosen, tz=settings.tz, ladders=settings.escalation_ladders,
                           clocks=store.trends_clocks(since=period.since), now=store.now(),
                           follow_ups=store.trends_follow_ups(since=period.since),
                           follow_up_share=settings.follow_up_share,
                           attendance=attendance, colour_rule=rules.ColourRule(settings.colour_rule))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def plant_comparison(change_counter: tuple[int, int], period: trends.Period, chosen: trends.TrendsFilter,
+                     plants: tuple[tuple[int, str, str, str], ...]) -> pd.DataFrame:
+    """The main KPIs per plant (qr.trends.compare_plants); `plants` as (id, code, name_zh, name_en)."""
+    settings = store.board_settings()
+    issues, steps, history = _trends_frames(change_counter, period.since)
+    return trends.compare_plants(issues, steps, history, period, chosen,
+                                 [dict(zip(("id", "code", "name_zh", "name_en"), p)) for p in plants],
+                                 tz=settings.tz, colour_rule=rules.ColourRule(settings.colour_rule))
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -150,6 +161,43 @@ def update_compliance(change_counter: tuple[int, int], start: date, end: date, a
     when none has started."""
     frames = store.update_compliance_frames(start=start, end=end, area_id=area_id, include_now=bool(as_of))
     return compliance.update_compliance(*frames)
+
+
+def _choose_plant(key: str, codes: dict[int, str], dependents: tuple[str, ...]) -> None:
+    """The plant goes into the URL (?plant=CODE); the area pickers it narrows start again from every area."""
+    chosen = st.session_state[key]
+    if chosen is None:
+        st.query_params.pop("plant", None)
+    else:
+        st.query_params["plant"] = codes[chosen]
+    for dependent in dependents:
+        st.session_state.pop(dependent, None)
+
+
+def plant_from_url(refs: dict[str, list[dict]]) -> int | None:
+    """The plant ?plant=CODE names, or None (every plant; also when there is one plant only)."""
+    wanted = st.query_params.get("plant")
+    return next((p["id"] for p in refs["plants"] if p["code"] == wanted), None) if len(refs["plants"]) > 1 else None
+
+
+def plant_areas(refs: dict[str, list[dict]], plant_id: int | None) -> list[dict]:
+    return [a for a in refs["areas"] if plant_id is None or a["plant_id"] == plant_id]
+
+
+def plant_filter(column, refs: dict[str, list[dict]], lang: str, *, key: str,
+                 dependents: tuple[str, ...] = ()) -> tuple[int | None, list[dict]]:
+    """The plant picker (?plant=CODE; every plant when none) and the areas it leaves to choose from. With one plant
+    there is nothing to pick: no picker, every area (most sites have one plant)."""
+    plants = {p["id"]: p for p in refs["plants"]}
+    if len(plants) < 2:
+        return None, refs["areas"]
+    options = [None, *plants]
+    chosen = column.selectbox(
+        t("field.plant", lang), options, index=options.index(plant_from_url(refs)), key=key,
+        on_change=_choose_plant, args=(key, {i: p["code"] for i, p in plants.items()}, dependents),
+        format_func=lambda i: t("board.filter.all", lang) if i is None
+        else (plants[i]["name_en"] or plants[i]["name_zh"]) if lang == "en" else plants[i]["name_zh"])
+    return chosen, plant_areas(refs, chosen)
 
 
 TAB_SESSION = "session_token"

@@ -1,9 +1,10 @@
-"""Administration: people, areas, categories, step templates, the board's rules, users and roles (admins only)."""
+"""Administration: plants, people, areas, categories, step templates, the board's rules, users and roles (admins only)."""
 import pandas as pd
 import streamlit as st
 
 from app_pages import _shared as ui
 from app_pages._admin_notices import notices_section
+from app_pages._admin_plants import plants_section
 from qr import rules, store
 from qr.i18n import t
 
@@ -18,6 +19,7 @@ me = user.person_id
 counter = store.change_counter()
 refs = ui.reference_lists(counter)
 areas = {a["id"]: a for a in refs["areas"]}
+plants = {p["id"]: p for p in refs["plants"]}
 people = {p["id"]: p for p in refs["people"]}
 categories = {c["id"]: c for c in refs["categories"]}
 
@@ -38,17 +40,29 @@ def _functions(stored: str) -> str:
     return ", ".join(_function(f) for f in rules.function_list(stored))
 
 
+def _plant_picker(column, key: str, current: int | None = None):
+    """An area's plant; with one plant there is nothing to choose (a new area goes to it)."""
+    if len(plants) < 2:
+        return None
+    return column.selectbox(t("field.plant", lang), list(plants), key=key,
+                            index=list(plants).index(current) if current in plants else 0,
+                            format_func=lambda i: f"{plants[i]['code']} · {_label(plants[i])}")
+
+
 def people_and_areas() -> None:
     """Areas and people: the lists, a new one, and changing one (a person who left is made inactive)."""
     st.dataframe(pd.DataFrame([{t("field.code", lang): a["code"], t("field.name_zh", lang): a["name_zh"],
                                 t("field.name_en", lang): a["name_en"],
+                                t("field.plant", lang): _label(plants[a["plant_id"]]) if a["plant_id"] in plants
+                                else "",
                                 t("field.required_functions", lang): _functions(a["required_functions"])}
                                for a in areas.values()]),
                  hide_index=True, width="stretch")
     with st.form("new_area"):
         st.markdown(f"**{t('admin.new_area', lang)}**")
-        code, name_zh, name_en = st.columns(3)
-        values = {"code": code.text_input(t("field.code", lang), max_chars=20, key="area_code"),
+        code, name_zh, name_en, plant = st.columns(4)
+        values = {"plant_id": _plant_picker(plant, "area_plant"),
+                  "code": code.text_input(t("field.code", lang), max_chars=20, key="area_code"),
                   "name_zh": name_zh.text_input(t("field.name_zh", lang), max_chars=100, key="area_name_zh"),
                   "name_en": name_en.text_input(t("field.name_en", lang), max_chars=100, key="area_name_en"),
                   "required_functions": st.pills(t("admin.required_functions", lang), rules.FUNCTIONS,
@@ -61,8 +75,9 @@ def people_and_areas() -> None:
         area_id = st.selectbox(t("admin.edit_area", lang), list(areas), key="edit_area_pick",
                                format_func=lambda i: f"{areas[i]['code']} · {_label(areas[i])}")
         with st.form(f"edit_area_{area_id}"):
-            name_zh, name_en = st.columns(2)
-            values = {"name_zh": name_zh.text_input(t("field.name_zh", lang), areas[area_id]["name_zh"], max_chars=100,
+            name_zh, name_en, plant = st.columns(3)
+            values = {"plant_id": _plant_picker(plant, f"edit_area_plant_{area_id}", areas[area_id]["plant_id"]),
+                      "name_zh": name_zh.text_input(t("field.name_zh", lang), areas[area_id]["name_zh"], max_chars=100,
                                                     key=f"edit_area_zh_{area_id}"),
                       "name_en": name_en.text_input(t("field.name_en", lang), areas[area_id]["name_en"], max_chars=100,
                                                     key=f"edit_area_en_{area_id}"),
@@ -400,8 +415,12 @@ def notices_tab() -> None:
     notices_section(lang, me, areas, people)
 
 
-names = ("people", "categories", "templates", "rules", "users", "notices", "history")
-sections = (people_and_areas, category_section, template_section, rules_section, users_section, notices_tab,
+def plants_tab() -> None:
+    plants_section(lang, me, plants, areas)
+
+
+names = ("plants", "people", "categories", "templates", "rules", "users", "notices", "history")
+sections = (plants_tab, people_and_areas, category_section, template_section, rules_section, users_section, notices_tab,
             history_section)
 for tab, section in zip(st.tabs([t(f"admin.tab.{name}", lang) for name in names]), sections):
     with tab:

@@ -14,7 +14,7 @@ refs = ui.reference_lists(counter)
 me = ui.require_user(lang).person_id
 today = store.today()
 presenter = st.query_params.get("view") == "presenter"
-areas = {a["id"]: a for a in refs["areas"]}
+areas = {a["id"]: a for a in ui.plant_areas(refs, ui.plant_from_url(refs))}     # ?plant=CODE narrows them
 people = {p["id"]: (p["name_en"] or p["name"]) if lang == "en" else p["name"] for p in refs["people"]}
 
 
@@ -308,6 +308,8 @@ def compliance_panel(area_id: int) -> None:
 area_id = _area_from_url()
 if area_id is None:
     st.markdown(f"### {t('page.meeting', lang)}")
+    if len(refs["plants"]) > 1:                     # a plant without areas yet: another plant can be picked
+        ui.plant_filter(st, refs, lang, key="meeting_plant", dependents=("meeting_area",))
     st.info(t("meeting.no_area", lang))
     st.stop()
 current = ui.meeting_on(counter, area_id, today)
@@ -316,8 +318,12 @@ if presenter and current is not None:
     presenter_view(current, current["ended_at"] is None)
     st.stop()
 
-title, chooser, switch = st.columns([3, 2, 2], vertical_alignment="bottom")
+several_plants = len(refs["plants"]) > 1
+title, *choosers, switch = st.columns([3, 2, 2, 2] if several_plants else [3, 2, 2], vertical_alignment="bottom")
+chooser = choosers[-1]
 title.markdown(f"### {t('page.meeting', lang)}")
+if several_plants:
+    ui.plant_filter(choosers[0], refs, lang, key="meeting_plant", dependents=("meeting_area",))
 chooser.selectbox(t("meeting.area", lang), list(areas), index=list(areas).index(area_id), key="meeting_area",
                   format_func=lambda i: _label(areas[i], "name"), on_change=_choose_area)
 ui.show_flash()

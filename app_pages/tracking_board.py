@@ -25,12 +25,15 @@ def _set_projector() -> None:
 if projector:
     st.html(ui.full_screen_css(side_rem=0.8, gap_rem=0.3))
 
-title, switches, filter_area, filter_category, filter_owner, filter_overall = st.columns(
-    [2.2, 1.6, 1, 1, 1, 1], vertical_alignment="bottom")
+several_plants = len(refs["plants"]) > 1
+title, switches, *filters = st.columns([2.2, 1.6, *([1] * (5 if several_plants else 4))], vertical_alignment="bottom")
+filter_plant = filters.pop(0) if several_plants else None
+filter_area, filter_category, filter_owner, filter_overall = filters
 title.markdown(f"### {t('app.title', lang)}")
 switches.toggle(t("board.projector", lang), value=projector, key="projector", on_change=_set_projector)
 switches.toggle(t("board.recently_closed", lang), key="recently_closed")
-areas = {a["id"]: a for a in refs["areas"]}
+plant_id, plant_areas = ui.plant_filter(filter_plant, refs, lang, key="f_plant", dependents=("f_area",))
+areas = {a["id"]: a for a in plant_areas}
 filter_area.selectbox(t("board.filter.area", lang), [None, *areas], key="f_area",
                       format_func=lambda i: t("board.filter.all", lang) if i is None
                       else areas[i]["name_en" if lang == "en" else "name_zh"])
@@ -47,7 +50,8 @@ filter_overall.selectbox(t("board.filter.overall", lang), [None, "R", "Y", "G"],
 
 
 def _chosen_filter() -> BoardFilter:
-    return BoardFilter(area_id=st.session_state.get("f_area"), category=st.session_state.get("f_category"),
+    return BoardFilter(area_ids=tuple(areas) if plant_id is not None else None, area_id=st.session_state.get("f_area"),
+                       category=st.session_state.get("f_category"),
                        owner_id=st.session_state.get("f_owner"), overall=st.session_state.get("f_overall"))
 
 
@@ -60,7 +64,8 @@ def live_board() -> None:
     shown = sort_board(filter_board(frame, _chosen_filter()))
     settings = load_settings()
     now = store.now()
-    st.html(views.render_header(board_counters(shown, now), ui.quality_status(change, on), lang, projector=projector))
+    quality = [day for day in ui.quality_status(change, on) if day["area_id"] in areas]   # the plant's areas
+    st.html(views.render_header(board_counters(shown, now), quality, lang, projector=projector))
     if shown.empty:
         st.info(t("board.empty", lang))
     else:

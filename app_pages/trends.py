@@ -26,20 +26,56 @@ def _picker(column, label_key: str, options: dict, key: str):
 
 st.markdown(f"### {t('page.trends', lang)}")
 default = trends.default_period(today)
-range_column, area_column, category_column, severity_column, owner_column = st.columns([1.6, 1, 1, 1, 1])
+several_plants = len(refs["plants"]) > 1
+range_column, *filter_columns = st.columns([1.6, *([1] * (5 if several_plants else 4))])
+plant_column = filter_columns.pop(0) if several_plants else None
+area_column, category_column, severity_column, owner_column = filter_columns
 chosen_days = range_column.date_input(t("trends.range", lang), value=(default.start, today), max_value=today,
                                       key="t_range")
 picked = list(chosen_days)             # one day only while the second end is still being picked
 first_day, last_day = (picked[0], picked[1] if len(picked) > 1 else today) if picked else (default.start, today)
 period = trends.period_for(first_day, last_day, today)
+plant_id, plant_areas = ui.plant_filter(plant_column, refs, lang, key="t_plant", dependents=("t_area",))
 chosen = trends.TrendsFilter(
-    area_id=_picker(area_column, "board.filter.area", {a["id"]: _name(a) for a in refs["areas"]}, "t_area"),
+    plant_id=plant_id,
+    area_id=_picker(area_column, "board.filter.area", {a["id"]: _name(a) for a in plant_areas}, "t_area"),
     category_id=_picker(category_column, "board.filter.category",
                         {c["id"]: _name(c) for c in refs["categories"] if c["parent_id"] is None}, "t_category"),
     severity=_picker(severity_column, "trends.filter.severity", {s: t(f"severity.{s}", lang) for s in SEVERITY},
                      "t_severity"),
     owner_id=_picker(owner_column, "board.filter.owner", {p["id"]: _name(p) for p in refs["people"]}, "t_owner"),
 )
+
+
+def _set_compare() -> None:
+    if st.session_state["t_compare"]:
+        st.query_params["compare"] = "plants"
+    else:
+        st.query_params.pop("compare", None)
+
+
+def compare_plants() -> None:
+    """Group managers: the main KPIs of every plant side by side (the category, severity and owner filters apply)."""
+    plants = tuple((p["id"], p["code"], p["name_zh"], p["name_en"]) for p in refs["plants"])
+    frame = ui.plant_comparison(counter, period, chosen, plants)
+    st.markdown(f"#### {t('trends.compare.title', lang)}")
+    st.caption(t("trends.compare.help", lang))
+    table = report.display_table(frame.drop(columns=["plant_id"]), lang)
+    st.dataframe(table, hide_index=True, key="plant_comparison", width="stretch")
+    counts, rates = st.columns(2)
+    counts.plotly_chart(charts.plant_counts(frame, lang), key="chart_plant_counts", config={"displaylogo": False})
+    rates.plotly_chart(charts.plant_rates(frame, lang), key="chart_plant_rates", config={"displaylogo": False})
+    st.download_button(t("trends.csv", lang), data=sheets.csv_bytes(table), file_name="QR-plants.csv",
+                       mime="text/csv", key="csv_plants", icon=":material/download:", on_click="ignore")
+
+
+if several_plants:
+    st.toggle(t("trends.compare.toggle", lang), value=st.query_params.get("compare") == "plants", key="t_compare",
+              on_change=_set_compare)
+    if st.session_state["t_compare"]:
+        compare_plants()
+        st.stop()
+
 kpis = ui.trends_kpis(counter, period, chosen)
 st.caption(report.period_label(kpis, lang))
 
@@ -81,6 +117,8 @@ else:
 st.markdown(f"#### {t('compliance.title_weeks', lang)}")
 updates = ui.update_compliance(counter, period.start, period.end, chosen.area_id, "")
 updates = updates[updates["held_on"] >= period.start]
+if plant_id is not None:
+    updates = updates[updates["area_id"].isin([a["id"] for a in plant_areas])]
 if chosen.owner_id is not None:
     updates = updates[updates["owner_id"] == chosen.owner_id]
 if updates.empty:

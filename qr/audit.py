@@ -15,6 +15,7 @@ class Entity:
     ATTENDANCE = "attendance"
     DECISION = "decision"
     QUALITY_STATUS = "quality_status"
+    PLANT = "plant"
     AREA = "area"
     PERSON = "person"
     CATEGORY = "category"

@@ -9,6 +9,7 @@ from qr import rules
 
 @dataclass(frozen=True)
 class BoardFilter:
+    area_ids: tuple[int, ...] | None = None   # a plant's areas (None: every plant's)
     area_id: int | None = None
     category: str | None = None   # the category label as shown (zh), parent/sub-type included
     owner_id: int | None = None
@@ -17,6 +18,8 @@ class BoardFilter:
 
 def filter_board(frame: pd.DataFrame, chosen: BoardFilter) -> pd.DataFrame:
     keep = pd.Series(True, index=frame.index)
+    if chosen.area_ids is not None:
+        keep &= frame["area_id"].isin(chosen.area_ids)
     if chosen.area_id is not None:
         keep &= frame["area_id"] == chosen.area_id
     if chosen.category is not None:

@@ -91,6 +91,29 @@ def on_time_by_step(frame: pd.DataFrame, lang: str) -> go.Figure:
     return _layout(figure, t("kpi.on_time_by_step", lang), "")
 
 
+def _plant_names(frame: pd.DataFrame, lang: str) -> list[str]:
+    return _plain(frame["name_en"].where(frame["name_en"] != "", frame["name_zh"]) if lang == "en" else frame["name_zh"])
+
+
+def plant_counts(frame: pd.DataFrame, lang: str) -> go.Figure:
+    """The plants side by side: opened and closed in the period, open and overdue on its last day."""
+    figure = go.Figure(_bars(frame, _plant_names(frame, lang), (("opened", OPENED), ("closed", CLOSED),
+                                                                ("open", BACKLOG), ("overdue", RED)), lang))
+    figure.update_xaxes(type="category")
+    return _layout(figure, t("trends.compare.counts", lang), t("trends.axis.issues", lang))
+
+
+def plant_rates(frame: pd.DataFrame, lang: str) -> go.Figure:
+    """Each plant's share of steps completed on time in the period."""
+    rates = _plain(frame["rate"])
+    figure = go.Figure(go.Bar(name=t("trends.axis.rate", lang), x=_plant_names(frame, lang), y=rates,
+                              marker_color=CLOSED, text=[f"{r:.0%}" if r is not None else "" for r in rates],
+                              textposition="auto"))
+    figure.update_xaxes(type="category")
+    figure.update_yaxes(range=[0, 1.05])
+    return _layout(figure, t("trends.compare.rates", lang), t("trends.axis.rate", lang), percent=True)
+
+
 def breakdown(frame: pd.DataFrame, dimension: str, lang: str) -> go.Figure:
     """Horizontal bars, most open first: long category and owner names stay readable."""
     names = _plain(frame[f"name_{lang}"])

@@ -18,8 +18,9 @@ COMPLAINT_RULES = _DEFAULTS["complaint_rules"]
 
 @store.command
 def install_defaults(*, session: Session) -> None:
-    """Create the default rules, templates and categories on an empty database (idempotent)."""
+    """Create the default rules, plant, templates and categories on an empty database (idempotent)."""
     store.install_default_settings(session=session)
+    store.install_default_plant(session=session)
     existing = store.reference_lists(session=session)
     if not existing["templates"]:
         store.create_template(session=session, code="standard", name_zh="标准10步", name_en="Standard (10 steps)",

@@ -189,6 +189,15 @@ TEXT: dict[str, dict[str, str]] = {
     "kpi.attendance": {"zh": "每周会议与会率", "en": "Meeting attendance per week"},
     "kpi.escalated": {"zh": "已升级问题", "en": "Escalated issues"},
     "trends.col.week": {"zh": "周", "en": "Week"},
+    "trends.col.overdue": {"zh": "逾期(红)", "en": "Overdue (red)"},
+    "trends.compare.toggle": {"zh": "工厂对比", "en": "Compare plants"},
+    "trends.compare.title": {"zh": "工厂对比", "en": "Plants side by side"},
+    "trends.compare.help": {"zh": "所选期间内新增和关闭的问题；期末未关闭的问题和其中有红色步骤的问题（逾期）；期间内完成的步骤和按期完成率。类别、严重度和责任人筛选同样适用。",
+                            "en": "Issues opened and closed in the period; issues open on its last day and those of "
+                                  "them with a red step (overdue); steps completed in the period and the share on "
+                                  "time. The category, severity and owner filters apply."},
+    "trends.compare.counts": {"zh": "各厂问题数", "en": "Issues per plant"},
+    "trends.compare.rates": {"zh": "各厂步骤按期完成率", "en": "On-time step completion per plant"},
     "trends.col.month": {"zh": "月份", "en": "Month"},
     "trends.col.opened": {"zh": "新增", "en": "Opened"},
     "trends.col.closed": {"zh": "关闭", "en": "Closed"},
@@ -266,6 +275,7 @@ TEXT: dict[str, dict[str, str]] = {
     "field.severity": {"zh": "严重度", "en": "Severity"},
     "field.category": {"zh": "类别", "en": "Category"},
     "field.area": {"zh": "区域", "en": "Area"},
+    "field.plant": {"zh": "工厂", "en": "Plant"},
     "field.owner": {"zh": "责任人", "en": "Owner"},
     "field.lead": {"zh": "牵头人", "en": "Lead"},
     "field.template": {"zh": "步骤模板", "en": "Step template"},
@@ -802,6 +812,8 @@ TEXT: dict[str, dict[str, str]] = {
                            "en": "run meetings (sign-in, review of new issues, reporting order, board or watch list, daily quality status)"},
     "action.configure": {"zh": "修改配置", "en": "change the configuration"},
     "action.manage_users": {"zh": "管理用户", "en": "manage users"},
+    "err.other_plant": {"zh": "{area}属于另一家工厂：您的角色只在本厂有效。",
+                        "en": "{area_en} belongs to another plant: your role counts in your own plant only."},
     "err.forbidden": {"zh": "您的角色（{role}）不能{action}。", "en": "Your role ({role}) may not {action}."},
     "err.sign_in_failed": {"zh": "用户名或密码错误，或尝试过于频繁，请稍后再试。",
                            "en": "Wrong username or password, or too many tries: wait a moment and try again."},
@@ -837,6 +849,14 @@ TEXT: dict[str, dict[str, str]] = {
     "field.locked_until": {"zh": "锁定至", "en": "Locked until"},
     # administration
     "admin.only": {"zh": "只有管理员可以修改配置。", "en": "Only administrators change the configuration."},
+    "admin.tab.plants": {"zh": "工厂", "en": "Plants"},
+    "admin.plants_help": {"zh": "区域属于工厂，人员通过区域属于工厂；一个账号的角色只在本厂有效，没有区域的人员（集团层面）和管理员在所有工厂有效。时区对所有工厂相同（QR_TZ）。",
+                          "en": "Areas belong to a plant, people to a plant through their area; an account's role counts "
+                                "in its own plant, for people of no area (the group's level) and administrators in every "
+                                "plant. All plants share one time zone (QR_TZ)."},
+    "admin.plant_areas": {"zh": "区域", "en": "Areas"},
+    "admin.new_plant": {"zh": "新增工厂", "en": "New plant"},
+    "admin.edit_plant": {"zh": "修改工厂", "en": "Edit a plant"},
     "admin.tab.people": {"zh": "人员和区域", "en": "People and areas"},
     "admin.tab.categories": {"zh": "类别", "en": "Categories"},
     "admin.tab.templates": {"zh": "步骤模板", "en": "Step templates"},

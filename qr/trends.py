@@ -4,7 +4,7 @@ Everything is "as of" one plant day (`Period.on`): a later completion, closure o
 known yet on that day, so a past week's figures stay what they were. Weeks are ISO weeks (Monday to
 Sunday) of the plant's calendar; moments in the audit trail are turned into plant days first.
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -25,6 +25,7 @@ _DAY = np.timedelta64(1, "D")
 
 @dataclass(frozen=True)
 class TrendsFilter:
+    plant_id: int | None = None        # its areas' issues
     area_id: int | None = None
     category_id: int | None = None     # a top-level category: its sub-types count with it
     severity: str | None = None
@@ -113,8 +114,9 @@ def _plant_days(moments: pd.Series, tz: ZoneInfo) -> pd.Series:
 
 def filter_issues(issues: pd.DataFrame, chosen: TrendsFilter) -> pd.DataFrame:
     keep = pd.Series(True, index=issues.index)
-    for column, value in (("area_id", chosen.area_id), ("category_id", chosen.category_id),
-                          ("severity", chosen.severity), ("owner_id", chosen.owner_id)):
+    for column, value in (("plant_id", chosen.plant_id), ("area_id", chosen.area_id),
+                          ("category_id", chosen.category_id), ("severity", chosen.severity),
+                          ("owner_id", chosen.owner_id)):
         if value is not None:
             keep &= issues[column] == value
     return issues[keep]
@@ -392,14 +394,20 @@ def attendance_by_week(attendance: pd.DataFrame, weeks: list[date]) -> pd.DataFr
     return frame
 
 
-def escalated_issues(issues: pd.DataFrame, spans: pd.DataFrame, spells: pd.DataFrame, on: date,
-                     ladders: dict[str, tuple[tuple[int, int], ...]] | None = None) -> pd.DataFrame:
-    """Issues open on `on` with a step red long enough to climb their severity's escalation ladder, longest red first."""
+def _red_on(issues: pd.DataFrame, spans: pd.DataFrame, spells: pd.DataFrame, on: date) -> pd.DataFrame:
+    """The spans of steps red on `on` (under the colour rule the spans were made with) of issues open that day."""
     day = _ts(on)
     not_started = (spans["start"] <= day) & (day < spans["yellow_from"])
     red_again = (spans["red_from"] <= day) & (spans["yellow_from"] <= day)
     red = spans[(not_started | red_again) & (spans["stopped"] > day)]
-    red = red[red["issue_id"].isin(_open_ids(issues, spells, on))]
+    return red[red["issue_id"].isin(_open_ids(issues, spells, on))]
+
+
+def escalated_issues(issues: pd.DataFrame, spans: pd.DataFrame, spells: pd.DataFrame, on: date,
+                     ladders: dict[str, tuple[tuple[int, int], ...]] | None = None) -> pd.DataFrame:
+    """Issues open on `on` with a step red long enough to climb their severity's escalation ladder, longest red first."""
+    day = _ts(on)
+    red = _red_on(issues, spans, spells, on)
     red_since = red["start"].where(day < red["yellow_from"], red["red_from"])
     worst = ((day - red_since) // pd.Timedelta(days=1)).groupby(red["issue_id"]).max()
     severity = issues.set_index("id")["severity"]
@@ -534,3 +542,29 @@ def compute(issues: pd.DataFrame, steps: pd.DataFrame, history: pd.DataFrame, pe
         follow_ups=follow_up_by_week(follow_ups, issues, period, follow_up_share),
         meetings_recorded=not attendance.empty,
     )
+
+
+PLANT_COMPARISON_COLUMNS = ["plant_id", "code", "name_zh", "name_en", "opened", "closed", "open", "overdue",
+                            "completed", "on_time", "rate"]
+
+
+def compare_plants(issues: pd.DataFrame, steps: pd.DataFrame, history: pd.DataFrame, period: Period,
+                   chosen: TrendsFilter, plants: list[dict], *, tz: ZoneInfo,
+                   colour_rule: rules.ColourRule = rules.ColourRule.GM) -> pd.DataFrame:
+    """The main KPIs side by side, one row per plant, with the category, severity and owner filters (not the plant
+    or area): opened and closed (solved) within the period, the open backlog (`open`) and the overdue issues (open,
+    with a step red under the board's rule) on `on`, and the steps completed in the period and the share on time."""
+    rows = []
+    for plant in plants:
+        part = filter_issues(issues, replace(chosen, plant_id=plant["id"], area_id=None))
+        spells = closed_spells(part, history, tz)
+        weekly = opened_closed_by_week(part, spells, period)
+        spans = _step_spans(steps, part, history, on=period.on, tz=tz, rule=colour_rule)
+        done = _completed_in(steps, part, period)
+        on_time = int(done["on_time"].sum())
+        rows.append({"plant_id": plant["id"], "code": plant["code"], "name_zh": plant["name_zh"],
+                     "name_en": plant["name_en"], "opened": int(weekly["opened"].sum()),
+                     "closed": int(weekly["closed"].sum()), "open": int(weekly["backlog"].iloc[-1]),
+                     "overdue": int(_red_on(part, spans, spells, period.on)["issue_id"].nunique()),
+                     "completed": len(done), "on_time": on_time, "rate": _rate(on_time, len(done))})
+    return pd.DataFrame(rows, columns=PLANT_COMPARISON_COLUMNS)

@@ -5,7 +5,7 @@ A command is one user intention in one transaction: authorize, validate, claim t
 i18n key and its values; the page translates it. Callers use `from qr import store`.
 
 The modules are layered, each importing only from those before it (tests/unit/test_store_layers.py holds
-the order): base · configuration · accounts · sessions · clocks · follow_ups · board · eight_d_reports · outbox ·
+the order): base · plants · configuration · accounts · sessions · clocks · follow_ups · board · eight_d_reports · outbox ·
 issues · imports · qchart · meetings · meeting_reads · trend_frames · reminders.
 """
 from qr.store.accounts import (USERNAME_MAX, SignedIn, accounts, authenticate, change_password, create_account,
@@ -40,6 +40,7 @@ from qr.store.reminders import digest_preview, queue_digests, scan_notices
 from qr.store.meetings import (MeetingStale, add_guest, change_tier, decide_action, decide_escalation,
                                decide_next_report, end_meeting, record_report, review_issue, save_report_order,
                                sign_in, start_meeting)
+from qr.store.plants import create_plant, default_plant_code, install_default_plant, plants, update_plant
 from qr.store.qchart import quality_calendar, quality_status, set_quality_status
 from qr.store.sessions import KEEP_DAYS, end_session, open_session, session_person, touch_session
 from qr.store.trend_frames import (TREND_HISTORY_COLUMNS, TREND_ISSUE_COLUMNS, TREND_STEP_COLUMNS, trends_history,

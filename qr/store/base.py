@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
-from models import Account, AuditEvent, BoardSetting, Issue, IssueStep, Person, SignInSession, TemplateStep
+from models import Account, Area, AuditEvent, BoardSetting, Issue, IssueStep, Person, SignInSession, TemplateStep
 from qr import db, metrics, rules
 from qr.audit import Entity
 from qr.config import Settings, load_settings
@@ -217,11 +217,22 @@ def _authorize(session: Session, actor_id: int | None, action: str) -> None:
         raise Forbidden("err.forbidden", role=role, action=action)
 
 
-def _authorize_issue(session: Session, actor_id: int | None, issue_id: int) -> None:
-    """Owners and leads change their own issues; anyone else's needs a facilitator."""
+def _authorize_issue(session: Session, actor_id: int | None, issue_id: int, action: str | None = None) -> None:
+    """Owners and leads change their own issues anywhere; anyone else's, or `action`, needs the role in its plant."""
     issue = _get(session, Issue, issue_id, "issue")
     if actor_id is not None:
-        _authorize(session, actor_id, rules.issue_action(actor_id, issue.owner_id, issue.lead_id))
+        action = action or rules.issue_action(actor_id, issue.owner_id, issue.lead_id)
+        _authorize(session, actor_id, action)
+        if action != "update_own_issue":
+            _authorize_plant(session, actor_id, issue.area_id)
+
+
+def _authorize_plant(session: Session, actor_id: int | None, area_id: int) -> None:
+    """A role counts in its person's plant; an admin's, a group person's (no area) and the system's in every plant."""
+    person = _get(session, Person, actor_id, "actor") if actor_id is not None else None
+    if person is not None and person.area_id is not None and _role(session, actor_id) != "admin":
+        if (other := session.get(Area, area_id)) and session.get(Area, person.area_id).plant_id != other.plant_id:
+            raise Forbidden("err.other_plant", area=other.name_zh, area_en=other.name_en)
 
 
 def _claim_version(session: Session, issue_id: int, expected_version: int, now: datetime) -> Issue:
@@ -338,10 +349,9 @@ def step_command(*, open_step: bool = False, action: str | None = None):
         @wraps(change)
         def run(*, session: Session, ctx: Context, actor_id, step_id, expected_version, **values):
             if action is not None:
-                _authorize(session, actor_id, action)
+                _authorize(session, actor_id, action)           # before the step is looked up: tells nothing
             step, template_step = _load_step(session, step_id)
-            if action is None:
-                _authorize_issue(session, actor_id, step.issue_id)
+            _authorize_issue(session, actor_id, step.issue_id, action)
             issue = _claim_version(session, step.issue_id, expected_version, ctx.now)
             if issue.closed_on is not None:
                 raise ValidationFailed("err.issue_closed", number=issue.number)
@@ -358,12 +368,10 @@ def step_command(*, open_step: bool = False, action: str | None = None):
 
 
 def _issue_command(session: Session, *, actor_id, issue_id, expected_version, now, action: str | None = None) -> Issue:
-    """Common start of an issue command: the actor's right (`action`, else owner/lead or facilitator), then the
-    version claim."""
-    if action is None:
-        _authorize_issue(session, actor_id, issue_id)
-    else:
-        _authorize(session, actor_id, action)
+    """Common start of an issue command: the actor's right (`action`, else owner/lead or facilitator), the claim."""
+    if action is not None:
+        _authorize(session, actor_id, action)                   # before the issue is looked up: tells nothing
+    _authorize_issue(session, actor_id, issue_id, action)
     return _claim_version(session, issue_id, expected_version, now)
 
 

@@ -8,7 +8,8 @@ import json
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from models import Area, AuditEvent, BoardSetting, Category, Issue, IssueStep, Person, StepTemplate, TemplateStep
+from models import (Area, AuditEvent, BoardSetting, Category, Issue, IssueStep, Person, Plant, StepTemplate,
+                    TemplateStep)
 from qr import rules
 from qr.audit import Entity
 from qr.config import Settings, load_settings
@@ -17,6 +18,7 @@ from qr.store.base import (CATEGORY_KINDS, MAX_GUIDE_LIMIT_DAYS, REASON_MAX, Con
                            _audit, _authorize, _checked_setting, _claim_version, _end_sessions, _get, _is_whole_number,
                            _require_unique, _require_unique_email, _set, _settings, _text, _update_fields, command,
                            default_setting_values, query)
+from qr.store.plants import _default_plant_id
 
 
 def _functions(values) -> str:
@@ -34,9 +36,11 @@ def _function(value) -> str:
 
 @command
 def create_area(*, session: Session, code: str, name_zh: str, name_en: str, required_functions=(),
-                actor_id: int | None = None, ctx: Context) -> Area:
+                plant_id: int | None = None, actor_id: int | None = None, ctx: Context) -> Area:
+    """A new area of a plant (none chosen: the first plant, which most sites have alone)."""
     _authorize(session, actor_id, "configure")      # before any check: a refusal tells nothing of the data
-    area = Area(code=_text(code, "code", required=True, limit=20),
+    plant_id = _default_plant_id(session) if plant_id is None else _get(session, Plant, plant_id, "plant").id
+    area = Area(code=_text(code, "code", required=True, limit=20), plant_id=plant_id,
                 name_zh=_text(name_zh, "name_zh", required=True, limit=100),
                 name_en=_text(name_en, "name_en", required=True, limit=100),
                 required_functions=_functions(required_functions))
@@ -78,15 +82,17 @@ def create_category(*, session: Session, code: str, name_zh: str, name_en: str, 
 
 @command
 def update_area(*, session: Session, actor_id: int | None, area_id: int, name_zh: str, name_en: str,
-                required_functions=None, ctx: Context) -> Area:
-    """Rename an area (its code stays: exports and imports know it by that), and say which functions its meeting
-    needs at the table (None keeps them)."""
+                required_functions=None, plant_id: int | None = None, ctx: Context) -> Area:
+    """Rename an area (its code stays: exports and imports know it by that), say which functions its meeting
+    needs at the table, and move it to another plant (None keeps either)."""
     _authorize(session, actor_id, "configure")
     area = _get(session, Area, area_id, "area")
     changes = {"name_zh": _text(name_zh, "name_zh", required=True, limit=100),
                "name_en": _text(name_en, "name_en", required=True, limit=100)}
     if required_functions is not None:
         changes["required_functions"] = _functions(required_functions)
+    if plant_id is not None:
+        changes["plant_id"] = _get(session, Plant, plant_id, "plant").id
     _update_fields(session, area, changes, actor_id=actor_id, now=ctx.now)
     return area
 
@@ -201,8 +207,9 @@ def is_empty(*, session: Session) -> bool:
 
 @query
 def reference_lists(*, session: Session) -> dict[str, list]:
-    """People, areas, categories and templates for pickers and filters."""
+    """People, plants, areas, categories and templates for pickers and filters."""
     return {
+        "plants": list(session.exec(select(Plant).order_by(Plant.code)).all()),
         "people": list(session.exec(select(Person).where(Person.active).order_by(Person.name)).all()),
         "areas": list(session.exec(select(Area).order_by(Area.code)).all()),
         "categories": list(session.exec(select(Category).order_by(Category.id)).all()),
@@ -317,8 +324,8 @@ def update_template_step(*, session: Session, actor_id: int | None, template_ste
     return template_step
 
 
-CONFIGURATION_ENTITIES = (Entity.AREA, Entity.PERSON, Entity.CATEGORY, Entity.STEP_TEMPLATE, Entity.TEMPLATE_STEP,
-                          Entity.SETTING, Entity.ACCOUNT, Entity.RESPONSE_RULE, Entity.IMPORT_MAPPING,
+CONFIGURATION_ENTITIES = (Entity.PLANT, Entity.AREA, Entity.PERSON, Entity.CATEGORY, Entity.STEP_TEMPLATE,
+                          Entity.TEMPLATE_STEP, Entity.SETTING, Entity.ACCOUNT, Entity.RESPONSE_RULE, Entity.IMPORT_MAPPING,
                           Entity.CHANNEL, Entity.ESCALATION_CONTACT)
 
 

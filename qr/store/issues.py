@@ -10,8 +10,9 @@ from qr import db, eight_d, files, rules
 from qr.audit import Entity
 from qr.rules import ColourRule, StepState
 from qr.store.base import (DESCRIPTION_MAX, EARLIEST_OPENED_ON, REASON_MAX, TEXT_MAX, Context, NotFound,
-                           ValidationFailed, _audit, _authorize, _commit_change, _date, _get, _issue_command, _may,
-                           _require_countermeasure, _set, _settings, _step_view, _text, command, step_command)
+                           ValidationFailed, _audit, _authorize, _authorize_plant, _commit_change, _date, _get,
+                           _issue_command, _may, _require_countermeasure, _set, _settings, _step_view, _text, command,
+                           step_command)
 from qr.store.clocks import _received_at, _response_rules
 from qr.store.eight_d_reports import _eight_d_content
 from qr.store.follow_ups import _drop_pending_follow_up, _plan_follow_up
@@ -51,6 +52,7 @@ def create_issue(*, session: Session, actor_id: int | None, description: str, ca
         raise ValidationFailed("err.bad_choice", field="severity")
     category = _get(session, Category, category_id, "category")
     _get(session, Area, area_id, "area")
+    _authorize_plant(session, actor_id, area_id)
     _get(session, Person, owner_id, "owner")
     _get(session, Person, lead_id, "lead")
     _get(session, StepTemplate, template_id, "template")

@@ -197,14 +197,18 @@ def meeting_minutes(meeting_id: int, *, session: Session, ctx: Context) -> Minut
 
 
 @query
-def meeting_attendance_frame(*, session: Session, start: date, end: date, area_id: int | None = None) -> pd.DataFrame:
-    """Sign-in lines of the meetings held from start to end (members only), for the attendance KPI."""
+def meeting_attendance_frame(*, session: Session, start: date, end: date, area_id: int | None = None,
+                             plant_id: int | None = None) -> pd.DataFrame:
+    """Sign-in lines of the meetings held from start to end (members only), for the attendance KPI; of one area's
+    meetings, or one plant's."""
     statement = (select(Meeting.held_on, Meeting.area_id, MeetingAttendance.person_id, MeetingAttendance.status)
                  .join(Meeting, MeetingAttendance.meeting_id == Meeting.id)
                  .where(Meeting.held_on >= start, Meeting.held_on <= end, ~MeetingAttendance.guest)
                  .order_by(Meeting.held_on, Meeting.area_id, MeetingAttendance.person_id))
     if area_id is not None:
         statement = statement.where(Meeting.area_id == area_id)
+    if plant_id is not None:
+        statement = statement.where(Meeting.area_id.in_(select(Area.id).where(Area.plant_id == plant_id)))
     frame = pd.DataFrame(session.exec(statement).all(), columns=["meeting_on", "area_id", "person_id", "status"])
     frame["attended"] = frame["status"].isin(rules.ATTENDED).astype(bool)
     return frame

@@ -12,8 +12,8 @@ from models import (Area, AuditEvent, Issue, Meeting, MeetingAttendance, Meeting
 from qr import rules
 from qr.audit import Entity
 from qr.store.base import (REASON_MAX, TEXT_MAX, Context, NotFound, StaleVersion, ValidationFailed, _audit,
-                           _claim_version, _commit_change, _date, _get, _is_whole_number, _last_change, _plain,
-                           _require_actor, _text, command)
+                           _authorize_plant, _claim_version, _commit_change, _date, _get, _is_whole_number,
+                           _last_change, _plain, _require_actor, _text, command)
 from qr.store.issues import _set_next_report
 
 
@@ -61,6 +61,7 @@ def start_meeting(*, session: Session, actor_id: int, area_id: int, ctx: Context
     """Today's meeting of the area, its sign-in sheet listing the area's people (all absent until signed in)."""
     facilitator = _require_actor(session, actor_id)
     area = _get(session, Area, area_id, "area")
+    _authorize_plant(session, actor_id, area_id)
     held_on = ctx.day
     existing = session.exec(select(Meeting, Person.name).join(Person, Meeting.facilitator_id == Person.id)
                             .where(Meeting.area_id == area_id, Meeting.held_on == held_on)).first()

@@ -12,8 +12,8 @@ from qr.audit import Entity
 from qr.rules import StepState
 from qr.store.base import _REOPENED, _frame, _still_relevant, query
 
-TREND_ISSUE_COLUMNS = ["id", "number", "description", "category_id", "category_zh", "category_en", "area_id",
-                       "area_zh", "area_en", "severity", "owner_id", "owner", "owner_en", "opened_on", "closed_on",
+TREND_ISSUE_COLUMNS = ["id", "number", "description", "category_id", "category_zh", "category_en", "plant_id",
+                       "area_id", "area_zh", "area_en", "severity", "owner_id", "owner", "owner_en", "opened_on", "closed_on",
                        "cancelled"]
 
 
@@ -32,7 +32,7 @@ def trends_issues(*, session: Session, since: date | None = None) -> pd.DataFram
     return _frame(session, sa.select(
         Issue.id, Issue.number, Issue.description, func.coalesce(parent.id, Category.id),
         func.coalesce(parent.name_zh, Category.name_zh), func.coalesce(parent.name_en, Category.name_en),
-        Issue.area_id, Area.name_zh, Area.name_en, Issue.severity, Issue.owner_id, owner.name, owner.name_en,
+        Area.plant_id, Issue.area_id, Area.name_zh, Area.name_en, Issue.severity, Issue.owner_id, owner.name, owner.name_en,
         Issue.opened_on, Issue.closed_on, Issue.cancelled)
         .join(Category, Issue.category_id == Category.id)
         .join(parent, Category.parent_id == parent.id, isouter=True)

@@ -335,3 +335,30 @@ def test_the_history_keeps_the_name_the_actor_had_and_english_names_in_english(a
     history = next(df.value for df in _admin_page(admin_plant, lang="en").dataframe
                    if {"Who", "New"} <= set(df.value.columns))
     assert history[history["New"] == "False"]["Who"].tolist() == ["Wang Xin"]   # in English, the English name
+
+
+def test_an_admin_makes_a_plant_renames_it_and_moves_an_area_into_it(admin_plant):
+    at = _admin_page(admin_plant, lang="en")
+    assert "area_plant" not in [s.key for s in at.selectbox]          # one plant: nothing to choose
+    at.text_input(key="plant_code").input("NORTH")
+    at.text_input(key="plant_name_zh").input("北厂")
+    at.text_input(key="plant_name_en").input("<b>North</b> plant")
+    at = _submit(at, "new_plant")
+    assert [s.value for s in at.success] == ["Saved, and recorded in the audit trail."]
+    north = next(p for p in store.plants() if p["code"] == "NORTH")
+    assert north["name_en"] == "<b>North</b> plant" and north["areas"] == 0
+    at.selectbox(key="edit_plant_pick").set_value(north["id"]).run()
+    at.text_input(key=f"edit_plant_zh_{north['id']}").input("北方工厂")
+    at = _submit(at, f"edit_plant_{north['id']}")
+    area = admin_plant["area"]
+    at.selectbox(key="edit_area_pick").set_value(area.id).run()
+    at.selectbox(key=f"edit_area_plant_{area.id}").set_value(north["id"])
+    at = _submit(at, f"edit_area_{area.id}")
+    assert [(p["code"], p["name_zh"], p["areas"]) for p in store.plants()] == [("NORTH", "北方工厂", 1),
+                                                                               ("PLANT", "本厂", 0)]
+    at.text_input(key="plant_code").input("NORTH")
+    at.text_input(key="plant_name_zh").input("又一个")
+    at.text_input(key="plant_name_en").input("Again")
+    at = _submit(at, "new_plant")
+    assert len(at.error) == 1 and "NORTH" in at.error[0].value
+    assert len(store.plants()) == 2

@@ -19,6 +19,7 @@ OWN_ISSUE = {"owner", "facilitator", "admin"}          # the issue's owner, or s
 
 # command → who may run it (the issue's owner is "owner"; "other_owner" has the owner role but not this issue)
 ALLOWED = {
+    "create_plant": CONFIGURE, "update_plant": CONFIGURE,
     "create_area": CONFIGURE, "create_person": CONFIGURE, "create_category": CONFIGURE,
     "create_template": CONFIGURE, "import_issues": CONFIGURE, "configure": CONFIGURE,
     "update_template_step": CONFIGURE, "update_area": CONFIGURE, "update_person": CONFIGURE,
@@ -43,7 +44,7 @@ ALLOWED = {
     "set_meeting_time": CONFIGURE, "queue_test": CONFIGURE, "retry_notice": CONFIGURE, "queue_digests": CONFIGURE,
 }
 # commands no signed-in person calls: signing in itself, and what only the system does (first start, the CLI)
-WITHOUT_ACTOR = {"authenticate", "install_default_settings", "create_admin", "open_session", "touch_session",
+WITHOUT_ACTOR = {"authenticate", "install_default_settings", "install_default_plant", "create_admin", "open_session", "touch_session",
                  "end_session", "disable_demo_accounts",
                  "scan_notices", "claim_notice", "mark_sent", "mark_failed"}     # the sender (python -m qr notify)
 
@@ -107,6 +108,8 @@ def _arguments(name: str, w: dict) -> dict:
     in_meeting = {"meeting_id": meeting.id, "expected_version": meeting.version}
     template_step = store.template_steps(w["templates"]["standard"].id)[0]
     return {
+        "create_plant": {"code": "NORTH", "name_zh": "北厂", "name_en": "North plant"},
+        "update_plant": {"plant_id": w["paint"].plant_id, "name_zh": "一厂", "name_en": "Plant 1"},
         "create_area": {"code": "QA", "name_zh": "质量部", "name_en": "Quality"},
         "create_person": {"name": "新同事"},
         "create_category": {"code": "new_source", "name_zh": "新来源", "name_en": "New source", "kind": "internal"},

@@ -178,3 +178,35 @@ def test_a_new_plant_has_empty_trends(plant):
     assert _rows(kpis.days_red_yellow, "month", "days_red", "days_yellow") == [("2026-03", 0, 0)]
     assert kpis.on_time_by_step.empty and kpis.escalated.empty
     assert all(frame.empty for frame in kpis.breakdowns.values())
+
+
+@pytest.fixture
+def two_plants(march_plant):
+    """The March fixture with WELD moved to a second plant, NORTH; ASSY stays in the default plant."""
+    north = store.create_plant(code="NORTH", name_zh="北厂", name_en="North plant")
+    store.update_area(actor_id=None, area_id=march_plant.weld.id, name_zh="焊装车间", name_en="Body welding",
+                      plant_id=north.id)
+    return north
+
+
+def test_plants_side_by_side(march_plant, two_plants):
+    # ASSY (PLANT): opened I3 I4 I7 I9 I10 I12 · solved I3 twice · open I1 I4 I7 I9 I10 I12 · red on 03-29: I1 LL,
+    #   I4 CA, I7 RC, I9 RC (I10's root cause is due that day, I12 opened that day) · steps: I3 ×5 on time, I4
+    #   containment and root cause late, I7 containment on time, I9 containment late, I10 containment on time → 7/10
+    # WELD (NORTH): opened I5 I6 I8 I11 · solved I6 I11 · open I2 I5 I8 · red: I2 verified, I5 corrective action
+    #   (I8's is due 03-30) · steps: I2 CA late, I5 containment late and RC on time, I6 ×5, I8 ×2, I11 ×5 → 13/15
+    since = MARCH.since
+    frame = trends.compare_plants(store.trends_issues(since=since), store.trends_steps(since=since),
+                                  store.trends_history(since=since), MARCH, TrendsFilter(), store.plants(),
+                                  tz=load_settings().tz)
+    assert _rows(frame, "code", "opened", "closed", "open", "overdue", "completed", "on_time", "rate") == [
+        ("NORTH", 4, 2, 3, 2, 15, 13, 0.867), ("PLANT", 6, 2, 6, 4, 10, 7, 0.7)]
+    # the plants add up to the whole site's figures (opened 13 less I1 I2 before the range, on time 20/25)
+    assert frame["completed"].sum() == 25 and frame["on_time"].sum() == 20 and frame["open"].sum() == 9
+
+
+def test_the_plant_filter_narrows_to_its_areas(march_plant, two_plants):
+    north = _kpis(TrendsFilter(plant_id=two_plants.id)).opened_closed
+    weld = _kpis(TrendsFilter(area_id=march_plant.weld.id)).opened_closed
+    assert _rows(north, "opened", "closed", "backlog") == _rows(weld, "opened", "closed", "backlog") == [
+        (1, 0, 2), (2, 0, 4), (0, 1, 3), (1, 1, 3)]

@@ -33,6 +33,10 @@ def test_a_round1_database_upgrades_with_every_row_and_its_demo_accounts_close(t
         after = _counts(path)
         assert {name: after[name] for name in before} == before             # every row of every old table
         assert len(store.board_frame()) > 0 and store.issue_count() == 35
+        (default,) = store.plants()                                          # every area in the default plant
+        assert (default["code"], default["name_zh"], default["name_en"]) == ("PLANT", "本厂", "Plant")
+        assert default["areas"] == before["area"] > 0
+        assert {area.plant_id for area in store.reference_lists()["areas"]} == {default["id"]}
         assert store.authenticate(username="admin", password="demo1234").role == "admin"
         monkeypatch.setenv("QR_DEMO", "0")
         startup.prepare_database(with_demo=False)                            # a real plant's next start
