@@ -5,25 +5,25 @@ A command is one user intention in one transaction: authorize, validate, claim t
 i18n key and its values; the page translates it. Callers use `from qr import store`.
 
 The modules are layered, each importing only from those before it (tests/unit/test_store_layers.py holds
-the order): base · plants · configuration · accounts · sessions · clocks · follow_ups · board · eight_d_reports · outbox ·
-issues · imports · qchart · meetings · meeting_reads · trend_frames · reminders.
+the order): base · plants · configuration · accounts · sessions · clocks · follow_ups · board · eight_d_reports ·
+outbox · issues · imports · qchart · meetings · meeting_reads · trend_frames · reminders.
 """
 from qr.store.accounts import (USERNAME_MAX, SignedIn, accounts, authenticate, change_password, create_account,
                                create_admin, delete_demo_accounts, disable_demo_accounts, reset_password, set_role,
                                signed_in_by_email, signed_in_person)
 from qr.store.base import (CATEGORY_KINDS, COMMANDS, DESCRIPTION_MAX, EARLIEST_OPENED_ON, MAX_GUIDE_LIMIT_DAYS,
-                           MAX_RESPONSE_MINUTES, MAX_WARNING_DAYS, REASON_MAX, RECENTLY_CLOSED_DAYS, TEXT_MAX,
+                           MAX_RESPONSE_MINUTES, REASON_MAX, RECENTLY_CLOSED_DAYS, TEXT_MAX,
                            Forbidden, NotFound, QRError, SignInRefused, StaleVersion, ValidationFailed, change_counter,
                            command, default_setting_values, now, query, today)
 from qr.store.board import (BOARD_COLUMNS, STEP_COLUMNS, IssueDetail, attachment_content, attachments, board_frame,
                             issue_count, issue_detail, issue_numbers)
 from qr.store.clocks import (categories_with_response_rules, record_response, remove_response_rule, response_rules,
                              set_response_rule, trends_clocks)
-from qr.store.configuration import (CONFIGURATION_ENTITIES, StepSpec, add_template_step, admin_history, board_settings,
-                                    configure, create_area, create_category, create_person, create_template,
-                                    install_default_settings, is_empty, people, reference_lists, setting_values,
-                                    step_columns, template_steps, update_area, update_category, update_person,
-                                    update_template_step)
+from qr.store.configuration import (CONFIGURATION_ENTITIES, MAX_WARNING_DAYS, StepSpec, add_template_step,
+                                    admin_history, board_settings, configure, create_area, create_category,
+                                    create_person, create_template, install_default_settings, is_empty, people,
+                                    reference_lists, setting_values, step_columns, template_steps, update_area,
+                                    update_category, update_person, update_template_step)
 from qr.store.eight_d_reports import eight_d_report, save_eight_d
 from qr.store.follow_ups import follow_ups, record_follow_up, trends_follow_ups
 from qr.store.imports import ImportOutcome, ImportPlan, ImportRefused, import_issues, plan_import, saved_mapping

@@ -13,12 +13,69 @@ from models import (Area, AuditEvent, BoardSetting, Category, Issue, IssueStep, 
 from qr import rules
 from qr.audit import Entity
 from qr.config import Settings, load_settings
-from qr.rules import StepState
-from qr.store.base import (CATEGORY_KINDS, MAX_GUIDE_LIMIT_DAYS, REASON_MAX, Context, ValidationFailed, _add_config,
-                           _audit, _authorize, _checked_setting, _claim_version, _end_sessions, _get, _is_whole_number,
-                           _require_unique, _require_unique_email, _set, _settings, _text, _update_fields, command,
-                           default_setting_values, query)
+from qr.notices import NotifyRule
+from qr.rules import ColourRule, StepState
+from qr.store.base import (CATEGORY_KINDS, MAX_GUIDE_LIMIT_DAYS, REASON_MAX, Context, NotFound, ValidationFailed,
+                           _add_config, _audit, _authorize, _claim_version, _end_sessions, _get, _is_whole_number,
+                           _plain, _require_unique, _require_unique_email, _set, _settings, _text, _update_fields,
+                           command, default_setting_values, query)
 from qr.store.plants import _default_plant_id
+
+
+MAX_WARNING_DAYS = 30
+MAX_FREE_MOVES = 10
+
+
+def _checked_setting(key: str, value):
+    """The value in its stored shape, or a refusal saying what is wrong with it."""
+    if key == "colour_rule":
+        if value not in (ColourRule.GM.value, ColourRule.START.value):
+            raise ValidationFailed("err.bad_choice", field="colour_rule")
+        return value
+    if key == "warning_days":
+        if not _is_whole_number(value) or not 0 <= value <= MAX_WARNING_DAYS:
+            raise ValidationFailed("err.warning_days", limit=MAX_WARNING_DAYS)
+        return value
+    if key == "escalation_ladders":
+        if not isinstance(value, dict) or set(value) != set(rules.SEVERITY):
+            raise ValidationFailed("err.bad_choice", field="escalation_ladders")
+        ladders = {}
+        for severity in rules.SEVERITY:
+            ladder = [tuple(_plain(v) for v in step) for step in value[severity]]
+            if any(len(step) != 2 for step in ladder):
+                raise ValidationFailed("err.ladder_numbers", severity=severity)
+            problem = rules.ladder_problem(ladder)
+            if problem:
+                raise ValidationFailed(problem, severity=severity)
+            ladders[severity] = [list(step) for step in ladder]
+        return ladders
+    if key == "admission_rule":
+        severities, kinds = value.get("severities", []), value.get("kinds", [])
+        if not set(severities) <= set(rules.SEVERITY) or not set(kinds) <= set(CATEGORY_KINDS):
+            raise ValidationFailed("err.bad_choice", field="admission_rule")
+        return {"severities": sorted(set(severities)), "kinds": sorted(set(kinds))}
+    if key == "qchart_rule":
+        names = ("external_on_board_only", "internal_on_board_only")
+        if not isinstance(value, dict) or set(value) != set(names) or not all(isinstance(value[n], bool) for n in names):
+            raise ValidationFailed("err.bad_choice", field="qchart_rule")
+        return {name: value[name] for name in names}
+    if key in ("verify_exits", "watch_list_in_meeting"):
+        if not isinstance(value, bool):
+            raise ValidationFailed("err.bad_choice", field=key)
+        return value
+    if key == "move_rule":
+        if (not isinstance(value, dict) or set(value) != {"free_moves", "red_needs_approval"}
+                or not _is_whole_number(value["free_moves"]) or not 0 <= value["free_moves"] <= MAX_FREE_MOVES
+                or not isinstance(value["red_needs_approval"], bool)):
+            raise ValidationFailed("err.move_rule", limit=MAX_FREE_MOVES)
+        return {"free_moves": value["free_moves"], "red_needs_approval": value["red_needs_approval"]}
+    if key == "notifications":
+        try:
+            return NotifyRule.from_json(value).to_json()
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise ValidationFailed("err.bad_choice", field="notifications") from None
+    raise NotFound("err.not_found", field="setting", value=str(key))
+
 
 
 def _functions(values) -> str:
