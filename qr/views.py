@@ -22,6 +22,20 @@ LETTER = {"G": "G", "Y": "Y", "R": "R", "NA": "–"}
 _COLOURS = {**palette.STATUS, **{f"on_{code}": colour for code, colour in palette.ON_STATUS.items()},
             "navy": palette.NAVY, "on_navy": palette.ON_NAVY, "grid": palette.GRID}
 
+# The projector's column widths in em, tight (down to 1024 px wide at 16 px) and roomy (a wide screen);
+# the description takes the rest, at least _DESCRIPTION_EM.
+_PROJECTOR_TIGHT = {"overall": 2.5, "number": 6.3, "category": 4.3, "opened": 3.5, "part": 4.6, "owner": 3.2,
+                    "lead": 3.2, "next_report": 3.5, "step": 2.0, "closed": 3.4}
+_PROJECTOR_ROOMY = {"overall": 3.0, "number": 6.5, "category": 7.2, "opened": 5.2, "part": 5.0, "owner": 3.4,
+                    "lead": 3.4, "next_report": 4.4, "step": 2.4, "closed": 4.4}
+_DESCRIPTION_EM = (7.8, 11)
+
+
+def _projector_col_css(widths: dict[str, float], scope: str = "") -> str:
+    return "\n".join(f"{scope}table.qr-board.qr-projector col.qr-c-{name} {{ width: {em}em; }}"
+                      for name, em in widths.items())
+
+
 BOARD_CSS = Template("""
 <style>
 .qr-wrap { overflow-x: auto; }
@@ -55,10 +69,24 @@ td.qr-overdue { outline: 3px solid $R; outline-offset: -3px; color: $R; font-wei
 .qr-chip.qr-R { background: $R; color: $on_R; border-color: $R; }
 .qr-legend { display: flex; flex-wrap: wrap; gap: 10px; font-size: 14px; margin-top: 6px; align-items: center; }
 .qr-legend span.qr-key { display: inline-block; min-width: 1.6em; text-align: center; font-weight: 700; }
-table.qr-board.qr-projector { font-size: 20px; table-layout: fixed; }
-table.qr-board.qr-projector th { font-size: 20px; padding: 2px 3px; }
-table.qr-board.qr-projector td { padding: 2px 4px; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
-.qr-header.qr-projector { font-size: 20px; }
+.qr-fit { container-type: inline-size; }
+.qr-fit > .qr-wrap { container: qr-board / inline-size; }
+table.qr-board.qr-projector { font-size: 1em; table-layout: fixed; line-height: 1.2; }
+table.qr-board.qr-projector th { font-size: 1em; padding: .08em .1em; white-space: normal; line-height: 1.1;
+                                 overflow: hidden; text-overflow: ellipsis; }
+table.qr-board.qr-projector td { padding: .08em .12em; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+table.qr-board.qr-projector td.qr-cat, table.qr-board.qr-projector td.qr-person { white-space: normal;
+                                                                                 overflow-wrap: anywhere; }
+table.qr-board.qr-projector td.qr-overall, table.qr-board.qr-projector td.qr-date { white-space: normal; }
+table.qr-board.qr-projector td.qr-date .qr-days { display: inline-block; }
+table.qr-board.qr-projector td.qr-desc { white-space: normal; }
+table.qr-board.qr-projector .qr-desc-text, table.qr-board.qr-projector .qr-cat-text { display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 2;
+                                            overflow: hidden; overflow-wrap: anywhere; }
+table.qr-board.qr-projector th.qr-step-head { writing-mode: vertical-rl; text-orientation: mixed; padding: .15em 0;
+                                              vertical-align: bottom; }
+table.qr-board.qr-projector .qr-days { font-size: .8em; }
+$projector_cols
+.qr-header.qr-projector { font-size: max(16px, min(1.86vh, 1.05vw)); gap: .4em; margin-bottom: .3em; }
 table.qr-detail { border-collapse: collapse; font-size: 15px; margin-bottom: 12px; }
 table.qr-detail th, table.qr-detail td { border: 1px solid #c4c7c5; padding: 4px 8px; text-align: left;
                                          vertical-align: top; }
@@ -76,11 +104,24 @@ table.qr-board.qr-projector .qr-clock { display: block; width: fit-content; max-
                                         text-overflow: ellipsis; }
 table.qr-board.qr-projector .qr-clock-met { display: none; }
 </style>
-""").substitute(_COLOURS)
+""").substitute(_COLOURS, projector_cols=_projector_col_css(_PROJECTOR_TIGHT))
 
-# Column widths for the projector's fixed layout (px); the description takes the rest.
-_PROJECTOR_WIDTHS = {"overall": 78, "number": 158, "category": 150, "opened": 128, "part": 118, "owner": 84,
-                     "lead": 84, "next_report": 104, "step": 60, "closed": 84}
+
+
+
+def projector_fit(step_count: int) -> tuple[str, str]:
+    """The projector's board fits the screen: (the wrapper's inline style, a style block).
+    Every width is in em of one font size, the largest that still fits the board's width (and 20 rows in the
+    height), never under 16 px; a board with room to spare (a wide screen) takes the roomy widths."""
+    tight = sum(_PROJECTOR_TIGHT.values()) + (step_count - 1) * _PROJECTOR_TIGHT["step"] + _DESCRIPTION_EM[0]
+    roomy = sum(_PROJECTOR_ROOMY.values()) + (step_count - 1) * _PROJECTOR_ROOMY["step"] + _DESCRIPTION_EM[1]
+    style = f"font-size: max(16px, min(1.86vh, calc(100cqw / {tight:.2f})))"
+    # scoped under .qr-fit: the page repeats BOARD_CSS after the board (legend), which would win a tie
+    nowrap = ", ".join(f".qr-fit table.qr-board.qr-projector {cell}" for cell in ("td.qr-overall", "td.qr-cat",
+                                                                                 "td.qr-person", "td.qr-date"))
+    css = (f"<style>@container qr-board (min-width: {roomy:.2f}em) {{\n"
+           f"{_projector_col_css(_PROJECTOR_ROOMY, '.qr-fit ')}\n{nowrap} {{ white-space: nowrap; }}\n}}</style>")
+    return style, css
 
 
 def _e(value) -> str:
@@ -260,45 +301,54 @@ def render_board(frame: pd.DataFrame, columns: list[dict], lang: str, *, project
     head = [t("col.overall", lang), t("col.number", lang), t("col.category", lang), t("col.description", lang),
             t("col.opened", lang), t("col.part", lang), t("col.owner", lang), t("col.lead", lang),
             t("col.next_report", lang)]
-    step_heads = "".join(f'<th title="{_e(_name(c, "name", lang))} ({_e(c["eight_d"])})">'
+    head_class = ' class="qr-step-head"' if projector else ""
+    step_heads = "".join(f'<th{head_class} title="{_e(_name(c, "name", lang))} ({_e(c["eight_d"])})">'
                          f'{_e(c["short_en"] if lang == "en" else c["short_zh"])}</th>' for c in columns)
-    header = ("<tr>" + "".join(f"<th>{_e(h)}</th>" for h in head) + step_heads
-              + f"<th>{_e(t('col.closed', lang))}</th></tr>")
+    # the projector's narrow heads may cut a long word: the whole name is their tooltip
+    cell = (lambda h: f'<th title="{_e(h)}">{_e(h)}</th>') if projector else (lambda h: f"<th>{_e(h)}</th>")
+    header = "<tr>" + "".join(map(cell, head)) + step_heads + cell(t("col.closed", lang)) + "</tr>"
     now = now or datetime.now(timezone.utc)
-    body = "".join(_board_row(record, columns, lang, now, tz) for record in frame.to_dict("records"))
-    colgroup = _projector_colgroup(len(columns)) if projector else ""
-    css_class = "qr-board qr-projector" if projector else "qr-board"
-    return (f'{BOARD_CSS}<div class="qr-wrap"><table class="{css_class}">{colgroup}'
-            f"<thead>{header}</thead><tbody>{body}</tbody></table></div>")
+    body = "".join(_board_row(record, columns, lang, now, tz, projector=projector)
+                   for record in frame.to_dict("records"))
+    if not projector:
+        return (f'{BOARD_CSS}<div class="qr-wrap"><table class="qr-board">'
+                f"<thead>{header}</thead><tbody>{body}</tbody></table></div>")
+    style, fit_css = projector_fit(len(columns))
+    return (f'{BOARD_CSS}{fit_css}<div class="qr-fit"><div class="qr-wrap" style="{style}">'
+            f'<table class="qr-board qr-projector">{_projector_colgroup(len(columns))}'
+            f"<thead>{header}</thead><tbody>{body}</tbody></table></div></div>")
 
 
 def _projector_colgroup(step_count: int) -> str:
-    w = _PROJECTOR_WIDTHS
-    widths = [w["overall"], w["number"], w["category"], None, w["opened"], w["part"], w["owner"], w["lead"],
-              w["next_report"]] + [w["step"]] * step_count + [w["closed"]]
-    return "<colgroup>" + "".join(f'<col style="width:{px}px">' if px else "<col>" for px in widths) + "</colgroup>"
+    names = ["overall", "number", "category", "description", "opened", "part", "owner", "lead", "next_report",
+             *["step"] * step_count, "closed"]
+    return "<colgroup>" + "".join(f'<col class="qr-c-{name}">' for name in names) + "</colgroup>"
 
 
-def _board_row(record: dict, columns: list[dict], lang: str, now: datetime, tz) -> str:
+def _board_row(record: dict, columns: list[dict], lang: str, now: datetime, tz, *, projector: bool = False) -> str:
     overall = record["overall"]
     overdue = record["report_overdue"]
     next_tip = t("cell.report_overdue", lang) if overdue else ""
     closed = _short_date(record["closed_on"]) if record["closed_on"] else t("cell.open", lang)
     if record["cancelled"]:
         closed = f'{t("cell.cancelled", lang)} {closed}'
+    description, category = _e(record["description"]), _e(_name(record, "category", lang))
+    if projector:    # at most two lines on the projector, the whole text in the tooltip
+        description = f'<div class="qr-desc-text">{description}</div>'
+        category = f'<div class="qr-cat-text">{category}</div>'
     cells = [
         f'<td class="qr-overall qr-{overall}" data-overall="{overall}" '
         f'title="{_e(t("status." + overall, lang))}">{overall}{_escalation_badge(record["escalation_level"], lang)}</td>',
         f'<td class="qr-no"><a href="{_e(detail_link(record["number"], lang))}" target="_self">'
         f'{_e(record["number"])}</a></td>',
-        f'<td title="{_e(_name(record, "category", lang))}">{_e(_name(record, "category", lang))}'
+        f'<td class="qr-cat" title="{_e(_name(record, "category", lang))}">{category}'
         f'{clock_badges(record.get("clocks") or [], now, lang, tz)}</td>',
-        f'<td class="qr-desc" title="{_e(record["description"])}">{_e(record["description"])}</td>',
+        f'<td class="qr-desc" title="{_e(record["description"])}">{description}</td>',
         f'<td class="qr-date" title="{_e(_long_date(record["opened_on"]))}">{_short_date(record["opened_on"])} '
         f'<span class="qr-days">{_e(t("cell.days", lang, days=record["days_open"]))}</span></td>',
-        f'<td title="{_e(record["part_number"])}">{_e(record["part_number"])}</td>',
-        f'<td>{_e(record["owner_en"] if lang == "en" else record["owner"])}</td>',
-        f'<td>{_e(record["lead_en"] if lang == "en" else record["lead"])}</td>',
+        f'<td class="qr-part" title="{_e(record["part_number"])}">{_e(record["part_number"])}</td>',
+        f'<td class="qr-person">{_e(record["owner_en"] if lang == "en" else record["owner"])}</td>',
+        f'<td class="qr-person">{_e(record["lead_en"] if lang == "en" else record["lead"])}</td>',
         f'<td class="qr-date{" qr-overdue" if overdue else ""}" data-report-overdue="{str(overdue).lower()}" '
         f'title="{_e(next_tip or _long_date(record["next_report_on"]))}">'
         f'{_short_date(record["next_report_on"])}{" ⚠" if overdue else ""}</td>',
