@@ -23,10 +23,10 @@ def _set_projector() -> None:
 
 
 if projector:
-    st.html(ui.full_screen_css(side_rem=0.8, gap_rem=0.3))
+    st.html(ui.full_screen_css(side_rem=0.8, gap_rem=0.3) + ui.large_screen_css("board_controls"))
 
-title, switches, filter_area, filter_category, filter_owner, filter_overall = st.columns(
-    [2.2, 1.6, 1, 1, 1, 1], vertical_alignment="bottom")
+title, switches, filter_area, filter_category, filter_owner, filter_overall = st.container(
+    key="board_controls").columns([2.2, 1.6, 1, 1, 1, 1], vertical_alignment="bottom")
 title.markdown(f"### {t('app.title', lang)}")
 switches.toggle(t("board.projector", lang), value=projector, key="projector", on_change=_set_projector)
 switches.toggle(t("board.recently_closed", lang), key="recently_closed")
@@ -72,7 +72,7 @@ def live_board() -> None:
 
 
 live_board()
-st.html(views.render_legend(lang))
+st.html(views.render_legend(lang, projector=projector))
 if not projector:
     everything = st.toggle(t("board.export_closed", lang), key="export_closed")
     st.download_button(t("board.export", lang), icon=":material/download:", on_click="ignore",

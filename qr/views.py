@@ -22,18 +22,20 @@ LETTER = {"G": "G", "Y": "Y", "R": "R", "NA": "–"}
 _COLOURS = {**palette.STATUS, **{f"on_{code}": colour for code, colour in palette.ON_STATUS.items()},
             "navy": palette.NAVY, "on_navy": palette.ON_NAVY, "grid": palette.GRID}
 
-# The projector's column widths in em, tight (down to 1024 px wide at 16 px) and roomy (a wide screen);
-# the description takes the rest, at least _DESCRIPTION_EM.
-_PROJECTOR_TIGHT = {"overall": 2.5, "number": 6.3, "category": 4.3, "opened": 3.5, "part": 4.6, "owner": 3.2,
-                    "lead": 3.2, "next_report": 3.5, "step": 2.0, "closed": 3.4}
-_PROJECTOR_ROOMY = {"overall": 3.0, "number": 6.5, "category": 7.2, "opened": 5.2, "part": 5.0, "owner": 3.4,
-                    "lead": 3.4, "next_report": 4.4, "step": 2.4, "closed": 4.4}
+# The board's column widths in em of its font size: tight (a 1024 px projector at 16 px, a desk PC beside the sidebar)
+# and roomy (when the board has room to spare); the description takes the rest, at least _DESCRIPTION_EM.
+_TIGHT_EM = {"overall": 2.5, "number": 6.3, "category": 4.3, "opened": 3.5, "part": 4.6, "owner": 3.2, "lead": 3.2,
+             "next_report": 3.5, "step": 2.0, "closed": 3.4}
+_ROOMY_EM = {"overall": 3.0, "number": 6.5, "category": 7.2, "opened": 5.2, "part": 5.0, "owner": 3.4, "lead": 3.4,
+             "next_report": 4.4, "step": 2.4, "closed": 4.4}
 _DESCRIPTION_EM = (7.8, 11)
+# The font size: the largest at which the tight board fits its width, within these bounds. The projector's
+# ceiling keeps 20 rows in the screen's height (1.86vh is 20 px at 1080 and 40 px on a 4K screen).
+_FONT_BOUNDS = {"projector": ("16px", "1.86vh"), "board": ("13px", "15px")}
 
 
-def _projector_col_css(widths: dict[str, float], scope: str = "") -> str:
-    return "\n".join(f"{scope}table.qr-board.qr-projector col.qr-c-{name} {{ width: {em}em; }}"
-                      for name, em in widths.items())
+def _col_css(widths: dict[str, float], scope: str) -> str:
+    return "\n".join(f"{scope} col.qr-c-{name} {{ width: {em}em; }}" for name, em in widths.items())
 
 
 BOARD_CSS = Template("""
@@ -71,22 +73,22 @@ td.qr-overdue { outline: 3px solid $R; outline-offset: -3px; color: $R; font-wei
 .qr-legend span.qr-key { display: inline-block; min-width: 1.6em; text-align: center; font-weight: 700; }
 .qr-fit { container-type: inline-size; }
 .qr-fit > .qr-wrap { container: qr-board / inline-size; }
-table.qr-board.qr-projector { font-size: 1em; table-layout: fixed; line-height: 1.2; }
-table.qr-board.qr-projector th { font-size: 1em; padding: .08em .1em; white-space: normal; line-height: 1.1;
-                                 overflow: hidden; text-overflow: ellipsis; }
-table.qr-board.qr-projector td { padding: .08em .12em; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
-table.qr-board.qr-projector td.qr-cat, table.qr-board.qr-projector td.qr-person { white-space: normal;
-                                                                                 overflow-wrap: anywhere; }
-table.qr-board.qr-projector td.qr-overall, table.qr-board.qr-projector td.qr-date { white-space: normal; }
-table.qr-board.qr-projector td.qr-date .qr-days { display: inline-block; }
-table.qr-board.qr-projector td.qr-desc { white-space: normal; }
-table.qr-board.qr-projector .qr-desc-text, table.qr-board.qr-projector .qr-cat-text { display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 2;
-                                            overflow: hidden; overflow-wrap: anywhere; }
-table.qr-board.qr-projector th.qr-step-head { writing-mode: vertical-rl; text-orientation: mixed; padding: .15em 0;
-                                              vertical-align: bottom; }
-table.qr-board.qr-projector .qr-days { font-size: .8em; }
-$projector_cols
+.qr-fit table.qr-board { font-size: 1em; table-layout: fixed; line-height: 1.2; }
+.qr-fit table.qr-board th { font-size: 1em; padding: .08em .1em; white-space: normal; line-height: 1.1;
+                            overflow: hidden; text-overflow: ellipsis; }
+.qr-fit table.qr-board td { padding: .08em .12em; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.qr-fit table.qr-board td.qr-cat, .qr-fit table.qr-board td.qr-person { white-space: normal; overflow-wrap: anywhere; }
+.qr-fit table.qr-board td.qr-overall, .qr-fit table.qr-board td.qr-date,
+.qr-fit table.qr-board td.qr-desc { white-space: normal; }
+.qr-fit table.qr-board td.qr-date .qr-days { display: inline-block; }
+.qr-fit table.qr-board .qr-days { font-size: .8em; }
+.qr-fit table.qr-board th.qr-step-head { writing-mode: vertical-rl; text-orientation: mixed; padding: .15em 0;
+                                         vertical-align: bottom; }
+.qr-fit table.qr-board .qr-desc-text, .qr-fit table.qr-board .qr-cat-text {
+  display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 2; overflow: hidden; overflow-wrap: anywhere; }
+$tight_cols
 .qr-header.qr-projector { font-size: max(16px, min(1.86vh, 1.05vw)); gap: .4em; margin-bottom: .3em; }
+.qr-legend.qr-projector { font-size: max(14px, min(1.3vh, .73vw)); gap: .7em; }
 table.qr-detail { border-collapse: collapse; font-size: 15px; margin-bottom: 12px; }
 table.qr-detail th, table.qr-detail td { border: 1px solid #c4c7c5; padding: 4px 8px; text-align: left;
                                          vertical-align: top; }
@@ -100,27 +102,30 @@ a.qr-8d-link { color: inherit; text-decoration: none; }
 .qr-clock-running { background: #e8f0fe; color: #0b3d91; border-color: #0b57d0; }
 .qr-clock-overdue, .qr-clock-missed { background: $R; color: $on_R; border-color: $R; }
 .qr-clock-met { background: #e6f4ea; color: #1b5e20; border-color: $G; }
-table.qr-board.qr-projector .qr-clock { display: block; width: fit-content; max-width: 100%; overflow: hidden;
-                                        text-overflow: ellipsis; }
+.qr-fit table.qr-board .qr-clock { display: block; width: fit-content; max-width: 100%; overflow: hidden;
+                                 text-overflow: ellipsis; }
 table.qr-board.qr-projector .qr-clock-met { display: none; }
 </style>
-""").substitute(_COLOURS, projector_cols=_projector_col_css(_PROJECTOR_TIGHT))
+""").substitute(_COLOURS, tight_cols=_col_css(_TIGHT_EM, ".qr-fit table.qr-board"))
 
 
 
 
-def projector_fit(step_count: int) -> tuple[str, str]:
-    """The projector's board fits the screen: (the wrapper's inline style, a style block).
-    Every width is in em of one font size, the largest that still fits the board's width (and 20 rows in the
-    height), never under 16 px; a board with room to spare (a wide screen) takes the roomy widths."""
-    tight = sum(_PROJECTOR_TIGHT.values()) + (step_count - 1) * _PROJECTOR_TIGHT["step"] + _DESCRIPTION_EM[0]
-    roomy = sum(_PROJECTOR_ROOMY.values()) + (step_count - 1) * _PROJECTOR_ROOMY["step"] + _DESCRIPTION_EM[1]
-    style = f"font-size: max(16px, min(1.86vh, calc(100cqw / {tight:.2f})))"
-    # scoped under .qr-fit: the page repeats BOARD_CSS after the board (legend), which would win a tie
-    nowrap = ", ".join(f".qr-fit table.qr-board.qr-projector {cell}" for cell in ("td.qr-overall", "td.qr-cat",
-                                                                                 "td.qr-person", "td.qr-date"))
-    css = (f"<style>@container qr-board (min-width: {roomy:.2f}em) {{\n"
-           f"{_projector_col_css(_PROJECTOR_ROOMY, '.qr-fit ')}\n{nowrap} {{ white-space: nowrap; }}\n}}</style>")
+def board_fit(step_count: int, *, projector: bool) -> tuple[str, str]:
+    """The board fits its width: (the wrapper's inline style, a style block). Every width is in em of one font size,
+    the largest at which the tight columns fit, within _FONT_BOUNDS; a board with room to spare takes the roomy
+    widths and one-line cells. Below the floor the table keeps its width (the description never collapses) and
+    scrolls inside its wrapper."""
+    tight = sum(_TIGHT_EM.values()) + (step_count - 1) * _TIGHT_EM["step"] + _DESCRIPTION_EM[0]
+    roomy = sum(_ROOMY_EM.values()) + (step_count - 1) * _ROOMY_EM["step"] + _DESCRIPTION_EM[1]
+    floor, ceiling = _FONT_BOUNDS["projector" if projector else "board"]
+    style = f"font-size: max({floor}, min({ceiling}, calc(100cqw / {tight:.2f})))"
+    # more specific than BOARD_CSS, which the page repeats after the board (the legend) and would win a tie
+    scope = ".qr-fit > .qr-wrap table.qr-board"
+    nowrap = ", ".join(f"{scope} {cell}" for cell in ("td.qr-overall", "td.qr-cat", "td.qr-person", "td.qr-date"))
+    css = (f"<style>{scope} {{ min-width: {tight:.2f}em; }}\n"
+           f"@container qr-board (min-width: {roomy:.2f}em) {{\n{_col_css(_ROOMY_EM, scope)}\n"
+           f"{nowrap} {{ white-space: nowrap; }}\n}}</style>")
     return style, css
 
 
@@ -294,15 +299,15 @@ def _escalation_badge(level: int, lang: str) -> str:
     return f'<span class="qr-esc" title="{_e(t(f"escalation.{level}", lang))}">▲{level}</span>'
 
 
-def render_board(frame: pd.DataFrame, columns: list[dict], lang: str, *, projector: bool = False,
+def render_board(frame: pd.DataFrame, columns: list[dict], lang: str, *, projector: bool = False, fit: bool = True,
                  now: datetime | None = None, tz=timezone.utc) -> str:
     """The tracking board in the GM QSB column order, as a table a browser and a screen reader can read.
-    Response clocks are drawn against `now` (the minute of drawing) under the category."""
+    Response clocks are drawn against `now` (the minute of drawing) under the category. `fit`: the columns fit
+    the board's width (board_fit); without it the table takes its natural widths (the presenter's one row)."""
     head = [t("col.overall", lang), t("col.number", lang), t("col.category", lang), t("col.description", lang),
             t("col.opened", lang), t("col.part", lang), t("col.owner", lang), t("col.lead", lang),
             t("col.next_report", lang)]
-    head_class = ' class="qr-step-head"' if projector else ""
-    step_heads = "".join(f'<th{head_class} title="{_e(_name(c, "name", lang))} ({_e(c["eight_d"])})">'
+    step_heads = "".join(f'<th class="qr-step-head" title="{_e(_name(c, "name", lang))} ({_e(c["eight_d"])})">'
                          f'{_e(c["short_en"] if lang == "en" else c["short_zh"])}</th>' for c in columns)
     # the projector's narrow heads may cut a long word: the whole name is their tooltip
     cell = (lambda h: f'<th title="{_e(h)}">{_e(h)}</th>') if projector else (lambda h: f"<th>{_e(h)}</th>")
@@ -310,16 +315,17 @@ def render_board(frame: pd.DataFrame, columns: list[dict], lang: str, *, project
     now = now or datetime.now(timezone.utc)
     body = "".join(_board_row(record, columns, lang, now, tz, projector=projector)
                    for record in frame.to_dict("records"))
-    if not projector:
-        return (f'{BOARD_CSS}<div class="qr-wrap"><table class="qr-board">'
+    css_class = "qr-board qr-projector" if projector else "qr-board"
+    if not fit:
+        return (f'{BOARD_CSS}<div class="qr-wrap"><table class="{css_class}">'
                 f"<thead>{header}</thead><tbody>{body}</tbody></table></div>")
-    style, fit_css = projector_fit(len(columns))
+    style, fit_css = board_fit(len(columns), projector=projector)
     return (f'{BOARD_CSS}{fit_css}<div class="qr-fit"><div class="qr-wrap" style="{style}">'
-            f'<table class="qr-board qr-projector">{_projector_colgroup(len(columns))}'
+            f'<table class="{css_class}">{_colgroup(len(columns))}'
             f"<thead>{header}</thead><tbody>{body}</tbody></table></div></div>")
 
 
-def _projector_colgroup(step_count: int) -> str:
+def _colgroup(step_count: int) -> str:
     names = ["overall", "number", "category", "description", "opened", "part", "owner", "lead", "next_report",
              *["step"] * step_count, "closed"]
     return "<colgroup>" + "".join(f'<col class="qr-c-{name}">' for name in names) + "</colgroup>"
@@ -385,10 +391,11 @@ def render_header(counters: dict[str, int], quality: list[dict], lang: str, *, p
     return f'{BOARD_CSS}<div class="{css_class}">{"".join(chips)}</div>'
 
 
-def render_legend(lang: str) -> str:
+def render_legend(lang: str, *, projector: bool = False) -> str:
     keys = "".join(f'<span><span class="qr-key qr-{s}">{LETTER[s]}</span> {_e(t("status." + s, lang))}</span>'
                    for s in ("G", "Y", "R", "NA"))
-    return (f'{BOARD_CSS}<div class="qr-legend"><b>{_e(t("legend.title", lang))}</b>{keys}'
+    css_class = "qr-legend qr-projector" if projector else "qr-legend"
+    return (f'{BOARD_CSS}<div class="{css_class}"><b>{_e(t("legend.title", lang))}</b>{keys}'
             f'<span><span class="qr-key">Y!</span> {_e(t("legend.warning", lang))}</span>'
             f'<span><span class="qr-key">R<span class="qr-nocm">⊘</span></span> '
             f'{_e(t("legend.no_countermeasure", lang))}</span>'
@@ -530,7 +537,7 @@ def render_presenter_card(record: dict, columns: list[dict], changes: list[dict]
     countermeasures of its yellow and red steps and its next report date; text 24 px and larger."""
     steps = list(record["steps"].values())
     step_names = {s["id"]: _name(s, "name", lang) for s in steps}
-    row = render_board(pd.DataFrame([record]), columns, lang).replace(BOARD_CSS, "", 1)
+    row = render_board(pd.DataFrame([record]), columns, lang, fit=False).replace(BOARD_CSS, "", 1)
     changed = "".join(f'<li>{_e(c["at"].strftime("%m-%d %H:%M"))} · '
                       f'{_e(c["actor_en"] if lang == "en" else c["actor"])} · '
                       f'{_e(meeting_text.change_text(c, lang, step_names))}</li>' for c in changes)
