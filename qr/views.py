@@ -22,13 +22,19 @@ LETTER = {"G": "G", "Y": "Y", "R": "R", "NA": "–"}
 _COLOURS = {**palette.STATUS, **{f"on_{code}": colour for code, colour in palette.ON_STATUS.items()},
             "navy": palette.NAVY, "on_navy": palette.ON_NAVY, "grid": palette.GRID}
 
-# The board's column widths in em of its font size: tight (a 1024 px projector at 16 px, a desk PC beside the sidebar)
-# and roomy (when the board has room to spare); the description takes the rest, at least _DESCRIPTION_EM.
+# The board's column widths in em of its font size, by how much room it has: tight (a 1024 px projector at 16 px,
+# a desk PC beside the sidebar), medium (dates and status on one line) and roomy (every short cell on one line).
+# The description takes the rest: each wider layout is used only while the description keeps `description` em.
 _TIGHT_EM = {"overall": 2.5, "number": 6.3, "category": 4.3, "opened": 3.5, "part": 4.6, "owner": 3.2, "lead": 3.2,
              "next_report": 3.5, "step": 2.0, "closed": 3.4}
-_ROOMY_EM = {"overall": 3.0, "number": 6.5, "category": 7.2, "opened": 5.2, "part": 5.0, "owner": 3.4, "lead": 3.4,
-             "next_report": 4.4, "step": 2.4, "closed": 4.4}
-_DESCRIPTION_EM = (7.8, 11)
+_LAYOUTS = [
+    {"widths": _TIGHT_EM, "description": 7.8, "one_line": ()},
+    {"widths": {**_TIGHT_EM, "overall": 3.0, "category": 5.0, "opened": 5.2, "next_report": 4.4, "closed": 4.4},
+     "description": 16, "one_line": ("td.qr-overall", "td.qr-date")},
+    {"widths": {"overall": 3.0, "number": 6.5, "category": 7.2, "opened": 5.2, "part": 5.0, "owner": 3.4, "lead": 3.4,
+                "next_report": 4.4, "step": 2.4, "closed": 4.4}, "description": 20,
+     "one_line": ("td.qr-overall", "td.qr-cat", "td.qr-person", "td.qr-date")},
+]
 # The font size: the largest at which the tight board fits its width, within these bounds. The projector's
 # ceiling keeps 20 rows in the screen's height (1.86vh is 20 px at 1080 and 40 px on a 4K screen).
 _FONT_BOUNDS = {"projector": ("16px", "1.86vh"), "board": ("13px", "15px")}
@@ -82,8 +88,9 @@ td.qr-overdue { outline: 3px solid $R; outline-offset: -3px; color: $R; font-wei
 .qr-fit table.qr-board td.qr-desc { white-space: normal; }
 .qr-fit table.qr-board td.qr-date .qr-days { display: inline-block; }
 .qr-fit table.qr-board .qr-days { font-size: .8em; }
-.qr-fit table.qr-board th.qr-step-head { writing-mode: vertical-rl; text-orientation: mixed; padding: .15em 0;
-                                         vertical-align: bottom; }
+.qr-fit table.qr-board th.qr-step-head { padding: .15em 0; vertical-align: bottom; }
+.qr-fit table.qr-board th.qr-step-head > span { display: inline-block; writing-mode: vertical-rl;
+                                                text-orientation: mixed; }
 .qr-fit table.qr-board .qr-desc-text, .qr-fit table.qr-board .qr-cat-text {
   display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 2; overflow: hidden; overflow-wrap: anywhere; }
 $tight_cols
@@ -105,8 +112,18 @@ a.qr-8d-link { color: inherit; text-decoration: none; }
 .qr-fit table.qr-board .qr-clock { display: block; width: fit-content; max-width: 100%; overflow: hidden;
                                  text-overflow: ellipsis; }
 table.qr-board.qr-projector .qr-clock-met { display: none; }
+.qr-card { container: qr-card / inline-size; }
+@container qr-card (max-width: 720px) {
+  .qr-card table.qr-board, .qr-card table.qr-board tbody { display: block; }
+  .qr-card table.qr-board thead { display: none; }
+  .qr-card table.qr-board tr { display: flex; flex-wrap: wrap; gap: 4px; }
+  .qr-card table.qr-board td { display: block; white-space: normal; overflow-wrap: anywhere; padding: 2px 8px; }
+  .qr-card table.qr-board td::before { content: attr(data-label); display: block; font-size: .55em; font-weight: 400; }
+  .qr-card table.qr-board td.qr-desc { flex-basis: 100%; }
+  .qr-card table.qr-board td.qr-step { min-width: 2.4em; }
+}
 </style>
-""").substitute(_COLOURS, tight_cols=_col_css(_TIGHT_EM, ".qr-fit table.qr-board"))
+""").substitute(_COLOURS, tight_cols=_col_css(_LAYOUTS[0]["widths"], ".qr-fit table.qr-board"))
 
 
 
@@ -116,16 +133,19 @@ def board_fit(step_count: int, *, projector: bool) -> tuple[str, str]:
     the largest at which the tight columns fit, within _FONT_BOUNDS; a board with room to spare takes the roomy
     widths and one-line cells. Below the floor the table keeps its width (the description never collapses) and
     scrolls inside its wrapper."""
-    tight = sum(_TIGHT_EM.values()) + (step_count - 1) * _TIGHT_EM["step"] + _DESCRIPTION_EM[0]
-    roomy = sum(_ROOMY_EM.values()) + (step_count - 1) * _ROOMY_EM["step"] + _DESCRIPTION_EM[1]
+    def needs(layout: dict) -> float:          # em across: every column at its width, the description at its least
+        widths = layout["widths"]
+        return sum(widths.values()) + (step_count - 1) * widths["step"] + layout["description"]
+
+    tight = needs(_LAYOUTS[0])
     floor, ceiling = _FONT_BOUNDS["projector" if projector else "board"]
     style = f"font-size: max({floor}, min({ceiling}, calc(100cqw / {tight:.2f})))"
     # more specific than BOARD_CSS, which the page repeats after the board (the legend) and would win a tie
     scope = ".qr-fit > .qr-wrap table.qr-board"
-    nowrap = ", ".join(f"{scope} {cell}" for cell in ("td.qr-overall", "td.qr-cat", "td.qr-person", "td.qr-date"))
-    css = (f"<style>{scope} {{ min-width: {tight:.2f}em; }}\n"
-           f"@container qr-board (min-width: {roomy:.2f}em) {{\n{_col_css(_ROOMY_EM, scope)}\n"
-           f"{nowrap} {{ white-space: nowrap; }}\n}}</style>")
+    wider = "".join(f"@container qr-board (min-width: {needs(layout):.2f}em) {{\n{_col_css(layout['widths'], scope)}\n"
+                    + ", ".join(f"{scope} {cell}" for cell in layout["one_line"]) + " { white-space: nowrap; }\n}\n"
+                    for layout in _LAYOUTS[1:])
+    css = f"<style>{scope} {{ min-width: {tight:.2f}em; }}\n{wider}</style>"
     return style, css
 
 
@@ -299,25 +319,28 @@ def _escalation_badge(level: int, lang: str) -> str:
     return f'<span class="qr-esc" title="{_e(t(f"escalation.{level}", lang))}">▲{level}</span>'
 
 
-def render_board(frame: pd.DataFrame, columns: list[dict], lang: str, *, projector: bool = False, fit: bool = True,
+def render_board(frame: pd.DataFrame, columns: list[dict], lang: str, *, projector: bool = False, card: bool = False,
                  now: datetime | None = None, tz=timezone.utc) -> str:
     """The tracking board in the GM QSB column order, as a table a browser and a screen reader can read.
-    Response clocks are drawn against `now` (the minute of drawing) under the category. `fit`: the columns fit
-    the board's width (board_fit); without it the table takes its natural widths (the presenter's one row)."""
+    Response clocks are drawn against `now` (the minute of drawing) under the category. The columns fit the
+    board's width (board_fit); a `card` (the presenter's one issue) keeps its natural widths and, on a phone,
+    wraps its cells, each labelled with its column."""
     head = [t("col.overall", lang), t("col.number", lang), t("col.category", lang), t("col.description", lang),
             t("col.opened", lang), t("col.part", lang), t("col.owner", lang), t("col.lead", lang),
             t("col.next_report", lang)]
     step_heads = "".join(f'<th class="qr-step-head" title="{_e(_name(c, "name", lang))} ({_e(c["eight_d"])})">'
-                         f'{_e(c["short_en"] if lang == "en" else c["short_zh"])}</th>' for c in columns)
+                         f'<span>{_e(c["short_en"] if lang == "en" else c["short_zh"])}</span></th>' for c in columns)
     # the projector's narrow heads may cut a long word: the whole name is their tooltip
     cell = (lambda h: f'<th title="{_e(h)}">{_e(h)}</th>') if projector else (lambda h: f"<th>{_e(h)}</th>")
     header = "<tr>" + "".join(map(cell, head)) + step_heads + cell(t("col.closed", lang)) + "</tr>"
     now = now or datetime.now(timezone.utc)
-    body = "".join(_board_row(record, columns, lang, now, tz, projector=projector)
+    labels = ([*head, *(c["short_en"] if lang == "en" else c["short_zh"] for c in columns), t("col.closed", lang)]
+              if card else None)
+    body = "".join(_board_row(record, columns, lang, now, tz, projector=projector, labels=labels)
                    for record in frame.to_dict("records"))
     css_class = "qr-board qr-projector" if projector else "qr-board"
-    if not fit:
-        return (f'{BOARD_CSS}<div class="qr-wrap"><table class="{css_class}">'
+    if card:
+        return (f'{BOARD_CSS}<div class="qr-wrap qr-card"><table class="{css_class}">'
                 f"<thead>{header}</thead><tbody>{body}</tbody></table></div>")
     style, fit_css = board_fit(len(columns), projector=projector)
     return (f'{BOARD_CSS}{fit_css}<div class="qr-fit"><div class="qr-wrap" style="{style}">'
@@ -331,7 +354,8 @@ def _colgroup(step_count: int) -> str:
     return "<colgroup>" + "".join(f'<col class="qr-c-{name}">' for name in names) + "</colgroup>"
 
 
-def _board_row(record: dict, columns: list[dict], lang: str, now: datetime, tz, *, projector: bool = False) -> str:
+def _board_row(record: dict, columns: list[dict], lang: str, now: datetime, tz, *, projector: bool = False,
+               labels: list[str] | None = None) -> str:
     overall = record["overall"]
     overdue = record["report_overdue"]
     next_tip = t("cell.report_overdue", lang) if overdue else ""
@@ -361,6 +385,8 @@ def _board_row(record: dict, columns: list[dict], lang: str, now: datetime, tz, 
     ]
     cells += [step_cell(record["steps"].get(c["code"]), c, lang, number=record["number"]) for c in columns]
     cells.append(f'<td class="qr-date" title="{_e(_long_date(record["closed_on"]))}">{_e(closed)}</td>')
+    if labels:          # a wrapped card shows each cell's column above it (CSS ::before)
+        cells = [cell.replace("<td ", f'<td data-label="{_e(label)}" ', 1) for cell, label in zip(cells, labels)]
     row_class = "qr-row qr-closed" if record["closed_on"] else "qr-row"
     return (f'<tr class="{row_class}" data-issue="{_e(record["number"])}" '
             f'data-escalation="{record["escalation_level"]}">{"".join(cells)}</tr>')
@@ -537,7 +563,7 @@ def render_presenter_card(record: dict, columns: list[dict], changes: list[dict]
     countermeasures of its yellow and red steps and its next report date; text 24 px and larger."""
     steps = list(record["steps"].values())
     step_names = {s["id"]: _name(s, "name", lang) for s in steps}
-    row = render_board(pd.DataFrame([record]), columns, lang, fit=False).replace(BOARD_CSS, "", 1)
+    row = render_board(pd.DataFrame([record]), columns, lang, card=True).replace(BOARD_CSS, "", 1)
     changed = "".join(f'<li>{_e(c["at"].strftime("%m-%d %H:%M"))} · '
                       f'{_e(c["actor_en"] if lang == "en" else c["actor"])} · '
                       f'{_e(meeting_text.change_text(c, lang, step_names))}</li>' for c in changes)
@@ -563,7 +589,7 @@ def render_presenter_card(record: dict, columns: list[dict], changes: list[dict]
     return (f'{BOARD_CSS}{PRESENTER_CSS}<div class="qr-presenter" data-presenter="{_e(record["number"])}">'
             f'<h2 class="qr-presenter-title">{_e(record["number"])} · {_e(owner)} · {_e(record["description"])}'
             f'{tier}</h2>'
-            f'<div class="qr-wrap">{row}</div>'
+            f'{row}'
             f'<h3>{_e(t("presenter.changes", lang))}</h3><div class="qr-changes" data-changes="{len(changes)}">'
             f'{changed_html}</div>'
             f'<h3>{_e(t("presenter.countermeasures", lang))}</h3>{measures_html}'
