@@ -126,13 +126,11 @@ table.qr-board.qr-projector .qr-clock-met { display: none; }
 """).substitute(_COLOURS, tight_cols=_col_css(_LAYOUTS[0]["widths"], ".qr-fit table.qr-board"))
 
 
-
-
 def board_fit(step_count: int, *, projector: bool) -> tuple[str, str]:
     """The board fits its width: (the wrapper's inline style, a style block). Every width is in em of one font size,
-    the largest at which the tight columns fit, within _FONT_BOUNDS; a board with room to spare takes the roomy
-    widths and one-line cells. Below the floor the table keeps its width (the description never collapses) and
-    scrolls inside its wrapper."""
+    the largest at which the tight layout fits, within _FONT_BOUNDS; a board with room to spare takes the next
+    layout of _LAYOUTS that still fits (container queries in the same em). Below the floor the table keeps its
+    width (the description never collapses) and scrolls inside its wrapper."""
     def needs(layout: dict) -> float:          # em across: every column at its width, the description at its least
         widths = layout["widths"]
         return sum(widths.values()) + (step_count - 1) * widths["step"] + layout["description"]
