@@ -44,6 +44,9 @@ MEASURE = """() => {
 
 
 def _shot(page, name: str) -> None:
+    """The screenshot once the filters are drawn (their code loads after the script run ends)."""
+    page.wait_for_function("() => document.querySelectorAll('[data-testid=\"stSelectbox\"]').length >= 4",
+                           timeout=60_000)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / name))
 
@@ -106,7 +109,8 @@ def test_presenter_row_wraps_on_a_phone(server, browser, assembly_meeting):
     page = open_signed_in(browser, f"{server['url']}/meeting?area=ASSY&view=presenter", "sunli",
                           width=390, height=844)
     page.wait_for_selector("[data-presenter] tr[data-issue] td[data-step]", timeout=60_000)
-    _shot(page, "presenter-390x844.png")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "presenter-390x844.png"))
     seen = page.evaluate("""() => {
       const width = window.innerWidth, doc = document.scrollingElement;
       const past = [...document.querySelectorAll('[data-testid="stMain"] *')]
