@@ -40,6 +40,13 @@ def full_screen_css(*, side_rem: float, gap_rem: float) -> str:
 </style>"""
 
 
+def large_screen_css(key: str) -> str:
+    """On a 4K screen the board scales itself up; the widgets in the container `key` are drawn twice as large."""
+    return f"""<style>
+@media (min-width: 2400px) and (min-height: 1300px) {{ .st-key-{key} {{ zoom: 2; }} }}
+</style>"""
+
+
 def projector_mode() -> bool:
     return st.query_params.get("view") == "projector"
 

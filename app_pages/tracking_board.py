@@ -23,10 +23,11 @@ def _set_projector() -> None:
 
 
 if projector:
-    st.html(ui.full_screen_css(side_rem=0.8, gap_rem=0.3))
+    st.html(ui.full_screen_css(side_rem=0.8, gap_rem=0.3) + ui.large_screen_css("board_controls"))
 
 several_plants = len(refs["plants"]) > 1
-title, switches, *filters = st.columns([2.2, 1.6, *([1] * (5 if several_plants else 4))], vertical_alignment="bottom")
+title, switches, *filters = st.container(key="board_controls").columns(
+    [2.2, 1.6, *([1] * (5 if several_plants else 4))], vertical_alignment="bottom")
 filter_plant = filters.pop(0) if several_plants else None
 filter_area, filter_category, filter_owner, filter_overall = filters
 title.markdown(f"### {t('app.title', lang)}")
@@ -77,7 +78,7 @@ def live_board() -> None:
 
 
 live_board()
-st.html(views.render_legend(lang))
+st.html(views.render_legend(lang, projector=projector))
 if not projector:
     everything = st.toggle(t("board.export_closed", lang), key="export_closed")
     st.download_button(t("board.export", lang), icon=":material/download:", on_click="ignore",

@@ -22,6 +22,28 @@ LETTER = {"G": "G", "Y": "Y", "R": "R", "NA": "–"}
 _COLOURS = {**palette.STATUS, **{f"on_{code}": colour for code, colour in palette.ON_STATUS.items()},
             "navy": palette.NAVY, "on_navy": palette.ON_NAVY, "grid": palette.GRID}
 
+# The board's column widths in em of its font size, by how much room it has: tight (a 1024 px projector at 16 px,
+# a desk PC beside the sidebar), medium (dates and status on one line) and roomy (every short cell on one line).
+# The description takes the rest: each wider layout is used only while the description keeps `description` em.
+_TIGHT_EM = {"overall": 2.5, "number": 6.3, "category": 4.3, "opened": 3.5, "part": 4.6, "owner": 3.2, "lead": 3.2,
+             "next_report": 3.5, "step": 2.0, "closed": 3.4}
+_LAYOUTS = [
+    {"widths": _TIGHT_EM, "description": 7.8, "one_line": ()},
+    {"widths": {**_TIGHT_EM, "overall": 3.0, "category": 5.0, "opened": 5.2, "next_report": 4.4, "closed": 4.4},
+     "description": 16, "one_line": ("td.qr-overall", "td.qr-date")},
+    {"widths": {"overall": 3.0, "number": 6.5, "category": 7.2, "opened": 5.2, "part": 5.0, "owner": 3.4, "lead": 3.4,
+                "next_report": 4.4, "step": 2.4, "closed": 4.4}, "description": 20,
+     "one_line": ("td.qr-overall", "td.qr-cat", "td.qr-person", "td.qr-date")},
+]
+# The font size: the largest at which the tight board fits its width, within these bounds. The projector's
+# ceiling keeps 20 rows in the screen's height (1.86vh is 20 px at 1080 and 40 px on a 4K screen).
+_FONT_BOUNDS = {"projector": ("16px", "1.86vh"), "board": ("13px", "15px")}
+
+
+def _col_css(widths: dict[str, float], scope: str) -> str:
+    return "\n".join(f"{scope} col.qr-c-{name} {{ width: {em}em; }}" for name, em in widths.items())
+
+
 BOARD_CSS = Template("""
 <style>
 .qr-wrap { overflow-x: auto; }
@@ -55,10 +77,25 @@ td.qr-overdue { outline: 3px solid $R; outline-offset: -3px; color: $R; font-wei
 .qr-chip.qr-R { background: $R; color: $on_R; border-color: $R; }
 .qr-legend { display: flex; flex-wrap: wrap; gap: 10px; font-size: 14px; margin-top: 6px; align-items: center; }
 .qr-legend span.qr-key { display: inline-block; min-width: 1.6em; text-align: center; font-weight: 700; }
-table.qr-board.qr-projector { font-size: 20px; table-layout: fixed; }
-table.qr-board.qr-projector th { font-size: 20px; padding: 2px 3px; }
-table.qr-board.qr-projector td { padding: 2px 4px; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
-.qr-header.qr-projector { font-size: 20px; }
+.qr-fit { container-type: inline-size; }
+.qr-fit > .qr-wrap { container: qr-board / inline-size; }
+.qr-fit table.qr-board { font-size: 1em; table-layout: fixed; line-height: 1.2; }
+.qr-fit table.qr-board th { font-size: 1em; padding: .08em .1em; white-space: normal; line-height: 1.1;
+                            overflow: hidden; text-overflow: ellipsis; }
+.qr-fit table.qr-board td { padding: .08em .12em; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.qr-fit table.qr-board td.qr-cat, .qr-fit table.qr-board td.qr-person { white-space: normal; overflow-wrap: anywhere; }
+.qr-fit table.qr-board td.qr-overall, .qr-fit table.qr-board td.qr-date,
+.qr-fit table.qr-board td.qr-desc { white-space: normal; }
+.qr-fit table.qr-board td.qr-date .qr-days { display: inline-block; }
+.qr-fit table.qr-board .qr-days { font-size: .8em; }
+.qr-fit table.qr-board th.qr-step-head { padding: .15em 0; vertical-align: bottom; }
+.qr-fit table.qr-board th.qr-step-head > span { display: inline-block; writing-mode: vertical-rl;
+                                                text-orientation: mixed; }
+.qr-fit table.qr-board .qr-desc-text, .qr-fit table.qr-board .qr-cat-text {
+  display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 2; overflow: hidden; overflow-wrap: anywhere; }
+$tight_cols
+.qr-header.qr-projector { font-size: max(16px, min(1.86vh, 1.05vw)); gap: .4em; margin-bottom: .3em; }
+.qr-legend.qr-projector { font-size: max(14px, min(1.3vh, .73vw)); gap: .7em; }
 table.qr-detail { border-collapse: collapse; font-size: 15px; margin-bottom: 12px; }
 table.qr-detail th, table.qr-detail td { border: 1px solid #c4c7c5; padding: 4px 8px; text-align: left;
                                          vertical-align: top; }
@@ -72,15 +109,42 @@ a.qr-8d-link { color: inherit; text-decoration: none; }
 .qr-clock-running { background: #e8f0fe; color: #0b3d91; border-color: #0b57d0; }
 .qr-clock-overdue, .qr-clock-missed { background: $R; color: $on_R; border-color: $R; }
 .qr-clock-met { background: #e6f4ea; color: #1b5e20; border-color: $G; }
-table.qr-board.qr-projector .qr-clock { display: block; width: fit-content; max-width: 100%; overflow: hidden;
-                                        text-overflow: ellipsis; }
+.qr-fit table.qr-board .qr-clock { display: block; width: fit-content; max-width: 100%; overflow: hidden;
+                                 text-overflow: ellipsis; }
 table.qr-board.qr-projector .qr-clock-met { display: none; }
+.qr-card { container: qr-card / inline-size; }
+@container qr-card (max-width: 720px) {
+  .qr-card table.qr-board, .qr-card table.qr-board tbody { display: block; }
+  .qr-card table.qr-board thead { display: none; }
+  .qr-card table.qr-board tr { display: flex; flex-wrap: wrap; gap: 4px; }
+  .qr-card table.qr-board td { display: block; white-space: normal; overflow-wrap: anywhere; padding: 2px 8px; }
+  .qr-card table.qr-board td::before { content: attr(data-label); display: block; font-size: .55em; font-weight: 400; }
+  .qr-card table.qr-board td.qr-desc { flex-basis: 100%; }
+  .qr-card table.qr-board td.qr-step { min-width: 2.4em; }
+}
 </style>
-""").substitute(_COLOURS)
+""").substitute(_COLOURS, tight_cols=_col_css(_LAYOUTS[0]["widths"], ".qr-fit table.qr-board"))
 
-# Column widths for the projector's fixed layout (px); the description takes the rest.
-_PROJECTOR_WIDTHS = {"overall": 78, "number": 158, "category": 150, "opened": 128, "part": 118, "owner": 84,
-                     "lead": 84, "next_report": 104, "step": 60, "closed": 84}
+
+def board_fit(step_count: int, *, projector: bool) -> tuple[str, str]:
+    """The board fits its width: (the wrapper's inline style, a style block). Every width is in em of one font size,
+    the largest at which the tight layout fits, within _FONT_BOUNDS; a board with room to spare takes the next
+    layout of _LAYOUTS that still fits (container queries in the same em). Below the floor the table keeps its
+    width (the description never collapses) and scrolls inside its wrapper."""
+    def needs(layout: dict) -> float:          # em across: every column at its width, the description at its least
+        widths = layout["widths"]
+        return sum(widths.values()) + (step_count - 1) * widths["step"] + layout["description"]
+
+    tight = needs(_LAYOUTS[0])
+    floor, ceiling = _FONT_BOUNDS["projector" if projector else "board"]
+    style = f"font-size: max({floor}, min({ceiling}, calc(100cqw / {tight:.2f})))"
+    # more specific than BOARD_CSS, which the page repeats after the board (the legend) and would win a tie
+    scope = ".qr-fit > .qr-wrap table.qr-board"
+    wider = "".join(f"@container qr-board (min-width: {needs(layout):.2f}em) {{\n{_col_css(layout['widths'], scope)}\n"
+                    + ", ".join(f"{scope} {cell}" for cell in layout["one_line"]) + " { white-space: nowrap; }\n}\n"
+                    for layout in _LAYOUTS[1:])
+    css = f"<style>{scope} {{ min-width: {tight:.2f}em; }}\n{wider}</style>"
+    return style, css
 
 
 def _e(value) -> str:
@@ -253,58 +317,74 @@ def _escalation_badge(level: int, lang: str) -> str:
     return f'<span class="qr-esc" title="{_e(t(f"escalation.{level}", lang))}">▲{level}</span>'
 
 
-def render_board(frame: pd.DataFrame, columns: list[dict], lang: str, *, projector: bool = False,
+def render_board(frame: pd.DataFrame, columns: list[dict], lang: str, *, projector: bool = False, card: bool = False,
                  now: datetime | None = None, tz=timezone.utc) -> str:
     """The tracking board in the GM QSB column order, as a table a browser and a screen reader can read.
-    Response clocks are drawn against `now` (the minute of drawing) under the category."""
+    Response clocks are drawn against `now` (the minute of drawing) under the category. The columns fit the
+    board's width (board_fit); a `card` (the presenter's one issue) keeps its natural widths and, on a phone,
+    wraps its cells, each labelled with its column."""
     head = [t("col.overall", lang), t("col.number", lang), t("col.category", lang), t("col.description", lang),
             t("col.opened", lang), t("col.part", lang), t("col.owner", lang), t("col.lead", lang),
             t("col.next_report", lang)]
-    step_heads = "".join(f'<th title="{_e(_name(c, "name", lang))} ({_e(c["eight_d"])})">'
-                         f'{_e(c["short_en"] if lang == "en" else c["short_zh"])}</th>' for c in columns)
-    header = ("<tr>" + "".join(f"<th>{_e(h)}</th>" for h in head) + step_heads
-              + f"<th>{_e(t('col.closed', lang))}</th></tr>")
+    step_heads = "".join(f'<th class="qr-step-head" title="{_e(_name(c, "name", lang))} ({_e(c["eight_d"])})">'
+                         f'<span>{_e(c["short_en"] if lang == "en" else c["short_zh"])}</span></th>' for c in columns)
+    # the projector's narrow heads may cut a long word: the whole name is their tooltip
+    cell = (lambda h: f'<th title="{_e(h)}">{_e(h)}</th>') if projector else (lambda h: f"<th>{_e(h)}</th>")
+    header = "<tr>" + "".join(map(cell, head)) + step_heads + cell(t("col.closed", lang)) + "</tr>"
     now = now or datetime.now(timezone.utc)
-    body = "".join(_board_row(record, columns, lang, now, tz) for record in frame.to_dict("records"))
-    colgroup = _projector_colgroup(len(columns)) if projector else ""
+    labels = ([*head, *(c["short_en"] if lang == "en" else c["short_zh"] for c in columns), t("col.closed", lang)]
+              if card else None)
+    body = "".join(_board_row(record, columns, lang, now, tz, projector=projector, labels=labels)
+                   for record in frame.to_dict("records"))
     css_class = "qr-board qr-projector" if projector else "qr-board"
-    return (f'{BOARD_CSS}<div class="qr-wrap"><table class="{css_class}">{colgroup}'
-            f"<thead>{header}</thead><tbody>{body}</tbody></table></div>")
+    if card:
+        return (f'{BOARD_CSS}<div class="qr-wrap qr-card"><table class="{css_class}">'
+                f"<thead>{header}</thead><tbody>{body}</tbody></table></div>")
+    style, fit_css = board_fit(len(columns), projector=projector)
+    return (f'{BOARD_CSS}{fit_css}<div class="qr-fit"><div class="qr-wrap" style="{style}">'
+            f'<table class="{css_class}">{_colgroup(len(columns))}'
+            f"<thead>{header}</thead><tbody>{body}</tbody></table></div></div>")
 
 
-def _projector_colgroup(step_count: int) -> str:
-    w = _PROJECTOR_WIDTHS
-    widths = [w["overall"], w["number"], w["category"], None, w["opened"], w["part"], w["owner"], w["lead"],
-              w["next_report"]] + [w["step"]] * step_count + [w["closed"]]
-    return "<colgroup>" + "".join(f'<col style="width:{px}px">' if px else "<col>" for px in widths) + "</colgroup>"
+def _colgroup(step_count: int) -> str:
+    names = ["overall", "number", "category", "description", "opened", "part", "owner", "lead", "next_report",
+             *["step"] * step_count, "closed"]
+    return "<colgroup>" + "".join(f'<col class="qr-c-{name}">' for name in names) + "</colgroup>"
 
 
-def _board_row(record: dict, columns: list[dict], lang: str, now: datetime, tz) -> str:
+def _board_row(record: dict, columns: list[dict], lang: str, now: datetime, tz, *, projector: bool = False,
+               labels: list[str] | None = None) -> str:
     overall = record["overall"]
     overdue = record["report_overdue"]
     next_tip = t("cell.report_overdue", lang) if overdue else ""
     closed = _short_date(record["closed_on"]) if record["closed_on"] else t("cell.open", lang)
     if record["cancelled"]:
         closed = f'{t("cell.cancelled", lang)} {closed}'
+    description, category = _e(record["description"]), _e(_name(record, "category", lang))
+    if projector:    # at most two lines on the projector, the whole text in the tooltip
+        description = f'<div class="qr-desc-text">{description}</div>'
+        category = f'<div class="qr-cat-text">{category}</div>'
     cells = [
         f'<td class="qr-overall qr-{overall}" data-overall="{overall}" '
         f'title="{_e(t("status." + overall, lang))}">{overall}{_escalation_badge(record["escalation_level"], lang)}</td>',
         f'<td class="qr-no"><a href="{_e(detail_link(record["number"], lang))}" target="_self">'
         f'{_e(record["number"])}</a></td>',
-        f'<td title="{_e(_name(record, "category", lang))}">{_e(_name(record, "category", lang))}'
+        f'<td class="qr-cat" title="{_e(_name(record, "category", lang))}">{category}'
         f'{clock_badges(record.get("clocks") or [], now, lang, tz)}</td>',
-        f'<td class="qr-desc" title="{_e(record["description"])}">{_e(record["description"])}</td>',
+        f'<td class="qr-desc" title="{_e(record["description"])}">{description}</td>',
         f'<td class="qr-date" title="{_e(_long_date(record["opened_on"]))}">{_short_date(record["opened_on"])} '
         f'<span class="qr-days">{_e(t("cell.days", lang, days=record["days_open"]))}</span></td>',
-        f'<td title="{_e(record["part_number"])}">{_e(record["part_number"])}</td>',
-        f'<td>{_e(record["owner_en"] if lang == "en" else record["owner"])}</td>',
-        f'<td>{_e(record["lead_en"] if lang == "en" else record["lead"])}</td>',
+        f'<td class="qr-part" title="{_e(record["part_number"])}">{_e(record["part_number"])}</td>',
+        f'<td class="qr-person">{_e(record["owner_en"] if lang == "en" else record["owner"])}</td>',
+        f'<td class="qr-person">{_e(record["lead_en"] if lang == "en" else record["lead"])}</td>',
         f'<td class="qr-date{" qr-overdue" if overdue else ""}" data-report-overdue="{str(overdue).lower()}" '
         f'title="{_e(next_tip or _long_date(record["next_report_on"]))}">'
         f'{_short_date(record["next_report_on"])}{" ⚠" if overdue else ""}</td>',
     ]
     cells += [step_cell(record["steps"].get(c["code"]), c, lang, number=record["number"]) for c in columns]
     cells.append(f'<td class="qr-date" title="{_e(_long_date(record["closed_on"]))}">{_e(closed)}</td>')
+    if labels:          # a wrapped card shows each cell's column above it (CSS ::before)
+        cells = [cell.replace("<td ", f'<td data-label="{_e(label)}" ', 1) for cell, label in zip(cells, labels)]
     row_class = "qr-row qr-closed" if record["closed_on"] else "qr-row"
     return (f'<tr class="{row_class}" data-issue="{_e(record["number"])}" '
             f'data-escalation="{record["escalation_level"]}">{"".join(cells)}</tr>')
@@ -335,10 +415,11 @@ def render_header(counters: dict[str, int], quality: list[dict], lang: str, *, p
     return f'{BOARD_CSS}<div class="{css_class}">{"".join(chips)}</div>'
 
 
-def render_legend(lang: str) -> str:
+def render_legend(lang: str, *, projector: bool = False) -> str:
     keys = "".join(f'<span><span class="qr-key qr-{s}">{LETTER[s]}</span> {_e(t("status." + s, lang))}</span>'
                    for s in ("G", "Y", "R", "NA"))
-    return (f'{BOARD_CSS}<div class="qr-legend"><b>{_e(t("legend.title", lang))}</b>{keys}'
+    css_class = "qr-legend qr-projector" if projector else "qr-legend"
+    return (f'{BOARD_CSS}<div class="{css_class}"><b>{_e(t("legend.title", lang))}</b>{keys}'
             f'<span><span class="qr-key">Y!</span> {_e(t("legend.warning", lang))}</span>'
             f'<span><span class="qr-key">R<span class="qr-nocm">⊘</span></span> '
             f'{_e(t("legend.no_countermeasure", lang))}</span>'
@@ -480,7 +561,7 @@ def render_presenter_card(record: dict, columns: list[dict], changes: list[dict]
     countermeasures of its yellow and red steps and its next report date; text 24 px and larger."""
     steps = list(record["steps"].values())
     step_names = {s["id"]: _name(s, "name", lang) for s in steps}
-    row = render_board(pd.DataFrame([record]), columns, lang).replace(BOARD_CSS, "", 1)
+    row = render_board(pd.DataFrame([record]), columns, lang, card=True).replace(BOARD_CSS, "", 1)
     changed = "".join(f'<li>{_e(c["at"].strftime("%m-%d %H:%M"))} · '
                       f'{_e(c["actor_en"] if lang == "en" else c["actor"])} · '
                       f'{_e(meeting_text.change_text(c, lang, step_names))}</li>' for c in changes)
@@ -506,7 +587,7 @@ def render_presenter_card(record: dict, columns: list[dict], changes: list[dict]
     return (f'{BOARD_CSS}{PRESENTER_CSS}<div class="qr-presenter" data-presenter="{_e(record["number"])}">'
             f'<h2 class="qr-presenter-title">{_e(record["number"])} · {_e(owner)} · {_e(record["description"])}'
             f'{tier}</h2>'
-            f'<div class="qr-wrap">{row}</div>'
+            f'{row}'
             f'<h3>{_e(t("presenter.changes", lang))}</h3><div class="qr-changes" data-changes="{len(changes)}">'
             f'{changed_html}</div>'
             f'<h3>{_e(t("presenter.countermeasures", lang))}</h3>{measures_html}'

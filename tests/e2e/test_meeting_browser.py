@@ -30,6 +30,16 @@ def meeting_today(server, browser):
         engine.dispose()
 
 
+def _font_size(element) -> float:
+    """The timers redraw every second: a node replaced between finding it and reading it has no style (NaN, seen
+    under load), so read the element anew until it is in the page."""
+    for _ in range(50):
+        size = element.evaluate("e => e.isConnected ? parseFloat(getComputedStyle(e).fontSize) : null")
+        if size is not None:
+            return float(size)
+    raise AssertionError("the element was replaced on every read")
+
+
 def test_presenter_mode_is_readable_at_1920x1080(server, browser, meeting_today):
     issue = meeting_today["issue"]
     page = open_signed_in(browser, f"{server['url']}/meeting?area=ASSY&view=presenter", "sunli")
@@ -48,7 +58,7 @@ def test_presenter_mode_is_readable_at_1920x1080(server, browser, meeting_today)
         assert element.is_visible(), name
         box = element.bounding_box()
         assert box["y"] + box["height"] <= 1080, f"{name} is below the fold"
-        size = float(element.evaluate("e => parseFloat(getComputedStyle(e).fontSize)"))
+        size = _font_size(element)
         assert size >= 24, (name, size)
     assert page.locator("[data-timer='meeting']").inner_text().startswith("会议 0")
     page.close()
