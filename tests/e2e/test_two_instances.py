@@ -1,5 +1,5 @@
 """Two app instances on one database (PostgreSQL in the CI run on it): they start together on an empty
-database, and a step completed through one shows on the other's open board at its next refresh."""
+database, and a step an owner says is done through one shows on the other's open board at its next refresh."""
 import threading
 from contextlib import ExitStack
 
@@ -35,7 +35,7 @@ def two_servers(tmp_path):
     drop_database(database_url)
 
 
-def test_a_step_completed_on_one_instance_shows_on_the_other(two_servers, browser, tmp_path):
+def test_a_step_claimed_done_on_one_instance_shows_on_the_other(two_servers, browser, tmp_path):
     database_url, (first, second) = two_servers
     # both first requests at once: each instance finds an empty database; one prepares it, the other waits
     pages = [browser.new_page(viewport={"width": 1920, "height": 1080}) for _ in range(2)]
@@ -58,7 +58,9 @@ def test_a_step_completed_on_one_instance_shows_on_the_other(two_servers, browse
     _settle(owner_page)
     expander = owner_page.locator('[data-testid="stExpander"]', has_text=issue["number"])
     expander.locator("summary").click()
-    save = expander.locator('[data-testid="stForm"]', has_text="写对策").locator("button", has_text="保存")
+    form = expander.locator('[data-testid="stForm"]', has_text="写对策")
+    form.get_by_role("textbox", name="佐证材料", exact=False).fill("遏制记录见班组日报")    # an owner's "done" is a claim to verify
+    save = form.locator("button", has_text="保存")
     save.wait_for(timeout=30_000)
     save.click()
     answered = '[data-testid="stAlertContentSuccess"], [data-testid="stAlertContentError"], [data-testid="stException"]'
@@ -72,8 +74,9 @@ def test_a_step_completed_on_one_instance_shows_on_the_other(two_servers, browse
     assert errors == [] and owner_page.query_selector('[data-testid="stAlertContentSuccess"]'), errors
     _settle(owner_page)
 
-    # the other instance's board, never reloaded: its own refresh brings the green cell
-    pages[1].wait_for_selector(f'{cell}[data-status="G"]', timeout=second["refresh_seconds"] * 5000)
+    # the other instance's board, never reloaded: its own refresh brings the cell's "done, to verify" mark
+    pages[1].wait_for_selector(f'{cell}[data-verify="pending"]', state="attached",
+                               timeout=second["refresh_seconds"] * 5000)
     assert pages[1].query_selector_all('[data-testid="stException"]') == []
     for page in (*pages, owner_page):
         page.close()

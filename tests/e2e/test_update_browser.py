@@ -24,7 +24,7 @@ def _settle(page) -> None:
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000)
 
 
-def test_phone_owner_completes_a_step(server, browser):
+def test_phone_owner_claims_a_step_done_with_its_evidence(server, browser):
     open_page(browser, server["url"]).close()             # first start: schema and demo data
     board = _read(server["database_url"], store.board_frame)
     issue = board.sort_values("next_report_on").iloc[0]
@@ -36,6 +36,7 @@ def test_phone_owner_completes_a_step(server, browser):
     expander = page.locator('[data-testid="stExpander"]', has_text=issue["number"])
     expander.locator("summary").click()
     form = expander.locator('[data-testid="stForm"]', has_text="写对策")
+    form.get_by_role("textbox", name="佐证材料", exact=False).fill("遏制记录见班组日报")    # the plant verifies exits: a claim with evidence
     form.locator("button", has_text="保存").click()
     page.wait_for_selector('[data-testid="stAlertContentSuccess"]', timeout=30_000)
     _settle(page)
@@ -44,8 +45,8 @@ def test_phone_owner_completes_a_step(server, browser):
 
     assert page.evaluate("document.documentElement.scrollWidth") <= 390      # no sideways scrolling
     steps = _read(server["database_url"], lambda: store.issue_detail(issue["number"]).steps)
-    done = next(s for s in steps if s["id"] == first_open["id"])
-    assert (done["state"], done["completed_on"]) == ("done", store.today())
+    claimed = next(s for s in steps if s["id"] == first_open["id"])       # done, to verify: not green yet
+    assert (claimed["state"], claimed["claimed_on"], claimed["evidence"]) == ("open", store.today(), "遏制记录见班组日报")
     page.close()
 
 
