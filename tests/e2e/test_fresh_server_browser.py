@@ -72,6 +72,7 @@ def test_a_form_sent_after_a_restart_is_saved_or_answered(tmp_path, empty_databa
         expander.locator("summary").click()
         step_form = expander.locator('[data-testid="stForm"]', has_text="写对策")
         step_form.locator("button", has_text="保存").wait_for(timeout=30_000)
+        step_form.get_by_role("textbox", name="佐证材料", exact=False).fill("遏制记录见班组日报")   # a claim to verify
         for page in (signed_out, signed_in):      # left open: drawn, and its widgets' code loaded before the stop
             _settle(page)
             page.wait_for_load_state("networkidle")
@@ -85,7 +86,7 @@ def test_a_form_sent_after_a_restart_is_saved_or_answered(tmp_path, empty_databa
         _settle(signed_in)
         step = next(s for s in _read(database_url, lambda: store.issue_detail(issue["number"]).steps)
                     if s["id"] == first_open["id"])
-        assert (step["state"], step["completed_on"]) == ("done", store.today())
+        assert (step["state"], step["claimed_on"], step["evidence"]) == ("open", store.today(), "遏制记录见班组日报")
         assert signed_in.query_selector_all('[data-testid="stException"]') == []
         for page in (signed_out, signed_in):
             page.close()
