@@ -750,6 +750,8 @@ TEXT: dict[str, dict[str, str]] = {
     "8d.pdf_en": {"zh": "导出8D报告PDF(英文)", "en": "8D report as PDF (English)"},
     "8d.step_hint": {"zh": "填写章节不会改变步骤颜色；步骤仅在跟踪板上完成(并经验证)后变绿。",
                      "en": "Filling a section never changes a step's colour: a step turns green only when completed (and verified) on the board."},
+    "8d.root_cause": {"zh": "根本原因", "en": "Root cause"},
+    "8d.issue": {"zh": "问题信息", "en": "The issue"},
     "8d.why_n": {"zh": "为什么{n}", "en": "Why {n}"},
     "8d.D1": {"zh": "成立小组", "en": "Team"},
     "8d.D2": {"zh": "问题描述(5W2H，是/不是)", "en": "Problem description (5W2H, is / is not)"},
