@@ -1,7 +1,7 @@
 """The board printed on A3 landscape for an area's notice board: the screen's columns, colours, letters and marks,
 one page wide (columns scaled to fit, more pages downwards), and on each row a QR code that opens the issue's
 update form on a phone (after signing in when the phone has no session)."""
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 import pandas as pd
@@ -21,6 +21,7 @@ QR_BORDER = 4                # modules of quiet zone, as the standard asks
 PAD = 1.0                    # mm inside a cell
 FONT = 9.0                   # points, at natural widths
 LINE = 0.42                  # mm of line height per point of font size
+MAX_LINES = 12               # a longer text is cut with "…": a row never outgrows a page (the detail has it all)
 HEAD_HEIGHT = 11.0
 FOOT_HEIGHT = 9.0
 # natural widths in mm; scaled together (the QR column aside) until the row fills the page's width
@@ -140,6 +141,14 @@ def _lines(pdf: FPDF, width: float, text: str, size: float, bold: bool = False) 
     return pdf.multi_cell(max(width - 2 * PAD, 1), size * LINE, text, dry_run=True, output="LINES")
 
 
+def _fitted(pdf: FPDF, width: float, text: str, size: float) -> str:
+    """The text as it wraps in the cell, cut after MAX_LINES lines with an ellipsis."""
+    lines = _lines(pdf, width, text, size)
+    if len(lines) <= MAX_LINES:
+        return text
+    return "\n".join([*lines[:MAX_LINES - 1], lines[MAX_LINES - 1][:-1] + "…"])
+
+
 def _text_box(pdf: FPDF, x: float, y: float, width: float, height: float, text: str, size: float, *,
               bold: bool = False, align: str = "C", small: str = "") -> None:
     """Text wrapped inside a box and centred in its height; user text is drawn as it is, never as markup."""
@@ -198,7 +207,8 @@ def board_pdf(frame: pd.DataFrame, columns: list[dict], lang: str, *, on: date, 
     if frame.empty:
         _text_box(pdf, MARGIN, pdf.get_y() + 2, usable, 10, t("print.empty", lang), 11, align="L")
     for record in frame.to_dict("records"):
-        cells = row_cells(record, columns, lang)
+        cells = [replace(cell, text=_fitted(pdf, width, cell.text, font))
+                 for cell, width in zip(row_cells(record, columns, lang), widths)]
         needed = max(len(_lines(pdf, width, cell.text, font)) * font * LINE + 2 * PAD
                      + (font * 0.8 * LINE if cell.small else 0) for cell, width in zip(cells, widths))
         height = max(needed, QR_SIDE + 2 * PAD)

@@ -112,3 +112,16 @@ def test_more_steps_narrow_the_columns_but_the_row_still_fills_one_page_width():
     for steps in (4, 10, 16):
         widths, _ = printed_board.column_widths(steps, usable)
         assert round(sum(widths), 6) == usable and widths[-1] >= printed_board.QR_SIDE
+
+
+def test_a_very_long_description_is_cut_so_that_its_row_stays_on_one_page(plant, open_issue, tmp_path):
+    today = store.today()
+    open_issue(today, description="客户投诉：左前门内饰板卡扣断裂，" * 125)            # 2,000 characters, the limit
+    path = tmp_path / "long.pdf"
+    path.write_bytes(printed_board.board_pdf(store.board_frame(on=today), store.step_columns(), "zh", on=today,
+                                             public_url=PUBLIC_URL))
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert re.search(r"Pages:\s+1\n", info) and "…" in text
+    assert len(zxingcpp.read_barcodes(_pages(path, tmp_path)[0])) == 1
