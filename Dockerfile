@@ -6,9 +6,10 @@
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1
-# CJK fonts for the minutes and 8D PDFs; Chromium for the weekly pack's chart pictures (kaleido).
+# CJK fonts for the minutes, 8D and printed board PDFs (DejaVu for the marks Noto CJK lacks); Chromium for the
+# weekly pack's chart pictures (kaleido).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends fonts-noto-cjk chromium \
+ && apt-get install -y --no-install-recommends fonts-noto-cjk fonts-dejavu-core chromium \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from qr import compliance, demo, excel, rules, startup, store, trends, views, web
+from qr import compliance, demo, excel, printed_board, rules, startup, store, trends, views, web
 from qr.board import filter_board, sort_board
 from qr.config import load_settings
 from qr.i18n import DEFAULT_LANGUAGE, LANGUAGES, error_message, literal, t
@@ -350,6 +350,15 @@ def download_buttons(issue: dict, lang: str, counter: tuple[int, int]) -> None:
                            data=lambda ident=attachment["id"]: store.attachment_content(ident)[2],
                            file_name=attachment["file_name"], key=f"download_{attachment['id']}",
                            icon=":material/download:", on_click="ignore")
+
+
+def board_print(lang: str, include_recently_closed: bool, chosen) -> bytes:
+    """The board as filtered on screen, as the A3 landscape PDF with a QR code per row; built only when clicked."""
+    on, change, settings = store.today(), store.change_counter(), load_settings()
+    frame = sort_board(filter_board(board_frame(change, on, include_recently_closed), chosen))
+    area = next((a for a in store.reference_lists()["areas"] if a.id == chosen.area_id), None)
+    return printed_board.board_pdf(frame, step_columns(change), lang, on=on, area=area,
+                                   public_url=settings.public_url, printed_at=store.now().astimezone(settings.tz))
 
 
 def board_workbook(lang: str, include_recently_closed: bool, chosen, *, everything: bool = False) -> bytes:

@@ -39,6 +39,23 @@ else:
     st.caption(t("detail.no_files", lang))
 
 
+# Scrolls the page to the element the script comes in (no user text in it); again while the page settles, unless the
+# person scrolls first. Streamlit's own header covers the top 3.5 rem.
+SCROLL_HERE = """<div data-qr-scroll-target style="scroll-margin-top: 3.5rem"></div><script>
+(() => {
+  const targets = document.querySelectorAll("[data-qr-scroll-target]");
+  const target = targets[targets.length - 1];
+  let scrolled = false;
+  for (const kind of ["wheel", "touchmove", "keydown"]) {
+    window.addEventListener(kind, () => { scrolled = true; }, {once: true, passive: true, capture: true});
+  }
+  const go = () => { if (!scrolled && target && target.isConnected) target.scrollIntoView({block: "start"}); };
+  go();
+  for (const ms of [150, 500, 1200, 2500]) setTimeout(go, ms);
+})();
+</script>"""
+
+
 def eight_d_form(report: dict, section: str) -> None:
     """One section of the built-in 8D as a form; D4 asks "why?" up to five times for each of its three chains."""
     issue = report["issue"]
@@ -71,6 +88,11 @@ def eight_d_form(report: dict, section: str) -> None:
                        success=t("8d.saved", lang, number=issue["number"], section=section))
 
 
+wanted_section = st.query_params.get("d")
+if wanted_section in eight_d.SECTIONS and not st.session_state.get(f"8d_scrolled_{chosen}_{wanted_section}"):
+    # ?d=D3 (a step cell's link) lands on the 8D, not at the top of a long page: once per issue and section
+    st.session_state[f"8d_scrolled_{chosen}_{wanted_section}"] = True
+    st.html(SCROLL_HERE, unsafe_allow_javascript=True)
 st.markdown(f"#### {t('8d.heading', lang)}")
 report = store.eight_d_report(chosen)
 if report["missing"]:
@@ -78,7 +100,6 @@ if report["missing"]:
 else:
     st.success(t("8d.complete", lang))
 sections = list(eight_d.SECTIONS)
-wanted_section = st.query_params.get("d")
 section = st.radio(t("8d.section", lang), sections, horizontal=True, key="8d_section",
                    index=sections.index(wanted_section) if wanted_section in sections else 0,
                    format_func=lambda code: f"{code} {t(f'8d.{code}', lang)}")

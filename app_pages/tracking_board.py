@@ -81,8 +81,14 @@ live_board()
 st.html(views.render_legend(lang, projector=projector))
 if not projector:
     everything = st.toggle(t("board.export_closed", lang), key="export_closed")
-    st.download_button(t("board.export", lang), icon=":material/download:", on_click="ignore",
-                       data=lambda: ui.board_workbook(lang, st.session_state.get("recently_closed", False),
-                                                     _chosen_filter(), everything=everything),
-                       file_name=f"QR-board-{store.today().isoformat()}.xlsx",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    workbook, printable = st.columns(2)
+    workbook.download_button(t("board.export", lang), icon=":material/download:", on_click="ignore",
+                             data=lambda: ui.board_workbook(lang, st.session_state.get("recently_closed", False),
+                                                           _chosen_filter(), everything=everything),
+                             file_name=f"QR-board-{store.today().isoformat()}.xlsx",
+                             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    printable.download_button(t("board.print", lang), icon=":material/print:", on_click="ignore",
+                              data=lambda: ui.board_print(lang, st.session_state.get("recently_closed", False),
+                                                          _chosen_filter()),
+                              file_name=f"QR-board-{store.today().isoformat()}.pdf", mime="application/pdf",
+                              key="board_print")

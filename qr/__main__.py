@@ -1,5 +1,5 @@
 """Command line: python -m qr init-db | demo | import | export | backup [--force] | restore [--force] | minutes |
-report | create-admin | notify.
+report | create-admin | notify | print.
 Exit 0 on success, 2 on bad input (reasons on stderr)."""
 import argparse
 import logging
@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
-from qr import db, demo, excel, logs, minutes, notifier, report, rules, sheet_import, store, trends
+from qr import db, demo, excel, logs, minutes, notifier, printed_board, report, rules, sheet_import, store, trends
 from qr.board import BoardFilter, filter_board, sort_board
 from qr.config import load_settings
 from qr.defaults import install_defaults
@@ -86,6 +86,25 @@ def _export(args) -> int:
     except OSError as problem:
         raise BadInput(f"{args.file}: {problem.strerror}") from problem
     print(f"{len(frame)} issues written to {args.file}")
+    return 0
+
+
+def _print(args) -> int:
+    """The area's board as an A3 landscape PDF with a QR code per row (QR_PUBLIC_URL starts the links)."""
+    if Path(args.out).suffix.lower() != ".pdf":
+        raise BadInput(f"{args.out}: the printed board is a PDF, name it *.pdf")
+    db.ensure_schema()
+    area = _area(args.area)
+    on, settings = store.today(), load_settings()
+    frame = sort_board(filter_board(store.board_frame(on=on), BoardFilter(area_id=area.id)))
+    content = printed_board.board_pdf(frame, store.step_columns(), args.lang, on=on, area=area,
+                                      public_url=settings.public_url,
+                                      printed_at=store.now().astimezone(settings.tz))
+    try:
+        Path(args.out).write_bytes(content)
+    except OSError as problem:
+        raise BadInput(f"{args.out}: {problem.strerror}") from problem
+    print(f"{len(frame)} issues of {area.code} printed to {args.out}")
     return 0
 
 
@@ -298,12 +317,16 @@ def main(argv: list[str] | None = None) -> int:
     when.add_argument("--once", action="store_true", help="scan and send once, then stop (cron, systemd timer)")
     when.add_argument("--every", type=int, metavar="SECONDS", help="scan and send every SECONDS, never stop")
     when.add_argument("--digest-now", action="store_true", help="send every owner's digest now, whatever the hour")
+    print_parser = verbs.add_parser("print", help="an area's board as an A3 landscape PDF with a QR code per row")
+    print_parser.add_argument("--area", required=True, help="the area (code or name)")
+    print_parser.add_argument("--out", required=True, help="the PDF to write, *.pdf")
+    print_parser.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of headers and names")
     args = parser.parse_args(argv)
     logs.configure()
     try:
         return {"init-db": _init_db, "demo": _demo, "import": _import, "export": _export, "backup": _backup,
                 "restore": _restore, "minutes": _minutes, "report": _report,
-                "create-admin": _create_admin, "notify": _notify}[args.verb](args)
+                "create-admin": _create_admin, "notify": _notify, "print": _print}[args.verb](args)
     except store.QRError as refusal:
         print(error_message(refusal.key, refusal.values, "en"), file=sys.stderr)
         return 2

@@ -4,10 +4,13 @@ Plain values only (the store keeps the content as JSON, the page draws the form 
 section never changes a step's colour: steps turn green only by being completed on the board.
 """
 from dataclasses import dataclass
-from functools import partial
 
+from fpdf import FPDF
+from fpdf.fonts import FontFace
+
+from qr import palette
 from qr.i18n import t
-from qr.pdf import a4_document, write_line
+from qr.pdf import a4_document
 
 WHYS = 5
 TEXT_LIMIT = 2000
@@ -83,27 +86,128 @@ def field_text(field: EightDField, value, lang: str) -> str:
     return str(value)
 
 
-def report_pdf(report: dict, lang: str = "zh") -> bytes:
-    """The 8D as an A4 PDF in Chinese or English, every D heading printed even when empty; Noto CJK is embedded."""
-    pdf = a4_document()
-    line = partial(write_line, pdf)
+GRID = 4                                            # the form's columns: a label and three values
+LABEL_WIDTH = 34                                    # mm of the label column
+QUANTITIES = (*CHECKED, "found")
+CHAINS = ("occurrence", "detection", "systemic")    # D4's three 5-why chains, side by side
+PAIRED = {"D2": ("is", "is_not")}                   # fields printed side by side (is / is not)
+BLACK, WHITE = (0, 0, 0), (255, 255, 255)
 
-    issue = report["issue"]
-    line(t("8d.title", lang), size=16, height=9)
-    for key, value in (("col.number", issue["number"]), ("col.description", issue["description"]),
-                       ("col.category", issue["category_en" if lang == "en" else "category_zh"]),
-                       ("col.part", issue["part_number"]),
-                       ("col.owner", issue["owner_en" if lang == "en" else "owner"]),
-                       ("col.lead", issue["lead_en" if lang == "en" else "lead"]),
-                       ("col.opened", issue["opened_on"].isoformat()),
-                       ("col.closed", issue["closed_on"].isoformat() if issue["closed_on"] else t("cell.open", lang))):
-        line(f"{t(key, lang)}: {value}")
-    gaps = missing(report["content"])
-    line(t("8d.complete", lang) if not gaps else t("8d.incomplete", lang, sections=", ".join(gaps)), size=9)
-    for code, fields in SECTIONS.items():
-        pdf.ln(2)
-        line(f"{code} {t(f'8d.{code}', lang)}", size=13, height=8)
-        values = report["content"].get(code, {})
-        for field in fields:
-            line(f"{t(f'8d.{code}.{field.name}', lang)}: {field_text(field, values.get(field.name), lang)}", size=10)
+
+def _styles():
+    navy, on_navy, grid = (palette.rgb(c) for c in (palette.NAVY, palette.ON_NAVY, palette.GRID))
+    label_fill, label_text = palette.rgb(palette.STATUS["NA"]), palette.rgb(palette.ON_STATUS["NA"])
+    return {"heading": FontFace(emphasis="BOLD", color=on_navy, fill_color=navy, size_pt=11),
+            "label": FontFace(color=label_text, fill_color=label_fill, size_pt=8.5),
+            "value": FontFace(color=BLACK, fill_color=WHITE, size_pt=9.5),
+            "root_label": FontFace(emphasis="BOLD", color=BLACK, fill_color=label_fill, size_pt=8.5),
+            "root": FontFace(emphasis="BOLD", color=BLACK, fill_color=WHITE, size_pt=9.5), "grid": grid}
+
+
+def _form_table(pdf: FPDF, lang: str, heading: str):
+    """A bordered block of the form: a heading bar (repeated when the block runs onto the next page) over a grid
+    of a label column and three value columns; user text is printed as it is, never as markup."""
+    usable = pdf.w - pdf.l_margin - pdf.r_margin
+    styles = _styles()
+    pdf.set_draw_color(*styles["grid"])
+    pdf.set_font("noto", size=9.5)
+    table = pdf.table(col_widths=(LABEL_WIDTH, *[(usable - LABEL_WIDTH) / (GRID - 1)] * (GRID - 1)),
+                      headings_style=styles["heading"], text_align="LEFT", v_align="TOP", line_height=5,
+                      padding=(1.2, 1.5), wrapmode="CHAR" if lang == "zh" else "WORD", width=usable,
+                      outer_border_width=0.6)
+    return table, heading, styles
+
+
+def _labelled(table, styles, label: str, value: str) -> None:
+    row = table.row()
+    row.cell(label, style=styles["label"])
+    row.cell(value, colspan=GRID - 1, style=styles["value"])
+
+
+def _section(pdf: FPDF, code: str, values: dict, lang: str) -> None:
+    fields = {field.name: field for field in SECTIONS[code]}
+    table_context, heading, styles = _form_table(pdf, lang, f"{code} {t(f'8d.{code}', lang)}")
+    with table_context as table:
+        table.row().cell(heading, colspan=GRID)
+        printed = set()
+        if code == "D4":
+            head = table.row()
+            head.cell("", style=styles["label"])
+            for chain in CHAINS:
+                head.cell(t(f"8d.D4.{chain}", lang), style=styles["label"])
+            answers = {chain: list(values.get(chain) or []) for chain in CHAINS}
+            for n in range(1, WHYS + 1):
+                row = table.row()
+                row.cell(t("8d.why_n", lang, n=n), style=styles["label"])
+                for chain in CHAINS:
+                    row.cell(answers[chain][n - 1] if n <= len(answers[chain]) else "", style=styles["value"])
+            row = table.row()
+            row.cell(t("8d.root_cause", lang), style=styles["root_label"])
+            for chain in CHAINS:
+                row.cell(field_text(fields[f"{chain}_root"], values.get(f"{chain}_root"), lang), style=styles["root"])
+            return
+        for name, field in fields.items():
+            if name in printed:
+                continue
+            if code == "D3" and name in QUANTITIES:
+                labels, amounts = table.row(), table.row()
+                for quantity in QUANTITIES:
+                    labels.cell(t(f"8d.D3.{quantity}", lang), style=styles["label"])
+                    amounts.cell(field_text(fields[quantity], values.get(quantity), lang), align="CENTER",
+                                 style=styles["value"])
+                printed |= set(QUANTITIES)
+            elif name in PAIRED.get(code, ()):
+                pair = PAIRED[code]
+                labels, texts = table.row(), table.row()
+                for other in pair:
+                    labels.cell(t(f"8d.{code}.{other}", lang), colspan=GRID // 2, style=styles["label"])
+                    texts.cell(field_text(fields[other], values.get(other), lang), colspan=GRID // 2,
+                               style=styles["value"])
+                printed |= set(pair)
+            else:
+                _labelled(table, styles, t(f"8d.{code}.{name}", lang), field_text(field, values.get(name), lang))
+
+
+def report_pdf(report: dict, lang: str = "zh") -> bytes:
+    """The 8D as an A4 form in Chinese or English: the issue's facts, then D1–D8 as bordered sections with their
+    headings, every field a labelled box (printed even when empty), the three 5-why chains of D4 as one table;
+    Noto CJK is embedded."""
+    pdf = a4_document()
+    pdf.set_margins(12, 12, 12)
+    pdf.set_auto_page_break(auto=True, margin=12)
+    issue, gaps = report["issue"], missing(report["content"])
+    pdf.set_fill_color(*palette.rgb(palette.NAVY))
+    pdf.set_text_color(*palette.rgb(palette.ON_NAVY))
+    pdf.set_font("noto", "B", 15)
+    pdf.set_xy(pdf.l_margin, 12)
+    pdf.cell(pdf.w - pdf.l_margin - pdf.r_margin, 11, f"  {t('8d.title', lang)}", fill=True)
+    pdf.set_xy(pdf.l_margin, 12)
+    pdf.cell(pdf.w - pdf.l_margin - pdf.r_margin, 11, f"{issue['number']}  ", align="R")
+    pdf.set_text_color(0, 0, 0)
+    pdf.set_y(26)
+    facts = [("col.number", issue["number"]), ("col.category", issue["category_en" if lang == "en" else "category_zh"]),
+             ("col.part", issue["part_number"] or "—"), ("col.opened", issue["opened_on"].isoformat()),
+             ("col.owner", issue["owner_en" if lang == "en" else "owner"]),
+             ("col.lead", issue["lead_en" if lang == "en" else "lead"]),
+             ("col.closed", issue["closed_on"].isoformat() if issue["closed_on"] else t("cell.open", lang)),
+             ("col.status", t("8d.complete", lang) if not gaps else t("8d.incomplete", lang, sections=", ".join(gaps)))]
+    table_context, heading, styles = _form_table(pdf, lang, t("8d.issue", lang))
+    with table_context as table:
+        table.row().cell(heading, colspan=GRID)
+        _labelled(table, styles, t("col.description", lang), issue["description"])
+        pairs, rest = facts[:6], facts[6:]
+        for index in range(0, len(pairs), 2):
+            row = table.row()
+            for key, value in pairs[index:index + 2]:
+                row.cell(t(key, lang), style=styles["label"])
+                row.cell(str(value), style=styles["value"])
+        for key, value in rest:
+            _labelled(table, styles, t(key, lang), value)
+    for code in SECTIONS:
+        pdf.ln(4)
+        with pdf.offset_rendering() as trial:           # a section that would break starts on a new page instead
+            _section(trial, code, report["content"].get(code, {}), lang)
+        if trial.page_break_triggered:
+            pdf.add_page()
+        _section(pdf, code, report["content"].get(code, {}), lang)
     return bytes(pdf.output())

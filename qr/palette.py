@@ -21,3 +21,8 @@ AGEING = ("#9cc3e6", "#4f8fcb", OPENED, "#0b2f5e")   # young to old
 def excel(colour: str) -> str:
     """openpyxl takes RRGGBB without the hash."""
     return colour.removeprefix("#").upper()
+
+
+def rgb(colour: str) -> tuple[int, int, int]:
+    """fpdf2 takes red, green and blue as 0–255."""
+    return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)

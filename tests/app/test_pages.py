@@ -1,6 +1,7 @@
 """Every page runs in Chinese and English through AppTest, on the demo plant, without an exception."""
 import io
 import re
+import subprocess
 
 import openpyxl
 import pytest
@@ -95,7 +96,7 @@ def test_issue_detail_shows_fields_steps_and_history(demo_plant, lang, steps_tit
 
 def test_export_button_on_the_board_but_not_on_the_projector(demo_plant):
     at = _run({})
-    assert [b.proto.label for b in at.get("download_button")] == ["导出Excel"]
+    assert [b.proto.label for b in at.get("download_button")] == ["导出Excel", "打印版PDF(A3)"]
     assert at.toggle(key="export_closed").label == "导出包括所有已关闭和已取消的问题"
     assert _run({"view": "projector"}).get("download_button") == []
 
@@ -105,6 +106,17 @@ def test_the_closed_too_download_holds_every_issue(demo_plant):
     book = openpyxl.load_workbook(io.BytesIO(_shared.board_workbook("zh", False, BoardFilter(), everything=True)))
     statuses = [row[-1] for row in book.active.iter_rows(min_row=3, values_only=True)]
     assert len(statuses) == store.issue_count() and {"未关闭", "已关闭"} <= set(statuses)
+
+
+def test_the_printed_board_download_holds_the_rows_on_screen(demo_plant, tmp_path):
+    from app_pages import _shared
+    red = BoardFilter(overall="R")
+    path = tmp_path / "board.pdf"
+    path.write_bytes(_shared.board_print("en", False, red))
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    red_numbers = demo_plant[demo_plant["overall"] == "R"]["number"]
+    assert sorted(set(re.findall(r"QR-\d{4}-\d{4}", text))) == sorted(red_numbers) and len(red_numbers)
+    assert "Scan a row's code with a phone to open that issue's update form" in text
 
 
 @pytest.mark.parametrize("lang, title, required", [("zh", "回访", "客户问题(必须)"),

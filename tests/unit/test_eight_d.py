@@ -1,11 +1,14 @@
 """The built-in 8D report: completeness, saving a section (audit, optimistic locking, steps untouched),
-closing with it instead of an attached file, and its PDF read back with pdftotext in both languages."""
+closing with it instead of an attached file, and its PDF read back with pdftotext in both languages and rendered
+to PNG as a form."""
+import re
 import subprocess
 from datetime import date
 
 import pytest
+from PIL import Image
 
-from qr import eight_d, store
+from qr import eight_d, palette, store
 from tests.conftest import plant_moment
 
 OPENED, TODAY = date(2026, 3, 2), date(2026, 3, 12)
@@ -125,3 +128,32 @@ def test_the_pdf_prints_every_heading_and_the_chinese_text(plant, open_issue, tm
                           check=True).stdout
     assert all(heading in text for heading in headings), text
     assert "左前门内饰板卡扣断裂" in text and "气动工具扭矩漂移" in text and issue.number in text
+
+
+def _navy_bars(page: Image.Image, x: int) -> int:
+    """Runs of the heading colour down one column of pixels: the title bar and each block's heading bar."""
+    navy = palette.rgb(palette.NAVY)
+    column = [page.getpixel((x, y))[:3] == navy for y in range(page.height)]
+    return sum(1 for y in range(1, len(column)) if column[y] and not column[y - 1])
+
+
+def test_the_pdf_is_a_form_of_bordered_sections_with_the_whys_as_a_table(plant, open_issue, tmp_path):
+    """Rendered (pdftoppm) and read (pdftotext -layout): a heading bar for the issue and each of D1–D8, the three
+    5-why chains side by side row by row, D3's four quantities on one row, an empty field as a dash."""
+    issue = open_issue(OPENED)
+    _fill(plant, issue, {code: values for code, values in FULL.items() if code != "D8"}, issue.version,
+          plant_moment(TODAY))
+    path = tmp_path / "8d.pdf"
+    path.write_bytes(eight_d.report_pdf(store.eight_d_report(issue.number, on=TODAY), "zh"))
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    for row in [r"为什么1\s+卡扣断裂\s+终检未发现\s+PFMEA未识别", r"为什么3\s+气动工具扭矩漂移\s*\n",
+                r"根本原因\s+工具未点检\s+检测项缺失\s+经验教训流程缺失",
+                r"厂内检查数量\s+在途检查数量\s+客户处检查数量\s+发现不合格数量\s*\n\s*420\s+80\s+500\s+3",
+                r"是\(IS\)\s+不是\(IS NOT\)\s*\n\s*批次B0301\s+批次B0228及以前", r"关闭确认\s+—",
+                r"状态\s+8D报告未完成：D8"]:
+        assert re.search(row, text), (row, text)
+    subprocess.run(["pdftoppm", "-r", "60", "-png", str(path), str(tmp_path / "page")], check=True)
+    pages = [Image.open(p).convert("RGB") for p in sorted(tmp_path.glob("page-*.png"))]
+    inside_the_bars = round((12 + 1) / 25.4 * 60)            # 1 mm inside the left margin
+    assert sum(_navy_bars(page, inside_the_bars) for page in pages) == 1 + 1 + len(eight_d.SECTIONS)
