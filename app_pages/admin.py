@@ -3,6 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import _shared as ui
+from app_pages._admin_displays import displays_section, meeting_settings_section
 from app_pages._admin_notices import notices_section
 from qr import rules, store
 from qr.i18n import t
@@ -298,6 +299,7 @@ def rules_section() -> None:
                            lang, issue_id=None, success=t("admin.saved", lang))
     qchart_section(current)
     exits_section(current)
+    meeting_settings_section(lang, me)
 
 
 def exits_section(current: dict) -> None:
@@ -400,9 +402,13 @@ def notices_tab() -> None:
     notices_section(lang, me, areas, people)
 
 
-names = ("people", "categories", "templates", "rules", "users", "notices", "history")
+def displays_tab() -> None:
+    displays_section(lang, me, areas)
+
+
+names = ("people", "categories", "templates", "rules", "users", "notices", "displays", "history")
 sections = (people_and_areas, category_section, template_section, rules_section, users_section, notices_tab,
-            history_section)
+            displays_tab, history_section)
 for tab, section in zip(st.tabs([t(f"admin.tab.{name}", lang) for name in names]), sections):
     with tab:
         section()
