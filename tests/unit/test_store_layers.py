@@ -8,7 +8,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 STORE = ROOT / "qr" / "store"
 LAYERS = ("base", "configuration", "accounts", "displays", "sessions", "clocks", "follow_ups", "board",
-          "eight_d_reports", "outbox", "issues", "imports", "qchart", "meetings", "meeting_reads", "trend_frames", "reminders")
+          "eight_d_reports", "outbox", "issues", "imports", "qchart", "meetings", "meeting_reads", "trend_frames",
+          "reminders")
 MAX_LINES = 500
 
 
