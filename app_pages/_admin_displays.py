@@ -43,8 +43,9 @@ def meeting_settings_section(lang: str, me: int) -> None:
 
 
 def tv_address(token: str, area_codes: list[str], seconds: int, lang: str) -> str:
-    """The address a TV opens: the board in TV mode with this token."""
+    """The address a TV opens: the board in TV mode with this token (no areas chosen: every area)."""
     query = {"view": "tv", "areas": ",".join(area_codes), "seconds": seconds, "token": token}
+    query = {name: value for name, value in query.items() if value != ""}
     query |= {"lang": lang} if lang != "zh" else {}
     return f"{load_settings().public_url}/?{urlencode(query, safe=',')}"
 
