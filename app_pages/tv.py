@@ -77,7 +77,8 @@ def tv_board() -> None:
     try:
         html = _draw_next()
     except store.UNREACHABLE:
-        st.warning(t("tv.lost", lang, time=shown["refreshed"] or "—"), icon=":material/cloud_off:")
+        lost = t("tv.lost", lang, time=shown["refreshed"]) if shown["html"] else t("tv.unreachable", lang)
+        st.warning(lost, icon=":material/cloud_off:")
     else:
         if html is None:
             st.rerun()          # revoked meanwhile: the whole page shows the refusal

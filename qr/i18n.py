@@ -1046,6 +1046,7 @@ TEXT: dict[str, dict[str, str]] = {
     "tv.refreshed": {"zh": "刷新于 {time}", "en": "Refreshed {time}"},
     "tv.lost": {"zh": "无法连接数据库，显示的是 {time} 的跟踪板。正在重试…",
                 "en": "The database cannot be reached; this is the board as of {time}. Retrying…"},
+    "tv.unreachable": {"zh": "无法连接数据库，正在重试…", "en": "The database cannot be reached. Retrying…"},
     "admin.tab.displays": {"zh": "显示屏", "en": "Displays"},
     "admin.displays_help": {"zh": "车间电视无需登录即可只读显示跟踪板：为每块屏创建一个令牌，打开下面的网址。令牌只显示一次；撤销后该屏幕在下次刷新时停止显示。",
                             "en": "A TV on the shop floor shows the board read-only without signing in: create a token per "

@@ -90,6 +90,15 @@ def test_a_lost_database_keeps_the_last_board_under_a_banner(tv_plant, monkeypat
     assert not at.warning
 
 
+def test_a_screen_that_never_reached_the_database_says_so_without_an_error(tv_plant, monkeypatch):
+    def unreachable(*args, **kwargs):
+        raise sqlalchemy.exc.OperationalError("SELECT 1", {}, ConnectionRefusedError("connection refused"))
+    monkeypatch.setattr(store, "open_display", unreachable)
+    at = _ok(_tv(tv_plant["token"], areas="ASSY").run())
+    assert [w.value for w in at.warning] == ["The database cannot be reached. Retrying…"]
+    assert "qr-board" not in _html(at)
+
+
 def _admin_page(plant) -> AppTest:
     at = app_as(plant["admin"], lang="en")
     _ok(at.run())

@@ -1,5 +1,5 @@
 """TV mode in a real browser: a display token's screen cycles two areas' boards in place, without a reload, with
-no navigation and no link out."""
+no navigation and no link out, and stops at the refresh after its token is revoked."""
 import pytest
 
 from qr import db, store
@@ -8,14 +8,23 @@ from tests.e2e.conftest import ARTIFACTS, open_page
 pytestmark = pytest.mark.e2e
 
 
-def _display_token(database_url: str) -> str:
+def _on(database_url: str, command, **arguments):
+    """A store command on the server's database."""
     engine = db.make_engine(database_url)
     db.use_engine(engine)
     try:
-        return store.create_display_token(actor_id=None, name="总装线电视")
+        return command(actor_id=None, name="总装线电视", **arguments)
     finally:
         db.use_engine(None)
         engine.dispose()
+
+
+def _display_token(database_url: str) -> str:
+    return _on(database_url, store.create_display_token)
+
+
+def _revoke(database_url: str) -> None:
+    _on(database_url, store.revoke_display_token)
 
 
 def test_tv_mode_shows_the_second_area_after_the_first_without_a_reload(server, browser):
@@ -35,6 +44,9 @@ def test_tv_mode_shows_the_second_area_after_the_first_without_a_reload(server, 
     page.wait_for_selector('[data-tv-area="ASSY"]', state="detached", timeout=30_000)
     assert page.evaluate("window.qrSamePage") is True
     assert page.query_selector_all('[data-testid="stException"]') == []
+    _revoke(server["database_url"])                    # the screen stops at its next refresh
+    page.wait_for_selector('[data-tv-refused="true"]', timeout=30_000)
+    assert page.query_selector_all("table.qr-board, [data-tv-area]") == []
     page.close()
 
 
