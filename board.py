@@ -12,7 +12,10 @@ def draw() -> None:
 
     projector = ui.projector_mode()
     st.set_page_config(page_title=t("app.title", ui.language_from_url()), layout="wide",
-                       initial_sidebar_state="collapsed" if projector else "auto")
+                       initial_sidebar_state="collapsed" if projector or ui.tv_mode() else "auto")
+    if ui.tv_mode():
+        draw_tv()
+        return
     lang = ui.language()
     # Navigation first: the sidebar shows our pages at once, even while a first start prepares the database.
     # The folder is app_pages/, not pages/: a pages/ folder beside this file turns on Streamlit's legacy
@@ -34,6 +37,22 @@ def draw() -> None:
         ui.prepare(lang)
     ui.user_sidebar(lang)
     with metrics.rendering(navigation.url_path or "board"):
+        navigation.run()
+
+
+
+def draw_tv() -> None:
+    """A display token's screen: the TV page alone, no navigation, no sidebar, no sign-in; the token decides."""
+    from app_pages import _shared as ui
+    from qr import metrics
+    from qr.i18n import t
+
+    lang = ui.language_from_url()
+    navigation = st.navigation([st.Page("app_pages/tv.py", title=t("page.board", lang), default=True)],
+                               position="hidden")
+    ui.remember_page(navigation.url_path)
+    ui.prepare(lang)
+    with metrics.rendering("tv"):
         navigation.run()
 
 

@@ -365,6 +365,19 @@ class SignInSession(SQLModel, table=True):
     revoked_at: datetime | None = _moment(default=None)
 
 
+class DisplayToken(SQLModel, table=True):
+    """A screen by the line (a TV) that shows the board read-only without signing in: its URL carries a random
+    token, the table only the token's SHA-256. Created and revoked by an administrator; both are audited."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=60, index=True)     # one live token per name; a revoked one's name may be reused
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = _moment()
+    created_by_id: int | None = Field(default=None, foreign_key="person.id")
+    revoked_at: datetime | None = _moment(default=None)
+    last_seen_at: datetime | None = _moment(default=None)
+
+
 class SignInFailure(SQLModel, table=True):
     """A refused sign-in, by the name tried and the client that tried it: the throttle counts these."""
 

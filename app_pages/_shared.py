@@ -51,6 +51,11 @@ def projector_mode() -> bool:
     return st.query_params.get("view") == "projector"
 
 
+def tv_mode() -> bool:
+    """?view=tv: a screen by the line cycling areas' boards through a display token (app_pages/tv.py)."""
+    return st.query_params.get("view") == "tv"
+
+
 LANGUAGE_CHOSEN = "language_chosen"
 
 

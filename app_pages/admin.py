@@ -3,6 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import _shared as ui
+from app_pages._admin_displays import displays_section, meeting_settings_section
 from app_pages._admin_notices import notices_section
 from app_pages._admin_plants import plants_section
 from qr import rules, store
@@ -313,6 +314,7 @@ def rules_section() -> None:
                            lang, issue_id=None, success=t("admin.saved", lang))
     qchart_section(current)
     exits_section(current)
+    meeting_settings_section(lang, me)
 
 
 def exits_section(current: dict) -> None:
@@ -419,9 +421,13 @@ def plants_tab() -> None:
     plants_section(lang, me, plants, areas)
 
 
-names = ("plants", "people", "categories", "templates", "rules", "users", "notices", "history")
+def displays_tab() -> None:
+    displays_section(lang, me, areas)
+
+
+names = ("plants", "people", "categories", "templates", "rules", "users", "notices", "displays", "history")
 sections = (plants_tab, people_and_areas, category_section, template_section, rules_section, users_section, notices_tab,
-            history_section)
+            displays_tab, history_section)
 for tab, section in zip(st.tabs([t(f"admin.tab.{name}", lang) for name in names]), sections):
     with tab:
         section()

@@ -8,7 +8,7 @@ from qr.i18n import error_message, t
 
 lang = ui.language_from_url()
 counter = store.change_counter()
-user = ui.current_user() if load_settings().public_board else ui.require_user(lang)
+user = ui.current_user() if store.board_settings().public_board else ui.require_user(lang)
 me = user.person_id if user is not None else None
 numbers = dict(ui.issue_numbers(counter))
 st.page_link("app_pages/tracking_board.py", label=t("detail.back", lang), icon=":material/arrow_back:")

@@ -4,12 +4,12 @@ import streamlit as st
 from app_pages import _shared as ui
 from qr import store, views
 from qr.board import BoardFilter, board_counters, filter_board, sort_board
-from qr.config import load_settings
 from qr.i18n import t
 
 lang = ui.language_from_url()
 projector = ui.projector_mode()
-if not load_settings().public_board:
+running = store.board_settings()        # the environment's defaults, an administrator's saved values over them
+if not running.public_board:
     ui.require_user(lang)
 counter = store.change_counter()
 refs = ui.reference_lists(counter)
@@ -56,14 +56,13 @@ def _chosen_filter() -> BoardFilter:
                        owner_id=st.session_state.get("f_owner"), overall=st.session_state.get("f_overall"))
 
 
-@st.fragment(run_every=load_settings().refresh_seconds)
+@st.fragment(run_every=running.refresh_seconds)
 def live_board() -> None:
     """Re-reads the change counter every refresh; the cached frame is rebuilt only after a write."""
     change = store.change_counter()
     on = store.today()
     frame = ui.board_frame(change, on, st.session_state.get("recently_closed", False))
     shown = sort_board(filter_board(frame, _chosen_filter()))
-    settings = load_settings()
     now = store.now()
     quality = [day for day in ui.quality_status(change, on) if day["area_id"] in areas]   # the plant's areas
     st.html(views.render_header(board_counters(shown, now), quality, lang, projector=projector))
@@ -71,9 +70,9 @@ def live_board() -> None:
         st.info(t("board.empty", lang))
     else:
         st.html(views.render_board(shown, ui.step_columns(change), lang, projector=projector, now=now,
-                                   tz=settings.tz))
-    moment = now.astimezone(settings.tz).strftime("%H:%M:%S")
-    st.caption(f"{t('board.updated', lang, time=moment, seconds=settings.refresh_seconds)} · "
+                                   tz=running.tz))
+    moment = now.astimezone(running.tz).strftime("%H:%M:%S")
+    st.caption(f"{t('board.updated', lang, time=moment, seconds=running.refresh_seconds)} · "
                f"{t('board.export_hint', lang)}")
 
 

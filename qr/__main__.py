@@ -1,5 +1,5 @@
 """Command line: python -m qr init-db | demo | import | export | backup [--force] | restore [--force] | minutes |
-report | create-admin | notify | print.
+report | create-admin | notify | print | display-token create|revoke NAME.
 Exit 0 on success, 2 on bad input (reasons on stderr)."""
 import argparse
 import logging
@@ -269,6 +269,21 @@ def _notify(args) -> int:
     return 0
 
 
+def _display_token(args) -> int:
+    """A TV's display token: created (printed once, the database keeps only its hash) or revoked."""
+    db.ensure_schema()
+    if args.action == "create":
+        token = store.create_display_token(actor_id=None, name=args.name)
+        settings = load_settings()
+        print(f"display token {args.name.strip()!r} created; it is shown only this once:")
+        print(token)
+        print(f"open {settings.public_url}/?view=tv&areas=AREA1,AREA2&seconds=30&token={token}")
+        return 0
+    store.revoke_display_token(actor_id=None, name=args.name)
+    print(f"display token {args.name.strip()!r} revoked; its screen stops at its next refresh")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m qr", description="QR Board command line")
     verbs = parser.add_subparsers(dest="verb", required=True)
@@ -321,12 +336,16 @@ def main(argv: list[str] | None = None) -> int:
     print_parser.add_argument("--area", required=True, help="the area (code or name)")
     print_parser.add_argument("--out", required=True, help="the PDF to write, *.pdf")
     print_parser.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of headers and names")
+    display_parser = verbs.add_parser("display-token", help="a TV's token to show the board without signing in")
+    display_parser.add_argument("action", choices=("create", "revoke"), help="create (prints the token once) or revoke")
+    display_parser.add_argument("name", help="the screen's name, e.g. assy-line-tv")
     args = parser.parse_args(argv)
     logs.configure()
     try:
         return {"init-db": _init_db, "demo": _demo, "import": _import, "export": _export, "backup": _backup,
                 "restore": _restore, "minutes": _minutes, "report": _report,
-                "create-admin": _create_admin, "notify": _notify, "print": _print}[args.verb](args)
+                "create-admin": _create_admin, "notify": _notify, "print": _print,
+                "display-token": _display_token}[args.verb](args)
     except store.QRError as refusal:
         print(error_message(refusal.key, refusal.values, "en"), file=sys.stderr)
         return 2

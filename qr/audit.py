@@ -26,3 +26,4 @@ class Entity:
     IMPORT_MAPPING = "import_mapping"
     CHANNEL = "channel"
     ESCALATION_CONTACT = "escalation_contact"
+    DISPLAY_TOKEN = "display_token"

@@ -8,6 +8,9 @@ from qr.notices import NotifyRule
 from qr.rules import DEFAULT_LADDER, SEVERITY, AdmissionRule, MoveRule, QChartRule
 
 ROOT = Path(__file__).resolve().parent.parent
+# the meeting's settings the environment (or the code) gives first; an administrator's saved value wins
+MEETING_SETTINGS = ("issue_seconds", "meeting_target_minutes", "meeting_limit_minutes", "refresh_seconds",
+                    "public_board")
 DEFAULT_DATABASE_URL = f"sqlite:///{ROOT / 'data' / 'board.db'}"
 
 

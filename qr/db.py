@@ -16,7 +16,7 @@ from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, TimeoutError as PoolTimeout
 from sqlmodel import Session, SQLModel, create_engine
 
 import models  # noqa: F401  (the tables a backup copies are the models' metadata)
@@ -24,6 +24,11 @@ from qr.config import DEFAULT_DATABASE_URL, ROOT, load_settings
 
 _engine: Engine | None = None
 _engines_by_url: dict[str, Engine] = {}
+
+
+# The database could not be reached or answered with a driver error (server down, file gone, pool exhausted):
+# a screen that only shows the board keeps its last drawing and says so, instead of an error.
+UNREACHABLE = (DBAPIError, PoolTimeout)
 
 
 def make_engine(url: str) -> Engine:

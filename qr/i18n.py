@@ -1069,6 +1069,48 @@ TEXT: dict[str, dict[str, str]] = {
                          "en": "A test message: this channel receives QR Board's notices."},
     "notify.kind.severity_a": {"zh": "A类严重", "en": "severity A"},
     "notify.kind.external": {"zh": "客户", "en": "customer"},
+    # TV mode and display tokens
+    "tv.refused": {"zh": "此显示令牌无效或已被撤销。", "en": "This display token is not valid or was revoked."},
+    "tv.no_areas": {"zh": "没有可显示的区域：请检查网址中的 areas=。", "en": "No area to show: check areas= in the address."},
+    "tv.refreshed": {"zh": "刷新于 {time}", "en": "Refreshed {time}"},
+    "tv.lost": {"zh": "无法连接数据库，显示的是 {time} 的跟踪板。正在重试…",
+                "en": "The database cannot be reached; this is the board as of {time}. Retrying…"},
+    "tv.unreachable": {"zh": "无法连接数据库，正在重试…", "en": "The database cannot be reached. Retrying…"},
+    "admin.tab.displays": {"zh": "显示屏", "en": "Displays"},
+    "admin.displays_help": {"zh": "车间电视无需登录即可只读显示跟踪板：为每块屏创建一个令牌，打开下面的网址。令牌只显示一次；撤销后该屏幕在下次刷新时停止显示。",
+                            "en": "A TV on the shop floor shows the board read-only without signing in: create a token per "
+                                  "screen and open the address below. The token is shown once; once revoked, the screen "
+                                  "stops at its next refresh."},
+    "admin.new_display": {"zh": "新建显示令牌", "en": "New display token"},
+    "admin.create": {"zh": "创建", "en": "Create"},
+    "admin.revoke": {"zh": "撤销", "en": "Revoke"},
+    "admin.revoke_display": {"zh": "撤销显示令牌", "en": "Revoke a display token"},
+    "admin.display_created": {"zh": "已创建显示令牌“{name}”。请现在复制下面的网址，令牌不会再次显示：",
+                              "en": "Display token “{name}” created. Copy the address below now, the token is not shown again:"},
+    "admin.display_revoked": {"zh": "已撤销，该屏幕在下次刷新时停止显示。", "en": "Revoked: the screen stops at its next refresh."},
+    "admin.display_areas": {"zh": "轮播区域(空则全部)", "en": "Areas to cycle (none: all)"},
+    "admin.display_seconds": {"zh": "每个区域显示秒数", "en": "Seconds per area"},
+    "field.display_name": {"zh": "显示屏名称", "en": "Display name"},
+    "field.revoked": {"zh": "撤销", "en": "Revoked"},
+    "field.revoked_at": {"zh": "撤销时间", "en": "Revoked at"},
+    "field.last_seen_at": {"zh": "最后访问", "en": "Last seen"},
+    "field.created_at": {"zh": "创建时间", "en": "Created at"},
+    "field.created_by": {"zh": "创建人", "en": "Created by"},
+    # the meeting's settings
+    "admin.meeting_settings": {"zh": "会议设置", "en": "Meeting settings"},
+    "admin.meeting_help": {"zh": "默认值来自环境变量(QR_REFRESH_SECONDS、QR_PUBLIC_BOARD)或系统默认；在此保存的值优先。",
+                           "en": "Defaults come from the environment (QR_REFRESH_SECONDS, QR_PUBLIC_BOARD) or the code; "
+                                 "a value saved here wins."},
+    "admin.saved_here": {"zh": "已在此保存：{names}", "en": "Saved here: {names}"},
+    "field.issue_seconds": {"zh": "每个问题汇报时间(秒)", "en": "Issue timer (seconds)"},
+    "field.meeting_target_minutes": {"zh": "会议目标时长(分钟，超过提醒)", "en": "Meeting target (minutes, warns past it)"},
+    "field.meeting_limit_minutes": {"zh": "会议上限(分钟，超过变红)", "en": "Meeting limit (minutes, red past it)"},
+    "field.refresh_seconds": {"zh": "跟踪板刷新间隔(秒)", "en": "Board refresh interval (seconds)"},
+    "field.public_board": {"zh": "公开跟踪板(无需登录只读查看)", "en": "Public board (read-only without signing in)"},
+    "err.refresh_seconds": {"zh": "刷新间隔须在{low}到{high}秒之间。", "en": "The refresh interval is {low} to {high} seconds."},
+    "err.issue_seconds": {"zh": "每个问题汇报时间须在{low}到{high}秒之间。", "en": "The issue timer is {low} to {high} seconds."},
+    "err.meeting_minutes": {"zh": "会议时长须在{low}到{high}分钟之间。", "en": "The meeting clock's thresholds are {low} to {high} minutes."},
+    "err.meeting_limit_below_target": {"zh": "会议上限不能短于目标时长。", "en": "The meeting limit cannot be shorter than its target."},
 }
 
 

@@ -5,8 +5,8 @@ A command is one user intention in one transaction: authorize, validate, claim t
 i18n key and its values; the page translates it. Callers use `from qr import store`.
 
 The modules are layered, each importing only from those before it (tests/unit/test_store_layers.py holds
-the order): base · plants · configuration · accounts · sessions · clocks · follow_ups · board · eight_d_reports ·
-outbox · issues · imports · qchart · meetings · meeting_reads · trend_frames · reminders.
+the order): base · plants · configuration · accounts · displays · sessions · clocks · follow_ups · board ·
+eight_d_reports · outbox · issues · imports · qchart · meetings · meeting_reads · trend_frames · reminders.
 """
 from qr.store.accounts import (USERNAME_MAX, SignedIn, accounts, authenticate, change_password, create_account,
                                create_admin, delete_demo_accounts, disable_demo_accounts, reset_password, set_role,
@@ -19,11 +19,14 @@ from qr.store.board import (BOARD_COLUMNS, STEP_COLUMNS, IssueDetail, attachment
                             issue_count, issue_detail, issue_numbers)
 from qr.store.clocks import (categories_with_response_rules, record_response, remove_response_rule, response_rules,
                              set_response_rule, trends_clocks)
-from qr.store.configuration import (CONFIGURATION_ENTITIES, MAX_WARNING_DAYS, StepSpec, add_template_step,
-                                    admin_history, board_settings, configure, create_area, create_category,
-                                    create_person, create_template, install_default_settings, is_empty, people,
-                                    reference_lists, setting_values, step_columns, template_steps, update_area,
+from qr.db import UNREACHABLE
+from qr.store.configuration import (CONFIGURATION_ENTITIES, ISSUE_SECONDS_RANGE, MAX_WARNING_DAYS, MEETING_MINUTES_MAX,
+                                    REFRESH_RANGE, StepSpec, add_template_step, admin_history, board_settings,
+                                    configure, create_area, create_category, create_person, create_template,
+                                    install_default_settings, is_empty, meeting_settings, people, reference_lists,
+                                    set_meeting_settings, setting_values, step_columns, template_steps, update_area,
                                     update_category, update_person, update_template_step)
+from qr.store.displays import create_display_token, display_tokens, open_display, revoke_display_token
 from qr.store.eight_d_reports import eight_d_report, save_eight_d
 from qr.store.follow_ups import follow_ups, record_follow_up, trends_follow_ups
 from qr.store.imports import ImportOutcome, ImportPlan, ImportRefused, import_issues, plan_import, saved_mapping

@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 from models import Account, Area, AuditEvent, BoardSetting, Issue, IssueStep, Person, SignInSession, TemplateStep
 from qr import db, metrics, rules
 from qr.audit import Entity
-from qr.config import Settings, load_settings
+from qr.config import MEETING_SETTINGS, Settings, load_settings
 from qr.notices import NotifyRule
 from qr.rules import AdmissionRule, ColourRule, StepState, StepView
 
@@ -448,4 +448,5 @@ def _configured(settings: Settings, stored: dict[str, object]) -> Settings:
                    qchart_rule=rules.QChartRule(**values["qchart_rule"]), verify_exits=values["verify_exits"],
                    move_rule=rules.MoveRule(**values["move_rule"]),
                    watch_list_in_meeting=values["watch_list_in_meeting"],
-                   notify_rule=NotifyRule.from_json(values["notifications"]))
+                   notify_rule=NotifyRule.from_json(values["notifications"]),
+                   **{name: stored[name] for name in MEETING_SETTINGS if name in stored})

@@ -12,7 +12,7 @@ from models import (Area, AuditEvent, BoardSetting, Category, Issue, IssueStep, 
                     TemplateStep)
 from qr import rules
 from qr.audit import Entity
-from qr.config import Settings, load_settings
+from qr.config import MEETING_SETTINGS, Settings, load_settings
 from qr.notices import NotifyRule
 from qr.rules import ColourRule, StepState
 from qr.store.base import (CATEGORY_KINDS, MAX_GUIDE_LIMIT_DAYS, REASON_MAX, Context, NotFound, ValidationFailed,
@@ -343,6 +343,63 @@ def configure(*, session: Session, actor_id: int | None, key: str, value, ctx: C
     session.add(row)
     _audit(session, at=ctx.now, actor_id=actor_id, entity=Entity.SETTING, entity_id=0, issue_id=None, field_name=key,
            old=old, new=new)
+    session.commit()
+
+
+# what an administrator may save: a refresh under 10 s loads the database for nothing, over an hour shows old news
+REFRESH_RANGE = (10, 3600)
+ISSUE_SECONDS_RANGE = (30, 1800)
+MEETING_MINUTES_MAX = 240
+
+
+@query
+def meeting_settings(*, session: Session) -> dict[str, dict]:
+    """The meeting's settings as they run now, each with whether an administrator saved it (else the environment's
+    or the code's default applies)."""
+    settings = _settings(session)
+    saved = set(session.exec(select(BoardSetting.key).where(BoardSetting.key.in_(MEETING_SETTINGS))).all())
+    return {name: {"value": getattr(settings, name), "saved": name in saved} for name in MEETING_SETTINGS}
+
+
+def _checked_meeting(values: dict) -> dict:
+    """The issue timer, the meeting clock's thresholds, the board's refresh and the public board, or a refusal."""
+    def whole(name: str, low: int, high: int, key: str, **shown) -> int:
+        value = values[name]
+        if not _is_whole_number(value) or not low <= value <= high:
+            raise ValidationFailed(key, low=low, high=high, **shown)
+        return value
+    checked = {"issue_seconds": whole("issue_seconds", *ISSUE_SECONDS_RANGE, "err.issue_seconds"),
+               "refresh_seconds": whole("refresh_seconds", *REFRESH_RANGE, "err.refresh_seconds"),
+               "meeting_target_minutes": whole("meeting_target_minutes", 1, MEETING_MINUTES_MAX, "err.meeting_minutes"),
+               "meeting_limit_minutes": whole("meeting_limit_minutes", 1, MEETING_MINUTES_MAX, "err.meeting_minutes")}
+    if checked["meeting_limit_minutes"] < checked["meeting_target_minutes"]:
+        raise ValidationFailed("err.meeting_limit_below_target")
+    if not isinstance(values["public_board"], bool):
+        raise ValidationFailed("err.bad_choice", field="public_board")
+    return {**checked, "public_board": values["public_board"]}
+
+
+@command
+def set_meeting_settings(*, session: Session, actor_id: int | None, issue_seconds: int, meeting_target_minutes: int,
+                         meeting_limit_minutes: int, refresh_seconds: int, public_board: bool, ctx: Context) -> None:
+    """Save the meeting's settings that differ from those running now, one audit event each; a setting left as it
+    runs keeps following the environment."""
+    _authorize(session, actor_id, "configure")
+    wanted = _checked_meeting({"issue_seconds": issue_seconds, "meeting_target_minutes": meeting_target_minutes,
+                               "meeting_limit_minutes": meeting_limit_minutes, "refresh_seconds": refresh_seconds,
+                               "public_board": public_board})
+    running = _settings(session)
+    for name in MEETING_SETTINGS:
+        old, new = getattr(running, name), wanted[name]
+        if old == new:
+            continue
+        row = session.get(BoardSetting, name) or BoardSetting(key=name, value="", version=0)
+        row.value, row.updated_at, row.version = json.dumps(new), ctx.now, row.version + 1
+        session.add(row)
+        _audit(session, at=ctx.now, actor_id=actor_id, entity=Entity.SETTING, entity_id=0, issue_id=None,
+               field_name=name, old=json.dumps(old), new=json.dumps(new))
+    if not session.info.get("audit_events"):
+        raise ValidationFailed("err.no_change")
     session.commit()
 
 

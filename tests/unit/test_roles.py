@@ -42,9 +42,11 @@ ALLOWED = {
     "set_my_notifications": EVERYONE,                  # one's own language and channels
     "set_channel": CONFIGURE, "remove_channel": CONFIGURE, "set_escalation_contacts": CONFIGURE,
     "set_meeting_time": CONFIGURE, "queue_test": CONFIGURE, "retry_notice": CONFIGURE, "queue_digests": CONFIGURE,
+    "create_display_token": CONFIGURE, "revoke_display_token": CONFIGURE, "set_meeting_settings": CONFIGURE,
 }
 # commands no signed-in person calls: signing in itself, and what only the system does (first start, the CLI)
-WITHOUT_ACTOR = {"authenticate", "install_default_settings", "install_default_plant", "create_admin", "open_session", "touch_session",
+WITHOUT_ACTOR = {"authenticate", "install_default_settings", "install_default_plant", "create_admin", "open_session",
+                 "touch_session", "open_display",                               # a TV's token, no person
                  "end_session", "disable_demo_accounts",
                  "scan_notices", "claim_notice", "mark_sent", "mark_failed"}     # the sender (python -m qr notify)
 
@@ -94,6 +96,7 @@ def world(plant, open_issue):
     for _ in range(5):
         store.mark_failed(outbox_id=claimed["id"], worker="w", error="refused", now=store.now() + timedelta(days=1))
         store.claim_notice(worker="w", now=store.now() + timedelta(days=2))
+    store.create_display_token(actor_id=None, name="line-tv")
     return {**plant, "today": today, "actors": actors, "issue": issue, "ready": ready, "closed": closed,
             "pending": pending, "pending_steps": pending_steps,
             "meeting": meeting, "paint": paint, "steps": steps, "no_account": no_account,
@@ -189,6 +192,10 @@ def _arguments(name: str, w: dict) -> dict:
         "queue_test": {"address": "sun.li@plant.example"},
         "retry_notice": {"outbox_id": w["failed"]},
         "queue_digests": {},
+        "create_display_token": {"name": "weld-tv"},
+        "revoke_display_token": {"name": "line-tv"},
+        "set_meeting_settings": {"issue_seconds": 90, "meeting_target_minutes": 15, "meeting_limit_minutes": 30,
+                                 "refresh_seconds": 60, "public_board": True},
         "record_follow_up": {**_follow_up_of(w["closed"].id), "done_on": today, "contact": "客户质量部 李工",
                              "channel": "phone", "solved": True, "satisfaction": 5, "remarks": ""},
     }[name]
