@@ -439,8 +439,8 @@ def update_template_step(*, session: Session, actor_id: int | None, template_ste
 
 
 CONFIGURATION_ENTITIES = (Entity.PLANT, Entity.AREA, Entity.PERSON, Entity.CATEGORY, Entity.STEP_TEMPLATE,
-                          Entity.TEMPLATE_STEP, Entity.SETTING, Entity.ACCOUNT, Entity.RESPONSE_RULE, Entity.IMPORT_MAPPING,
-                          Entity.CHANNEL, Entity.ESCALATION_CONTACT)
+                          Entity.TEMPLATE_STEP, Entity.SETTING, Entity.ACCOUNT, Entity.RESPONSE_RULE,
+                          Entity.IMPORT_MAPPING, Entity.CHANNEL, Entity.ESCALATION_CONTACT, Entity.DISPLAY_TOKEN)
 
 
 @query
