@@ -40,7 +40,6 @@ def draw() -> None:
         navigation.run()
 
 
-
 def draw_tv() -> None:
     """A display token's screen: the TV page alone, no navigation, no sidebar, no sign-in; the token decides."""
     from app_pages import _shared as ui
