@@ -16,6 +16,7 @@ from qr.sheet_import import CellError, ImportedIssue, shape_key
 from qr.store.base import (DESCRIPTION_MAX, EARLIEST_OPENED_ON, REASON_MAX, Context, ValidationFailed, _actor_names,
                            _add_config, _audit, _authorize, _claim_version, _step_view, _text, command, query)
 from qr.store.issues import _cancel, _next_numbers
+from qr.store.plants import _default_plant_id
 
 NUMBER_MAX, NAME_MAX, PART_MAX = 20, 100, 100
 _OUR_NUMBER = re.compile(r"^QR-(\d{4})-(\d{4,})$")
@@ -352,9 +353,10 @@ class _Apply:
 
     def _create_names(self, names: _Names) -> dict[_New, int]:
         ids = {}
-        for new in names.new["areas"].values():
+        for new in names.new["areas"].values():          # a sheet names no plant: the first plant's area
             code = _free_code(names.codes["areas"], new.name[:20])
-            ids[new] = self._config(Area(code=code, name_zh=new.name, name_en=new.name), new.name)
+            ids[new] = self._config(Area(code=code, name_zh=new.name, name_en=new.name,
+                                         plant_id=_default_plant_id(self.session)), new.name)
         for new in names.new["people"].values():
             ids[new] = self._config(Person(name=new.name), new.name)
         for new in names.new["categories"].values():

@@ -3,9 +3,10 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
@@ -44,6 +45,27 @@ def running_server(database_url: str, log_path: Path, *, port: int | None = None
         finally:
             process.terminate()
             process.wait(timeout=20)
+
+
+@contextmanager
+def two_running_servers(database_url: str, directory: Path):
+    """Two instances on one database, started at once (each finds the database empty: one prepares it, the other
+    waits); a start that fails is reported with its instance's log."""
+    started, failures = [None, None], []
+
+    def start(index: int, stack: ExitStack) -> None:
+        try:
+            started[index] = stack.enter_context(running_server(database_url, directory / f"instance-{index}.log"))
+        except Exception as failure:               # noqa: BLE001 -- reported below with the instance's log
+            failures.append(failure)
+    with ExitStack() as stack:
+        threads = [threading.Thread(target=start, args=(i, stack)) for i in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert failures == []
+        yield started
 
 
 def _wait_healthy(url: str, log_path: Path) -> None:

@@ -6,11 +6,10 @@ import re
 import shutil
 import subprocess
 import tempfile
-import threading
 import time
 import urllib.request
 import uuid
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from qr import store
 from tests.conftest import ROOT
 from tests.databases import drop_database, new_database
-from tests.e2e.conftest import free_port, open_page, running_server, sign_in
+from tests.e2e.conftest import free_port, open_page, sign_in, two_running_servers
 from tests.e2e.test_update_browser import _read, _settle
 
 pytestmark = pytest.mark.e2e
@@ -148,21 +147,8 @@ def countermeasures(database_url: str, number: str) -> list[str]:
 @pytest.fixture
 def two_servers_behind_nginx(tmp_path):
     database_url = new_database(tmp_path)
-    started, failures = [None, None], []
-
-    def start(index: int, stack: ExitStack) -> None:
-        try:
-            started[index] = stack.enter_context(running_server(database_url, tmp_path / f"instance-{index}.log"))
-        except Exception as failure:               # noqa: BLE001 -- reported below with the instance's log
-            failures.append(failure)
-    with ExitStack() as stack:
-        threads = [threading.Thread(target=start, args=(i, stack)) for i in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        assert failures == []
-        proxy = stack.enter_context(running_nginx(free_port(), [s["url"].removeprefix("http://") for s in started]))
+    with two_running_servers(database_url, tmp_path) as started, \
+            running_nginx(free_port(), [s["url"].removeprefix("http://") for s in started]) as proxy:
         yield database_url, started, proxy
     drop_database(database_url)
 

@@ -1,14 +1,11 @@
 """Two app instances on one database (PostgreSQL in the CI run on it): they start together on an empty
 database, and a step an owner says is done through one shows on the other's open board at its next refresh."""
-import threading
-from contextlib import ExitStack
-
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from qr import store
 from tests.databases import drop_database, new_database
-from tests.e2e.conftest import open_signed_in, running_server
+from tests.e2e.conftest import open_signed_in, two_running_servers
 from tests.e2e.test_update_browser import _read, _settle
 
 pytestmark = pytest.mark.e2e
@@ -17,20 +14,7 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture
 def two_servers(tmp_path):
     database_url = new_database(tmp_path)
-    started, failures = [None, None], []
-
-    def start(index: int, stack: ExitStack) -> None:
-        try:
-            started[index] = stack.enter_context(running_server(database_url, tmp_path / f"instance-{index}.log"))
-        except Exception as failure:               # noqa: BLE001 -- reported below with the instance's log
-            failures.append(failure)
-    with ExitStack() as stack:
-        threads = [threading.Thread(target=start, args=(i, stack)) for i in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        assert failures == []
+    with two_running_servers(database_url, tmp_path) as started:
         yield database_url, started
     drop_database(database_url)
 
