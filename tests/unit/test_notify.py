@@ -108,12 +108,12 @@ def _rows(**where) -> list[Outbox]:
         return list(session.exec(statement).all())
 
 
-def _create(plant, *, severity="A", category="complaint", on=DAY, owner=None, next_report_on=None):
+def _create(plant, *, severity="A", category="complaint", on=DAY, owner=None, next_report_on=None, at=None):
     owner = owner or plant["owner"]
     return store.create_issue(
         actor_id=owner.id, description="客户投诉：左前门内饰板卡扣断裂", category_id=plant["categories"][category].id,
         area_id=plant["area"].id, severity=severity, owner_id=owner.id, lead_id=plant["lead"].id, opened_on=on,
-        next_report_on=next_report_on or on, template_id=plant["templates"]["standard"].id, now=plant_moment(on, 10))
+        next_report_on=next_report_on or on, template_id=plant["templates"]["standard"].id, now=at or plant_moment(on, 10))
 
 
 def test_a_new_severity_a_or_customer_issue_reaches_the_area_chat_in_its_own_transaction(plant, httpserver, now):
@@ -329,7 +329,8 @@ def slow_robot(plant):
 
 def _new_issues(plant, count: int) -> list[str]:
     """Severity-A issues opened today (the senders run on the real clock): each tells the area's chat once."""
-    return [_create(plant, category="gp12", on=store.today()).number for _ in range(count)]
+    now = datetime.now(timezone.utc)          # not 10:00: before 10:00 plant time that is still to come
+    return [_create(plant, category="gp12", on=store.today(), at=now).number for _ in range(count)]
 
 
 def _delivered_once(accepted: list[str], numbers: list[str]) -> None:
