@@ -25,6 +25,7 @@ RUN useradd --system --home-dir /app qr && mkdir -p /app/data && chown -R qr /ap
 USER qr
 
 EXPOSE 8501
+# healthy: the database answers and its schema is current (qr/web.py), not only that Streamlit runs
 HEALTHCHECK --interval=30s --timeout=5s \
-  CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8501/_stcore/health', timeout=4)"
+  CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8501/healthz', timeout=4)"
 CMD ["python", "-m", "streamlit", "run", "board.py", "--server.port=8501", "--server.address=0.0.0.0"]

@@ -80,7 +80,7 @@ def test_the_app_runs_as_a_user_and_has_a_healthcheck():
     assert instructions(APP_DOCKERFILE)[-1]["instruction"] == "CMD"
     assert json.loads(values(APP_DOCKERFILE, "CMD")[0])[:5] == ["python", "-m", "streamlit", "run", "board.py"]
     (healthcheck,) = values(APP_DOCKERFILE, "HEALTHCHECK")
-    assert "http://127.0.0.1:8501/_stcore/health" in healthcheck
+    assert "http://127.0.0.1:8501/healthz" in healthcheck
     assert values(PROXY_DOCKERFILE, "HEALTHCHECK")
 
 
