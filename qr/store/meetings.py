@@ -90,6 +90,7 @@ def sign_in(*, session: Session, actor_id: int, meeting_id: int, statuses: dict[
             ctx: Context) -> Meeting:
     """The sign-in sheet saved at once: status per attendance line (present, late, excused, absent)."""
     _require_actor(session, actor_id)
+    _authorize_plant(session, actor_id, _get(session, Meeting, meeting_id, "meeting").area_id)
     meeting = _claim_meeting(session, meeting_id, expected_version, ctx.now)
     lines = {line.id: line for line in session.exec(select(MeetingAttendance)
                                                     .where(MeetingAttendance.meeting_id == meeting.id)).all()}
@@ -114,6 +115,7 @@ def add_guest(*, session: Session, actor_id: int, meeting_id: int, name: str, ex
     """A guest (列席: another area, a supplier, a customer) signs in too; guests do not count in the rate, but a
     guest's function counts as present (an SQE from the supplier-quality office)."""
     _require_actor(session, actor_id)
+    _authorize_plant(session, actor_id, _get(session, Meeting, meeting_id, "meeting").area_id)
     meeting = _claim_meeting(session, meeting_id, expected_version, ctx.now)
     name = _text(name, "guest_name", required=True, limit=100)
     if status not in rules.ATTENDANCE_STATUSES:
@@ -133,6 +135,7 @@ def end_meeting(*, session: Session, actor_id: int, meeting_id: int, expected_ve
                 ctx: Context) -> Meeting:
     """The meeting's end fixes its duration and the window of the next meeting's 'changed since'."""
     _require_actor(session, actor_id)
+    _authorize_plant(session, actor_id, _get(session, Meeting, meeting_id, "meeting").area_id)
     meeting = _claim_meeting(session, meeting_id, expected_version, ctx.now)
     meeting.ended_at = ctx.now
     _meeting_event(session, meeting, actor_id=actor_id, now=ctx.now, field_name="ended", old=None,
@@ -172,6 +175,7 @@ def review_issue(*, session: Session, actor_id: int, issue_id: int, on_board: bo
                  ctx: Context) -> Issue:
     """The review of new issues: the facilitator puts a new issue on the board or the watch list."""
     _require_actor(session, actor_id)
+    _authorize_plant(session, actor_id, _get(session, Issue, issue_id, "issue").area_id)
     issue = _claim_version(session, issue_id, expected_version, ctx.now)
     _place(session, issue, on_board, actor_id=actor_id, now=ctx.now, reason=REVIEW_REASON)
     _commit_change(session)
@@ -184,6 +188,7 @@ def change_tier(*, session: Session, actor_id: int, issue_id: int, on_board: boo
     """Promote a watch-list issue to the board, or demote a board issue to the watch list, at any time, with the
     reason: the board tier is tracked to its exit criteria and needs its 8D, the watch list reports after it."""
     _require_actor(session, actor_id)
+    _authorize_plant(session, actor_id, _get(session, Issue, issue_id, "issue").area_id)
     issue = _claim_version(session, issue_id, expected_version, ctx.now)
     reason = _text(reason, "reason", required=True, limit=REASON_MAX)
     if issue.closed_on is not None:
@@ -202,6 +207,7 @@ def record_report(*, session: Session, actor_id: int, meeting_id: int, issue_id:
     """The issue was reported at this meeting (presenter mode moved past it); once per meeting and issue."""
     _require_actor(session, actor_id)
     meeting = _get(session, Meeting, meeting_id, "meeting")
+    _authorize_plant(session, actor_id, meeting.area_id)
     _require_running(meeting)
     issue = _get(session, Issue, issue_id, "issue")
     session.execute(update(Meeting).where(Meeting.id == meeting.id).values(version=Meeting.version)
@@ -225,6 +231,7 @@ def _decision_command(session: Session, *, actor_id, meeting_id, issue_id, expec
     """Common start of a decision: a running meeting, the issue's version claimed, the issue still open."""
     _require_actor(session, actor_id)
     meeting = _get(session, Meeting, meeting_id, "meeting")
+    _authorize_plant(session, actor_id, meeting.area_id)
     _require_running(meeting)
     issue = _claim_version(session, issue_id, expected_version, now)
     if issue.closed_on is not None:
@@ -308,6 +315,7 @@ def save_report_order(*, session: Session, actor_id: int, area_id: int, issue_id
     """The area's reporting order: the listed issues first, in that order; the others follow by default."""
     _require_actor(session, actor_id)
     _get(session, Area, area_id, "area")
+    _authorize_plant(session, actor_id, area_id)
     ids = [_plain(i) for i in issue_ids]
     if len(set(ids)) != len(ids):
         raise ValidationFailed("err.bad_choice", field="issue")

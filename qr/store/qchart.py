@@ -8,8 +8,8 @@ from models import Area, Category, DailyQualityStatus, Issue
 from qr import db, rules
 from qr.audit import Entity
 from qr.rules import Status
-from qr.store.base import (REASON_MAX, Context, ValidationFailed, _audit, _date, _get, _require_actor, _settings, _text,
-                           command, query, today)
+from qr.store.base import (REASON_MAX, Context, ValidationFailed, _audit, _authorize_plant, _date, _get,
+                           _require_actor, _settings, _text, command, query, today)
 
 
 def _qchart_days(session: Session, start: date, end: date, area_id: int | None = None) -> dict[tuple, dict]:
@@ -66,6 +66,7 @@ def set_quality_status(*, session: Session, actor_id: int, area_id: int, day: da
     """The facilitator overrides an area's day colour with a note; colour None goes back to the rule."""
     _require_actor(session, actor_id)
     _get(session, Area, area_id, "area")
+    _authorize_plant(session, actor_id, area_id)
     day = _date(day, "day")
     if day > ctx.day:
         raise ValidationFailed("err.future_date", field="day")

@@ -80,6 +80,37 @@ def test_a_facilitator_runs_only_their_own_plant(two_plants):
     store.start_meeting(actor_id=w["wang"].id, area_id=w["paint"].id)                  # their own plant's area
 
 
+def test_a_running_meeting_is_run_only_from_its_own_plant(two_plants):
+    """Once started, the meeting's commands (sign-in sheet, guests, review, tiers, reports, decisions, order, the
+    day's quality status, its end) refuse a facilitator of another plant; the group's facilitator may."""
+    w = two_plants
+    issue, meeting = w["issue"], store.start_meeting(actor_id=w["lead"].id, area_id=w["area"].id)
+    attempts = {
+        "sign_in": lambda actor: store.sign_in(actor_id=actor, meeting_id=meeting.id, statuses={},
+                                               expected_version=meeting.version),
+        "add_guest": lambda actor: store.add_guest(actor_id=actor, meeting_id=meeting.id, name="供应商代表",
+                                                   expected_version=meeting.version),
+        "end_meeting": lambda actor: store.end_meeting(actor_id=actor, meeting_id=meeting.id,
+                                                       expected_version=meeting.version),
+        "review_issue": lambda actor: store.review_issue(actor_id=actor, issue_id=issue.id, on_board=True,
+                                                         expected_version=issue.version),
+        "change_tier": lambda actor: store.change_tier(actor_id=actor, issue_id=issue.id, on_board=False,
+                                                       reason="观察", expected_version=issue.version),
+        "record_report": lambda actor: store.record_report(actor_id=actor, meeting_id=meeting.id, issue_id=issue.id),
+        "save_report_order": lambda actor: store.save_report_order(actor_id=actor, area_id=w["area"].id,
+                                                                   issue_ids=[issue.id]),
+        "set_quality_status": lambda actor: store.set_quality_status(actor_id=actor, area_id=w["area"].id,
+                                                                     day=store.today(), colour="R", note="停线"),
+    }
+    for name, attempt in attempts.items():
+        with pytest.raises(store.Forbidden) as refused:
+            attempt(w["wang"].id)
+        assert refused.value.key == "err.other_plant", name
+    assert store.issue_detail(issue.number).issue["version"] == issue.version          # nothing written
+    store.add_guest(actor_id=w["group"].id, meeting_id=meeting.id, name="集团质量经理",
+                    expected_version=meeting.version)                                 # the group's facilitator
+
+
 def test_the_group_level_and_the_owner_of_an_issue_act_in_every_plant(two_plants):
     w = two_plants
     issue = w["issue"]
