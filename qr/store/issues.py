@@ -249,6 +249,7 @@ def move_target(*, session: Session, ctx: Context, actor_id: int | None, step: I
     colour, days red, escalation — until a facilitator approves it. Returns the step (`move_requested_on` set
     when it waits for approval)."""
     target_on = _date(target_on, "target_on")
+    reason = _text(reason, "reason", required=True, limit=REASON_MAX)       # as stored in every audit event below
     if step.move_requested_on is not None:
         raise ValidationFailed("err.move_pending", step=template_step.name_zh, step_en=template_step.name_en,
                                date=step.move_requested_on.isoformat())
@@ -262,7 +263,6 @@ def move_target(*, session: Session, ctx: Context, actor_id: int | None, step: I
         _set(session, step, "target_moves", step.target_moves + 1, actor_id=actor_id, now=ctx.now, reason=reason)
         _require_countermeasure(step, template_step, ctx.day, ctx.settings)
         return step
-    reason = _text(reason, "reason", required=True, limit=REASON_MAX)
     if target_on < issue.opened_on:
         raise ValidationFailed("err.before_opened", field="target_on")
     _set(session, step, "move_requested_on", target_on, actor_id=actor_id, now=ctx.now, reason=reason)

@@ -155,6 +155,18 @@ def test_the_first_move_of_a_step_on_time_applies_the_second_waits_and_a_facilit
     assert (root_cause["status"], root_cause["target_on"], root_cause["target_moves"]) == (Status.Y, d(3, 16), 1)
 
 
+def test_a_moves_reason_is_stored_as_checked_in_every_audit_event(plant, minor, engine):
+    """A reason of the longest length with spaces around it (found by the property test on PostgreSQL, whose
+    VARCHAR(500) refused the unstripped copy written with the move count)."""
+    reason = " " + "模" * store.REASON_MAX + " "
+    store.move_target(actor_id=plant["owner"].id, step_id=_step(minor, "corrective_action")["id"], target_on=d(3, 24),
+                      reason=reason, expected_version=_version(minor), now=plant_moment(d(3, 12), 10))
+    with engine.connect() as connection:
+        reasons = connection.execute(sa.text("SELECT DISTINCT reason FROM auditevent WHERE field IN "
+                                             "('target_on', 'target_moves')")).scalars().all()
+    assert reasons == [reason.strip()]
+
+
 # ---------------------------------------------------------------- verified exits
 
 def test_an_owners_done_waits_for_the_quality_engineers_check(plant, open_issue):
