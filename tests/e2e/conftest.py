@@ -41,7 +41,8 @@ def running_server(database_url: str, log_path: Path, *, port: int | None = None
         try:
             url = f"http://127.0.0.1:{port}"
             _wait_healthy(url, log_path)
-            yield {"url": url, "database_url": env["DATABASE_URL"], "refresh_seconds": 3, "process": process}
+            yield {"url": url, "database_url": env["DATABASE_URL"], "refresh_seconds": 3, "process": process,
+                   "log": log_path}
         finally:
             process.terminate()
             process.wait(timeout=20)
