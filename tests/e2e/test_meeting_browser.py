@@ -47,7 +47,7 @@ def test_presenter_mode_is_readable_at_1920x1080(server, browser, meeting_today)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "presenter-1920x1080.png"))
     card = page.locator(f"[data-presenter='{issue['number']}']")
-    assert card.is_visible()
+    card.wait_for(state="visible", timeout=30_000)          # the timers redraw every second; the card may follow them
     assert issue["description"] in card.locator(".qr-presenter-title").inner_text()
     changes = card.locator(".qr-changes li")
     assert any(meeting_today["moved_to"].isoformat() in text and "下次汇报日期" in text
@@ -55,7 +55,7 @@ def test_presenter_mode_is_readable_at_1920x1080(server, browser, meeting_today)
     shown = {"title": card.locator(".qr-presenter-title"), "change": changes.first,
              "issue timer": page.locator("[data-timer='issue']"), "meeting timer": page.locator("[data-timer='meeting']")}
     for name, element in shown.items():
-        assert element.is_visible(), name
+        element.wait_for(state="visible", timeout=30_000)
         box = element.bounding_box()
         assert box["y"] + box["height"] <= 1080, f"{name} is below the fold"
         size = _font_size(element)
