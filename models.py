@@ -112,6 +112,7 @@ class TemplateStep(SQLModel, table=True):
     eight_d: str = Field(max_length=10)
     guide_limit_days: int
     may_be_na: bool = True
+    retired_on: date | None = None  # no longer given to new issues; the issues that have it keep it
 
 
 class IssueSequence(SQLModel, table=True):

@@ -6,6 +6,7 @@ from app_pages import _shared as ui
 from app_pages._admin_displays import displays_section, meeting_settings_section
 from app_pages._admin_notices import notices_section
 from app_pages._admin_plants import plants_section
+from app_pages._admin_templates import template_section
 from qr import rules, store
 from qr.i18n import t
 
@@ -211,62 +212,6 @@ def response_rules_form(category_id: int) -> None:
                                success=t("admin.saved", lang))
 
 
-def template_section() -> None:
-    """One template at a time: its steps, one step changed at a time, a step added at the end."""
-    templates = {tp["id"]: tp for tp in refs["templates"]}
-    chosen = st.selectbox(t("field.template", lang), list(templates), key="template_pick",
-                          format_func=lambda i: f"{_label(templates[i])} ({templates[i]['severity'] or '—'})")
-    steps = {s.id: s.model_dump() for s in store.template_steps(chosen)}
-    st.dataframe(pd.DataFrame([{"#": s["position"], t("field.name_zh", lang): s["name_zh"],
-                                t("field.name_en", lang): s["name_en"], t("field.eight_d", lang): s["eight_d"],
-                                t("field.guide_limit_days", lang): s["guide_limit_days"],
-                                t("field.may_be_na", lang): "✓" if s["may_be_na"] else ""} for s in steps.values()]),
-                 hide_index=True, width="stretch")
-    step_id = st.selectbox(t("field.step", lang), list(steps), key=f"template_step_pick_{chosen}",
-                           format_func=lambda i: f"{steps[i]['position']}. {_label(steps[i])}")
-    step = steps[step_id]
-    with st.form(f"template_step_{step_id}"):
-        name_zh, name_en, short_zh, short_en = st.columns(4)
-        eight_d, limit, may_be_na = st.columns(3)
-        values = {
-            "name_zh": name_zh.text_input(t("field.name_zh", lang), step["name_zh"], max_chars=100, key=f"ts_name_zh_{step_id}"),
-            "name_en": name_en.text_input(t("field.name_en", lang), step["name_en"], max_chars=100, key=f"ts_name_en_{step_id}"),
-            "short_zh": short_zh.text_input(t("field.short_zh", lang), step["short_zh"], max_chars=20, key=f"ts_short_zh_{step_id}"),
-            "short_en": short_en.text_input(t("field.short_en", lang), step["short_en"], max_chars=20, key=f"ts_short_en_{step_id}"),
-            "eight_d": eight_d.text_input(t("field.eight_d", lang), step["eight_d"], max_chars=10, key=f"ts_8d_{step_id}"),
-            "guide_limit_days": limit.number_input(t("field.guide_limit_days", lang), value=step["guide_limit_days"],
-                                                   step=1, key=f"ts_limit_{step_id}"),
-            "may_be_na": may_be_na.checkbox(t("field.may_be_na", lang), step["may_be_na"], key=f"ts_na_{step_id}"),
-            "apply_to_open": st.checkbox(t("admin.apply_to_open", lang), key=f"ts_apply_{step_id}"),
-            "reason": st.text_input(t("history.reason", lang), max_chars=500, key=f"ts_reason_{step_id}"),
-        }
-        if st.form_submit_button(t("admin.save", lang), type="primary"):
-            ui.run_command(store.update_template_step, {"actor_id": me, "template_step_id": step_id, **values},
-                           lang, issue_id=None, success=t("admin.saved", lang))
-    new_step_form(chosen)
-
-
-def new_step_form(template_id: int) -> None:
-    """A new last step: issues opened before keep the steps they were opened with."""
-    with st.form(f"new_step_{template_id}"):
-        st.markdown(f"**{t('admin.new_step', lang)}**")
-        code, name_zh, name_en, short_zh, short_en = st.columns(5)
-        eight_d, limit, may_be_na = st.columns(3, vertical_alignment="bottom")
-        step = store.StepSpec(
-            code=code.text_input(t("field.code", lang), max_chars=40, key=f"new_step_code_{template_id}"),
-            name_zh=name_zh.text_input(t("field.name_zh", lang), max_chars=100, key=f"new_step_zh_{template_id}"),
-            name_en=name_en.text_input(t("field.name_en", lang), max_chars=100, key=f"new_step_en_{template_id}"),
-            short_zh=short_zh.text_input(t("field.short_zh", lang), max_chars=20, key=f"new_step_short_zh_{template_id}"),
-            short_en=short_en.text_input(t("field.short_en", lang), max_chars=20, key=f"new_step_short_en_{template_id}"),
-            eight_d=eight_d.text_input(t("field.eight_d", lang), max_chars=10, key=f"new_step_8d_{template_id}"),
-            guide_limit_days=limit.number_input(t("field.guide_limit_days", lang), value=30, step=1,
-                                                key=f"new_step_limit_{template_id}"),
-            may_be_na=may_be_na.checkbox(t("field.may_be_na", lang), True, key=f"new_step_na_{template_id}"))
-        if st.form_submit_button(t("admin.add", lang)):
-            ui.run_command(store.add_template_step, {"actor_id": me, "template_id": template_id, "step": step},
-                           lang, issue_id=None, success=t("admin.saved", lang))
-
-
 def rules_section() -> None:
     """The board's rules, each its own form so a refusal names the one that is wrong."""
     current = store.setting_values()
@@ -421,12 +366,16 @@ def plants_tab() -> None:
     plants_section(lang, me, plants, areas)
 
 
+def templates_tab() -> None:
+    template_section(lang, me, {tp["id"]: tp for tp in refs["templates"]})
+
+
 def displays_tab() -> None:
     displays_section(lang, me, areas)
 
 
 names = ("plants", "people", "categories", "templates", "rules", "users", "notices", "displays", "history")
-sections = (plants_tab, people_and_areas, category_section, template_section, rules_section, users_section, notices_tab,
+sections = (plants_tab, people_and_areas, category_section, templates_tab, rules_section, users_section, notices_tab,
             displays_tab, history_section)
 for tab, section in zip(st.tabs([t(f"admin.tab.{name}", lang) for name in names]), sections):
     with tab:

@@ -5,7 +5,7 @@ A command is one user intention in one transaction: authorize, validate, claim t
 i18n key and its values; the page translates it. Callers use `from qr import store`.
 
 The modules are layered, each importing only from those before it (tests/unit/test_store_layers.py holds
-the order): base · plants · configuration · accounts · displays · sessions · clocks · follow_ups · board ·
+the order): base · plants · configuration · templates · accounts · displays · sessions · clocks · follow_ups · board ·
 eight_d_reports · outbox · issues · imports · qchart · meetings · meeting_reads · trend_frames · reminders.
 """
 from qr.store.accounts import (USERNAME_MAX, SignedIn, accounts, authenticate, change_password, create_account,
@@ -21,11 +21,10 @@ from qr.store.clocks import (categories_with_response_rules, record_response, re
                              set_response_rule, trends_clocks)
 from qr.db import UNREACHABLE
 from qr.store.configuration import (CONFIGURATION_ENTITIES, ISSUE_SECONDS_RANGE, MAX_WARNING_DAYS, MEETING_MINUTES_MAX,
-                                    REFRESH_RANGE, StepSpec, add_template_step, admin_history, board_settings,
-                                    configure, create_area, create_category, create_person, create_template,
-                                    install_default_settings, is_empty, meeting_settings, people, reference_lists,
-                                    set_meeting_settings, setting_values, step_columns, template_steps, update_area,
-                                    update_category, update_person, update_template_step)
+                                    REFRESH_RANGE, admin_history, board_settings, configure, create_area,
+                                    create_category, create_person, install_default_settings, is_empty,
+                                    meeting_settings, people, reference_lists, set_meeting_settings, setting_values,
+                                    update_area, update_category, update_person)
 from qr.store.displays import create_display_token, display_tokens, open_display, revoke_display_token
 from qr.store.eight_d_reports import eight_d_report, save_eight_d
 from qr.store.follow_ups import follow_ups, record_follow_up, trends_follow_ups
@@ -46,5 +45,8 @@ from qr.store.meetings import (MeetingStale, add_guest, change_tier, decide_acti
 from qr.store.plants import create_plant, default_plant_code, install_default_plant, plants, update_plant
 from qr.store.qchart import quality_calendar, quality_status, set_quality_status
 from qr.store.sessions import KEEP_DAYS, end_session, open_session, session_person, touch_session
+from qr.store.templates import (StepSpec, add_template_step, create_template, delete_template,
+                                move_template_step, rename_template, retire_template_step, step_columns,
+                                template_steps, update_template_step)
 from qr.store.trend_frames import (TREND_HISTORY_COLUMNS, TREND_ISSUE_COLUMNS, TREND_STEP_COLUMNS, trends_history,
                                    trends_issues, trends_steps)

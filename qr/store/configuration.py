@@ -1,24 +1,19 @@
-"""The plant's configuration: areas, people, categories, step templates and the board's rules,
+"""The plant's configuration: areas, people, categories and the board's rules (step templates: templates.py),
 with the reads the pickers and the admin page need."""
-from collections import defaultdict
-from dataclasses import dataclass
-from datetime import timedelta
 import json
 
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from models import (Area, AuditEvent, BoardSetting, Category, Issue, IssueStep, Person, Plant, StepTemplate,
-                    TemplateStep)
+from models import Area, AuditEvent, BoardSetting, Category, Person, Plant, StepTemplate
 from qr import rules
 from qr.audit import Entity
 from qr.config import MEETING_SETTINGS, Settings, load_settings
 from qr.notices import NotifyRule
-from qr.rules import ColourRule, StepState
-from qr.store.base import (CATEGORY_KINDS, MAX_GUIDE_LIMIT_DAYS, REASON_MAX, Context, NotFound, ValidationFailed,
-                           _add_config, _audit, _authorize, _claim_version, _end_sessions, _get, _is_whole_number,
-                           _plain, _require_unique, _require_unique_email, _set, _settings, _text, _update_fields,
-                           command, default_setting_values, query)
+from qr.rules import ColourRule
+from qr.store.base import (CATEGORY_KINDS, Context, NotFound, ValidationFailed, _add_config, _audit, _authorize,
+                           _end_sessions, _get, _is_whole_number, _plain, _require_unique, _require_unique_email,
+                           _settings, _text, _update_fields, command, default_setting_values, query)
 from qr.store.plants import _default_plant_id
 
 
@@ -193,70 +188,6 @@ def update_category(*, session: Session, actor_id: int | None, category_id: int,
     return category
 
 
-@dataclass
-class StepSpec:
-    code: str
-    name_zh: str
-    name_en: str
-    short_zh: str
-    short_en: str
-    eight_d: str
-    guide_limit_days: int
-    may_be_na: bool = True
-
-
-@command
-def create_template(*, session: Session, code: str, name_zh: str, name_en: str, severity: str | None,
-                    steps: list[StepSpec], actor_id: int | None = None,
-                    ctx: Context) -> StepTemplate:
-    _authorize(session, actor_id, "configure")      # before any check: a refusal tells nothing of the data
-    if severity is not None and severity not in rules.SEVERITY:
-        raise ValidationFailed("err.bad_choice", field="severity")
-    if not steps:
-        raise ValidationFailed("err.required", field="steps")
-    steps = [_checked_step(spec) for spec in steps]
-    template = StepTemplate(code=_text(code, "code", required=True, limit=40),
-                            name_zh=_text(name_zh, "name_zh", required=True, limit=100),
-                            name_en=_text(name_en, "name_en", required=True, limit=100), severity=severity)
-    _require_unique(session, StepTemplate.code, template.code, "code")
-    _add_config(session, template, actor_id=actor_id, now=ctx.now, label=template.name_zh, commit=False)
-    for position, spec in enumerate(steps, start=1):
-        session.add(TemplateStep(template_id=template.id, position=position, **spec.__dict__))
-    session.commit()
-    return template
-
-
-@command
-def add_template_step(*, session: Session, actor_id: int | None, template_id: int, step: StepSpec,
-                      ctx: Context) -> TemplateStep:
-    """A new last step of a template, for issues opened from now on (open issues keep their steps). A code
-    another template uses names the same board column, so it takes that step's place in the board's order."""
-    _authorize(session, actor_id, "configure")
-    template = _get(session, StepTemplate, template_id, "template")
-    spec = _checked_step(step)
-    existing = session.exec(select(TemplateStep).where(TemplateStep.template_id == template.id)).all()
-    if spec.code in {ts.code for ts in existing}:
-        raise ValidationFailed("err.duplicate", field="code", value=spec.code)
-    row = TemplateStep(template_id=template.id, position=len(existing) + 1, **spec.__dict__)
-    session.add(row)
-    session.flush()
-    _audit(session, at=ctx.now, actor_id=actor_id, entity=Entity.TEMPLATE_STEP, entity_id=row.id, issue_id=None,
-           field_name="created", old=None, new=f"{template.code}: {spec.name_zh}")
-    session.commit()
-    return row
-
-
-def _checked_step(spec: StepSpec) -> StepSpec:
-    """A template step with its names within their limits and a guide limit of 0 to 10 years."""
-    names = {name: _text(getattr(spec, name), name, required=True, limit=limit)
-             for name, limit in (("code", 40), ("name_zh", 100), ("name_en", 100), ("short_zh", 20),
-                                 ("short_en", 20), ("eight_d", 10))}
-    if not _is_whole_number(spec.guide_limit_days) or not 0 <= spec.guide_limit_days <= MAX_GUIDE_LIMIT_DAYS:
-        raise ValidationFailed("err.limit_range", step=names["name_zh"], step_en=names["name_en"],
-                               limit=MAX_GUIDE_LIMIT_DAYS)
-    return StepSpec(**names, guide_limit_days=spec.guide_limit_days, may_be_na=bool(spec.may_be_na))
-
-
 @query
 def is_empty(*, session: Session) -> bool:
     return session.exec(select(func.count()).select_from(Area)).one() == 0
@@ -281,27 +212,6 @@ def people(*, session: Session, include_inactive: bool = False) -> list[dict]:
     if not include_inactive:
         statement = statement.where(Person.active)
     return [person.model_dump() for person in session.exec(statement).all()]
-
-
-@query
-def template_steps(template_id: int, *, session: Session) -> list[TemplateStep]:
-    return list(session.exec(select(TemplateStep).where(TemplateStep.template_id == template_id)
-                             .order_by(TemplateStep.position)).all())
-
-
-@query
-def step_columns(*, session: Session) -> list[dict]:
-    """Board step columns: each step code once, in the order of the fullest template (shorter templates
-    leave gaps); a step only a smaller template has comes after."""
-    by_template: dict[int, list[TemplateStep]] = defaultdict(list)
-    for ts in session.exec(select(TemplateStep).order_by(TemplateStep.template_id, TemplateStep.position)).all():
-        by_template[ts.template_id].append(ts)
-    columns: dict[str, dict] = {}
-    for steps in sorted(by_template.values(), key=len, reverse=True):
-        for ts in steps:
-            columns.setdefault(ts.code, {"code": ts.code, "name_zh": ts.name_zh, "name_en": ts.name_en,
-                                         "short_zh": ts.short_zh, "short_en": ts.short_en, "eight_d": ts.eight_d})
-    return list(columns.values())
 
 
 @query
@@ -401,41 +311,6 @@ def set_meeting_settings(*, session: Session, actor_id: int | None, issue_second
     if not session.info.get("audit_events"):
         raise ValidationFailed("err.no_change")
     session.commit()
-
-
-@command
-def update_template_step(*, session: Session, actor_id: int | None, template_step_id: int, name_zh: str,
-                         name_en: str, short_zh: str, short_en: str, eight_d: str, guide_limit_days: int,
-                         may_be_na: bool, apply_to_open: bool = False, reason: str = "",
-                         ctx: Context) -> TemplateStep:
-    """Names, 8D mapping, guide limit and N/A of a template step. Issues already open keep their target dates
-    unless `apply_to_open`: then their open steps move to the new limit, each move audited with the reason."""
-    _authorize(session, actor_id, "configure")
-    template_step = _get(session, TemplateStep, template_step_id, "step")
-    spec = _checked_step(StepSpec(template_step.code, name_zh, name_en, short_zh, short_en, eight_d,
-                                  guide_limit_days, may_be_na))
-    for name in ("name_zh", "name_en", "short_zh", "short_en", "eight_d", "guide_limit_days", "may_be_na"):
-        old, new = getattr(template_step, name), getattr(spec, name)
-        if old != new:
-            setattr(template_step, name, new)
-            _audit(session, at=ctx.now, actor_id=actor_id, entity=Entity.TEMPLATE_STEP, entity_id=template_step.id,
-                   issue_id=None, field_name=name, old=old, new=new, reason=reason)
-    if apply_to_open:
-        reason = _text(reason, "reason", required=True, limit=REASON_MAX)
-        rows = session.exec(select(IssueStep, Issue).join(Issue, IssueStep.issue_id == Issue.id)
-                            .where(IssueStep.template_step_id == template_step.id, Issue.closed_on.is_(None),
-                                   IssueStep.state == StepState.OPEN.value)).all()
-        for step, issue in rows:
-            target_on = issue.opened_on + timedelta(days=spec.guide_limit_days)
-            if step.target_on != target_on:             # the plant's re-plan: a move like any other, counted
-                _set(session, step, "target_on", target_on, actor_id=actor_id, now=ctx.now, reason=reason)
-                _set(session, step, "target_moves", step.target_moves + 1, actor_id=actor_id, now=ctx.now,
-                     reason=reason)
-                _claim_version(session, issue.id, issue.version, ctx.now)
-    if not session.info.get("audit_events"):
-        raise ValidationFailed("err.no_change")
-    session.commit()
-    return template_step
 
 
 CONFIGURATION_ENTITIES = (Entity.PLANT, Entity.AREA, Entity.PERSON, Entity.CATEGORY, Entity.STEP_TEMPLATE,

@@ -17,6 +17,7 @@ from qr.store.base import (DESCRIPTION_MAX, EARLIEST_OPENED_ON, REASON_MAX, Cont
                            _add_config, _audit, _authorize, _claim_version, _step_view, _text, command, query)
 from qr.store.issues import _cancel, _next_numbers
 from qr.store.plants import _default_plant_id
+from qr.store.templates import _active_steps
 
 NUMBER_MAX, NAME_MAX, PART_MAX = 20, 100, 100
 _OUR_NUMBER = re.compile(r"^QR-(\d{4})-(\d{4,})$")
@@ -192,9 +193,7 @@ class _Work:
         self.rule = ColourRule(ctx.settings.colour_rule)
         self.names = _Names(session)
         self.templates = {t.severity: t for t in session.exec(select(StepTemplate)).all()}
-        self.template_steps: dict[int, list[TemplateStep]] = {}
-        for step in session.exec(select(TemplateStep).order_by(TemplateStep.template_id, TemplateStep.position)):
-            self.template_steps.setdefault(step.template_id, []).append(step)
+        self.template_steps = {tp.id: _active_steps(session, tp.id) for tp in self.templates.values()}
         self.errors: list[CellError] = []
         checked, seen = [], {}
         for row in rows:

@@ -17,6 +17,7 @@ from qr.store.clocks import _received_at, _response_rules
 from qr.store.eight_d_reports import _eight_d_content
 from qr.store.follow_ups import _drop_pending_follow_up, _plan_follow_up
 from qr.store.outbox import _notify_new_issue
+from qr.store.templates import _active_steps
 
 
 def _next_numbers(session: Session, year: int, count: int = 1) -> list[str]:
@@ -64,8 +65,7 @@ def create_issue(*, session: Session, actor_id: int | None, description: str, ca
     next_report_on = _date(next_report_on, "next_report_on")
     if next_report_on < day:
         raise ValidationFailed("err.past_date", field="next_report_on")
-    template_steps = session.exec(select(TemplateStep).where(TemplateStep.template_id == template_id)
-                                  .order_by(TemplateStep.position)).all()
+    template_steps = _active_steps(session, template_id)       # the issue's own copy: later edits leave it
     positions = {ts.position for ts in template_steps}
     target_changes, na_steps = dict(target_changes or {}), dict(na_steps or {})
     for position in list(target_changes) + list(na_steps):

@@ -362,3 +362,43 @@ def test_an_admin_makes_a_plant_renames_it_and_moves_an_area_into_it(admin_plant
     at = _submit(at, "new_plant")
     assert len(at.error) == 1 and "NORTH" in at.error[0].value
     assert len(store.plants()) == 2
+
+
+def test_a_template_is_copied_renamed_reordered_and_its_step_retired_on_the_admin_page(admin_plant, open_issue):
+    at = _admin_page(admin_plant, lang="en")
+    standard = admin_plant["templates"]["standard"].id
+    at.text_input(key="new_template_code").set_value("customer")
+    at.text_input(key="new_template_zh").set_value("客户投诉模板")
+    at.text_input(key="new_template_en").set_value("Customer complaints")
+    _submit(at, "new_template")
+    copy = next(t for t in store.reference_lists()["templates"] if t.code == "customer")
+    assert [s.code for s in store.template_steps(copy.id)] == [s.code for s in store.template_steps(standard)]
+
+    _ok(at.selectbox(key="template_pick").set_value(copy.id).run())
+    at.text_input(key=f"template_en_{copy.id}").set_value("OEM complaints")
+    _submit(at, f"rename_template_{copy.id}")
+    assert next(t for t in store.reference_lists()["templates"] if t.id == copy.id).name_en == "OEM complaints"
+
+    last = store.template_steps(copy.id)[-1]
+    _ok(at.selectbox(key=f"template_step_pick_{copy.id}").set_value(last.id).run())
+    at.number_input(key=f"move_step_to_{last.id}").set_value(1)
+    _submit(at, f"move_step_{last.id}")
+    assert store.template_steps(copy.id)[0].id == last.id
+
+    _submit(at, f"retire_step_{last.id}")
+    assert [s.value for s in at.success] == ["Saved, and recorded in the audit trail."]
+    assert store.template_steps(copy.id, active_only=True)[0].id != last.id
+    assert any(b.label == "Bring this step back" for b in at.button)
+
+
+def test_a_template_in_use_is_not_deleted_and_says_why(admin_plant):
+    at = _admin_page(admin_plant, lang="en")
+    standard = admin_plant["templates"]["standard"].id
+    _ok(at.selectbox(key="template_pick").set_value(standard).run())
+    _submit(at, f"delete_template_{standard}")
+    assert [e.value for e in at.error] == ["Tick the confirmation first."]
+    at.checkbox(key=f"delete_template_sure_{standard}").check()
+    _submit(at, f"delete_template_{standard}")
+    assert [e.value for e in at.error] == [
+        "1 issues were opened with this template, so it cannot be deleted; retire its steps or rename it instead."]
+    assert standard in {t.id for t in store.reference_lists()["templates"]}

@@ -24,6 +24,8 @@ ALLOWED = {
     "create_template": CONFIGURE, "import_issues": CONFIGURE, "configure": CONFIGURE,
     "update_template_step": CONFIGURE, "update_area": CONFIGURE, "update_person": CONFIGURE,
     "update_category": CONFIGURE, "add_template_step": CONFIGURE,
+    "rename_template": CONFIGURE, "move_template_step": CONFIGURE, "retire_template_step": CONFIGURE,
+    "delete_template": CONFIGURE,
     "create_account": CONFIGURE, "set_role": CONFIGURE, "reset_password": CONFIGURE, "delete_demo_accounts": CONFIGURE,
     "create_issue": {"owner", "other_owner", "facilitator", "admin"},
     "complete_step": OWN_ISSUE, "start_step": OWN_ISSUE, "mark_step_na": OWN_ISSUE, "mark_step_worse": OWN_ISSUE,
@@ -88,6 +90,8 @@ def world(plant, open_issue):
     paint = store.create_area(code="PAINT", name_zh="涂装车间", name_en="Paint shop")
     steps = {s["code"]: s["id"] for s in store.issue_detail(issue.number).steps}
     no_account = store.create_person(name="无账户")
+    unused_template = store.create_template(code="unused", name_zh="未用模板", name_en="Unused", severity=None,
+                                            steps=[StepSpec("containment", "遏制措施", "Containment", "遏制", "Cont.", "D3", 1)])
     robot = store.set_channel(actor_id=None, kind="wecom", area_id=plant["area"].id,
                               url="http://127.0.0.1:9/cgi-bin/webhook/send?key=k")
     store.set_channel(actor_id=None, kind="feishu", area_id=paint.id, url="http://127.0.0.1:9/hook/t")
@@ -100,7 +104,7 @@ def world(plant, open_issue):
     return {**plant, "today": today, "actors": actors, "issue": issue, "ready": ready, "closed": closed,
             "pending": pending, "pending_steps": pending_steps,
             "meeting": meeting, "paint": paint, "steps": steps, "no_account": no_account,
-            "failed": failed,
+            "failed": failed, "unused_template": unused_template,
             "line": store.sign_in_sheet(meeting.id)[0]["id"]}
 
 
@@ -127,6 +131,11 @@ def _arguments(name: str, w: dict) -> dict:
         "update_person": {"person_id": w["no_account"].id, "name": "新名字", "email": "new.name@plant.example"},
         "update_category": {"category_id": w["categories"]["gp12"].id, "name_zh": "GP12遏制", "name_en": "GP12",
                             "kind": "internal"},
+        "rename_template": {"template_id": w["templates"]["minor"].id, "name_zh": "轻微问题", "name_en": "Minor",
+                            "severity": "C"},
+        "move_template_step": {"template_step_id": template_step.id, "position": 2},
+        "retire_template_step": {"template_step_id": template_step.id},
+        "delete_template": {"template_id": w["unused_template"].id},
         "update_template_step": {"template_step_id": template_step.id, "name_zh": "围堵", "name_en": "Containment",
                                  "short_zh": "围堵", "short_en": "Cont.", "eight_d": "D3", "guide_limit_days": 2,
                                  "may_be_na": False},
