@@ -10,7 +10,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout, sync_playwright
 
 from tests.conftest import ROOT
 from tests.databases import drop_database, new_database
@@ -131,3 +131,32 @@ def open_signed_in(browser, url: str, username: str, **viewport):
     page = open_page(browser, url, **viewport)
     sign_in(page, username)
     return page
+
+
+ANSWERS = ('[data-testid="stAlertContentSuccess"], [data-testid="stAlertContentError"], '
+           '[data-testid="stAlertContentWarning"], [data-testid="stException"]')
+
+
+def alerts(page) -> list[str]:
+    return [a.inner_text() for a in page.query_selector_all('[data-testid^="stAlertContent"]')]
+
+
+def answered(page, expected: str, *, server: dict | None = None, timeout: int = 30_000) -> str:
+    """Wait for the page's answer to a save that says `expected` (a success box); a refusal, an exception or no
+    answer at all fails with what the page and the server showed, so a lost save says where it was lost."""
+    def seen() -> str:
+        log = server["log"].read_text()[-2000:] if server else ""
+        return (f"alerts {alerts(page)}; exception boxes "
+                f"{[e.inner_text()[:500] for e in page.query_selector_all('[data-testid=stException]')]}; "
+                f"page ends {page.locator('[data-testid=stMain]').inner_text()[-600:]!r}; server log ends {log!r}")
+    try:
+        page.wait_for_function(
+            """([selector, expected]) => !document.querySelector('[data-testid="stStatusWidget"]') &&
+                 [...document.querySelectorAll(selector)].some(box => !box.matches('[data-testid="stAlertContentSuccess"]')
+                                                                   || box.innerText.includes(expected))""",
+            arg=[ANSWERS, expected], timeout=timeout)
+    except PlaywrightTimeout:
+        raise AssertionError(f"no answer saying {expected!r} in {timeout / 1000:.0f} s: {seen()}") from None
+    confirmed = [text for text in alerts(page) if expected in text]
+    assert confirmed, f"the save was not confirmed: {seen()}"
+    return confirmed[0]

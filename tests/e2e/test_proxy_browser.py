@@ -18,7 +18,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from qr import store
 from tests.conftest import ROOT
 from tests.databases import drop_database, new_database
-from tests.e2e.conftest import free_port, open_page, sign_in, two_running_servers
+from tests.e2e.conftest import alerts, free_port, open_page, sign_in, two_running_servers
 from tests.e2e.test_update_browser import _read, _settle
 
 pytestmark = pytest.mark.e2e
@@ -134,10 +134,6 @@ RECORD_SOCKETS = """(() => {
 def sockets(page) -> list[tuple[str, int]]:
     """(url, readyState) of every websocket the page opened, oldest first (1 = open, 3 = closed)."""
     return [tuple(s) for s in page.evaluate("window.qrSockets.map(s => [s.url, s.readyState])")]
-
-
-def alerts(page) -> list[str]:
-    return [a.inner_text() for a in page.query_selector_all('[data-testid^="stAlertContent"]')]
 
 
 def countermeasures(database_url: str, number: str) -> list[str]:

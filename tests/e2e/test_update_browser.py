@@ -2,7 +2,7 @@
 import pytest
 
 from qr import db, store
-from tests.e2e.conftest import ARTIFACTS, open_page, open_signed_in
+from tests.e2e.conftest import ARTIFACTS, answered, open_page, open_signed_in
 
 pytestmark = pytest.mark.e2e
 
@@ -38,8 +38,7 @@ def test_phone_owner_claims_a_step_done_with_its_evidence(server, browser):
     form = expander.locator('[data-testid="stForm"]', has_text="写对策")
     form.get_by_role("textbox", name="佐证材料", exact=False).fill("遏制记录见班组日报")    # the plant verifies exits: a claim with evidence
     form.locator("button", has_text="保存").click()
-    page.wait_for_selector('[data-testid="stAlertContentSuccess"]', timeout=30_000)
-    _settle(page)
+    answered(page, f"已保存 {issue['number']}", server=server)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "update-phone-390x844.png"), full_page=True)
 
@@ -61,9 +60,7 @@ def test_typed_markup_is_shown_as_text_everywhere(server, browser):
     page.get_by_role("tab", name="新建问题").click()
     page.get_by_label("问题描述").fill(f"客户投诉 {XSS}")
     page.get_by_role("button", name="创建问题").click()
-    page.wait_for_selector('[data-testid="stAlertContentSuccess"]', timeout=30_000)
-    number = page.locator('[data-testid="stAlertContentSuccess"]').inner_text().split()[1].rstrip("。")
-    _settle(page)
+    number = answered(page, "已创建", server=server).split()[1].rstrip("。")
 
     expander = page.locator('[data-testid="stExpander"]', has_text=number)
     expander.locator("summary").click()
@@ -71,8 +68,7 @@ def test_typed_markup_is_shown_as_text_everywhere(server, browser):
     form.get_by_text("写对策").click()
     form.get_by_label("对策/下一步").fill(f"对策 {XSS}")
     form.locator("button", has_text="保存").click()
-    page.wait_for_selector('[data-testid="stAlertContentSuccess"]', timeout=30_000)
-    _settle(page)
+    answered(page, f"已保存 {number}", server=server)
 
     board = open_page(browser, server["url"])
     board.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
