@@ -5,7 +5,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func
+from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
 from models import Issue, IssueStep, StepTemplate, TemplateStep
@@ -145,12 +145,10 @@ def delete_template(*, session: Session, actor_id: int | None, template_id: int,
         raise ValidationFailed("err.template_in_use", count=used)
     if session.exec(select(func.count()).select_from(StepTemplate)).one() <= 1:
         raise ValidationFailed("err.last_template")
-    for ts in session.exec(select(TemplateStep).where(TemplateStep.template_id == template.id)).all():
-        session.delete(ts)
-    session.flush()
     _audit(session, at=ctx.now, actor_id=actor_id, entity=Entity.STEP_TEMPLATE, entity_id=template.id,
            issue_id=None, field_name="deleted", old=f"{template.code}: {template.name_zh}", new=None)
-    session.delete(template)
+    session.execute(delete(TemplateStep).where(TemplateStep.template_id == template.id))
+    session.execute(delete(StepTemplate).where(StepTemplate.id == template.id))
     session.commit()
 
 
