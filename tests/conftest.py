@@ -3,6 +3,7 @@
 The backend is SQLite unless QR_TEST_DB=postgresql (see tests/databases.py); the same tests run on both.
 """
 import sys
+from contextlib import contextmanager
 from datetime import date, datetime, time, timezone
 from pathlib import Path
 
@@ -76,8 +77,7 @@ def plant_moment(day: date, hour: int = 10) -> datetime:
 PASSWORD = "secret-pw-1"
 
 
-@pytest.fixture
-def plant(engine):
+def make_plant() -> dict:
     """A small plant: one area, an owner (role owner) and a lead (role facilitator), the default templates and
     categories; both sign in with PASSWORD."""
     area = store.create_area(code="ASSY", name_zh="总装车间", name_en="Final assembly")
@@ -93,8 +93,7 @@ def plant(engine):
     }
 
 
-@pytest.fixture
-def open_issue(plant):
+def issue_opener(plant: dict):
     """Factory: an issue opened on a given day through the store, with its `now` on that day."""
     def make(opened_on: date, *, template: str = "standard", category: str = "complaint", severity: str = "A",
              description: str = "客户投诉：左前门内饰板卡扣断裂", next_report_on: date | None = None):
@@ -104,3 +103,28 @@ def open_issue(plant):
             opened_on=opened_on, next_report_on=next_report_on or opened_on,
             template_id=plant["templates"][template].id, part_number="5310-1021", now=plant_moment(opened_on))
     return make
+
+
+@contextmanager
+def using_database(url: str):
+    """The store on `url` for the duration (DATABASE_URL too, for code that reads the settings)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DATABASE_URL", url)
+        patch.setenv("QR_DEMO", "0")
+        engine = db.make_engine(url)
+        db.use_engine(engine)
+        try:
+            yield engine
+        finally:
+            db.use_engine(None)
+            engine.dispose()
+
+
+@pytest.fixture
+def plant(engine):
+    return make_plant()
+
+
+@pytest.fixture
+def open_issue(plant):
+    return issue_opener(plant)

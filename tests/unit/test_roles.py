@@ -9,7 +9,8 @@ from qr import db, demo, store
 from qr.sheet_import import ImportedIssue
 from qr.i18n import error_message
 from qr.store import StepSpec
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, issue_opener, make_plant, using_database
+from tests.databases import drop_database, new_database
 
 ACTORS = ("viewer", "owner", "other_owner", "facilitator", "admin")
 EVERYONE = set(ACTORS)
@@ -58,10 +59,11 @@ def test_the_matrix_names_every_store_command():
     assert commands == set(ALLOWED) | WITHOUT_ACTOR
 
 
-@pytest.fixture
-def world(plant, open_issue):
+def _build_world() -> dict:
     """An open issue owned by 张伟 (owner) and led by 孙丽 (facilitator), one ready to close, one closed, a
     running meeting in ASSY, a second area, and one person of each role who is neither owner nor lead."""
+    plant = make_plant()
+    open_issue = issue_opener(plant)
     today = store.today()
     actors = {"owner": plant["owner"].id}
     for role, name in (("viewer", "观察员"), ("other_owner", "别的责任人"), ("facilitator", "主持人"), ("admin", "管理员")):
@@ -106,6 +108,29 @@ def world(plant, open_issue):
             "meeting": meeting, "paint": paint, "steps": steps, "no_account": no_account,
             "failed": failed, "unused_template": unused_template,
             "line": store.sign_in_sheet(meeting.id)[0]["id"]}
+
+
+@pytest.fixture(scope="module")
+def built_world(tmp_path_factory, migrated_template):
+    """The world, built once per test module into a database each test copies: several hundred role checks
+    would otherwise build it several hundred times (the copy is a file copy or CREATE DATABASE … TEMPLATE)."""
+    url = new_database(tmp_path_factory.mktemp("roles"), template=migrated_template)
+    with using_database(url):
+        world = _build_world()
+    yield url, world
+    drop_database(url)
+
+
+@pytest.fixture
+def world(built_world, tmp_path):
+    """A fresh copy of the built world's database for each test, and the world's ids and values."""
+    template, world = built_world
+    url = new_database(tmp_path, template=template)
+    try:
+        with using_database(url):
+            yield world
+    finally:
+        drop_database(url)
 
 
 def _arguments(name: str, w: dict) -> dict:
