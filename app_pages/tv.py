@@ -65,7 +65,8 @@ def _draw_next() -> str | None:
     refreshed = now.astimezone(tz).strftime("%H:%M:%S")
     html = views.render_tv_title(area, lang, position=index + 1, total=len(areas), refreshed=refreshed)
     html += views.render_header(board_counters(board, now), quality, lang, projector=True)
-    html += views.render_board(board, ui.step_columns(counter), lang, projector=True, now=now, tz=tz) \
+    html += views.render_board(board, ui.step_columns(counter), lang, projector=True, now=now, tz=tz,
+                               fill_height=True) \
         if not board.empty else f"<p>{t('board.empty', lang)}</p>"
     shown.update(index=index, refreshed=refreshed)
     return views.without_links(html)

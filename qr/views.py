@@ -39,6 +39,7 @@ _LAYOUTS = [
 # The font size: the largest at which the tight board fits its width, within these bounds. The projector's
 # ceiling keeps 20 rows in the screen's height (1.86vh is 20 px at 1080 and 40 px on a 4K screen).
 _FONT_BOUNDS = {"projector": ("16px", "1.86vh"), "board": ("13px", "15px")}
+TV_LINES_PER_ROW, TV_HEAD_LINES = 2.2, 5      # a TV row's height in lines of type (two-line cells included)
 
 
 def _col_css(widths: dict[str, float], scope: str) -> str:
@@ -127,18 +128,24 @@ table.qr-board.qr-projector .qr-clock-met { display: none; }
 """).substitute(_COLOURS, tight_cols=_col_css(_LAYOUTS[0]["widths"], ".qr-fit table.qr-board"))
 
 
-def board_fit(step_count: int, *, projector: bool) -> tuple[str, str]:
+def board_fit(step_count: int, *, projector: bool, fill_rows: int | None = None) -> tuple[str, str]:
     """The board fits its width: (the wrapper's inline style, a style block). Every width is in em of one font size,
     the largest at which the tight layout fits, within _FONT_BOUNDS; a board with room to spare takes the next
     layout of _LAYOUTS that still fits (container queries in the same em). Below the floor the table keeps its
-    width (the description never collapses) and scrolls inside its wrapper."""
+    width (the description never collapses) and scrolls inside its wrapper. A TV's board of `fill_rows` rows
+    grows into the screen's height too: fewer rows, larger type (read from across the line), never past the width."""
     def needs(layout: dict) -> float:          # em across: every column at its width, the description at its least
         widths = layout["widths"]
         return sum(widths.values()) + (step_count - 1) * widths["step"] + layout["description"]
 
     tight = needs(_LAYOUTS[0])
     floor, ceiling = _FONT_BOUNDS["projector" if projector else "board"]
-    style = f"font-size: max({floor}, min({ceiling}, calc(100cqw / {tight:.2f})))"
+    widest = f"calc(100cqw / {tight:.2f})"
+    if fill_rows:        # the height below the title and counters over the rows and the step heads; the width
+        # keeps the medium layout, so a larger type does not cut every description to a few words
+        ceiling = f"max({ceiling}, calc((100vh - 12rem) / {fill_rows * TV_LINES_PER_ROW + TV_HEAD_LINES:.1f}))"
+        widest = f"calc(100cqw / {needs(_LAYOUTS[1]):.2f})"
+    style = f"font-size: max({floor}, min({ceiling}, {widest}))"
     # more specific than BOARD_CSS, which the page repeats after the board (the legend) and would win a tie
     scope = ".qr-fit > .qr-wrap table.qr-board"
     wider = "".join(f"@container qr-board (min-width: {needs(layout):.2f}em) {{\n{_col_css(layout['widths'], scope)}\n"
@@ -319,7 +326,7 @@ def _escalation_badge(level: int, lang: str) -> str:
 
 
 def render_board(frame: pd.DataFrame, columns: list[dict], lang: str, *, projector: bool = False, card: bool = False,
-                 now: datetime | None = None, tz=timezone.utc) -> str:
+                 now: datetime | None = None, tz=timezone.utc, fill_height: bool = False) -> str:
     """The tracking board in the GM QSB column order, as a table a browser and a screen reader can read.
     Response clocks are drawn against `now` (the minute of drawing) under the category. The columns fit the
     board's width (board_fit); a `card` (the presenter's one issue) keeps its natural widths and, on a phone,
@@ -341,7 +348,7 @@ def render_board(frame: pd.DataFrame, columns: list[dict], lang: str, *, project
     if card:
         return (f'{BOARD_CSS}<div class="qr-wrap qr-card"><table class="{css_class}">'
                 f"<thead>{header}</thead><tbody>{body}</tbody></table></div>")
-    style, fit_css = board_fit(len(columns), projector=projector)
+    style, fit_css = board_fit(len(columns), projector=projector, fill_rows=len(frame) if fill_height else None)
     return (f'{BOARD_CSS}{fit_css}<div class="qr-fit"><div class="qr-wrap" style="{style}">'
             f'<table class="{css_class}">{_colgroup(len(columns))}'
             f"<thead>{header}</thead><tbody>{body}</tbody></table></div></div>")

@@ -38,6 +38,14 @@ def test_tv_mode_shows_the_second_area_after_the_first_without_a_reload(server, 
     assert page.query_selector('[data-tv-clock]') is not None
     assert page.query_selector_all('[data-testid="stSidebarNav"], [data-testid="stSidebar"] a') == []
     assert page.query_selector_all("table.qr-board a") == []
+    page.wait_for_timeout(500)                         # the type settles to the screen (container queries)
+    rows, size, bottom = page.evaluate("""() => [document.querySelectorAll('table.qr-board tr[data-issue]').length,
+        parseFloat(getComputedStyle(document.querySelector('table.qr-board td')).fontSize),
+        document.querySelector('table.qr-board').getBoundingClientRect().bottom]""")
+    assert rows <= 14, f"the demo's assembly board has a dozen rows, not {rows}"
+    # a line's TV is read from across the line: a dozen rows fill the screen in larger type than the projector's
+    # 20 px, and the last row stays on the screen (a TV has no scroll bar)
+    assert size >= 24 and bottom <= 1080, (rows, size, bottom)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "tv-1920x1080.png"))
     page.wait_for_selector('[data-tv-area="WELD"]', timeout=30_000)
