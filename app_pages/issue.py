@@ -39,19 +39,23 @@ else:
     st.caption(t("detail.no_files", lang))
 
 
-# Scrolls the page to the element the script comes in (no user text in it); again while the page settles, unless the
-# person scrolls first. Streamlit's own header covers the top 3.5 rem.
+# Scrolls the page to the element the script comes in (no user text in it), and again whenever the page's layout
+# changes in the next 15 s (a slow machine draws the history above it late), unless the person scrolls first.
+# Streamlit's own header covers the top 3.5 rem.
 SCROLL_HERE = """<div data-qr-scroll-target style="scroll-margin-top: 3.5rem"></div><script>
 (() => {
   const targets = document.querySelectorAll("[data-qr-scroll-target]");
   const target = targets[targets.length - 1];
-  let scrolled = false;
-  for (const kind of ["wheel", "touchmove", "keydown"]) {
-    window.addEventListener(kind, () => { scrolled = true; }, {once: true, passive: true, capture: true});
+  const main = document.querySelector('[data-testid="stMain"]') || document.body;
+  const observer = new ResizeObserver(() => go());
+  const stop = () => observer.disconnect();
+  const go = () => { if (target && target.isConnected) target.scrollIntoView({block: "start"}); else stop(); };
+  for (const kind of ["wheel", "touchmove", "keydown", "mousedown"]) {
+    window.addEventListener(kind, stop, {once: true, passive: true, capture: true});
   }
-  const go = () => { if (!scrolled && target && target.isConnected) target.scrollIntoView({block: "start"}); };
-  go();
-  for (const ms of [150, 500, 1200, 2500]) setTimeout(go, ms);
+  observer.observe(main);
+  for (const child of main.querySelectorAll('[data-testid="stMainBlockContainer"]')) observer.observe(child);
+  setTimeout(stop, 15000);
 })();
 </script>"""
 

@@ -1,6 +1,7 @@
 """`/issue?no=…&d=D3` in a real browser: the page opens on that 8D section, scrolled so that the section's form
 starts inside the window (the issue's fields and history above it are longer than the window)."""
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from qr import db, store
 from tests.e2e.conftest import ARTIFACTS, open_page
@@ -37,11 +38,25 @@ def _settled(page) -> dict:
     return page.evaluate(PLACES)
 
 
+def _scrolled_to_form(page) -> dict:
+    """Where things are once the section's form is in the window, or after 30 s (a loaded machine draws the
+    history above the form late, and the page scrolls again each time it grows)."""
+    page.wait_for_selector('[data-testid="stForm"]', timeout=60_000)
+    try:
+        page.wait_for_function(f"""() => {{ try {{ const p = ({PLACES})();
+            return p.scrolled > 0 && 0 <= p.radio && p.radio < p.form && p.form < {HEIGHT}; }}
+            catch (redrawing) {{ return false; }} }}""", timeout=30_000)
+    except PlaywrightTimeout:
+        pass                                        # the assertions below say where things were
+    page.wait_for_timeout(1000)                     # and stay there
+    return page.evaluate(PLACES)
+
+
 @pytest.mark.parametrize("section", ["D3", "D7"])
 def test_a_section_link_opens_and_scrolls_to_that_section(server, browser, section):
     number = _longest_issue(server, browser)
     page = open_page(browser, f"{server['url']}/issue?no={number}&d={section}", width=WIDTH, height=HEIGHT)
-    places = _settled(page)
+    places = _scrolled_to_form(page)
     page.screenshot(path=str(ARTIFACTS / f"issue-8d-{section}-{WIDTH}x{HEIGHT}.png"))
     checked = page.locator('[data-testid="stMain"] [data-testid="stRadio"] input[type="radio"]:checked')
     assert checked.evaluate("e => e.closest('label').innerText").startswith(section)
