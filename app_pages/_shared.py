@@ -1,5 +1,5 @@
 """What every page shares: first-start preparation, the language switch and the cached store reads."""
-from datetime import date
+from datetime import date, datetime
 import time
 from urllib.parse import urlencode
 
@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from qr import compliance, demo, excel, printed_board, rules, startup, store, trends, views, web
-from qr.board import filter_board, sort_board
+from qr.board import BoardFilter, board_counters, filter_board, sort_board
 from qr.config import load_settings
 from qr.i18n import DEFAULT_LANGUAGE, LANGUAGES, error_message, literal, t
 
@@ -85,6 +85,20 @@ def board_frame(change_counter: tuple[int, int], on: date, include_recently_clos
                 with_list: bool = False) -> pd.DataFrame:
     """Cached per change counter: any write anywhere (any instance) makes the next read fresh."""
     return store.board_frame(on=on, include_recently_closed=include_recently_closed, with_list=with_list)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def board_view(change_counter: tuple[int, int], on: date, minute: datetime, include_recently_closed: bool,
+               chosen: BoardFilter, quality_areas: tuple[int, ...], lang: str, projector: bool) -> tuple[str, str | None]:
+    """The board's header and table as HTML, drawn once per change, minute and view: every screen that shows the
+    same view (the projector, the TVs, the owners' desks) is sent the same render instead of drawing its own."""
+    shown = sort_board(filter_board(board_frame(change_counter, on, include_recently_closed), chosen))
+    quality = [day for day in quality_status(change_counter, on) if day["area_id"] in quality_areas]
+    header = views.render_header(board_counters(shown, minute), quality, lang, projector=projector)
+    if shown.empty:
+        return header, None
+    return header, views.render_board(shown, step_columns(change_counter), lang, projector=projector, now=minute,
+                                      tz=load_settings().tz)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

@@ -3,7 +3,7 @@ import streamlit as st
 
 from app_pages import _shared as ui
 from qr import store, views
-from qr.board import BoardFilter, board_counters, filter_board, sort_board
+from qr.board import BoardFilter
 from qr.i18n import t
 
 lang = ui.language_from_url()
@@ -59,18 +59,15 @@ def _chosen_filter() -> BoardFilter:
 @st.fragment(run_every=running.refresh_seconds)
 def live_board() -> None:
     """Re-reads the change counter every refresh; the cached frame is rebuilt only after a write."""
-    change = store.change_counter()
-    on = store.today()
-    frame = ui.board_frame(change, on, st.session_state.get("recently_closed", False))
-    shown = sort_board(filter_board(frame, _chosen_filter()))
-    now = store.now()
-    quality = [day for day in ui.quality_status(change, on) if day["area_id"] in areas]   # the plant's areas
-    st.html(views.render_header(board_counters(shown, now), quality, lang, projector=projector))
-    if shown.empty:
+    change, on, now = store.change_counter(), store.today(), store.now()
+    header, board = ui.board_view(change, on, now.replace(second=0, microsecond=0),
+                                  st.session_state.get("recently_closed", False), _chosen_filter(), tuple(areas),
+                                  lang, projector)                  # the quality status of the plant's areas
+    st.html(header)
+    if board is None:
         st.info(t("board.empty", lang))
     else:
-        st.html(views.render_board(shown, ui.step_columns(change), lang, projector=projector, now=now,
-                                   tz=running.tz))
+        st.html(board)
     moment = now.astimezone(running.tz).strftime("%H:%M:%S")
     st.caption(f"{t('board.updated', lang, time=moment, seconds=running.refresh_seconds)} · "
                f"{t('board.export_hint', lang)}")

@@ -16,6 +16,7 @@ import statistics
 import sys
 import tempfile
 import time
+import zlib
 from pathlib import Path
 
 import streamlit as st
@@ -77,13 +78,16 @@ def main() -> None:
         os.environ["DATABASE_URL"] = f"sqlite:///{Path(tmp) / 'bench.db'}"
         os.environ["QR_DEMO"] = "0"
         os.environ["QR_PUBLIC_BOARD"] = "1"   # the projector PC's board: read-only, nobody signed in
-        from qr import db, demo, store  # only now: they read the settings from the environment
+        from qr import db, demo, store, views  # only now: they read the settings from the environment
 
         start = time.perf_counter()
         db.upgrade()
         demo.load_demo(issues=args.issues)
         seed_s = time.perf_counter() - start
         statements = count_statements(db.get_engine(), store.board_frame)
+        projector_html = views.render_board(store.board_frame(), store.step_columns(), "zh", projector=True).encode()
+        compressor = zlib.compressobj(6, zlib.DEFLATED, -15)     # permessage-deflate, as the websocket sends it
+        sent = len(compressor.compress(projector_html) + compressor.flush())
 
         board = AppTest.from_file(str(ROOT / "board.py"), default_timeout=120)
         timed_runs(board, 1, cold=False)  # warm-up: prepares the database, fills the caches
@@ -105,6 +109,8 @@ def main() -> None:
         ("bare st.table render", f"{bare:.1f} ms"),
         ("ratio board/bare (cold)", f"{board_cold / bare:.2f}"),
         ("ratio board/bare (warm)", f"{board_warm / bare:.2f}"),
+        ("projector board HTML", f"{len(projector_html) / 1024:.0f} KB"),
+        ("  sent compressed (goal <= 120 KB)", f"{sent / 1024:.0f} KB"),
     ]
     width = max(len(name) for name, _ in figures)
     print(f"median of {args.repeat} runs")

@@ -248,9 +248,11 @@ def detail_link(number: str, lang: str, section: str | None = None) -> str:
     return f"issue?{urlencode(query)}"
 
 
-def step_cell(step: dict | None, column: dict, lang: str, tag: str = "td", number: str | None = None) -> str:
+def step_cell(step: dict | None, column: dict, lang: str, tag: str = "td", number: str | None = None,
+              with_countermeasure: bool = True) -> str:
     """One step: letter and colour, its name, dates and countermeasure in the tooltip; with the issue's number
-    the letter links to the step's section of the 8D report."""
+    the letter links to the step's section of the 8D report. The projector's cells leave the countermeasure out:
+    sent to every screen every refresh, it was most of the board's weight (the presenter card shows it)."""
     if step is None:
         tip = f"{_name(column, 'name', lang)} — {t('cell.absent', lang)}"
         return f'<{tag} class="qr-step qr-NA" data-status="NA" data-step="{_e(column["code"])}" title="{_e(tip)}">–</{tag}>'
@@ -258,7 +260,7 @@ def step_cell(step: dict | None, column: dict, lang: str, tag: str = "td", numbe
     tip = [f"{_name(step, 'name', lang)} ({step['eight_d']}) · {t('status.' + status, lang)}",
            t("cell.target", lang, date=_long_date(step["target_on"]))]
     tip += step_notes(step, lang)
-    if step["countermeasure"]:
+    if step["countermeasure"] and with_countermeasure:
         tip.append(f"{t('step.countermeasure', lang)}: {step['countermeasure']}")
     marks, attributes = step_marks(step, lang)
     letter = LETTER[status]
@@ -389,7 +391,8 @@ def _board_row(record: dict, columns: list[dict], lang: str, now: datetime, tz, 
         f'title="{_e(next_tip or _long_date(record["next_report_on"]))}">'
         f'{_short_date(record["next_report_on"])}{" ⚠" if overdue else ""}</td>',
     ]
-    cells += [step_cell(record["steps"].get(c["code"]), c, lang, number=record["number"]) for c in columns]
+    cells += [step_cell(record["steps"].get(c["code"]), c, lang, number=record["number"],
+                        with_countermeasure=not projector) for c in columns]
     cells.append(f'<td class="qr-date" title="{_e(_long_date(record["closed_on"]))}">{_e(closed)}</td>')
     if labels:          # a wrapped card shows each cell's column above it (CSS ::before)
         cells = [cell.replace("<td ", f'<td data-label="{_e(label)}" ', 1) for cell, label in zip(cells, labels)]

@@ -66,6 +66,31 @@ def test_projector_mode_uses_the_large_layout(demo_plant):
     assert at.toggle(key="projector").value is True
 
 
+def test_the_projector_leaves_countermeasures_out_of_its_tooltips(demo_plant):
+    """Sent to every screen at every refresh, countermeasures were most of the board's weight; the desk board keeps
+    them in the step's tooltip."""
+    with_text = [(number, steps) for number, steps in zip(demo_plant["number"], demo_plant["steps"])
+                 if any(step and step["countermeasure"] for step in steps.values())]
+    assert with_text
+    label = t("step.countermeasure", "zh")
+    assert f"{label}: " in _html(_run({}))
+    assert f"{label}: " not in _html(_run({"view": "projector"}))
+
+
+def test_screens_showing_the_same_view_share_one_render(demo_plant, monkeypatch):
+    """Three projectors on the same view, in the same minute, draw the board once; another view draws its own."""
+    from qr import views
+    moment = store.now()
+    monkeypatch.setattr(store.base, "system_time", lambda: moment)
+    drawn = []
+    real = views.render_board
+    monkeypatch.setattr(views, "render_board", lambda *args, **kwargs: drawn.append(1) or real(*args, **kwargs))
+    screens = [_html(_run({"view": "projector"})) for _ in range(3)]
+    assert len(drawn) == 1 and screens[0] == screens[1] == screens[2]
+    _run({"view": "projector", "lang": "en"})
+    assert len(drawn) == 2
+
+
 def test_filters_narrow_the_board(demo_plant):
     at = _run({})
     red = demo_plant[demo_plant["overall"] == "R"]
