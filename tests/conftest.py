@@ -3,7 +3,7 @@
 The backend is SQLite unless QR_TEST_DB=postgresql (see tests/databases.py); the same tests run on both.
 """
 import sys
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import date, datetime, time, timezone
 from pathlib import Path
 
@@ -14,7 +14,7 @@ sys.path.insert(0, str(ROOT))
 
 from argon2 import PasswordHasher, profiles  # noqa: E402
 
-from qr import db, passwords, store  # noqa: E402
+from qr import db, demo, passwords, store  # noqa: E402
 from qr.config import load_settings  # noqa: E402
 from qr.defaults import install_defaults  # noqa: E402
 from tests.databases import drop_database, new_database  # noqa: E402
@@ -106,11 +106,11 @@ def issue_opener(plant: dict):
 
 
 @contextmanager
-def using_database(url: str):
-    """The store on `url` for the duration (DATABASE_URL too, for code that reads the settings)."""
+def using_database(url: str, *, demo_mode: bool = False):
+    """The store on `url` for the duration (DATABASE_URL and QR_DEMO too, for code that reads the settings)."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DATABASE_URL", url)
-        patch.setenv("QR_DEMO", "0")
+        patch.setenv("QR_DEMO", "1" if demo_mode else "0")
         engine = db.make_engine(url)
         db.use_engine(engine)
         try:
@@ -118,6 +118,37 @@ def using_database(url: str):
         finally:
             db.use_engine(None)
             engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_templates(tmp_path_factory, migrated_template):
+    """Factory: a database holding the demo plant of day `on` (today if None), loaded once per run; tests copy it
+    (loading the demo takes seconds, a copy a fraction of one)."""
+    made: dict[date | None, str] = {}
+
+    def template(on: date | None) -> str:
+        if on not in made:
+            url = new_database(tmp_path_factory.mktemp("demo"), template=migrated_template)
+            with using_database(url):
+                demo.load_demo(on=on)
+            made[on] = url
+        return made[on]
+    yield template
+    for url in made.values():
+        drop_database(url)
+
+
+@pytest.fixture
+def demo_copy(tmp_path, demo_templates):
+    """Factory: the store (and DATABASE_URL) on a fresh copy of the demo plant of `on` until the test ends; its URL.
+    `demo_mode` opens the demo accounts as a demo site does."""
+    with ExitStack() as stack:
+        def use(on: date | None = None, *, demo_mode: bool = False) -> str:
+            url = new_database(tmp_path, template=demo_templates(on))
+            stack.callback(drop_database, url)
+            stack.enter_context(using_database(url, demo_mode=demo_mode))
+            return url
+        yield use
 
 
 @pytest.fixture

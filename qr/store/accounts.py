@@ -45,7 +45,7 @@ def _new_password(password, *, user_inputs: tuple[str, ...] = (), published: boo
         raise ValidationFailed("err.too_long", field="password", limit=200)
     if not published and passwords.too_guessable(password, user_inputs):
         raise ValidationFailed("err.password_common")
-    return passwords.hash_password(password)
+    return passwords.published_hash(password) if published else passwords.hash_password(password)
 
 
 def _role_choice(role) -> str:

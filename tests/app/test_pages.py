@@ -8,19 +8,18 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from qr import demo, store
+from qr import store
 from qr.board import BoardFilter
 from qr.i18n import t
 from tests.app.signing import app_as
 
 
 @pytest.fixture
-def demo_plant(engine, monkeypatch):
+def demo_plant(demo_copy, monkeypatch):
     """The demo plant in a fresh database, in demo mode (its accounts open) with its board open to all; page caches
     cleared so no other test's board leaks in."""
-    monkeypatch.setenv("QR_DEMO", "1")
     monkeypatch.setenv("QR_PUBLIC_BOARD", "1")
-    demo.load_demo()
+    demo_copy(demo_mode=True)
     st.cache_data.clear()
     st.cache_resource.clear()
     return store.board_frame()

@@ -14,8 +14,8 @@ ON = date(2026, 3, 12)
 
 
 @pytest.fixture
-def exported(engine, tmp_path):
-    demo.load_demo(on=ON)
+def exported(demo_copy, tmp_path):
+    demo_copy(ON)
     frame = sort_board(store.board_frame(on=ON))
     path = tmp_path / "board.xlsx"
     path.write_bytes(excel.export_board(frame, store.step_columns(), "zh", on=ON))
