@@ -72,11 +72,7 @@ def board_frame(*, session: Session, on: date | None = None, include_recently_cl
 
     Three statements whatever the number of issues: issues with their names, all their steps, their clocks.
     """
-    settings = _settings(session)
     on = on or today()
-    rule = ColourRule(settings.colour_rule)
-    owner, lead = aliased(Person), aliased(Person)
-    parent = aliased(Category)
     shown = Issue.closed_on.is_(None)
     if include_closed:
         shown = sa.true()
@@ -84,33 +80,7 @@ def board_frame(*, session: Session, on: date | None = None, include_recently_cl
         shown = shown | (Issue.closed_on >= on - timedelta(days=RECENTLY_CLOSED_DAYS))
     if not with_list:
         shown = shown & Issue.on_board
-    issue_rows = session.exec(
-        select(Issue, Category, parent.name_zh, parent.name_en, Area, owner.name, owner.name_en,
-               lead.name, lead.name_en)
-        .join(Category, Issue.category_id == Category.id)
-        .join(parent, Category.parent_id == parent.id, isouter=True)
-        .join(Area, Issue.area_id == Area.id)
-        .join(owner, Issue.owner_id == owner.id)
-        .join(lead, Issue.lead_id == lead.id)
-        .where(shown)
-    ).all()
-    step_rows = session.exec(
-        select(*STEP_COLUMNS).join(TemplateStep, IssueStep.template_step_id == TemplateStep.id)
-        .join(Issue, IssueStep.issue_id == Issue.id).where(shown).order_by(IssueStep.issue_id, IssueStep.position)
-    ).all()
-    steps_by_issue: dict[int, list] = defaultdict(list)
-    for row in step_rows:                       # plain rows, no ORM objects: the board reads thousands of steps
-        steps_by_issue[row.issue_id].append(row)
-    clocks = _clocks_by_issue(session, shown)
-
-    records = [
-        _issue_record(issue, category=category, parent_names=(parent_zh, parent_en), area=area,
-                      owner_names=(owner_zh, owner_en), lead_names=(lead_zh, lead_en),
-                      steps=[_step_record(row, issue.opened_on, on, rule, settings)
-                             for row in steps_by_issue[issue.id]],
-                      clocks=clocks.get(issue.id, []), on=on, settings=settings)
-        for issue, category, parent_zh, parent_en, area, owner_zh, owner_en, lead_zh, lead_en in issue_rows
-    ]
+    records = _issue_records(session, shown, on)
     return pd.DataFrame.from_records(records, columns=BOARD_COLUMNS)
 
 
@@ -164,22 +134,44 @@ def _history_line(event: AuditEvent, tz) -> dict:
             "reason": event.reason}
 
 
-def _single_issue_record(session: Session, issue: Issue, on: date) -> dict:
-    """The board record of one issue, closed or not, built by the same code as the board's rows."""
+def _issue_records(session: Session, shown, on: date) -> list[dict]:
+    """The board records of the issues `shown` selects, in three statements whatever their number: the issues with
+    their names, all their steps, their clocks (and the configured rules, once)."""
     settings = _settings(session)
     rule = ColourRule(settings.colour_rule)
-    category = session.get(Category, issue.category_id)
-    parent = session.get(Category, category.parent_id) if category.parent_id else None
-    owner, lead = session.get(Person, issue.owner_id), session.get(Person, issue.lead_id)
-    step_rows = session.exec(select(*STEP_COLUMNS).join(TemplateStep, IssueStep.template_step_id == TemplateStep.id)
-                             .where(IssueStep.issue_id == issue.id).order_by(IssueStep.position)).all()
-    return _issue_record(issue, category=category,
-                         parent_names=(parent.name_zh, parent.name_en) if parent else (None, None),
-                         area=session.get(Area, issue.area_id), owner_names=(owner.name, owner.name_en),
-                         lead_names=(lead.name, lead.name_en),
-                         steps=[_step_record(row, issue.opened_on, on, rule, settings) for row in step_rows],
-                         clocks=_clocks_by_issue(session, Issue.id == issue.id).get(issue.id, []),
-                         on=on, settings=settings)
+    owner, lead = aliased(Person), aliased(Person)
+    parent = aliased(Category)
+    issue_rows = session.exec(
+        select(Issue, Category, parent.name_zh, parent.name_en, Area, owner.name, owner.name_en,
+               lead.name, lead.name_en)
+        .join(Category, Issue.category_id == Category.id)
+        .join(parent, Category.parent_id == parent.id, isouter=True)
+        .join(Area, Issue.area_id == Area.id)
+        .join(owner, Issue.owner_id == owner.id)
+        .join(lead, Issue.lead_id == lead.id)
+        .where(shown)
+    ).all()
+    step_rows = session.exec(
+        select(*STEP_COLUMNS).join(TemplateStep, IssueStep.template_step_id == TemplateStep.id)
+        .join(Issue, IssueStep.issue_id == Issue.id).where(shown).order_by(IssueStep.issue_id, IssueStep.position)
+    ).all()
+    steps_by_issue: dict[int, list] = defaultdict(list)
+    for row in step_rows:                       # plain rows, no ORM objects: the board reads thousands of steps
+        steps_by_issue[row.issue_id].append(row)
+    clocks = _clocks_by_issue(session, shown)
+    return [
+        _issue_record(issue, category=category, parent_names=(parent_zh, parent_en), area=area,
+                      owner_names=(owner_zh, owner_en), lead_names=(lead_zh, lead_en),
+                      steps=[_step_record(row, issue.opened_on, on, rule, settings)
+                             for row in steps_by_issue[issue.id]],
+                      clocks=clocks.get(issue.id, []), on=on, settings=settings)
+        for issue, category, parent_zh, parent_en, area, owner_zh, owner_en, lead_zh, lead_en in issue_rows
+    ]
+
+
+def _single_issue_record(session: Session, issue: Issue, on: date) -> dict:
+    """The board record of one issue, closed or not, built by the same code as the board's rows."""
+    return _issue_records(session, Issue.id == issue.id, on)[0]
 
 
 def _issue_record(issue: Issue, *, category: Category, parent_names: tuple, area: Area, owner_names: tuple,

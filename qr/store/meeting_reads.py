@@ -15,7 +15,7 @@ from qr import meeting as meeting_rules
 from qr import rules
 from qr.audit import Entity
 from qr.store.base import Context, _get, _plain, _settings, query
-from qr.store.board import _history_line, _single_issue_record, board_frame
+from qr.store.board import _history_line, _issue_records, board_frame
 
 
 @query
@@ -174,17 +174,13 @@ def meeting_minutes(meeting_id: int, *, session: Session, ctx: Context) -> Minut
     reported = list(session.exec(select(MeetingReport.issue_id).where(MeetingReport.meeting_id == meeting.id)
                                  .order_by(MeetingReport.position)).all())
     issue_ids = reported + [i for i in decisions if i not in reported]
-    items = []
-    for issue_id in issue_ids:
-        issue = session.get(Issue, issue_id)
-        record = _single_issue_record(session, issue, meeting.held_on)
-        items.append({"number": issue.number, "description": issue.description, "owner": record["owner"],
-                      "on_board": issue.on_board,
-                      "owner_en": record["owner_en"], "overall": record["overall"],
-                      "next_report_on": issue.next_report_on, "reported": issue_id in reported,
-                      "step_names": {s["id"]: (s["name_zh"], s["name_en"]) for s in record["steps"].values()},
-                      "changes": changes.get(issue_id, []),
-                      "decisions": decisions.get(issue_id, [])})
+    records = {record["id"]: record for record in _issue_records(session, Issue.id.in_(issue_ids), meeting.held_on)}
+    items = [{"number": record["number"], "description": record["description"], "owner": record["owner"],
+              "on_board": record["on_board"], "owner_en": record["owner_en"], "overall": record["overall"],
+              "next_report_on": record["next_report_on"], "reported": issue_id in reported,
+              "step_names": {s["id"]: (s["name_zh"], s["name_en"]) for s in record["steps"].values()},
+              "changes": changes.get(issue_id, []), "decisions": decisions.get(issue_id, [])}
+             for issue_id in issue_ids for record in [records[issue_id]]]
     ended = meeting.ended_at or ctx.now
     return Minutes(held_on=meeting.held_on, area_code=area.code, area_zh=area.name_zh, area_en=area.name_en,
                    facilitator=facilitator.name, facilitator_en=facilitator.name_en or facilitator.name,

@@ -5,6 +5,7 @@ import re
 
 import pytest
 import streamlit as st
+from sqlalchemy import event
 from streamlit.testing.v1 import AppTest
 
 from qr import store
@@ -223,3 +224,48 @@ def test_the_page_shows_who_updated_their_issues_since_the_last_meeting(plant):
     table = next(df.value for df in at.dataframe if "Owner" in df.value.columns and "Compliance %" in df.value.columns)
     assert table.to_dict("records") == [{"Owner": "Zhang Wei", "Issues due an update": 2, "Updated": 1,
                                          "Compliance %": "50%"}]
+
+
+def _statements_of_a_render(at: AppTest, engine) -> int:
+    """Statements the meeting page sends while it is drawn again with every page cache empty."""
+    statements = []
+
+    def record(_conn, _cursor, statement, _parameters, _context, _executemany):
+        statements.append(statement)
+    st.cache_data.clear()
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        _ok(at.run())
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return len(statements)
+
+
+def _report_and_decide(plant, meeting_id: int, issues) -> None:
+    """Each issue reported at the meeting, with an action decided on it."""
+    for issue in issues:
+        store.record_report(actor_id=plant["lead"].id, meeting_id=meeting_id, issue_id=issue.id)
+        store.decide_action(actor_id=plant["lead"].id, meeting_id=meeting_id, issue_id=issue.id,
+                            action=f"跟进 {issue.number}", owner_id=plant["owner"].id, due_on=plant["today"],
+                            expected_version=store.issue_detail(issue.number).issue["version"])
+
+
+def test_a_render_sends_as_many_statements_for_three_items_as_for_twelve(meeting_plant, engine):
+    """The minutes, the review list, the reporting order and the sign-in sheet read all items at once: a longer
+    meeting costs no more round trips to the database."""
+    plant = meeting_plant
+    at = _meeting_page(plant)
+    _ok(at.button(key="start_meeting").click().run())
+    held = store.meeting_on(plant["area"].id, plant["today"])
+    _report_and_decide(plant, held["id"], plant["board"])
+    three = _statements_of_a_render(at, engine)
+    assert len(store.meeting_minutes(held["id"]).items) == 3
+    more = [store.create_issue(actor_id=plant["owner"].id, description=f"客户投诉：批次{n}色差",
+                               category_id=plant["categories"]["complaint"].id, area_id=plant["area"].id,
+                               severity="A", owner_id=plant["owner"].id, lead_id=plant["lead"].id,
+                               opened_on=plant["today"], next_report_on=plant["today"],
+                               template_id=plant["templates"]["standard"].id) for n in range(9)]
+    _report_and_decide(plant, held["id"], more)
+    twelve = _statements_of_a_render(at, engine)
+    assert len(store.meeting_minutes(held["id"]).items) == 12
+    assert twelve == three, (three, twelve)
