@@ -65,10 +65,10 @@ BOARD_COLUMNS = ["id", "number", "description", "category_zh", "category_en", "c
 
 @query
 def board_frame(*, session: Session, on: date | None = None, include_recently_closed: bool = False,
-                include_closed: bool = False, with_list: bool = False) -> pd.DataFrame:
+                include_closed: bool = False, with_list: bool = False, area_id: int | None = None) -> pd.DataFrame:
     """One row per board issue with steps, colours, overall, report overdue and escalation; `with_list`
     adds the issues kept on the simple tracking list (the update page, the meeting's review), `include_closed`
-    every closed and cancelled issue (the export of the whole board).
+    every closed and cancelled issue (the export of the whole board); `area_id` reads one area's only.
 
     Three statements whatever the number of issues: issues with their names, all their steps, their clocks.
     """
@@ -80,6 +80,8 @@ def board_frame(*, session: Session, on: date | None = None, include_recently_cl
         shown = shown | (Issue.closed_on >= on - timedelta(days=RECENTLY_CLOSED_DAYS))
     if not with_list:
         shown = shown & Issue.on_board
+    if area_id is not None:
+        shown = shown & (Issue.area_id == area_id)
     records = _issue_records(session, shown, on)
     return pd.DataFrame.from_records(records, columns=BOARD_COLUMNS)
 

@@ -95,8 +95,8 @@ def review_list(area_id: int, *, session: Session, ctx: Context) -> list[dict]:
 def reporting_order(area_id: int, *, session: Session, on: date | None = None) -> pd.DataFrame:
     """The area's open issues in reporting order: the board's first (the saved order, then by owner and worst
     status), then, unless the plant turned it off, the watch list's in the same way."""
-    frame = board_frame(session=session, on=on, with_list=_settings(session).watch_list_in_meeting)
-    frame = frame[(frame["area_id"] == area_id) & frame["closed_on"].isna()]
+    frame = board_frame(session=session, on=on, with_list=_settings(session).watch_list_in_meeting, area_id=area_id)
+    frame = frame[frame["closed_on"].isna()]
     saved = dict(session.exec(select(ReportOrder.issue_id, ReportOrder.position)
                               .where(ReportOrder.area_id == area_id)).all())
     return meeting_rules.reporting_order(frame, saved)
