@@ -5,6 +5,7 @@ import pytest
 from qr import rules, store
 from qr.config import load_settings
 from qr.i18n import t
+from tests.databases import drop_database, new_database
 from tests.e2e.conftest import free_port, open_page, running_server, sign_in
 from tests.e2e.test_update_browser import _read, _settle
 
@@ -32,28 +33,36 @@ def first_demo_issue() -> str:
     return f"QR-{rules.plant_today(store.now(), load_settings().tz).year}-0001"
 
 
-@pytest.mark.parametrize("path, lang, ready", [
-    ("", "zh", "table.qr-board tr[data-issue]"),
-    ("update", "zh", SIGN_IN_FORM),                      # pages that change the board ask who you are
-    ("issue?no={issue}", "zh", 'table.qr-fields[data-issue="{issue}"]'),
-    ("issue?no={issue}&lang=en", "en", 'table.qr-fields[data-issue="{issue}"]'),
-    ("update?lang=en", "en", SIGN_IN_FORM),
-    ("excel", "zh", SIGN_IN_FORM),
-    ("meeting?area=ASSY", "zh", SIGN_IN_FORM),
-    ("trends", "zh", SIGN_IN_FORM),
-    ("follow_up", "zh", SIGN_IN_FORM),
-    ("admin", "zh", SIGN_IN_FORM),
-    ("login", "zh", SIGN_IN_FORM),
+@pytest.mark.parametrize("path, lang, ready, empty", [
+    ("", "zh", "table.qr-board tr[data-issue]", True),          # the first request also prepares the database
+    ("update", "zh", SIGN_IN_FORM, False),                       # pages that change the board ask who you are
+    ("issue?no={issue}", "zh", 'table.qr-fields[data-issue="{issue}"]', True),
+    ("issue?no={issue}&lang=en", "en", 'table.qr-fields[data-issue="{issue}"]', False),
+    ("update?lang=en", "en", SIGN_IN_FORM, False),
+    ("excel", "zh", SIGN_IN_FORM, False),
+    ("meeting?area=ASSY", "zh", SIGN_IN_FORM, False),
+    ("trends", "zh", SIGN_IN_FORM, False),
+    ("follow_up", "zh", SIGN_IN_FORM, False),
+    ("admin", "zh", SIGN_IN_FORM, False),
+    ("login", "zh", SIGN_IN_FORM, False),
 ])
-def test_the_first_request_shows_the_page_and_the_translated_navigation(tmp_path, empty_database, browser, path,
-                                                                        lang, ready):
-    with running_server(empty_database(), tmp_path / "streamlit.log") as fresh:
-        page = open_page(browser, f"{fresh['url']}/{path.format(issue=first_demo_issue())}")
-        page.wait_for_selector(ready.format(issue=first_demo_issue()), timeout=60_000)
-        page.wait_for_timeout(500)
-        assert page.locator('[role="dialog"]').count() == 0          # no "Page not found"
-        assert navigation_titles(page) == [t(key, lang) for key in NAVIGATION]   # never "tracking board", "shared"
-        page.close()
+def test_the_first_request_shows_the_page_and_the_translated_navigation(tmp_path, empty_database, demo_templates,
+                                                                        browser, path, lang, ready, empty):
+    """A new server's first request to each page; on an empty database for two of them (the schema and the demo
+    are made by that request), on a copy of the demo plant for the others (the same first request, without
+    loading the demo a dozen times)."""
+    database_url = empty_database() if empty else new_database(tmp_path, template=demo_templates(None))
+    try:
+        with running_server(database_url, tmp_path / "streamlit.log") as fresh:
+            page = open_page(browser, f"{fresh['url']}/{path.format(issue=first_demo_issue())}")
+            page.wait_for_selector(ready.format(issue=first_demo_issue()), timeout=60_000)
+            page.wait_for_timeout(500)
+            assert page.locator('[role="dialog"]').count() == 0          # no "Page not found"
+            assert navigation_titles(page) == [t(key, lang) for key in NAVIGATION]   # never "tracking board", "shared"
+            page.close()
+    finally:
+        if not empty:
+            drop_database(database_url)
 
 
 def test_a_form_sent_after_a_restart_is_saved_or_answered(tmp_path, empty_database, browser):
