@@ -44,6 +44,12 @@ class Settings:
     smtp_url: str = ""                # the e-mail server when the admin page sets none
     mail_from: str = ""               # the sender of notices by e-mail, likewise
     log_json: bool = False            # QR_LOG_JSON=1: the app's log as JSON lines (qr/logs.py)
+    # PostgreSQL connections of one instance: Streamlit runs each browser's rerun in a thread of its own, so the
+    # pool is sized for a meeting's worth of people saving at once; two instances stay under PostgreSQL's 100
+    db_pool_size: int = 10
+    db_max_overflow: int = 30
+    db_pool_timeout: int = 30         # seconds a save waits for a free connection
+    db_lock_timeout_ms: int = 5000    # a save waiting longer on an issue another save holds is answered as stale
 
     @property
     def top_escalation_level(self) -> int:
@@ -57,7 +63,8 @@ class Settings:
 def load_settings() -> Settings:
     """Read DATABASE_URL, QR_DEMO, QR_TZ, QR_REFRESH_SECONDS, QR_MAX_UPLOAD_MB, QR_MAX_IMPORT_MB,
     QR_FOLLOW_UP_DAYS, QR_SESSION_HOURS, QR_PUBLIC_BOARD (default: on in demo mode only), QR_PUBLIC_URL,
-    QR_SMTP_URL, QR_MAIL_FROM and QR_LOG_JSON; unset keeps the default."""
+    QR_SMTP_URL, QR_MAIL_FROM, QR_LOG_JSON, QR_DB_POOL_SIZE, QR_DB_MAX_OVERFLOW, QR_DB_POOL_TIMEOUT and
+    QR_DB_LOCK_TIMEOUT_MS; unset keeps the default."""
     demo = os.environ.get("QR_DEMO", "1") != "0"
     return Settings(
         database_url=os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
@@ -73,4 +80,8 @@ def load_settings() -> Settings:
         smtp_url=os.environ.get("QR_SMTP_URL") or "",
         mail_from=os.environ.get("QR_MAIL_FROM") or "",
         log_json=os.environ.get("QR_LOG_JSON") == "1",
+        db_pool_size=max(int(os.environ.get("QR_DB_POOL_SIZE") or 10), 1),
+        db_max_overflow=max(int(os.environ.get("QR_DB_MAX_OVERFLOW") or 30), 0),
+        db_pool_timeout=max(int(os.environ.get("QR_DB_POOL_TIMEOUT") or 30), 1),
+        db_lock_timeout_ms=max(int(os.environ.get("QR_DB_LOCK_TIMEOUT_MS") or 5000), 1),
     )

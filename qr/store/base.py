@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy import func, update
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
 from models import Account, Area, AuditEvent, BoardSetting, Issue, IssueStep, Person, SignInSession, TemplateStep
@@ -241,17 +242,33 @@ def _claim_version(session: Session, issue_id: int, expected_version: int, now: 
         raise NotFound("err.not_found", field="issue", value=str(issue_id))
     if not _is_whole_number(expected_version):
         raise ValidationFailed("err.not_number", field="version")
-    claimed = session.execute(
-        update(Issue).where(Issue.id == issue_id, Issue.version == expected_version)
-        .values(version=Issue.version + 1, updated_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    claimed = _claim_row(session, update(Issue).where(Issue.id == issue_id, Issue.version == expected_version)
+                         .values(version=Issue.version + 1, updated_at=now)
+                         .execution_options(synchronize_session=False),
+                         busy=lambda: StaleVersion("err.saving_now",
+                                                   number=_get(session, Issue, issue_id, "issue").number))
     if claimed != 1:
         issue = _get(session, Issue, issue_id, "issue")
         last = session.exec(select(AuditEvent).where(AuditEvent.issue_id == issue_id)
                             .order_by(AuditEvent.id.desc()).limit(1)).first()
         raise StaleVersion("err.stale", number=issue.number, **_last_change(last, issue.updated_at))
     return session.exec(select(Issue).where(Issue.id == issue_id).execution_options(populate_existing=True)).one()
+
+
+LOCK_NOT_AVAILABLE = "55P03"       # PostgreSQL's answer when lock_timeout (QR_DB_LOCK_TIMEOUT_MS) passes
+
+
+def _claim_row(session: Session, compare_and_set, *, busy) -> int:
+    """Rows the compare-and-set claimed. A save that waits past the lock timeout on a row another save holds (a
+    stuck transaction, an overloaded server) is refused like a stale one, with `busy()`'s error: the wait is
+    bounded and the person told, instead of a queue that ends in a pool timeout for everyone behind it."""
+    try:
+        return session.execute(compare_and_set).rowcount
+    except OperationalError as error:
+        if getattr(error.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+            raise
+        session.rollback()
+        raise busy() from error
 
 
 def _last_change(event: AuditEvent | None, fallback: datetime) -> dict[str, str]:

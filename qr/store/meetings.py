@@ -12,8 +12,8 @@ from models import (Area, AuditEvent, Issue, Meeting, MeetingAttendance, Meeting
 from qr import rules
 from qr.audit import Entity
 from qr.store.base import (REASON_MAX, TEXT_MAX, Context, NotFound, StaleVersion, ValidationFailed, _audit,
-                           _authorize_plant, _claim_version, _commit_change, _date, _get, _is_whole_number,
-                           _last_change, _plain, _require_actor, _text, command)
+                           _authorize_plant, _claim_row, _claim_version, _commit_change, _date, _get,
+                           _is_whole_number, _last_change, _plain, _require_actor, _text, command)
 from qr.store.issues import _set_next_report
 
 
@@ -26,9 +26,9 @@ def _claim_meeting(session: Session, meeting_id: int, expected_version: int, now
     meeting = _get(session, Meeting, meeting_id, "meeting")
     if not _is_whole_number(expected_version):
         raise ValidationFailed("err.not_number", field="version")
-    claimed = session.execute(update(Meeting).where(Meeting.id == meeting_id, Meeting.version == expected_version)
-                              .values(version=Meeting.version + 1)
-                              .execution_options(synchronize_session=False)).rowcount
+    claimed = _claim_row(session, update(Meeting).where(Meeting.id == meeting_id, Meeting.version == expected_version)
+                         .values(version=Meeting.version + 1).execution_options(synchronize_session=False),
+                         busy=lambda: MeetingStale("err.meeting_saving_now"))
     if claimed != 1:
         last = session.exec(select(AuditEvent).where(AuditEvent.entity.in_((Entity.MEETING, Entity.ATTENDANCE)),
                                                      AuditEvent.reason == _meeting_reason(meeting))

@@ -2,10 +2,11 @@
 onto the shared server. These need the PostgreSQL server of the run (QR_TEST_PG_URL), whichever backend
 the rest of the suite is on."""
 import threading
+import time
 from datetime import date
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlmodel import Session
 
 from qr import db, demo, store
@@ -27,6 +28,51 @@ def pg_engine(tmp_path):
     db.use_engine(None)
     engine.dispose()
     drop_database(url)
+
+
+def test_a_save_waiting_on_a_held_issue_is_answered_as_stale_within_the_lock_timeout(pg_engine, monkeypatch):
+    """A save stuck holding an issue's row (an overloaded server, a hung transaction) makes the next save on that
+    issue wait QR_DB_LOCK_TIMEOUT_MS at most; that save is refused as stale, writes nothing, and goes through
+    once the row is free."""
+    from tests.conftest import issue_opener, make_plant
+    monkeypatch.setenv("QR_DB_LOCK_TIMEOUT_MS", "300")
+    engine = db.make_engine(pg_engine.url.render_as_string(hide_password=False))
+    db.use_engine(engine)
+    try:
+        plant = make_plant()
+        issue = issue_opener(plant)(store.today())
+        step = store.issue_detail(issue.number).steps[0]
+        holder = engine.connect()
+        holder.execute(text("UPDATE issue SET updated_at = updated_at WHERE id = :id"), {"id": issue.id})
+        started = time.monotonic()
+        with pytest.raises(store.StaleVersion) as refused:
+            store.set_countermeasure(actor_id=plant["owner"].id, step_id=step["id"], countermeasure="已围堵",
+                                     expected_version=issue.version)
+        waited = time.monotonic() - started
+        holder.rollback()
+        holder.close()
+        assert refused.value.key == "err.saving_now" and refused.value.values == {"number": issue.number}
+        assert waited < 5, waited
+        assert store.issue_detail(issue.number).issue["version"] == issue.version
+        store.set_countermeasure(actor_id=plant["owner"].id, step_id=step["id"], countermeasure="已围堵",
+                                 expected_version=issue.version)
+        assert store.issue_detail(issue.number).steps[0]["countermeasure"] == "已围堵"
+    finally:
+        db.use_engine(pg_engine)
+        engine.dispose()
+
+
+def test_the_pool_takes_its_size_and_waits_from_the_environment(monkeypatch, pg_engine):
+    monkeypatch.setenv("QR_DB_POOL_SIZE", "7")
+    monkeypatch.setenv("QR_DB_MAX_OVERFLOW", "3")
+    monkeypatch.setenv("QR_DB_POOL_TIMEOUT", "4")
+    engine = db.make_engine(pg_engine.url.render_as_string(hide_password=False))
+    try:
+        assert (engine.pool.size(), engine.pool._max_overflow, engine.pool.timeout()) == (7, 3, 4)
+        with engine.connect() as connection:
+            assert connection.execute(text("SHOW lock_timeout")).scalar() == "5s"      # the default, 5000 ms
+    finally:
+        engine.dispose()
 
 
 def test_change_counter_moves_when_an_older_transaction_commits_last(pg_engine):
