@@ -14,7 +14,6 @@ import itertools
 import random
 import statistics
 import sys
-import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -24,7 +23,7 @@ from sqlalchemy import func, insert, select
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.concurrency import percentile, seed  # noqa: E402
+from bench.concurrency import bench_database, percentile, seed  # noqa: E402
 from models import AuditEvent  # noqa: E402
 from qr import db, store  # noqa: E402
 
@@ -80,13 +79,8 @@ def main() -> int:
     parser.add_argument("--saves", type=int, default=300)
     args = parser.parse_args()
     rng = random.Random(2026)
-    with tempfile.TemporaryDirectory() as scratch:
-        url = args.db or f"sqlite:///{Path(scratch) / 'bench.db'}"
-        engine = db.make_engine(url)
-        db.use_engine(engine)
-        db.ensure_schema()
-        if store.issue_count():
-            print(f"{url}: the database holds issues; give the benchmark an empty one", file=sys.stderr)
+    with bench_database(args.db) as engine:
+        if engine is None:
             return 2
         numbers, people = seed(20, 1)
         timed_saves(numbers, people[0], 20, rng)                       # warm-up
@@ -94,7 +88,6 @@ def main() -> int:
         seeding = add_history(args.events, rng)
         grown, grown_counter = timed_saves(numbers, people[0], args.saves, rng)
         whole_count = statistics.median(count_everything() for _ in range(5))
-        engine.dispose()
     ms = 1000
     print(f"database: {engine.dialect.name}; {args.saves} saves each; {args.events:,} events added in {seeding:.0f} s")
     print(f"{'':34}{'empty trail':>14}{'grown trail':>14}{'ratio':>8}")

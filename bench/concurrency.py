@@ -18,6 +18,7 @@ import tempfile
 import threading
 import time
 from collections import defaultdict
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlmodel import select
@@ -122,6 +123,26 @@ def lost_updates(issue_ids: list[int], applied: list[tuple]) -> list[str]:
     return problems
 
 
+@contextmanager
+def bench_database(url: str | None):
+    """The store on `url` (an empty database) or on a new SQLite file, its schema made; None, after saying so,
+    when the database already holds issues (a benchmark never writes into a real board)."""
+    with tempfile.TemporaryDirectory() as scratch:
+        url = url or f"sqlite:///{Path(scratch) / 'bench.db'}"
+        engine = db.make_engine(url)
+        db.use_engine(engine)
+        db.ensure_schema()
+        try:
+            if store.issue_count():
+                print(f"{url}: the database holds issues; give the benchmark an empty one", file=sys.stderr)
+                yield None
+            else:
+                yield engine
+        finally:
+            db.use_engine(None)
+            engine.dispose()
+
+
 def percentile(values: list[float], share: float) -> float:
     return statistics.quantiles(values, n=100)[int(share * 100) - 1] if len(values) > 1 else values[0]
 
@@ -133,18 +154,12 @@ def main() -> int:
     parser.add_argument("--saves", type=int, default=2000)
     parser.add_argument("--issues", type=int, default=20)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as scratch:
-        url = args.db or f"sqlite:///{Path(scratch) / 'bench.db'}"
-        engine = db.make_engine(url)
-        db.use_engine(engine)
-        db.ensure_schema()
-        if store.issue_count():
-            print(f"{url}: the database holds issues; give the benchmark an empty one", file=sys.stderr)
+    with bench_database(args.db) as engine:
+        if engine is None:
             return 2
         numbers, people = seed(args.issues, args.writers)
         outcome = run(numbers, people, args.saves)
         lost = lost_updates([store.issue_detail(number).issue["id"] for number in numbers], outcome["applied"])
-        engine.dispose()
     seconds = outcome["seconds"]
     print(f"database: {engine.dialect.name} ({engine.url.render_as_string(hide_password=True)})")
     print(f"writers: {args.writers}, issues: {args.issues}, saves attempted: {len(seconds)}")
