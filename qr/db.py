@@ -33,12 +33,11 @@ UNREACHABLE = (DBAPIError, PoolTimeout)
 
 def make_engine(url: str) -> Engine:
     """SQLite gets WAL, a busy timeout and BEGIN IMMEDIATE for writers, so 'locked' never reaches a user;
-    PostgreSQL a pool and a row-lock wait bounded by the settings (QR_DB_*)."""
+    PostgreSQL a pool sized by the settings (QR_DB_POOL_*)."""
     if not url.startswith("sqlite"):
         settings = load_settings()
         return create_engine(url, pool_pre_ping=True, pool_size=settings.db_pool_size,
-                             max_overflow=settings.db_max_overflow, pool_timeout=settings.db_pool_timeout,
-                             connect_args={"options": f"-c lock_timeout={settings.db_lock_timeout_ms}"})
+                             max_overflow=settings.db_max_overflow, pool_timeout=settings.db_pool_timeout)
     path = url.split("///", 1)[-1]
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)

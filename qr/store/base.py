@@ -262,6 +262,9 @@ def _claim_row(session: Session, compare_and_set, *, busy) -> int:
     """Rows the compare-and-set claimed. A save that waits past the lock timeout on a row another save holds (a
     stuck transaction, an overloaded server) is refused like a stale one, with `busy()`'s error: the wait is
     bounded and the person told, instead of a queue that ends in a pool timeout for everyone behind it."""
+    if session.get_bind().dialect.name == "postgresql":      # this transaction only: a first start or a migration
+        milliseconds = int(load_settings().db_lock_timeout_ms)  # waits on its locks as long as it needs
+        session.execute(sa.text(f"SET LOCAL lock_timeout = {milliseconds}"))
     try:
         return session.execute(compare_and_set).rowcount
     except OperationalError as error:
