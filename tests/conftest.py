@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from argon2 import PasswordHasher, profiles  # noqa: E402
+from sqlalchemy import event  # noqa: E402
 
 from qr import db, demo, passwords, store  # noqa: E402
 from qr.config import load_settings  # noqa: E402
@@ -149,6 +150,20 @@ def demo_copy(tmp_path, demo_templates):
             stack.enter_context(using_database(url, demo_mode=demo_mode))
             return url
         yield use
+
+
+def statements_sent(engine, call):
+    """How many statements `engine` sends to the database while `call()` runs, and what it returned."""
+    statements = []
+
+    def record(*_arguments):
+        statements.append(1)
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        result = call()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return len(statements), result
 
 
 @pytest.fixture

@@ -5,13 +5,12 @@ import re
 
 import pytest
 import streamlit as st
-from sqlalchemy import event
 from streamlit.testing.v1 import AppTest
 
 from qr import store
 from qr.i18n import t
 from tests.app.signing import app_as
-from tests.conftest import plant_moment
+from tests.conftest import plant_moment, statements_sent
 
 MEMBERS = [("王芳", "Wang Fang"), ("李强", "Li Qiang"), ("刘洋", "Liu Yang"), ("陈静", "Chen Jing"),
            ("杨磊", "Yang Lei")]
@@ -228,17 +227,10 @@ def test_the_page_shows_who_updated_their_issues_since_the_last_meeting(plant):
 
 def _statements_of_a_render(at: AppTest, engine) -> int:
     """Statements the meeting page sends while it is drawn again with every page cache empty."""
-    statements = []
-
-    def record(_conn, _cursor, statement, _parameters, _context, _executemany):
-        statements.append(statement)
     st.cache_data.clear()
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        _ok(at.run())
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    return len(statements)
+    count, drawn = statements_sent(engine, at.run)
+    _ok(drawn)
+    return count
 
 
 def _report_and_decide(plant, meeting_id: int, issues) -> None:

@@ -2,13 +2,13 @@
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event, func
+from sqlalchemy import func
 from sqlmodel import select
 
 from models import AuditEvent, Issue, IssueStep
 from qr import db, demo, store
 from qr.rules import Status
-from tests.conftest import plant_moment
+from tests.conftest import plant_moment, statements_sent
 
 OPENED = date(2026, 3, 2)          # a Monday
 TODAY = date(2026, 3, 12)          # containment (1 d) and root cause (7 d) are past their targets
@@ -201,18 +201,8 @@ def test_quality_status_from_the_day_rule(plant, open_issue):
 
 
 def _count_board_statements(on: date) -> tuple[int, int]:
-    statements = []
-
-    def count(*_args):
-        statements.append(1)
-
-    engine = db.get_engine()
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        frame = store.board_frame(on=on)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return len(statements), len(frame)
+    count, frame = statements_sent(db.get_engine(), lambda: store.board_frame(on=on))
+    return count, len(frame)
 
 
 def test_board_query_statement_count_does_not_grow_with_issues(open_issue):
