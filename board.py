@@ -29,6 +29,7 @@ def draw() -> None:
                 url_path="follow_up"),
         st.Page("app_pages/trends.py", title=t("page.trends", lang), icon=":material/monitoring:", url_path="trends"),
         st.Page("app_pages/issue.py", title=t("page.issue", lang), icon=":material/search:", url_path="issue"),
+        st.Page("app_pages/lessons.py", title=t("page.lessons", lang), icon=":material/school:", url_path="lessons"),
         st.Page("app_pages/admin.py", title=t("page.admin", lang), icon=":material/settings:", url_path="admin"),
         st.Page("app_pages/login.py", title=t("page.login", lang), icon=":material/login:", url_path="login"),
     ])

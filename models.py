@@ -128,7 +128,7 @@ class Issue(SQLModel, table=True):
     description: str = Field(max_length=2000)
     category_id: int = Field(foreign_key="category.id", index=True)
     area_id: int = Field(foreign_key="area.id", index=True)
-    part_number: str = Field(default="", max_length=100)
+    part_number: str = Field(default="", max_length=100, index=True)  # repeats of a part are looked up by it
     severity: str = Field(max_length=1)  # A | B | C
     owner_id: int = Field(foreign_key="person.id", index=True)
     lead_id: int = Field(foreign_key="person.id", index=True)
@@ -142,6 +142,9 @@ class Issue(SQLModel, table=True):
     reviewed_at: datetime | None = _moment(default=None)  # when the review put it on the board or the watch list
     escalated_level: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # raised by a meeting
     received_at: datetime | None = _moment(default=None)  # when the customer's complaint reached the plant
+    repeat_of_id: int | None = Field(default=None, foreign_key="issue.id")  # the past issue it is a repeat of
+    # the owner looked at the similar past issues proposed for it: linked one as repeated, or said none is
+    repeat_checked: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     version: int = 1
     created_at: datetime = _moment()
     updated_at: datetime = _moment()
@@ -175,6 +178,37 @@ class IssueStep(SQLModel, table=True):
     verified_on: date | None = None
     verified_by_id: int | None = Field(default=None, foreign_key="person.id")
     return_reason: str = Field(default="", max_length=500, sa_column_kwargs={"server_default": ""})
+
+
+class Lesson(SQLModel, table=True):
+    """经验教训: what one closed issue taught, written when it closes (again on a later closing), searchable by
+    part, process, category and area from the lessons library."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    issue_id: int = Field(foreign_key="issue.id", unique=True)
+    part_number: str = Field(default="", max_length=100, index=True)
+    process: str = Field(default="", max_length=200)  # where it happened (the 8D's D2 "where")
+    problem: str = Field(max_length=2000)
+    root_cause: str = Field(default="", max_length=4000)
+    what_changed: str = Field(default="", max_length=4000)
+    documents: str = Field(default="", max_length=4000)  # PFMEA, control plan, standard work … as updated
+    written_at: datetime = _moment()
+
+
+class ReadAcrossTarget(SQLModel, table=True):
+    """横向展开: one place the fix of an issue must reach (another line, area, plant or a similar part number), with
+    its owner and due date; done with evidence, or not applicable with the reason."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    issue_id: int = Field(foreign_key="issue.id", index=True)
+    kind: str = Field(max_length=10)  # line | area | plant | part
+    target: str = Field(max_length=200)
+    owner_id: int = Field(foreign_key="person.id")
+    due_on: date
+    state: str = Field(default="open", max_length=4)  # open | done | na
+    evidence: str = Field(default="", max_length=2000)  # what was done there, or why it does not apply
+    settled_on: date | None = None
+    created_at: datetime = _moment()
 
 
 class AuditEvent(SQLModel, table=True):

@@ -137,6 +137,18 @@ def attachments(change_counter: tuple[int, int], issue_id: int) -> list[dict]:
     return store.attachments(issue_id)
 
 
+@st.cache_data(show_spinner=False, max_entries=256)
+def similar_issues(change_counter: tuple[int, int], issue_id: int) -> list[dict]:
+    """Past issues an issue may repeat: read once per change, not on every rerun of the owner's page."""
+    return store.similar_issues(issue_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def read_across(change_counter: tuple[int, int], issue_id: int) -> tuple[list[dict], list[dict]]:
+    """An issue's read-across targets and the targets proposed for it."""
+    return store.read_across_targets(issue_id), store.read_across_proposals(issue_id)
+
+
 @st.cache_data(show_spinner=False, max_entries=4)
 def follow_ups(change_counter: tuple[int, int], on: date) -> list[dict]:
     return store.follow_ups(on=on)

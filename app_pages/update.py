@@ -4,7 +4,7 @@ from datetime import datetime
 import streamlit as st
 
 from app_pages import _shared as ui
-from qr import rules, store, views
+from qr import lesson_views, rules, store, views
 from qr.config import load_settings
 from qr.i18n import literal, literal_t, t
 
@@ -177,6 +177,97 @@ def close_form(issue: dict, version: int) -> None:
                        success=t("update.reopened", lang, number=issue["number"]))
 
 
+def repeats_form(issue: dict, version: int) -> None:
+    """Similar past issues proposed for an issue nobody has judged yet: the owner links the one it repeats, or
+    says none is the same problem; a linked repeat shows what it repeats, and the link can be undone."""
+    key = issue["id"]
+    if issue["repeat_of"]:
+        left, right = st.columns([3, 1])
+        left.caption(literal_t("repeat.of", lang, number=issue["repeat_of"]))
+        if right.button(t("repeat.undo", lang), key=f"unlink_{key}"):
+            ui.run_command(store.dismiss_repeats, {"actor_id": me, "issue_id": key, "expected_version": version},
+                           lang, issue_id=key, success=t("repeat.dismissed", lang, number=issue["number"]))
+        return
+    if issue["repeat_checked"]:
+        return
+    proposals = ui.similar_issues(counter, key)
+    if not proposals:
+        return
+    st.warning(t("repeat.proposed", lang), icon=":material/history:")
+    st.html(lesson_views.render_repeat_proposals(proposals, lang))
+    with st.form(f"repeat_form_{key}"):
+        chosen = st.selectbox(t("repeat.choose", lang), [p["number"] for p in proposals], key=f"repeat_of_{key}")
+        left, right = st.columns(2)
+        linked = left.form_submit_button(t("repeat.link", lang), type="primary", width="stretch")
+        dismissed = right.form_submit_button(t("repeat.dismiss", lang), width="stretch")
+    arguments = {"actor_id": me, "issue_id": key, "expected_version": version}
+    if linked:
+        ui.run_command(store.link_repeat, {**arguments, "repeat_of_number": chosen}, lang, issue_id=key,
+                       success=t("repeat.linked", lang, number=issue["number"], repeat_of=chosen))
+    elif dismissed:
+        ui.run_command(store.dismiss_repeats, arguments, lang, issue_id=key,
+                       success=t("repeat.dismissed", lang, number=issue["number"]))
+
+
+def read_across_form(issue: dict, version: int) -> None:
+    """横向展开 as a checklist: the targets with their owners and due dates, a form to add one (proposals from the
+    part family and process first) and a form to check one off as done (with evidence) or N/A (with the reason)."""
+    step = issue["steps"].get(store.READ_ACROSS_STEP)
+    if step is None:
+        return
+    key = issue["id"]
+    targets, proposals = ui.read_across(counter, key)
+    st.markdown(f"**{t('readacross.title', lang)}**")
+    st.caption(t("readacross.help", lang))
+    st.html(lesson_views.render_read_across(targets, lang))
+    if issue["closed_on"] is not None:
+        return
+    people = {p["id"]: (p["name_en"] or p["name"]) if lang == "en" else p["name"] for p in refs["people"]}
+    arguments = {"actor_id": me, "expected_version": version}
+    if step["state"] == "open":
+        offered = {n: p for n, p in enumerate(proposals)}
+        with st.form(f"read_across_add_{key}", clear_on_submit=True):
+            proposal = st.selectbox(t("readacross.proposal", lang), [None, *offered], key=f"ra_proposal_{key}",
+                                    format_func=lambda n: t("readacross.proposal.own", lang) if n is None else
+                                    f'{t("readacross.kind." + offered[n]["kind"], lang)} · {offered[n]["target"]} · '
+                                    f'{t("readacross.why." + offered[n]["why"], lang)}')
+            kind_column, target_column = st.columns([1, 2])
+            kind = kind_column.selectbox(t("readacross.kind", lang), store.TARGET_KINDS, key=f"ra_kind_{key}",
+                                         format_func=lambda k: t(f"readacross.kind.{k}", lang))
+            target = target_column.text_input(t("readacross.target", lang), max_chars=200, key=f"ra_target_{key}")
+            owner_column, due_column = st.columns(2)
+            owner = owner_column.selectbox(t("readacross.owner", lang), list(people), format_func=people.get,
+                                           index=list(people).index(issue["owner_id"]) if issue["owner_id"] in people
+                                           else 0, key=f"ra_owner_{key}")
+            due = due_column.date_input(t("readacross.due", lang), value=max(step["target_on"], today),
+                                        key=f"ra_due_{key}", format="YYYY-MM-DD")
+            added = st.form_submit_button(t("readacross.add", lang), width="stretch")
+        if added:
+            picked = offered.get(proposal)
+            ui.run_command(store.add_read_across_target,
+                           {**arguments, "issue_id": key, "kind": picked["kind"] if picked else kind,
+                            "target": picked["target"] if picked else target, "owner_id": owner, "due_on": due},
+                           lang, issue_id=key, success=t("readacross.added", lang, number=issue["number"]))
+    open_targets = {target["id"]: target for target in targets if target["state"] == "open"}
+    if not open_targets:
+        return
+    with st.form(f"read_across_settle_{key}"):
+        target_id = st.selectbox(t("readacross.settle_target", lang), list(open_targets), key=f"ra_settle_{key}",
+                                 format_func=lambda i: f'{t("readacross.kind." + open_targets[i]["kind"], lang)} · '
+                                                       f'{open_targets[i]["target"]}')
+        outcome = st.radio(t("readacross.settle_as", lang), ("done", "na"), horizontal=True, key=f"ra_state_{key}",
+                           format_func=lambda s: t(f"readacross.state.{s}", lang))
+        evidence = st.text_input(t("readacross.evidence", lang), max_chars=2000, key=f"ra_evidence_{key}")
+        settled_on = st.date_input(t("readacross.settled_on", lang), value=today, key=f"ra_on_{key}",
+                                   format="YYYY-MM-DD")
+        settled = st.form_submit_button(t("readacross.settle", lang), width="stretch")
+    if settled:
+        ui.run_command(store.settle_read_across_target,
+                       {**arguments, "target_id": target_id, "state": outcome, "evidence": evidence,
+                        "settled_on": settled_on},
+                       lang, issue_id=key, success=t("readacross.settled", lang, number=issue["number"]))
+
+
 def issue_panel(issue: dict) -> None:
     version = ui.loaded_version(issue["id"], issue["version"])
     stale_issues = st.session_state.setdefault("stale_issues", set())
@@ -192,10 +283,12 @@ def issue_panel(issue: dict) -> None:
         if issue["clocks"]:
             st.html(views.render_clocks(issue, store.now(), lang, load_settings().tz))
         if issue["closed_on"] is None:
+            repeats_form(issue, version)
             response_form(issue, version)
             countermeasure_first_form(issue, version)
             step_form(issue, version)
             next_report_form(issue, version)
+        read_across_form(issue, version)
         files_form(issue, version)
         if rules.allowed(user.role, "close_issue"):
             close_form(issue, version)
@@ -253,7 +346,13 @@ def new_issue_form() -> None:
                                             "template_id": template_id, "part_number": part,
                                             "received_at": _plant_moment(received_on, received_clock)
                                             if category in store.categories_with_response_rules() else None},
-                       lang, issue_id=None, success=lambda issue: t("update.created", lang, number=issue.number))
+                       lang, issue_id=None, success=created)
+
+
+def created(issue) -> str:
+    """The new issue's panel opens on the next run, with the similar past issues proposed for it."""
+    st.session_state["last_saved_issue"] = issue.id
+    return t("update.created", lang, number=issue.number)
 
 
 def _show_all() -> None:

@@ -27,3 +27,4 @@ class Entity:
     CHANNEL = "channel"
     ESCALATION_CONTACT = "escalation_contact"
     DISPLAY_TOKEN = "display_token"
+    READ_ACROSS = "read_across"

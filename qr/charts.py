@@ -170,6 +170,19 @@ def follow_ups(frame: pd.DataFrame, lang: str) -> go.Figure:
     return figure
 
 
+def repeats(frame: pd.DataFrame, lang: str) -> go.Figure:
+    """Opened issues and the repeats among them as bars, the repeat rate as a line on the right-hand axis."""
+    weeks = _plain(frame["week"])
+    figure = go.Figure([*_bars(frame, weeks, (("opened", OPENED), ("repeats", RED)), lang),
+                        go.Scatter(name=t("trends.col.repeat_rate", lang), x=weeks, y=_plain(frame["rate"]),
+                                   yaxis="y2", mode="lines+markers", line={"color": BACKLOG, "width": 3})])
+    _weeks_axis(figure, weeks)
+    _layout(figure, t("kpi.repeats", lang), t("trends.axis.issues", lang))
+    figure.update_layout(yaxis2={"title": t("trends.col.repeat_rate", lang), "overlaying": "y", "side": "right",
+                                 "range": [0, 1.05], "tickformat": ".0%", "showgrid": False})
+    return figure
+
+
 def figures(trends: Trends, lang: str) -> dict[str, go.Figure]:
     """Every chart of the page and the pack, by KPI name (the escalated list is a table, not a chart)."""
     charts = {
@@ -182,6 +195,7 @@ def figures(trends: Trends, lang: str) -> dict[str, go.Figure]:
         **{f"by_{dimension}": breakdown(frame, dimension, lang) for dimension, frame in trends.breakdowns.items()},
         "response_clocks": response_clocks(trends.response_clocks, lang),
         "follow_ups": follow_ups(trends.follow_ups, lang),
+        "repeats": repeats(trends.repeats, lang),
     }
     if trends.meetings_recorded:
         charts["attendance"] = attendance(trends.attendance, lang)

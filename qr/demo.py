@@ -105,9 +105,13 @@ def _at(day: date, hour: int) -> datetime:
     return min(datetime.combine(day, time(hour, 0), tzinfo=load_settings().tz), datetime.now(timezone.utc))
 
 
+STORIES = 2     # issues played after the others: the weld issue whose lesson is in the library, and its repeat
+
+
 @store.command
 def load_demo(*, session: Session, issues: int = len(ISSUES), seed: int = 2026, on: date | None = None) -> None:
-    """Areas, people and `issues` issues over the 12 weeks before `on`, each played day by day."""
+    """Areas, people and `issues` issues over the 12 weeks before `on`, each played day by day, then the STORIES
+    (and, on today's plant day, a complaint that arrived this morning)."""
     on = on or store.today()
     rng = random.Random(seed)
     answers = random.Random(seed + 1)       # customer answers and calls back: the issues' own story stays as it was
@@ -136,6 +140,10 @@ def load_demo(*, session: Session, issues: int = len(ISSUES), seed: int = 2026, 
     _play_follow_ups(session, answers, on=on, callers=leads)
     _play_new_complaint(session, on=on, categories=categories, area_id=area_ids["ASSY"], owner=by_area["ASSY"][0],
                         lead=leads[0], template=templates["A"])
+    _play_lesson_and_repeat(session, random.Random(seed + 2), on=on, category=categories["prr"],
+                            area_id=area_ids["WELD"],
+                            owner=by_area["WELD"][0], lead=leads[1], template=templates["A"],
+                            people={p.name: p for p in people})
     _play_meetings(session, rng, on=on, area_ids=area_ids, facilitators=leads)
 
 
@@ -207,6 +215,77 @@ NEW_COMPLAINT_8D = {
     "D3": {"containment": "冻结厂内及在途库存，100%色差检测，合格品加贴绿色标签后补送客户",
            "checked_plant": 240, "checked_transit": 120, "found": 31},
 }
+
+
+LESSON_8D = {
+    "D1": {"team": "李强(责任人)、郑浩(质量，牵头)、刘洋(生产)、设备部焊接工程师"},
+    "D2": {"what": "后保险杠支架焊点虚焊，拉脱试验焊点整体脱开", "where": "焊装A线 R05点焊工位", "when": "第2周夜班",
+           "how_many": "客户入厂检验检出3件，厂内追溯再检出5件", "is": "5401-0317 支架左侧3个焊点",
+           "is_not": "右侧焊点、白班生产的零件"},
+    "D3": {"containment": "冻结在制与成品，逐件凿检焊点；客户处库存挑选", "checked_plant": 460, "checked_customer": 180,
+           "found": 8},
+    "D4": {"occurrence": ["焊点电流不足", "电极帽磨损超限", "修磨计数器被复位后未恢复"],
+           "occurrence_root": "电极帽修磨计数器复位后无人确认，电极帽超寿命使用导致焊接电流密度不足",
+           "detection": ["凿检频次每班1次", "夜班凿检记录漏做"], "detection_root": "夜班焊点凿检未纳入交接班检查",
+           "systemic": ["PFMEA未识别计数器复位的失效"], "systemic_root": "PFMEA未覆盖电极帽寿命管理失效模式"},
+    "D5": {"actions": "电极帽修磨计数器接入PLC互锁，超寿命自动停焊；凿检改为每班开班、换帽后各1次"},
+    "D6": {"implementation": "第4周完成R05及同线R06–R09改造", "verification": "连续3周凿检全部合格，客户无再发"},
+    "D7": {"pfmea": "增加“电极帽超寿命”失效模式，RPN 168→42", "control_plan": "凿检频次改为开班及换帽后",
+           "standard_work": "换帽作业指导书增加计数器确认", "lpa": "分层审核加入计数器互锁检查",
+           "read_across": "焊装B线、后地板焊接线及5401族零件"},
+    "D8": {"closure": "客户确认关闭，团队在月度质量会表彰"},
+}
+LESSON_TARGETS = [("line", "焊装B线 R11–R14 点焊工位", "刘洋", "done", "PLC互锁已上线，凿检记录连续两周合格"),
+                  ("part", "5401-0318", "李强", "done", "同一夹具生产，已按相同方案改造"),
+                  ("area", "冲压车间", "陈静", "na", "冲压车间无点焊工序")]
+
+
+def _play_lesson_and_repeat(session, rng, *, on, category, area_id, owner, lead, template, people) -> None:
+    """A weld issue solved 10 weeks ago with a full 8D and its read-across checked off (its lesson is in the
+    library), and the same bracket failing again this week: the owner linked the new issue as its repeat."""
+    opened_on = on - timedelta(days=75)
+    issue = store.create_issue(session=session, actor_id=owner.id, description="PRR：后保险杠支架焊点虚焊，客户入厂检验检出3件",
+                               category_id=category.id, area_id=area_id, severity="A", owner_id=owner.id,
+                               lead_id=lead.id, opened_on=opened_on, next_report_on=opened_on + timedelta(days=1),
+                               template_id=template.id, part_number="5401-0317", now=_at(opened_on, 9))
+    version = issue.version
+    for section, values in LESSON_8D.items():
+        store.save_eight_d(session=session, actor_id=owner.id, issue_id=issue.id, section=section, values=values,
+                           expected_version=version, now=_at(opened_on + timedelta(days=20), 10))
+        version += 1
+    for number, step in enumerate(store.issue_detail(issue.number, session=session).steps, start=1):
+        day = opened_on + timedelta(days=min(3 * number, 34))
+        if step["code"] == store.READ_ACROSS_STEP:
+            version = _check_off_read_across(session, issue, version, day=day, owner=owner, people=people)
+        store.complete_step(session=session, actor_id=owner.id, step_id=step["id"], done_on=day,
+                            evidence=EVIDENCE[number % len(EVIDENCE)], expected_version=version, now=_at(day, 16))
+        store.verify_step(session=session, actor_id=lead.id, step_id=step["id"], expected_version=version + 1,
+                          now=_at(day, 17))
+        version += 2
+    closed_on = opened_on + timedelta(days=35)
+    store.close_issue(session=session, actor_id=lead.id, issue_id=issue.id, closed_on=closed_on,
+                      reason="全部退出标准达成，快速反应会确认关闭", expected_version=version, now=_at(closed_on, 10))
+    repeat_on = on - timedelta(days=2)
+    repeat = store.create_issue(session=session, actor_id=owner.id, description="客户投诉：后保险杠支架焊点脱焊，客户线上发现2件",
+                                category_id=category.id, area_id=area_id, severity="A", owner_id=owner.id,
+                                lead_id=lead.id, opened_on=repeat_on, next_report_on=on, template_id=template.id,
+                                part_number="5401-0317", now=_at(repeat_on, 9))
+    linked = store.link_repeat(session=session, actor_id=owner.id, issue_id=repeat.id, repeat_of_number=issue.number,
+                               expected_version=repeat.version, now=_at(repeat_on, 10))
+    _countermeasures_where_needed(session, rng, number=linked.number, version=linked.version, owner=owner, on=on)
+
+
+def _check_off_read_across(session, issue, version, *, day, owner, people) -> int:
+    """The read-across targets listed when the fix was proven, each checked off before the step is done."""
+    for kind, target, who, state, evidence in LESSON_TARGETS:
+        row = store.add_read_across_target(session=session, actor_id=owner.id, issue_id=issue.id, kind=kind,
+                                           target=target, owner_id=people[who].id, due_on=day,
+                                           expected_version=version, now=_at(day - timedelta(days=2), 9))
+        store.settle_read_across_target(session=session, actor_id=owner.id, target_id=row.id, state=state,
+                                        evidence=evidence, settled_on=day, expected_version=version + 1,
+                                        now=_at(day, 11))
+        version += 2
+    return version
 
 
 def _demo_accounts(session, people) -> None:

@@ -106,3 +106,34 @@ def _layout(sheet, step_count: int, column_count: int) -> None:
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+
+
+LESSON_FIELDS = ("number", "closed", "part", "process", "category", "area", "problem", "root_cause", "what_changed",
+                 "documents", "read_across")
+
+
+def export_lessons(frame: pd.DataFrame, lang: str, *, on: date) -> bytes:
+    """The lessons library as filtered on the page, one lesson a row, text wrapped, ready for a sister plant."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = t("page.lessons", lang)[:31]
+    put(sheet, 1, 1, " · ".join([t("page.lessons", lang), on.isoformat()])).font = Font(bold=True, size=14)
+    for index, name in enumerate(LESSON_FIELDS, start=1):
+        cell = put(sheet, HEADER_ROW, index, t(f"lessons.col.{name}", lang))
+        cell.font, cell.fill, cell.border = HEADER_FONT, HEADER_FILL, BORDER
+        sheet.column_dimensions[get_column_letter(index)].width = 40 if index > 6 else 14
+    english = lang == "en"
+    for row, lesson in enumerate(frame.to_dict("records"), start=FIRST_ROW):
+        values = (lesson["number"], lesson["closed_on"], lesson["part_number"], lesson["process"],
+                  lesson["category_en" if english else "category_zh"], lesson["area_en" if english else "area_zh"],
+                  lesson["problem"], lesson["root_cause"], lesson["what_changed"], lesson["documents"],
+                  f'{lesson["targets_settled"]}/{lesson["targets"]}' if lesson["targets"] else "")
+        for column, value in enumerate(values, start=1):
+            cell = put(sheet, row, column, value)
+            cell.alignment, cell.border = Alignment(wrap_text=True, vertical="top"), BORDER
+            if column == 2 and value:
+                cell.number_format = "yyyy-mm-dd"
+    sheet.freeze_panes = sheet.cell(row=FIRST_ROW, column=2)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

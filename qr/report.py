@@ -20,7 +20,7 @@ from qr.trends import Trends, iso_week
 
 KPI_NAMES = ("opened_closed", "ageing", "days_red_yellow", "days_open", "on_time_by_week", "on_time_by_step",
              "by_category", "by_area", "by_owner", "by_severity", "attendance", "response_clocks", "follow_ups",
-             "escalated")
+             "repeats", "escalated")
 CHROMIUM = "/usr/bin/chromium"         # Debian's; kaleido must never download a browser of its own
 _BILINGUAL = {"name": ("name_zh", "name_en"), "area": ("area_zh", "area_en"), "owner": ("owner", "owner_en")}
 _HIDDEN = ("week_start", "key", "code")
@@ -33,7 +33,7 @@ def kpi_frames(trends: Trends) -> dict[str, pd.DataFrame]:
             "on_time_by_week": trends.on_time_by_week, "on_time_by_step": trends.on_time_by_step,
             **{f"by_{dimension}": frame for dimension, frame in trends.breakdowns.items()},
             "attendance": trends.attendance, "response_clocks": trends.response_clocks,
-            "follow_ups": trends.follow_ups,
+            "follow_ups": trends.follow_ups, "repeats": trends.repeats,
             "escalated": trends.escalated}
 
 

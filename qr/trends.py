@@ -319,6 +319,23 @@ def days_open_of_closed_by_week(spells: pd.DataFrame, period: Period) -> pd.Data
     return frame
 
 
+REPEAT_WINDOW = timedelta(days=365)
+
+
+def repeats_by_week(issues: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """Issues opened each week and how many repeat one that had been closed in the 12 months before they opened
+    (linked by their owner as a repeat): a fix that did not hold, or did not reach the line it was needed on."""
+    frame = _week_frame(period.weeks)
+    opened = _days(issues["opened_on"].to_numpy())
+    repeated_closed = _days(issues["repeat_of_closed_on"].to_numpy())
+    repeat = (repeated_closed <= opened) & (repeated_closed >= opened - REPEAT_WINDOW)
+    known = opened <= _ts(period.on)
+    frame["opened"] = _per_week(opened[known], period.weeks)
+    frame["repeats"] = _per_week(opened[known & repeat], period.weeks)
+    frame["rate"] = [_rate(r, o) for r, o in zip(frame["repeats"], frame["opened"])]
+    return frame
+
+
 def _completed_in(steps: pd.DataFrame, issues: pd.DataFrame, period: Period) -> pd.DataFrame:
     """Steps completed within the period, of issues not cancelled: a duplicate's steps solve nothing."""
     valid = issues[~issues["cancelled"].astype(bool)]
@@ -508,6 +525,7 @@ class Trends:
     escalated: pd.DataFrame
     response_clocks: pd.DataFrame
     follow_ups: pd.DataFrame
+    repeats: pd.DataFrame
     meetings_recorded: bool = field(default=False)
 
 
@@ -540,6 +558,7 @@ def compute(issues: pd.DataFrame, steps: pd.DataFrame, history: pd.DataFrame, pe
         escalated=escalated_issues(issues, spans, spells, period.on, ladders),
         response_clocks=response_clocks_by_week(clocks, issues, period, tz, now),
         follow_ups=follow_up_by_week(follow_ups, issues, period, follow_up_share),
+        repeats=repeats_by_week(issues, period),
         meetings_recorded=not attendance.empty,
     )
 

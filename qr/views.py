@@ -69,6 +69,7 @@ td.qr-to-verify { background-image: repeating-linear-gradient(135deg, transparen
            font-size: .8em; font-weight: 600; white-space: nowrap; }
 .qr-esc { display: inline-block; margin-left: 4px; padding: 0 4px; border-radius: 3px; background: #111; color: #fff;
           font-size: .8em; }
+.qr-repeat { color: #9a3412; font-weight: 700; cursor: help; }
 td.qr-overdue { outline: 3px solid $R; outline-offset: -3px; color: $R; font-weight: 700; }
 .qr-days { color: #555; font-size: .85em; }
 .qr-header { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; margin: 2px 0 6px 0; font-size: 16px; }
@@ -242,6 +243,14 @@ def render_clocks(issue: dict, now: datetime, lang: str, tz) -> str:
             f"<tbody>{rows}</tbody></table></div>")
 
 
+def repeat_badge(repeat_of: str, lang: str) -> str:
+    """↻ after the number of an issue that repeats an earlier one, the earlier number in its tooltip."""
+    if not repeat_of:
+        return ""
+    title = t("repeat.of", lang, number=repeat_of)
+    return f' <span class="qr-repeat" data-repeat-of="{_e(repeat_of)}" title="{_e(title)}">↻</span>'
+
+
 def detail_link(number: str, lang: str, section: str | None = None) -> str:
     """The issue's detail page; with an 8D section (D1–D8) the page opens that section of the built-in report."""
     query = {"no": number} | ({"d": section} if section else {}) | ({"lang": lang} if lang != "zh" else {})
@@ -378,7 +387,7 @@ def _board_row(record: dict, columns: list[dict], lang: str, now: datetime, tz, 
         f'<td class="qr-overall qr-{overall}" data-overall="{overall}" '
         f'title="{_e(t("status." + overall, lang))}">{overall}{_escalation_badge(record["escalation_level"], lang)}</td>',
         f'<td class="qr-no"><a href="{_e(detail_link(record["number"], lang))}" target="_self">'
-        f'{_e(record["number"])}</a></td>',
+        f'{_e(record["number"])}</a>{repeat_badge(record.get("repeat_of"), lang)}</td>',
         f'<td class="qr-cat" title="{_e(_name(record, "category", lang))}">{category}'
         f'{clock_badges(record.get("clocks") or [], now, lang, tz)}</td>',
         f'<td class="qr-desc" title="{_e(record["description"])}">{description}</td>',
@@ -464,7 +473,7 @@ def render_issue_detail(issue: dict, steps: list[dict], history: list[dict], lan
         ("col.status", t(issue_state(issue), lang)),
         ("col.escalation", t(f"escalation.{issue['escalation_level']}", lang)),
         ("col.version", issue["version"]),
-    ]
+    ] + ([("field.repeat_of", issue["repeat_of"])] if issue.get("repeat_of") else [])
     overall = issue["overall"]
     field_rows = (f'<tr><th>{_e(t("col.overall", lang))}</th><td class="qr-step qr-{overall}" '
                   f'data-overall="{overall}">{overall}</td></tr>')

@@ -60,7 +60,7 @@ BOARD_COLUMNS = ["id", "number", "description", "category_zh", "category_en", "c
                  "area_zh", "area_en", "part_number", "severity", "owner_id", "owner", "owner_en", "lead_id",
                  "lead", "lead_en", "opened_on", "next_report_on", "closed_on", "cancelled", "version", "days_open",
                  "steps", "overall", "report_overdue", "days_red", "escalation_level", "on_board", "received_at",
-                 "clocks"]
+                 "clocks", "repeat_of", "repeat_checked"]
 
 
 @query
@@ -142,15 +142,16 @@ def _issue_records(session: Session, shown, on: date) -> list[dict]:
     settings = _settings(session)
     rule = ColourRule(settings.colour_rule)
     owner, lead = aliased(Person), aliased(Person)
-    parent = aliased(Category)
+    parent, repeated = aliased(Category), aliased(Issue)
     issue_rows = session.exec(
         select(Issue, Category, parent.name_zh, parent.name_en, Area, owner.name, owner.name_en,
-               lead.name, lead.name_en)
+               lead.name, lead.name_en, repeated.number)
         .join(Category, Issue.category_id == Category.id)
         .join(parent, Category.parent_id == parent.id, isouter=True)
         .join(Area, Issue.area_id == Area.id)
         .join(owner, Issue.owner_id == owner.id)
         .join(lead, Issue.lead_id == lead.id)
+        .join(repeated, Issue.repeat_of_id == repeated.id, isouter=True)
         .where(shown)
     ).all()
     step_rows = session.exec(
@@ -166,8 +167,8 @@ def _issue_records(session: Session, shown, on: date) -> list[dict]:
                       owner_names=(owner_zh, owner_en), lead_names=(lead_zh, lead_en),
                       steps=[_step_record(row, issue.opened_on, on, rule, settings)
                              for row in steps_by_issue[issue.id]],
-                      clocks=clocks.get(issue.id, []), on=on, settings=settings)
-        for issue, category, parent_zh, parent_en, area, owner_zh, owner_en, lead_zh, lead_en in issue_rows
+                      clocks=clocks.get(issue.id, []), on=on, settings=settings) | {"repeat_of": repeat_of or ""}
+        for issue, category, parent_zh, parent_en, area, owner_zh, owner_en, lead_zh, lead_en, repeat_of in issue_rows
     ]
 
 
@@ -200,4 +201,5 @@ def _issue_record(issue: Issue, *, category: Category, parent_names: tuple, area
         "escalation_level": max(rules.escalation_level(worst_days, settings.escalation_ladders[issue.severity]),
                                 issue.escalated_level),
         "on_board": issue.on_board, "received_at": issue.received_at, "clocks": clocks,
+        "repeat_checked": issue.repeat_checked,
     }

@@ -16,6 +16,7 @@ from qr.sheet_import import CellError, ImportedIssue, shape_key
 from qr.store.base import (DESCRIPTION_MAX, EARLIEST_OPENED_ON, REASON_MAX, Context, ValidationFailed, _actor_names,
                            _add_config, _audit, _authorize, _claim_version, _step_view, _text, command, query)
 from qr.store.issues import _cancel, _next_numbers
+from qr.store.lessons import _record_lesson
 from qr.store.plants import _default_plant_id
 from qr.store.templates import _active_steps
 
@@ -29,8 +30,6 @@ _ISSUE = sa.select(Issue.id, Issue.number, Issue.description, Issue.opened_on, I
 _STEP = sa.select(IssueStep.id, IssueStep.issue_id, IssueStep.state, IssueStep.target_on, IssueStep.completed_on,
                   IssueStep.started_on, IssueStep.marked_worse, IssueStep.marked_worse_on, IssueStep.claimed_on,
                   TemplateStep.code).join(TemplateStep, IssueStep.template_step_id == TemplateStep.id)
-
-
 _NO_MOVE_REQUEST = {"move_requested_on": None, "move_reason": "", "move_requested_by_id": None}
 # a new step's target as the issue was opened with it, never moved, and no completion waiting to be verified
 _UNMOVED_UNCLAIMED = {"target_moves": 0, **_NO_MOVE_REQUEST, "claimed_on": None, "evidence": "", "claimed_by_id": None,
@@ -488,6 +487,8 @@ class _Apply:
                 self._event(entity=Entity.STEP, entity_id=step_id, issue_id=issue.id, name=name, old=old, new=new,
                             reason=why)
         self.session.flush()
+        if closing and not cancelled:       # closed by the plant's sheet: its lesson goes to the library too
+            _record_lesson(self.session, issue, self.ctx.now)
 
 
 def _free_code(taken: set[str], wanted: str) -> str:

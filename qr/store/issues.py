@@ -16,6 +16,7 @@ from qr.store.base import (DESCRIPTION_MAX, EARLIEST_OPENED_ON, REASON_MAX, TEXT
 from qr.store.clocks import _received_at, _response_rules
 from qr.store.eight_d_reports import _eight_d_content
 from qr.store.follow_ups import _drop_pending_follow_up, _plan_follow_up
+from qr.store.lessons import _record_lesson, _require_targets_settled
 from qr.store.outbox import _notify_new_issue
 from qr.store.templates import _active_steps
 
@@ -125,6 +126,7 @@ def complete_step(*, session: Session, ctx: Context, actor_id: int | None, step:
     is checked as it is made and turns the step green at once."""
     done_on = _day_of_issue(done_on, "completed_on", issue, ctx)
     evidence = _text(evidence, "evidence", required=False, limit=TEXT_MAX)
+    _require_targets_settled(session, step, template_step)
     if ctx.settings.verify_exits and not _may(session, actor_id, "verify_exit"):
         if step.claimed_on is not None:
             raise ValidationFailed("err.step_claimed", step=template_step.name_zh, step_en=template_step.name_en,
@@ -158,6 +160,7 @@ def verify_step(*, session: Session, ctx: Context, actor_id: int | None, step: I
     """对比退出: the quality engineer checked the owner's evidence against the exit criterion. The step is done on
     the day the owner said, and green from today, the day it was verified (past days keep their colour)."""
     _require_claim(step, template_step)
+    _require_targets_settled(session, step, template_step)
     note = _text(note, "note", required=False, limit=REASON_MAX)
     _set(session, step, "state", StepState.DONE.value, actor_id=actor_id, now=ctx.now, reason=note)
     _set(session, step, "completed_on", step.claimed_on, actor_id=actor_id, now=ctx.now, reason=note)
@@ -197,6 +200,7 @@ def _mark_na(session, *, step, template_step, reason, actor_id, now):
         raise ValidationFailed("err.na_not_allowed", step=template_step.name_zh, step_en=template_step.name_en)
     if step.state != StepState.OPEN:
         raise ValidationFailed("err.step_not_open", step=template_step.name_zh, step_en=template_step.name_en)
+    _require_targets_settled(session, step, template_step)
     _set(session, step, "na_reason", reason, actor_id=actor_id, now=now, reason=reason)
     _set(session, step, "state", StepState.NA.value, actor_id=actor_id, now=now, reason=reason)
     _settle_move_request(session, step, actor_id=actor_id, now=now, reason=reason)
@@ -358,6 +362,7 @@ def close_issue(*, session: Session, actor_id: int | None, issue_id: int, closed
     _audit(session, at=ctx.now, actor_id=actor_id, entity=Entity.ISSUE, entity_id=issue.id, issue_id=issue.id,
            field_name="closed_on", old=None, new=closed_on, reason=reason)
     _plan_follow_up(session, issue, actor_id=actor_id, now=ctx.now)
+    _record_lesson(session, issue, ctx.now)
     _commit_change(session)
     return issue
 

@@ -14,7 +14,7 @@ from qr.store.base import _REOPENED, _frame, _still_relevant, query
 
 TREND_ISSUE_COLUMNS = ["id", "number", "description", "category_id", "category_zh", "category_en", "plant_id",
                        "area_id", "area_zh", "area_en", "severity", "owner_id", "owner", "owner_en", "opened_on", "closed_on",
-                       "cancelled"]
+                       "cancelled", "repeat_of_closed_on"]
 
 
 TREND_STEP_COLUMNS = ["id", "issue_id", "position", "code", "name_zh", "name_en", "state", "target_on",
@@ -28,16 +28,17 @@ TREND_HISTORY_COLUMNS = ["issue_id", "entity", "entity_id", "field", "old", "new
 @query
 def trends_issues(*, session: Session, since: date | None = None) -> pd.DataFrame:
     """Every issue that counts from `since` on, closed ones too, named by its top-level category."""
-    parent, owner = aliased(Category), aliased(Person)
+    parent, owner, repeated = aliased(Category), aliased(Person), aliased(Issue)
     return _frame(session, sa.select(
         Issue.id, Issue.number, Issue.description, func.coalesce(parent.id, Category.id),
         func.coalesce(parent.name_zh, Category.name_zh), func.coalesce(parent.name_en, Category.name_en),
         Area.plant_id, Issue.area_id, Area.name_zh, Area.name_en, Issue.severity, Issue.owner_id, owner.name, owner.name_en,
-        Issue.opened_on, Issue.closed_on, Issue.cancelled)
+        Issue.opened_on, Issue.closed_on, Issue.cancelled, repeated.closed_on)
         .join(Category, Issue.category_id == Category.id)
         .join(parent, Category.parent_id == parent.id, isouter=True)
         .join(Area, Issue.area_id == Area.id)
         .join(owner, Issue.owner_id == owner.id)
+        .join(repeated, Issue.repeat_of_id == repeated.id, isouter=True)
         .where(_still_relevant(since)), TREND_ISSUE_COLUMNS)
 
 

@@ -43,7 +43,7 @@ def test_march_in_both_languages(march_plant, fresh_caches, lang, title, opened,
     figure = _chart(at, "chart_opened_closed")
     assert figure[opened] == [3, 3, 2, 2]                     # W10–W13, as counted in tests/unit/test_trends.py
     assert figure[backlog] == [4, 7, 8, 9]
-    assert len(at.get("plotly_chart")) == 12                  # every KPI but attendance and the escalated list
+    assert len(at.get("plotly_chart")) == 13                  # every KPI but attendance and the escalated list
     assert [i.value for i in at.info] == [no_meetings]
     assert "W13" in at.get("download_button")[-1].proto.label
 

@@ -34,7 +34,7 @@ def test_weekly_pack_writes_numbers_and_pictures(march_plant, tmp_path):
     pictures = sorted(out.glob("*.png"))
     assert [p.name for p in pictures][:2] == ["QR-trends-2026-W13-01-opened_closed.png",
                                               "QR-trends-2026-W13-02-ageing.png"]
-    assert len(pictures) == 12                                       # no attendance chart without meetings
+    assert len(pictures) == 13                                       # no attendance chart without meetings
     assert all(p.read_bytes().startswith(PNG_SIGNATURE) and p.stat().st_size > 5000 for p in pictures)
 
 

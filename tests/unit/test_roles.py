@@ -41,6 +41,8 @@ ALLOWED = {
     "decide_escalation": RUN_MEETING, "save_report_order": RUN_MEETING,
     "set_response_rule": CONFIGURE, "remove_response_rule": CONFIGURE,
     "record_response": OWN_ISSUE, "save_eight_d": OWN_ISSUE, "record_follow_up": OWN_ISSUE,
+    "link_repeat": OWN_ISSUE, "dismiss_repeats": OWN_ISSUE,
+    "add_read_across_target": OWN_ISSUE, "settle_read_across_target": OWN_ISSUE,
     "change_password": EVERYONE,                       # one's own password
     "set_my_notifications": EVERYONE,                  # one's own language and channels
     "set_channel": CONFIGURE, "remove_channel": CONFIGURE, "set_escalation_contacts": CONFIGURE,
@@ -103,7 +105,10 @@ def _build_world() -> dict:
         store.mark_failed(outbox_id=claimed["id"], worker="w", error="refused", now=store.now() + timedelta(days=1))
         store.claim_notice(worker="w", now=store.now() + timedelta(days=2))
     store.create_display_token(actor_id=None, name="line-tv")
-    return {**plant, "today": today, "actors": actors, "issue": issue, "ready": ready, "closed": closed,
+    target = store.add_read_across_target(actor_id=None, issue_id=issue.id, kind="line", target="焊装B线",
+                                          owner_id=plant["owner"].id, due_on=today, expected_version=issue.version)
+    issue.version += 1                              # the target added is a change of the issue
+    return {"target": target, **plant, "today": today, "actors": actors, "issue": issue, "ready": ready, "closed": closed,
             "pending": pending, "pending_steps": pending_steps,
             "meeting": meeting, "paint": paint, "steps": steps, "no_account": no_account,
             "failed": failed, "unused_template": unused_template,
@@ -246,6 +251,12 @@ def _arguments(name: str, w: dict) -> dict:
         "revoke_display_token": {"name": "line-tv"},
         "set_meeting_settings": {"issue_seconds": 90, "meeting_target_minutes": 15, "meeting_limit_minutes": 30,
                                  "refresh_seconds": 60, "public_board": True},
+        "link_repeat": {"issue_id": w["pending"].id, "repeat_of_number": issue.number, **_pending_version(w)},
+        "dismiss_repeats": on_issue,
+        "add_read_across_target": {**on_issue, "kind": "part", "target": "5310-1022", "owner_id": w["owner"].id,
+                                   "due_on": today},
+        "settle_read_across_target": {"target_id": w["target"].id, "state": "done", "evidence": "已改造",
+                                      "settled_on": today, "expected_version": issue.version},
         "record_follow_up": {**_follow_up_of(w["closed"].id), "done_on": today, "contact": "客户质量部 李工",
                              "channel": "phone", "solved": True, "satisfaction": 5, "remarks": ""},
     }[name]

@@ -9,7 +9,7 @@ import streamlit as st
 from alembic import command
 from streamlit.testing.v1 import AppTest
 
-from qr import db, startup, store
+from qr import db, demo, startup, store
 from tests.conftest import ROOT
 
 
@@ -94,7 +94,8 @@ def test_instances_starting_together_prepare_an_empty_database_once(empty_databa
             thread.join()
         assert failures == []
         assert db.schema_revision() == db.head_revision()
-        assert store.issue_count() == 35 and len(store.reference_lists()["templates"]) == 3   # 34 played + today's new complaint
+        assert store.issue_count() == len(demo.ISSUES) + demo.STORIES + 1      # and today's new complaint
+        assert len(store.reference_lists()["templates"]) == 3
     finally:
         db.use_engine(None)
         engine.dispose()

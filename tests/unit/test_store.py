@@ -236,7 +236,7 @@ def test_demo_board_keeps_its_own_rules(engine, on):
     from qr import rules
     demo.load_demo(on=on)
     board = store.board_frame(on=on)
-    assert len(board) >= 20 and store.issue_count() == len(demo.ISSUES)
+    assert len(board) >= 20 and store.issue_count() == len(demo.ISSUES) + demo.STORIES
     assert set(board["overall"]) >= {"R", "Y"} and board["report_overdue"].any() and board["escalation_level"].any()
     steps = [s for row in board["steps"] for s in row.values()]
     assert any(s["status"] == rules.Status.NA for s in steps)
