@@ -126,6 +126,8 @@ class Issue(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     number: str = Field(max_length=20, unique=True)
     description: str = Field(max_length=2000)
+    # the description's tokens as qr.similar compares them, kept with it: proposals read them instead of redoing them
+    similarity_key: str = Field(default="", sa_type=sa.Text, sa_column_kwargs={"server_default": ""})
     category_id: int = Field(foreign_key="category.id", index=True)
     area_id: int = Field(foreign_key="area.id", index=True)
     part_number: str = Field(default="", max_length=100, index=True)  # repeats of a part are looked up by it

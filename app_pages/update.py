@@ -350,8 +350,12 @@ def new_issue_form() -> None:
 
 
 def created(issue) -> str:
-    """The new issue's panel opens on the next run, with the similar past issues proposed for it."""
+    """The new issue's panel opens on the next run, with the similar past issues proposed for it, and the message
+    says there are some: the first minute is when a repeat is cheapest to catch."""
     st.session_state["last_saved_issue"] = issue.id
+    similar = len(store.similar_issues(issue.id))
+    if similar:
+        return t("update.created_similar", lang, number=issue.number, count=similar)
     return t("update.created", lang, number=issue.number)
 
 

@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.concurrency import bench_database, percentile  # noqa: E402
 from models import Category, Issue  # noqa: E402
-from qr import db, store  # noqa: E402
+from qr import db, similar, store  # noqa: E402
 from qr.defaults import install_defaults  # noqa: E402
 
 CHUNK = 20_000
@@ -64,7 +64,9 @@ def add_past_issues(count: int, rng: random.Random) -> tuple[float, int, int, in
             rows = []
             for n in range(first, min(first + CHUNK, count)):
                 opened = today - timedelta(days=rng.randint(30, 5 * 365))
-                rows.append({"number": f"QR-{opened.year}-B{n:06d}", "description": description(rng),
+                text = description(rng)
+                rows.append({"number": f"QR-{opened.year}-B{n:06d}", "description": text,
+                             "similarity_key": similar.signature(text),
                              "category_id": rng.choice(categories), "area_id": area.id,
                              "part_number": part_number(rng), "severity": rng.choice("ABC"), "owner_id": person.id,
                              "lead_id": person.id, "template_id": template.id, "opened_on": opened,
@@ -77,13 +79,13 @@ def add_past_issues(count: int, rng: random.Random) -> tuple[float, int, int, in
 
 
 def bare_read(issue: Issue) -> float:
-    """The indexed read a proposal starts from, with no similarity: its category family's past issues."""
+    """The indexed read a proposal starts from, with no similarity: its category family's past issues' keys."""
     started = time.perf_counter()
     with db.read_session() as session:
         category = session.get(Category, issue.category_id)
         top = category.parent_id or category.id
         family = Issue.category_id.in_(select(Category.id).where((Category.id == top) | (Category.parent_id == top)))
-        session.exec(select(Issue.id, Issue.description).where(Issue.id < issue.id, ~Issue.cancelled, family)
+        session.exec(select(Issue.id, Issue.similarity_key).where(Issue.id < issue.id, ~Issue.cancelled, family)
                      .order_by(Issue.id.desc()).limit(store.CANDIDATES_READ)).all()
     return time.perf_counter() - started
 

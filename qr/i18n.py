@@ -122,6 +122,9 @@ TEXT: dict[str, dict[str, str]] = {
     "update.template.auto": {"zh": "按严重度自动选择", "en": "By severity"},
     "update.create": {"zh": "创建问题", "en": "Create issue"},
     "update.created": {"zh": "已创建 {number}。", "en": "Created {number}."},
+    "update.created_similar": {"zh": "已创建 {number}。它与 {count} 个过去的问题相似：请在“我的问题”中判断是否为重复发生。",
+                               "en": "Created {number}. It looks like {count} past issue(s): judge under “My issues” "
+                                     "whether it is a repeat."},
     # Excel import
     "page.excel": {"zh": "Excel导入", "en": "Excel import"},
     "import.help": {"zh": "上传工厂现有的跟踪板或问题清单(.xlsx)：表头可在前10行内，中英文均可；步骤可用字母或填充颜色。下方列出每一列将导入为什么，可修改；全部行无误才导入。",
@@ -1236,6 +1239,9 @@ TEXT: dict[str, dict[str, str]] = {
     "lessons.col.documents": {"zh": "更新的文件", "en": "Documents updated"},
     "lessons.col.read_across": {"zh": "横向展开", "en": "Read-across"},
     "lessons.open_8d": {"zh": "8D", "en": "8D"},
+    "lessons.in_report": {"zh": "根本原因、改了什么和更新的文件未在看板上记录：见该问题的8D或报告附件。",
+                          "en": "Root cause, change and documents were not recorded on the board: see the issue's 8D "
+                                "or attached report."},
     "kpi.repeats": {"zh": "每周重复发生率(12个月内已关闭问题再次发生)", "en": "Repeats per week (of an issue closed within 12 months)"},
     "trends.col.repeats": {"zh": "重复发生", "en": "Repeats"},
     "trends.col.repeat_rate": {"zh": "重复发生率", "en": "Repeat rate"},

@@ -34,15 +34,19 @@ def render_repeat_proposals(proposals: list[dict], lang: str) -> str:
     blocks = []
     for p in proposals:
         why = t("repeat.why.part", lang) if p["why"] == "part" else t("repeat.why.text", lang, score=round(p["score"]))
-        measures = "".join(f"<p>· {_e(en if lang == 'en' else zh)}: {_e(text)}</p>"
-                           for zh, en, text in p["countermeasures"]) or f'<p>{_e(t("repeat.not_recorded", lang))}</p>'
+        measures = "".join(f"<p>· {_e(en if lang == 'en' else zh)}: {_e(text)}</p>" for zh, en, text in p["countermeasures"])
+        changed = (f'<p><b>{_e(t("lessons.col.what_changed", lang))}:</b> {_e(p["what_changed"])}</p>'
+                   if p["what_changed"] else "")
+        if measures or not changed:
+            measures = (f'<p><b>{_e(t("repeat.countermeasures", lang))}:</b></p>'
+                        f'{measures or "<p>" + _e(t("repeat.not_recorded", lang)) + "</p>"}')
         blocks.append(
             f'<div class="qr-past" data-proposal="{_e(p["number"])}">'
             f'<p><a href="{_e(detail_link(p["number"], lang))}" target="_blank"><b>{_e(p["number"])}</b></a> · '
             f'<span class="qr-meta">{_e(why)} · {_e(p["part_number"])} · {_e(_closed(p["closed_on"], lang))}</span></p>'
             f'<p>{_e(p["description"])}</p>'
             f'<p><b>{_e(t("repeat.root_cause", lang))}:</b> {_e(p["root_cause"] or t("repeat.not_recorded", lang))}</p>'
-            f'<p><b>{_e(t("repeat.countermeasures", lang))}:</b></p>{measures}</div>')
+            f'{changed}{measures}</div>')
     return f'{LESSON_CSS}<div class="qr-learn">{"".join(blocks)}</div>'
 
 
@@ -78,8 +82,9 @@ def render_lessons(frame: pd.DataFrame, lang: str) -> str:
         if lesson["targets"]:
             read_across = (f'<p><b>{_e(t("lessons.col.read_across", lang))}:</b> '
                            f'{_e(t("readacross.progress", lang, settled=lesson["targets_settled"], total=lesson["targets"]))}</p>')
-        fields = "".join(f'<p><b>{_e(t(f"lessons.col.{name}", lang))}:</b> {_e(lesson[name] or "—")}</p>'
-                         for name in ("root_cause", "what_changed", "documents"))
+        fields = "".join(f'<p><b>{_e(t(f"lessons.col.{name}", lang))}:</b> {_e(lesson[name])}</p>'
+                         for name in ("root_cause", "what_changed", "documents") if lesson[name])
+        fields = fields or f'<p class="qr-meta">{_e(t("lessons.in_report", lang))}</p>'
         cards.append(
             f'<div class="qr-lesson" data-lesson="{_e(lesson["number"])}">'
             f'<h4><a href="{_e(detail_link(lesson["number"], lang))}" target="_self">{_e(lesson["number"])}</a> · '

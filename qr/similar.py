@@ -36,18 +36,17 @@ def similarity(first: str, second: str) -> float:
     return (fuzz.token_set_ratio(a, b) + fuzz.token_sort_ratio(a, b)) / 2 if a and b else 0.0
 
 
-def most_similar(description: str, candidates: dict[int, str], *, limit: int = PROPOSALS,
+def most_similar(description: str, signatures: dict[int, str], *, limit: int = PROPOSALS,
                  threshold: float = THRESHOLD) -> list[tuple[int, float]]:
-    """The candidates (id → description) at least `threshold` alike, best first, at most `limit`."""
+    """The candidates (id → the `signature` of its description, as kept with the issue) at least `threshold`
+    alike, best first, at most `limit`."""
     query = signature(description)
-    if not query:
+    idents = list(signatures)
+    if not query or not idents:
         return []
-    idents = list(candidates)
-    signatures = [signature(candidates[ident]) for ident in idents]
-    if not idents:
-        return []
-    scores = (process.cdist([query], signatures, scorer=fuzz.token_set_ratio, dtype=np.float32)[0]
-              + process.cdist([query], signatures, scorer=fuzz.token_sort_ratio, dtype=np.float32)[0]) / 2
+    keys = [signatures[ident] for ident in idents]
+    scores = (process.cdist([query], keys, scorer=fuzz.token_set_ratio, dtype=np.float32)[0]
+              + process.cdist([query], keys, scorer=fuzz.token_sort_ratio, dtype=np.float32)[0]) / 2
     best = [n for n in np.argsort(-scores, kind="stable")[:limit] if scores[n] >= threshold]
     return [(idents[n], round(float(scores[n]), 1)) for n in best]
 

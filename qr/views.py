@@ -244,11 +244,12 @@ def render_clocks(issue: dict, now: datetime, lang: str, tz) -> str:
 
 
 def repeat_badge(repeat_of: str, lang: str) -> str:
-    """↻ after the number of an issue that repeats an earlier one, the earlier number in its tooltip."""
+    """"↻ QR-…" before the description of an issue that repeats an earlier one (the number column has no room for
+    a mark on the projector)."""
     if not repeat_of:
         return ""
     title = t("repeat.of", lang, number=repeat_of)
-    return f' <span class="qr-repeat" data-repeat-of="{_e(repeat_of)}" title="{_e(title)}">↻</span>'
+    return f'<span class="qr-repeat" data-repeat-of="{_e(repeat_of)}" title="{_e(title)}">↻ {_e(repeat_of)}</span> '
 
 
 def detail_link(number: str, lang: str, section: str | None = None) -> str:
@@ -379,7 +380,8 @@ def _board_row(record: dict, columns: list[dict], lang: str, now: datetime, tz, 
     closed = _short_date(record["closed_on"]) if record["closed_on"] else t("cell.open", lang)
     if record["cancelled"]:
         closed = f'{t("cell.cancelled", lang)} {closed}'
-    description, category = _e(record["description"]), _e(_name(record, "category", lang))
+    description = repeat_badge(record.get("repeat_of", ""), lang) + _e(record["description"])
+    category = _e(_name(record, "category", lang))
     if projector:    # at most two lines on the projector, the whole text in the tooltip
         description = f'<div class="qr-desc-text">{description}</div>'
         category = f'<div class="qr-cat-text">{category}</div>'
@@ -387,7 +389,7 @@ def _board_row(record: dict, columns: list[dict], lang: str, now: datetime, tz, 
         f'<td class="qr-overall qr-{overall}" data-overall="{overall}" '
         f'title="{_e(t("status." + overall, lang))}">{overall}{_escalation_badge(record["escalation_level"], lang)}</td>',
         f'<td class="qr-no"><a href="{_e(detail_link(record["number"], lang))}" target="_self">'
-        f'{_e(record["number"])}</a>{repeat_badge(record.get("repeat_of"), lang)}</td>',
+        f'{_e(record["number"])}</a></td>',
         f'<td class="qr-cat" title="{_e(_name(record, "category", lang))}">{category}'
         f'{clock_badges(record.get("clocks") or [], now, lang, tz)}</td>',
         f'<td class="qr-desc" title="{_e(record["description"])}">{description}</td>',

@@ -7,6 +7,10 @@ from alembic import op
 import sqlalchemy as sa
 import sqlmodel
 
+from qr import similar
+
+BATCH = 2000
+
 revision = '0013'
 down_revision = '0012'
 branch_labels = None
@@ -17,8 +21,10 @@ def upgrade() -> None:
     with op.batch_alter_table('issue') as batch:
         batch.add_column(sa.Column('repeat_of_id', sa.Integer(), nullable=True))
         batch.add_column(sa.Column('repeat_checked', sa.Boolean(), server_default=sa.false(), nullable=False))
+        batch.add_column(sa.Column('similarity_key', sa.Text(), server_default='', nullable=False))
         batch.create_foreign_key('fk_issue_repeat_of_id_issue', 'issue', ['repeat_of_id'], ['id'])
         batch.create_index(batch.f('ix_issue_part_number'), ['part_number'], unique=False)
+    _fill_similarity_keys()
     op.create_table('lesson',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('issue_id', sa.Integer(), nullable=False),
@@ -52,6 +58,19 @@ def upgrade() -> None:
     op.create_index(op.f('ix_readacrosstarget_issue_id'), 'readacrosstarget', ['issue_id'], unique=False)
 
 
+def _fill_similarity_keys() -> None:
+    """Every issue already on record gets its description's similarity key, in batches of ids."""
+    bind = op.get_bind()
+    issue = sa.table('issue', sa.column('id', sa.Integer), sa.column('description', sa.String),
+                     sa.column('similarity_key', sa.Text))
+    last = 0
+    while rows := bind.execute(sa.select(issue.c.id, issue.c.description).where(issue.c.id > last)
+                               .order_by(issue.c.id).limit(BATCH)).all():
+        bind.execute(issue.update().where(issue.c.id == sa.bindparam('ident')).values(similarity_key=sa.bindparam('key')),
+                     [{'ident': ident, 'key': similar.signature(text)} for ident, text in rows])
+        last = rows[-1][0]
+
+
 def downgrade() -> None:
     op.drop_index(op.f('ix_readacrosstarget_issue_id'), table_name='readacrosstarget')
     op.drop_table('readacrosstarget')
@@ -60,5 +79,6 @@ def downgrade() -> None:
     with op.batch_alter_table('issue') as batch:
         batch.drop_index(batch.f('ix_issue_part_number'))
         batch.drop_constraint('fk_issue_repeat_of_id_issue', type_='foreignkey')
+        batch.drop_column('similarity_key')
         batch.drop_column('repeat_checked')
         batch.drop_column('repeat_of_id')

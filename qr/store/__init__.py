@@ -32,7 +32,7 @@ from qr.store.imports import ImportOutcome, ImportPlan, ImportRefused, import_is
 from qr.store.issues import (approve_target_move, attach_file, cancel_issue, close_issue, complete_step, create_issue,
                              mark_step_na, mark_step_worse, move_target, refuse_target_move, reopen_issue,
                              return_step, set_countermeasure, set_next_report, start_step, verify_step)
-from qr.store.lessons import (CANDIDATES_READ, READ_ACROSS_STEP, TARGET_KINDS, add_read_across_target, dismiss_repeats, lessons,
+from qr.store.lessons import (CANDIDATES_READ, LESSON_COLUMNS, READ_ACROSS_STEP, TARGET_KINDS, add_read_across_target, dismiss_repeats, lessons,
                               link_repeat, read_across_proposals, read_across_targets, settle_read_across_target,
                               similar_issues)
 from qr.store.meeting_reads import (Minutes, attendance_rates, meeting_attendance_frame, meeting_changes,

@@ -2,6 +2,7 @@
 import's own transaction), then applied with bulk inserts in one write transaction."""
 from dataclasses import dataclass, field
 from datetime import date
+import itertools
 import re
 
 import sqlalchemy as sa
@@ -9,7 +10,7 @@ from sqlmodel import Session, select
 
 from models import (Area, AuditEvent, Category, ImportMapping, Issue, IssueSequence, IssueStep, Person, StepTemplate,
                     TemplateStep)
-from qr import db, rules
+from qr import db, rules, similar
 from qr.audit import Entity
 from qr.rules import ColourRule, Status, StepState, StepView
 from qr.sheet_import import CellError, ImportedIssue, shape_key
@@ -313,9 +314,8 @@ def _chunks(values: list) -> list[list]:
 # ---------------------------------------------------------------- applying it
 
 class _Apply:
-    """Writes a worked-out import: the new names, then issues, steps and audit events each in bulk
-    (db.insert_rows; ids looked up by number and by step, a statement per 500 issues), then the updates, each
-    claiming its issue's version."""
+    """Writes a worked-out import: new names, then issues, steps and audit events each in bulk (db.insert_rows;
+    ids looked up by number and step, a statement per 500 issues), then the updates, each claiming its version."""
 
     def __init__(self, session: Session, ctx: Context, actor_id, source: str):
         self.session, self.ctx, self.actor_id, self.source = session, ctx, actor_id, source
@@ -391,6 +391,7 @@ class _Apply:
             return
         now, day = self.ctx.now, self.ctx.day
         issue_rows = [{"number": item.number, "description": item.values["description"],
+                       "similarity_key": similar.signature(item.values["description"]),
                        "category_id": ids.get(item.changes["category"], item.changes["category"]),
                        "area_id": ids.get(item.changes["area"], item.changes["area"]),
                        "part_number": item.values["part_number"], "severity": item.row.severity,
@@ -479,6 +480,7 @@ class _Apply:
             self._event(entity=Entity.ISSUE, entity_id=issue.id, issue_id=issue.id, name=name,
                         old=getattr(issue, name), new=value, reason=why)
             setattr(issue, name, value)
+        issue.similarity_key = similar.signature(issue.description)
         if closing and cancelled:
             _cancel(self.session, issue, item.changes["closed_on"], actor_id=self.actor_id, now=self.ctx.now,
                     reason=item.values["comment"] or reason)
@@ -492,9 +494,7 @@ class _Apply:
 
 
 def _free_code(taken: set[str], wanted: str) -> str:
-    code, n = wanted, 1
-    while code in taken:
-        n += 1
-        code = f"{wanted[:15]}-{n}"
+    code = next(c for c in itertools.chain([wanted], (f"{wanted[:15]}-{n}" for n in itertools.count(2)))
+                if c not in taken)
     taken.add(code)
     return code

@@ -6,7 +6,7 @@ from sqlmodel import Session, select
 
 from models import (Area, Attachment, Category, Issue, IssueSequence, IssueStep, Person, ResponseClock, StepTemplate,
                     TemplateStep)
-from qr import db, eight_d, files, rules
+from qr import db, eight_d, files, rules, similar
 from qr.audit import Entity
 from qr.rules import ColourRule, StepState
 from qr.store.base import (DESCRIPTION_MAX, EARLIEST_OPENED_ON, REASON_MAX, TEXT_MAX, Context, NotFound,
@@ -78,6 +78,7 @@ def create_issue(*, session: Session, actor_id: int | None, description: str, ca
         received_at = _received_at(ctx.now if received_at is None else received_at, ctx.now)
 
     issue = Issue(number=_next_number(session, opened_on.year), description=description,
+                  similarity_key=similar.signature(description),
                   category_id=category_id, area_id=area_id, part_number=part_number, severity=severity,
                   owner_id=owner_id, lead_id=lead_id, template_id=template_id, opened_on=opened_on,
                   next_report_on=next_report_on, created_at=ctx.now, updated_at=ctx.now, received_at=received_at,

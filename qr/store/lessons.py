@@ -96,7 +96,7 @@ def _similar_to(session: Session, *, description: str, part_number: str, categor
         for ident in session.exec(select(Issue.id).where(earlier, Issue.part_number == part_number.strip())
                                   .order_by(Issue.id.desc()).limit(limit)).all():
             scores[ident] = (100.0, "part")
-    candidates = dict(session.exec(select(Issue.id, Issue.description)
+    candidates = dict(session.exec(select(Issue.id, Issue.similarity_key)
                                    .where(earlier, _same_family([_top_category(session, category_id)]))
                                    .order_by(Issue.id.desc()).limit(CANDIDATES_READ)).all())
     for ident, score in similar.most_similar(description, candidates, limit=limit):
@@ -121,6 +121,7 @@ def _proposals(session: Session, chosen: list[int], scores: dict[int, tuple[floa
             "opened_on": issue.opened_on, "closed_on": issue.closed_on, "score": scores[ident][0],
             "why": scores[ident][1],
             "root_cause": lesson.root_cause if lesson else _root_cause(content, steps),
+            "what_changed": lesson.what_changed if lesson else _what_changed(content, steps),
             "countermeasures": [(zh, en, text) for _, zh, en, text in steps],
         })
     return proposals

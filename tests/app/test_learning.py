@@ -66,7 +66,21 @@ def test_the_owner_links_a_proposed_repeat_and_the_board_marks_it(two_alike, lan
     assert t("repeat.proposed", lang) not in [w.value for w in at.warning]      # judged: no longer proposed
     board = app_as(two_alike["owner"].id, lang=lang)
     board.run()
-    assert f'data-repeat-of="{past.number}"' in _html(_ok(board))
+    assert f'<span class="qr-repeat" data-repeat-of="{past.number}"' in _html(_ok(board))
+
+
+def test_creating_an_issue_like_a_past_one_says_so(two_alike):
+    at = app_as(two_alike["owner"].id)
+    at.run()
+    at.switch_page("app_pages/update.py")
+    _ok(at.run())
+    at.text_area(key="new_description").input("后保险杠支架焊点脱焊，客户检出")
+    at.text_input(key="new_part").input("1111-2222")
+    _ok(at.button(key="FormSubmitter:new_issue-创建问题").click().run())
+    (message,) = [s.value for s in at.success]
+    assert message == t("update.created_similar", "zh", number="QR-2026-0003", count=2)
+    created = int(store.board_frame().set_index("number").loc["QR-2026-0003", "id"])
+    assert [p["number"] for p in store.similar_issues(created)] == [two_alike["new"].number, two_alike["past"].number]
 
 
 def test_the_owner_dismisses_the_proposals_and_they_stay_away(two_alike):

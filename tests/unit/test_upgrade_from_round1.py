@@ -5,7 +5,7 @@ import gzip
 from pathlib import Path
 import sqlite3
 
-from qr import db, startup, store
+from qr import db, similar, startup, store
 from tests.conftest import ROOT
 
 FIXTURE = ROOT / "tests" / "fixtures" / "round1-demo-0005.db.gz"
@@ -30,6 +30,8 @@ def test_a_round1_database_upgrades_with_every_row_and_its_demo_accounts_close(t
         with sqlite3.connect(path) as connection:
             assert connection.execute("PRAGMA foreign_key_check").fetchall() == []
             assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+            keys = connection.execute("SELECT description, similarity_key FROM issue").fetchall()
+        assert keys and all(key == similar.signature(text) != "" for text, key in keys)    # old issues are proposed too
         after = _counts(path)
         assert {name: after[name] for name in before} == before             # every row of every old table
         assert len(store.board_frame()) > 0 and store.issue_count() == 35
