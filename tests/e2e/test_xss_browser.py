@@ -2,7 +2,7 @@
 every page: no script runs, no dialog fires, the names read literally."""
 import pytest
 
-from qr import db, store
+from qr import db, demo, store
 from tests.e2e.conftest import open_signed_in, sign_in
 
 pytestmark = pytest.mark.e2e
@@ -40,6 +40,7 @@ def hostile_names(server, browser):
         first = store.template_steps(template.id)[0]
         store.update_template_step(actor_id=None, template_step_id=first.id, name_zh=STEP, name_en=STEP,
                                    short_zh=SHORT, short_en=SHORT, eight_d="D3", guide_limit_days=1, may_be_na=False)
+        _closed_with_a_lesson(person, sub, area, template)       # a lesson, a proposal and a read-across target
         issue = store.create_issue(actor_id=person.id, description=f"XSS 名称测试 {MARKDOWN}", category_id=sub.id,
                                    area_id=area.id,
                                    severity="A", owner_id=person.id, lead_id=person.id, opened_on=store.today(),
@@ -54,8 +55,33 @@ def hostile_names(server, browser):
         engine.dispose()
 
 
+def _closed_with_a_lesson(person, category, area, template) -> None:
+    """An earlier issue like the open one, its read-across target, 8D and lesson all payloads, closed."""
+    issue = store.create_issue(actor_id=person.id, description=f"XSS 名称测试 {PERSON}", category_id=category.id,
+                               area_id=area.id, severity="A", owner_id=person.id, lead_id=person.id,
+                               opened_on=store.today(), next_report_on=store.today(), template_id=template.id,
+                               part_number=AREA)
+    version = issue.version
+    store.add_read_across_target(actor_id=None, issue_id=issue.id, kind="line", target=STEP, owner_id=person.id,
+                                 due_on=store.today(), expected_version=version)
+    target = store.read_across_targets(issue.id)[0]["id"]
+    store.settle_read_across_target(actor_id=None, target_id=target, state="done", evidence=MARKDOWN,
+                                    settled_on=store.today(), expected_version=version + 1)
+    version += 2
+    for section, values in (("D2", {"where": AREA}), ("D4", {"occurrence_root": PERSON}), ("D5", {"actions": MARKDOWN})):
+        store.save_eight_d(actor_id=None, issue_id=issue.id, section=section, values=values, expected_version=version)
+        version += 1
+    for step in store.issue_detail(issue.number).steps:
+        store.complete_step(actor_id=None, step_id=step["id"], done_on=store.today(), expected_version=version)
+        version += 1
+    store.attach_file(actor_id=None, issue_id=issue.id, file_name="8D.pdf", kind="report",
+                      content=demo.report_pdf("8D"), expected_version=version)
+    store.close_issue(actor_id=None, issue_id=issue.id, closed_on=store.today(), reason=MARKDOWN,
+                      expected_version=version + 1)
+
+
 PAGES = ["", "?view=projector", "update", "meeting?area=XSS", "meeting?area=XSS&view=presenter", "excel",
-         "trends", "follow_up", "issue?no={number}", "admin", "login", "?lang=en", "admin?lang=en"]
+         "trends", "follow_up", "issue?no={number}", "lessons", "admin", "login", "?lang=en", "admin?lang=en"]
 
 
 @pytest.mark.parametrize("path", PAGES)

@@ -7,6 +7,7 @@ from sqlmodel import select
 
 from models import AuditEvent
 from qr import db, demo, store, trends
+from qr.sheet_import import ImportedIssue
 from tests.conftest import plant_moment
 
 OPENED = date(2026, 3, 2)
@@ -261,3 +262,17 @@ def test_a_repeat_of_an_issue_closed_over_a_year_before_is_not_counted():
     ])
     period = trends.period_for(date(2026, 3, 9), date(2026, 3, 15), date(2026, 3, 15))
     assert trends.repeats_by_week(frame, period)[["opened", "repeats"]].values.tolist() == [[2, 1]]
+
+
+def test_an_imported_issue_is_proposed_its_past_issues_and_a_sheet_that_closes_one_writes_its_lesson(plant):
+    past = _open(plant)
+    rows = [ImportedIssue(sheet_row=2, description="客户投诉：后保险杠支架焊点虚焊，线上发现", owner="张伟", lead="孙丽",
+                          area="ASSY", category="客户投诉", opened_on=TODAY, part_number="9999-0001"),
+            ImportedIssue(sheet_row=3, number=past.number, description=past.description, owner="张伟", lead="孙丽",
+                          area="ASSY", category="客户投诉", opened_on=OPENED, part_number="5401-0317",
+                          status="closed", closed_on=TODAY, comment="客户确认")]
+    store.import_issues(actor_id=None, issues=rows, source="plant.xlsx", now=plant_moment(TODAY))
+    imported = store.board_frame(on=TODAY, include_closed=True).set_index("number")
+    new_id = int(imported[imported.index != past.number]["id"].iloc[0])
+    assert [p["number"] for p in store.similar_issues(new_id)] == [past.number]
+    assert store.lessons()["number"].tolist() == [past.number]
