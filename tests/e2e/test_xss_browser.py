@@ -3,7 +3,7 @@ every page: no script runs, no dialog fires, the names read literally."""
 import pytest
 
 from qr import db, demo, store
-from tests.e2e.conftest import open_signed_in, sign_in
+from tests.e2e.conftest import sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -84,9 +84,22 @@ PAGES = ["", "?view=projector", "update", "meeting?area=XSS", "meeting?area=XSS&
          "trends", "follow_up", "issue?no={number}", "lessons", "admin", "login", "?lang=en", "admin?lang=en"]
 
 
+@pytest.fixture(scope="module")
+def signed_in_admin(server, browser):
+    """One browser signed in as the administrator (every page then shows all it has): each page opens in a new tab
+    of it, as a person does, instead of signing in again for each."""
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    page = context.new_page()
+    page.goto(f"{server['url']}/login", timeout=60_000)
+    sign_in(page, "admin")
+    page.close()
+    yield context
+    context.close()
+
+
 @pytest.mark.parametrize("path", PAGES)
-def test_no_name_runs_as_markup(server, browser, hostile_names, path):
-    page = open_signed_in(browser, f"{server['url']}/login", "admin")   # every page then shows all it has
+def test_no_name_runs_as_markup(server, signed_in_admin, hostile_names, path):
+    page = signed_in_admin.new_page()
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     page.goto(f"{server['url']}/{path.format(number=hostile_names)}", timeout=60_000)
@@ -112,6 +125,10 @@ def test_the_names_read_literally(server, browser, hostile_names):
     text = page.locator('[data-testid="stMain"]').inner_text()
     assert all(name in text for name in (AREA, PERSON, SUBTYPE, STEP))
     assert MARKDOWN in text
+    page.goto(f"{server['url']}/lessons", timeout=60_000)
+    page.locator(".qr-lesson", has_text=PERSON).wait_for(timeout=60_000)
+    lesson = page.locator(".qr-lesson", has_text=PERSON).inner_text()
+    assert AREA in lesson and MARKDOWN in lesson                         # part and process, what changed
     page.goto(f"{server['url']}/meeting?area=XSS", timeout=60_000)
     page.wait_for_selector("form.qr-sign-in, form.qr-sign-out", state="attached", timeout=60_000)   # drawn
     if page.locator("form.qr-sign-in").count():
