@@ -81,9 +81,11 @@ def _wait_healthy(url: str, log_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def server(tmp_path_factory, demo_templates):
+    """A module's server on a copy of today's demo plant, loaded once per test run (a server's own first start on
+    an empty database is what test_fresh_server_browser.py checks)."""
     directory = tmp_path_factory.mktemp("e2e")
-    database_url = new_database(directory)
+    database_url = new_database(directory, template=demo_templates(None))
     try:
         with running_server(database_url, directory / "streamlit.log") as running:
             yield running

@@ -31,7 +31,7 @@ def _expected_from_database(database_url: str) -> dict[str, dict]:
 
 
 def test_every_open_issue_row_matches_the_database(server, browser):
-    page = open_page(browser, server["url"])    # the first start creates and fills the database
+    page = open_page(browser, server["url"])
     expected = _expected_from_database(server["database_url"])
     assert len(expected) >= 20
     shown = page.eval_on_selector_all("table.qr-board tr[data-issue]", """rows => rows.map(r => ({
@@ -81,7 +81,7 @@ def test_clicking_a_number_opens_its_detail(server, browser):
 def test_sidebar_lists_each_page_once(server, browser):
     page = open_page(browser, server["url"])
     labels = page.eval_on_selector_all('[data-testid="stSidebarNav"] a', "links => links.map(a => a.textContent.trim())")
-    names = ["跟踪板", "更新我的问题", "快速响应会", "Excel导入", "回访", "趋势与KPI", "问题详情", "管理", "登录与账户"]
+    names = ["跟踪板", "更新我的问题", "快速响应会", "Excel导入", "回访", "趋势与KPI", "问题详情", "经验教训库", "管理", "登录与账户"]
     assert len(labels) == len(names)             # the icon's ligature name precedes each label
     assert [label.endswith(name) for label, name in zip(labels, names)] == [True] * len(names)
     page.close()

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture
 def meeting_today(server, browser):
     """The demo's past assembly meetings, a next report date moved since the last one, today's meeting started."""
-    open_page(browser, server["url"]).close()              # the first start creates the demo plant
+    open_page(browser, server["url"]).close()
     engine = db.make_engine(server["database_url"])
     db.use_engine(engine)
     try:

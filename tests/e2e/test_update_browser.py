@@ -1,4 +1,6 @@
 """The update page in a real browser: a phone owner completes a step; typed markup stays text."""
+import re
+
 import pytest
 
 from qr import db, store
@@ -60,11 +62,11 @@ def test_typed_markup_is_shown_as_text_everywhere(server, browser):
     page.get_by_role("tab", name="新建问题").click()
     page.get_by_label("问题描述").fill(f"客户投诉 {XSS}")
     page.get_by_role("button", name="创建问题").click()
-    number = answered(page, "已创建", server=server).split()[1].rstrip("。")
+    number = re.search(r"QR-\d{4}-\d{4}", answered(page, "已创建", server=server)).group()
 
     expander = page.locator('[data-testid="stExpander"]', has_text=number)
-    expander.locator("summary").click()
     form = expander.locator('[data-testid="stForm"]', has_text="写对策")
+    form.wait_for(timeout=30_000)                 # the new issue's panel opens by itself, at its proposals
     form.get_by_text("写对策").click()
     form.get_by_label("对策/下一步").fill(f"对策 {XSS}")
     form.locator("button", has_text="保存").click()
