@@ -6,6 +6,8 @@ from app_pages import _shared as ui
 from qr import excel, lesson_views, store
 from qr.i18n import t
 
+SHOWN = 100        # cards drawn at most; the export holds every lesson found
+
 lang = ui.language_from_url()
 counter = store.change_counter()
 if not store.board_settings().public_board:
@@ -32,7 +34,8 @@ category = category_column.selectbox(t("lessons.category", lang), [None, *catego
 area = area_column.selectbox(t("lessons.area", lang), [None, *areas], key="lessons_area",
                              format_func=lambda i: t("lessons.all", lang) if i is None else areas[i])
 found = store.lessons(part=part, process=process, category_id=category, area_id=area, text=words)
-st.caption(t("lessons.count", lang, count=len(found)))
+st.caption(t("lessons.count", lang, count=len(found)) if len(found) <= SHOWN
+           else t("lessons.count_shown", lang, count=len(found), shown=SHOWN))
 if found.empty:
     st.info(t("lessons.none", lang))
 else:
@@ -40,4 +43,4 @@ else:
                        file_name=f"QR-lessons-{today.isoformat()}.xlsx", key="lessons_export",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        icon=":material/download:", on_click="ignore")
-    st.html(lesson_views.render_lessons(found, lang))
+    st.html(lesson_views.render_lessons(found.head(SHOWN), lang))

@@ -177,9 +177,13 @@ def close_form(issue: dict, version: int) -> None:
                        success=t("update.reopened", lang, number=issue["number"]))
 
 
-def repeats_form(issue: dict, version: int) -> None:
+EAGER_PROPOSALS = 10    # with more panels than this on the page, each looks for similar past issues when asked
+
+
+def repeats_form(issue: dict, version: int, eager: bool) -> None:
     """Similar past issues proposed for an issue nobody has judged yet: the owner links the one it repeats, or
-    says none is the same problem; a linked repeat shows what it repeats, and the link can be undone."""
+    says none is the same problem; a linked repeat shows what it repeats, and the link can be undone. A long list
+    of panels (a facilitator's, an import's) looks them up only for the panel asked."""
     key = issue["id"]
     if issue["repeat_of"]:
         left, right = st.columns([3, 1])
@@ -189,6 +193,11 @@ def repeats_form(issue: dict, version: int) -> None:
                            lang, issue_id=key, success=t("repeat.dismissed", lang, number=issue["number"]))
         return
     if issue["repeat_checked"]:
+        return
+    asked = f"repeats_asked_{key}"
+    if not (eager or st.session_state.get(asked)):
+        st.button(t("repeat.look", lang), key=f"look_{key}", icon=":material/history:",
+                  on_click=st.session_state.__setitem__, args=(asked, True))
         return
     proposals = ui.similar_issues(counter, key)
     if not proposals:
@@ -283,7 +292,7 @@ def issue_panel(issue: dict) -> None:
         if issue["clocks"]:
             st.html(views.render_clocks(issue, store.now(), lang, load_settings().tz))
         if issue["closed_on"] is None:
-            repeats_form(issue, version)
+            repeats_form(issue, version, eager=keep_open or len(shown) <= EAGER_PROPOSALS)
             response_form(issue, version)
             countermeasure_first_form(issue, version)
             step_form(issue, version)

@@ -1177,6 +1177,7 @@ TEXT: dict[str, dict[str, str]] = {
     "repeat.dismiss": {"zh": "都不是同一问题", "en": "None is the same problem"},
     "repeat.linked": {"zh": "{number} 已标记为 {repeat_of} 的重复发生。", "en": "{number} is linked as a repeat of {repeat_of}."},
     "repeat.dismissed": {"zh": "已记录：{number} 不是过去问题的重复发生。", "en": "Recorded: {number} repeats no past issue."},
+    "repeat.look": {"zh": "查找相似的过去问题(是否重复发生)", "en": "Look for similar past issues (a repeat?)"},
     "repeat.undo": {"zh": "取消重复发生标记", "en": "Remove the repeat link"},
     "readacross.title": {"zh": "横向展开清单", "en": "Read-across checklist"},
     "readacross.help": {"zh": "把本问题的对策展开到其他产线、区域、工厂和相似零件号；每个对象有责任人和完成日期，全部完成或不适用后“横向展开”步骤才能变绿。",
@@ -1225,6 +1226,9 @@ TEXT: dict[str, dict[str, str]] = {
     "lessons.text": {"zh": "关键词", "en": "Words"},
     "lessons.all": {"zh": "全部", "en": "All"},
     "lessons.count": {"zh": "共 {count} 条经验教训", "en": "{count} lessons"},
+    "lessons.count_shown": {"zh": "共 {count} 条经验教训，显示最近关闭的 {shown} 条：请缩小筛选范围，或导出全部。",
+                            "en": "{count} lessons; the {shown} closed last are shown: narrow the filters, or export "
+                                  "them all."},
     "lessons.none": {"zh": "没有符合条件的经验教训。", "en": "No lesson matches."},
     "lessons.export": {"zh": "导出Excel", "en": "Export to Excel"},
     "lessons.col.number": {"zh": "问题编号", "en": "Issue"},

@@ -45,7 +45,7 @@ def _eight_d_of(session: Session, issue_ids: list[int]) -> dict[int, dict]:
     return {issue_id: content or {} for issue_id, content in rows}
 
 
-def _countermeasures(session: Session, issue_ids: list[int]) -> dict[int, list[tuple[str, str, str]]]:
+def _countermeasures(session: Session, issue_ids: list[int]) -> dict[int, list[tuple[str, str, str, str]]]:
     """Each issue's steps that carry a countermeasure: (code, 中文 name, English name, text) in step order."""
     rows = session.exec(select(IssueStep.issue_id, TemplateStep.code, TemplateStep.name_zh, TemplateStep.name_en,
                                IssueStep.countermeasure).join(TemplateStep)

@@ -83,6 +83,24 @@ def test_creating_an_issue_like_a_past_one_says_so(two_alike):
     assert [p["number"] for p in store.similar_issues(created)] == [two_alike["new"].number, two_alike["past"].number]
 
 
+def test_a_long_list_looks_for_similar_past_issues_when_asked(two_alike):
+    for n in range(10):
+        store.create_issue(actor_id=None, description=f"漆面划伤 {n}", category_id=two_alike["categories"]["gp12"].id,
+                           area_id=two_alike["area"].id, severity="B", owner_id=two_alike["owner"].id,
+                           lead_id=two_alike["lead"].id, opened_on=two_alike["today"],
+                           next_report_on=two_alike["today"], template_id=two_alike["templates"]["minor"].id)
+    new = two_alike["new"]
+    at = app_as(two_alike["owner"].id)
+    at.run()
+    at.switch_page("app_pages/update.py")
+    _ok(at.run())
+    assert "data-proposal=" not in _html(at)
+    _ok(at.button(key=f"look_{new.id}").click().run())
+    assert re.findall(r'data-proposal="([^"]+)"', _html(at)) == [two_alike["past"].number]
+    _press(at, f"repeat_form_{new.id}", t("repeat.link", "zh"))
+    assert store.board_frame().set_index("number").loc[new.number, "repeat_of"] == two_alike["past"].number
+
+
 def test_the_owner_dismisses_the_proposals_and_they_stay_away(two_alike):
     new = two_alike["new"]
     at = _update_page(two_alike["owner"].id, new.number)
