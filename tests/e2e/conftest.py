@@ -109,7 +109,7 @@ def open_page(browser, url: str, *, width: int = 1920, height: int = 1080):
     page.wait_for_selector('[data-testid="stApp"]', timeout=60_000)
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
     page.wait_for_selector("table.qr-board, table.qr-detail, [data-testid=\"stExpander\"], [data-testid=\"stForm\"], "
-                           "[data-testid=\"stFileUploader\"], table.qr-qchart, form.qr-sign-in",
+                           "[data-testid=\"stFileUploader\"], table.qr-qchart, form.qr-sign-in, div.qr-learn",
                            timeout=60_000)
     assert page.query_selector_all('[data-testid="stException"]') == []
     return page

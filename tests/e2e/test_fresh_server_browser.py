@@ -12,7 +12,7 @@ from tests.e2e.test_update_browser import _read, _settle
 pytestmark = pytest.mark.e2e
 
 NAVIGATION = ["page.board", "page.update", "page.meeting", "page.excel", "page.follow_up", "page.trends",
-              "page.issue", "page.admin", "page.login"]
+              "page.issue", "page.lessons", "page.admin", "page.login"]
 SIGN_IN_FORM = 'input[type="password"]'
 
 
@@ -43,6 +43,7 @@ def first_demo_issue() -> str:
     ("meeting?area=ASSY", "zh", SIGN_IN_FORM, False),
     ("trends", "zh", SIGN_IN_FORM, False),
     ("follow_up", "zh", SIGN_IN_FORM, False),
+    ("lessons", "zh", "div.qr-lesson", False),                   # readable like the board (the demo's is public)
     ("admin", "zh", SIGN_IN_FORM, False),
     ("login", "zh", SIGN_IN_FORM, False),
 ])
