@@ -58,7 +58,8 @@ def test_reload_new_tab_link_and_deep_link_keep_the_sign_in(server, context):
     assert _signed_in(page)
     other = context.new_page()                                           # a new tab
     other.goto(f"{server['url']}/update", timeout=60_000)
-    assert _signed_in(other) and other.locator('[data-testid="stExpander"]').count() > 0
+    assert _signed_in(other)
+    other.wait_for_selector('[data-testid="stExpander"]', timeout=60_000)   # the panels come after the sidebar
     other.goto(server["url"], timeout=60_000)                            # a link on the board to an issue
     other.wait_for_selector("table.qr-board", timeout=60_000)
     other.locator("tr[data-issue] td.qr-no a").first.click()
