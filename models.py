@@ -72,21 +72,45 @@ class Category(SQLModel, table=True):
     code: str = Field(max_length=40, unique=True)
     name_zh: str = Field(max_length=100)
     name_en: str = Field(max_length=100)
-    kind: str = Field(max_length=10)  # external | internal
+    kind: str = Field(max_length=10)  # external (a customer's) | supplier | internal
     parent_id: int | None = Field(default=None, foreign_key="category.id")
 
 
-class ResponseRule(SQLModel, table=True):
-    """How fast the plant must answer an issue of this category (sub-types use their parent's rules)."""
-
-    __table_args__ = (sa.UniqueConstraint("category_id", "code"),)
+class Customer(SQLModel, table=True):
+    """A customer (an OEM and its plant) whose complaints the board tracks: rules, KPIs and PPM are theirs."""
 
     id: int | None = Field(default=None, primary_key=True)
-    category_id: int = Field(foreign_key="category.id", index=True)
+    code: str = Field(max_length=20, unique=True)
+    name_zh: str = Field(max_length=100)
+    name_en: str = Field(default="", max_length=100)
+    site: str = Field(default="", max_length=100)  # the customer's plant the parts go to
+    active: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
+
+
+class CustomerDelivery(SQLModel, table=True):
+    """Parts delivered to a customer in a month: the denominator of its PPM."""
+
+    __table_args__ = (sa.UniqueConstraint("customer_id", "month"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    month: date  # its first day
+    quantity: int
+
+
+class ResponseRule(SQLModel, table=True):
+    """How fast the plant must answer an issue of this category (sub-types use their parent's rules); a
+    customer's own rules, for one category or for all, win over the category's."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    category_id: int | None = Field(default=None, foreign_key="category.id", index=True)
+    customer_id: int | None = Field(default=None, foreign_key="customer.id", index=True)
     code: str = Field(max_length=20)  # ack | on_site | containment …
     name_zh: str = Field(max_length=100)
     name_en: str = Field(max_length=100)
-    limit_minutes: int  # calendar time after the complaint was received
+    limit_minutes: int  # after the complaint was received
+    # counted on the plant's working days only (its weekdays, not its holidays), else on the calendar
+    working_time: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     position: int
 
 
@@ -147,6 +171,22 @@ class Issue(SQLModel, table=True):
     repeat_of_id: int | None = Field(default=None, foreign_key="issue.id")  # the past issue it is a repeat of
     # the owner looked at the similar past issues proposed for it: linked one as repeated, or said none is
     repeat_checked: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    customer_id: int | None = Field(default=None, foreign_key="customer.id", index=True)  # a customer's complaint
+    supplier: str = Field(default="", max_length=100)  # a supplier issue's supplier
+    defect_quantity: int | None = None  # parts found bad: a customer's PPM counts them
+    # 判定: a complaint judged valid or not valid, why, and whose responsibility (ours | supplier | customer | shared)
+    disposition: str = Field(default="", max_length=10, sa_column_kwargs={"server_default": ""})
+    disposition_reason: str = Field(default="", max_length=500, sa_column_kwargs={"server_default": ""})
+    responsibility: str = Field(default="", max_length=10, sa_column_kwargs={"server_default": ""})
+    supplier_8d_requested_on: date | None = None  # a supplier issue: the 8D asked of the supplier
+    charge_back: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})  # 索赔
+    # closing a customer's complaint waits for the customer's acceptance: who accepted, when, how
+    awaiting_acceptance: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    accepted_on: date | None = None
+    accepted_by: str = Field(default="", max_length=100, sa_column_kwargs={"server_default": ""})
+    accepted_how: str = Field(default="", max_length=10, sa_column_kwargs={"server_default": ""})
+    # a follow-up call answered "not solved" (when the plant flags instead of reopening)
+    unsolved_flag: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     version: int = 1
     created_at: datetime = _moment()
     updated_at: datetime = _moment()
@@ -349,14 +389,18 @@ class FollowUp(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     issue_id: int = Field(foreign_key="issue.id", index=True)
-    closed_on: date  # the closing it follows (an issue reopened and closed again is called again)
+    closed_on: date | None = None  # the closing it follows (reopened and closed again: called again); None: while open
     due_on: date = Field(index=True)
     required: bool  # external (customer) issues always; the others are sampled
     done_on: date | None = None
     contact: str = Field(default="", max_length=100)
     channel: str = Field(default="", max_length=10)  # phone | email | visit | wechat | other
     solved: bool | None = None
-    satisfaction: int | None = None  # 1–5
+    satisfaction: int | None = None  # 1–5, overall
+    # the same scale for response speed, solving ability and attitude (the practice scores the three)
+    speed: int | None = None
+    solving: int | None = None
+    attitude: int | None = None
     remarks: str = Field(default="", max_length=2000)
     recorded_by_id: int | None = Field(default=None, foreign_key="person.id")
     recorded_at: datetime | None = _moment(default=None)

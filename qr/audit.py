@@ -28,3 +28,5 @@ class Entity:
     ESCALATION_CONTACT = "escalation_contact"
     DISPLAY_TOKEN = "display_token"
     READ_ACROSS = "read_across"
+    CUSTOMER = "customer"
+    DELIVERY = "customerdelivery"

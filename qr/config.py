@@ -5,7 +5,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from qr.notices import NotifyRule
-from qr.rules import DEFAULT_LADDER, SEVERITY, AdmissionRule, MoveRule, QChartRule
+from qr.rules import DEFAULT_LADDER, SEVERITY, AdmissionRule, FollowUpRule, MoveRule, QChartRule
 
 ROOT = Path(__file__).resolve().parent.parent
 # the meeting's settings the environment (or the code) gives first; an administrator's saved value wins
@@ -37,6 +37,7 @@ class Settings:
     meeting_limit_minutes: int = 30   # and turns red past this
     follow_up_days: int = 7           # a closed issue's follow-up (回访) is due this many days after closing
     follow_up_share: float = 0.3      # of the closed internal issues, at least this share is followed up weekly
+    follow_up_rule: FollowUpRule = field(default_factory=FollowUpRule)   # "not solved", calls while open (admin)
     public_board: bool = True         # the board (read-only) opens without signing in: the meeting room's projector
     session_hours: int = 12           # a sign-in lasts this long after the last action (30 days when kept)
     notify_rule: NotifyRule = field(default_factory=NotifyRule)   # digests, quiet hours, holidays (admin page)

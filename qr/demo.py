@@ -105,7 +105,8 @@ def _at(day: date, hour: int) -> datetime:
     return min(datetime.combine(day, time(hour, 0), tzinfo=load_settings().tz), datetime.now(timezone.utc))
 
 
-STORIES = 2     # issues played after the others: the weld issue whose lesson is in the library, and its repeat
+STORIES = 3     # issues played after the others: the weld issue whose lesson is in the library, its repeat, and
+                # a complaint judged not valid
 
 
 @store.command
@@ -129,6 +130,8 @@ def load_demo(*, session: Session, issues: int = len(ISSUES), seed: int = 2026, 
     leads = people[10:]
     categories = {c.code: c for c in store.reference_lists(session=session)["categories"]}
     templates = {t.severity: t for t in store.reference_lists(session=session)["templates"]}
+    customers = _demo_customers(session, on)
+    parties = random.Random(seed + 3)       # whose complaint, how many bad parts: the other stories stay as they were
     ages = sorted((int(84 * rng.random() ** 1.5) for _ in range(issues)), reverse=True)  # more recent ones
     for index, age in enumerate(ages):
         category_code, area, severity, part, description = ISSUES[index % len(ISSUES)]
@@ -136,15 +139,62 @@ def load_demo(*, session: Session, issues: int = len(ISSUES), seed: int = 2026, 
                     description=description if index < len(ISSUES) else f"{description}（#{index + 1}）",
                     category=categories[category_code], area_id=area_ids[area], severity=severity, part=part,
                     owner=rng.choice(by_area[area]), lead=rng.choice(leads + by_area[area]),
-                    template=templates[severity], answers=answers, facilitator=leads[index % len(leads)])
+                    template=templates[severity], answers=answers, facilitator=leads[index % len(leads)],
+                    party=_party(parties, categories[category_code].kind, customers))
     _play_follow_ups(session, answers, on=on, callers=leads)
     _play_new_complaint(session, on=on, categories=categories, area_id=area_ids["ASSY"], owner=by_area["ASSY"][0],
-                        lead=leads[0], template=templates["A"])
+                        lead=leads[0], template=templates["A"], customer=customers["SGM"])
     _play_lesson_and_repeat(session, random.Random(seed + 2), on=on, category=categories["prr"],
                             area_id=area_ids["WELD"],
                             owner=by_area["WELD"][0], lead=leads[1], template=templates["A"],
-                            people={p.name: p for p in people})
+                            people={p.name: p for p in people}, customer=customers["FAW-VW"])
+    _play_invalid_complaint(session, on=on, category=categories["complaint_field"], area_id=area_ids["STAMP"],
+                            owner=by_area["STAMP"][0], lead=leads[0], template=templates["B"],
+                            customer=customers["FAW-VW"])
     _play_meetings(session, rng, on=on, area_ids=area_ids, facilitators=leads)
+
+
+# (code, 中文, English, the customer's plant, parts delivered a month)
+CUSTOMERS = [("SGM", "上汽通用", "SAIC-GM", "金桥工厂", 120_000), ("FAW-VW", "一汽-大众", "FAW-Volkswagen", "长春工厂", 85_000)]
+SUPPLIERS = ["华达精密", "恒通紧固件", "瑞丰塑胶"]
+
+
+def _demo_customers(session, on: date) -> dict:
+    """Two customers with their delivered quantities of the last three months (the PPM's denominator)."""
+    customers = {}
+    for code, zh, en, site, monthly in CUSTOMERS:
+        customer = store.create_customer(session=session, actor_id=None, code=code, name_zh=zh, name_en=en, site=site)
+        customers[code] = customer
+        month = on.replace(day=1)
+        for back in range(3):
+            store.set_delivery(session=session, actor_id=None, customer_id=customer.id, month=month,
+                               quantity=monthly - 7_000 * back)
+            month = (month - timedelta(days=1)).replace(day=1)
+    return customers
+
+
+def _party(rng, kind: str, customers: dict) -> dict:
+    """Whose problem an issue is: a customer's complaint counts bad parts for its PPM, a supplier issue names it."""
+    if kind == "external":
+        return {"customer_id": rng.choice(list(customers.values())).id, "defect_quantity": rng.randint(1, 12)}
+    if kind == "supplier":
+        return {"supplier": rng.choice(SUPPLIERS), "defect_quantity": rng.randint(20, 400)}
+    return {}
+
+
+def _play_invalid_complaint(session, *, on, category, area_id, owner, lead, template, customer) -> None:
+    """A complaint the quality lead judged not valid the next day (the parts were damaged in the customer's own
+    handling): closed as such, never counted as solved."""
+    opened_on = on - timedelta(days=9)
+    issue = store.create_issue(session=session, actor_id=owner.id, description="客户投诉：侧围外板表面划伤，客户线边退回6件",
+                               category_id=category.id, area_id=area_id, severity="B", owner_id=owner.id,
+                               lead_id=lead.id, opened_on=opened_on, next_report_on=opened_on + timedelta(days=1),
+                               template_id=template.id, part_number="5401-2203", customer_id=customer.id,
+                               defect_quantity=6, now=_at(opened_on, 9))
+    store.judge_complaint(session=session, actor_id=lead.id, issue_id=issue.id, disposition="invalid",
+                          reason="现场确认：划伤由客户线边料架无隔层造成，我方出厂检验及包装符合要求",
+                          responsibility="customer", expected_version=issue.version,
+                          now=_at(opened_on + timedelta(days=1), 10))
 
 
 # Minutes after the complaint arrived that the plant usually answers in, and now and then later than the rule.
@@ -182,14 +232,19 @@ def _play_follow_ups(session, rng, *, on, callers) -> None:
         store.record_follow_up(session=session, actor_id=rng.choice(callers).id, follow_up_id=row["id"],
                                done_on=done_on, contact=rng.choice(CONTACTS), channel=rng.choice(["phone", "visit",
                                                                                                  "email"]),
-                               solved=rng.random() < 0.9,
-                               satisfaction=rng.choices(list(SATISFACTION_WEIGHTS),
-                                                        weights=SATISFACTION_WEIGHTS.values())[0],
+                               solved=rng.random() < 0.9, **_scores(rng),
                                remarks=rng.choice(FOLLOW_UP_REMARKS), expected_version=row["version"],
                                now=_at(done_on, 15))
 
 
-def _play_new_complaint(session, *, on, categories, area_id, owner, lead, template) -> None:
+def _scores(rng) -> dict:
+    """Overall satisfaction, and speed, solving and attitude around it."""
+    overall = rng.choices(list(SATISFACTION_WEIGHTS), weights=SATISFACTION_WEIGHTS.values())[0]
+    return {"satisfaction": overall,
+            **{name: min(max(overall + rng.choice((-1, 0, 0, 1)), 1), 5) for name in ("speed", "solving", "attitude")}}
+
+
+def _play_new_complaint(session, *, on, categories, area_id, owner, lead, template, customer) -> None:
     """A complaint that arrived 50 minutes ago (at most since midnight): its acknowledgement clock is running."""
     now, tz = datetime.now(timezone.utc), load_settings().tz
     if rules.plant_today(now, tz) != on:
@@ -199,7 +254,8 @@ def _play_new_complaint(session, *, on, categories, area_id, owner, lead, templa
                                description="客户投诉：今早到货的右前门饰板颜色偏差，客户停线待料",
                                category_id=categories["complaint_0km"].id, area_id=area_id, severity="A",
                                owner_id=owner.id, lead_id=lead.id, opened_on=on, next_report_on=on,
-                               template_id=template.id, part_number="6102-0233", received_at=received, now=now)
+                               template_id=template.id, part_number="6102-0233", received_at=received,
+                               customer_id=customer.id, defect_quantity=6, now=now)
     version = issue.version
     for section, values in NEW_COMPLAINT_8D.items():    # the team has started the 8D: D1–D3 so far
         store.save_eight_d(session=session, actor_id=owner.id, issue_id=issue.id, section=section, values=values,
@@ -240,14 +296,16 @@ LESSON_TARGETS = [("line", "焊装B线 R11–R14 点焊工位", "刘洋", "done"
                   ("area", "冲压车间", "陈静", "na", "冲压车间无点焊工序")]
 
 
-def _play_lesson_and_repeat(session, rng, *, on, category, area_id, owner, lead, template, people) -> None:
+def _play_lesson_and_repeat(session, rng, *, on, category, area_id, owner, lead, template, people,
+                            customer) -> None:
     """A weld issue solved 10 weeks ago with a full 8D and its read-across checked off (its lesson is in the
     library), and the same bracket failing again this week: the owner linked the new issue as its repeat."""
     opened_on = on - timedelta(days=75)
     issue = store.create_issue(session=session, actor_id=owner.id, description="PRR：后保险杠支架焊点虚焊，客户入厂检验检出3件",
                                category_id=category.id, area_id=area_id, severity="A", owner_id=owner.id,
                                lead_id=lead.id, opened_on=opened_on, next_report_on=opened_on + timedelta(days=1),
-                               template_id=template.id, part_number="5401-0317", now=_at(opened_on, 9))
+                               template_id=template.id, part_number="5401-0317", customer_id=customer.id,
+                               defect_quantity=3, now=_at(opened_on, 9))
     version = issue.version
     for section, values in LESSON_8D.items():
         store.save_eight_d(session=session, actor_id=owner.id, issue_id=issue.id, section=section, values=values,
@@ -264,12 +322,14 @@ def _play_lesson_and_repeat(session, rng, *, on, category, area_id, owner, lead,
         version += 2
     closed_on = opened_on + timedelta(days=35)
     store.close_issue(session=session, actor_id=lead.id, issue_id=issue.id, closed_on=closed_on,
-                      reason="全部退出标准达成，快速反应会确认关闭", expected_version=version, now=_at(closed_on, 10))
+                      reason="全部退出标准达成，快速反应会确认关闭", expected_version=version, now=_at(closed_on, 10),
+                      accepted_by="客户SQE", accepted_how="email")
     repeat_on = on - timedelta(days=2)
     repeat = store.create_issue(session=session, actor_id=owner.id, description="客户投诉：后保险杠支架焊点脱焊，客户线上发现2件",
                                 category_id=category.id, area_id=area_id, severity="A", owner_id=owner.id,
                                 lead_id=lead.id, opened_on=repeat_on, next_report_on=on, template_id=template.id,
-                                part_number="5401-0317", now=_at(repeat_on, 9))
+                                part_number="5401-0317", customer_id=customer.id, defect_quantity=2,
+                                now=_at(repeat_on, 9))
     linked = store.link_repeat(session=session, actor_id=owner.id, issue_id=repeat.id, repeat_of_number=issue.number,
                                expected_version=repeat.version, now=_at(repeat_on, 10))
     _countermeasures_where_needed(session, rng, number=linked.number, version=linked.version, owner=owner, on=on)
@@ -325,7 +385,7 @@ def _play_meetings(session, rng, *, on, area_ids, facilitators):
 
 
 def _play_issue(session, rng, *, on, opened_on, description, category, area_id, severity, part, owner, lead,
-                template, answers, facilitator):
+                template, answers, facilitator, party):
     """Create one issue on its open day, then complete, block or skip its steps as the days pass."""
     profile = rng.choices(["on_time", "slow", "stuck"], weights=[50, 35, 15])[0]
     issue = store.create_issue(session=session, actor_id=owner.id, description=description,
@@ -334,7 +394,12 @@ def _play_issue(session, rng, *, on, opened_on, description, category, area_id, 
                                template_id=template.id, part_number=part,
                                na_steps={ts_position: NA_REASONS[code] for ts_position, code in
                                          _na_candidates(session, template.id, rng)},
-                               now=_at(opened_on, 9))
+                               now=_at(opened_on, 9), **party)
+    if party.get("supplier"):                   # the supplier is asked for its 8D and charged back the next day
+        store.set_supplier_actions(session=session, actor_id=owner.id, issue_id=issue.id, supplier=party["supplier"],
+                                   supplier_8d_requested_on=opened_on + timedelta(days=1), charge_back=True,
+                                   defect_quantity=party["defect_quantity"], expected_version=issue.version,
+                                   now=_at(opened_on + timedelta(days=1), 9))
     _answer_clocks(session, answers, issue.number, owner)
     _review(session, issue, on=on, facilitator=facilitator)
     detail = store.issue_detail(issue.number, session=session, on=opened_on)
@@ -376,7 +441,7 @@ def _play_issue(session, rng, *, on, opened_on, description, category, area_id, 
             version += 1
             store.close_issue(session=session, actor_id=facilitator.id, issue_id=issue.id, closed_on=closed_on,
                               reason="全部退出标准达成，快速反应会确认关闭", expected_version=version,
-                              now=_at(closed_on, 10))
+                              now=_at(closed_on, 10), accepted_by="客户SQE", accepted_how="email")
             return
     version = _countermeasures_where_needed(session, rng, number=issue.number, version=version, owner=owner, on=on)
     version = _replan(session, rng, number=issue.number, version=version, owner=owner, on=on, profile=profile)

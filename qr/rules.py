@@ -1,7 +1,8 @@
 """Board rules (docs/domain-rules.md) as plain functions of plain values: no database, no Streamlit."""
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from enum import Enum
 from zoneinfo import ZoneInfo
 
@@ -147,10 +148,12 @@ def escalation_level(days: int, ladder: tuple[tuple[int, int], ...] = DEFAULT_LA
 
 
 def qchart_day_colour(new_issue_kinds: list[str]) -> Status:
-    """Default Q-chart rule: R a new external issue that day, Y a new internal board issue, G none."""
+    """Default Q-chart rule: R a new customer (external) issue that day, Y a new internal board issue, G none.
+    A supplier's problem is the plant's own for the day's status (the course counts supplier inspection among
+    its departments): yellow, not red."""
     if "external" in new_issue_kinds:
         return Status.R
-    if "internal" in new_issue_kinds:
+    if "internal" in new_issue_kinds or "supplier" in new_issue_kinds:
         return Status.Y
     return Status.G
 
@@ -188,6 +191,7 @@ class QChartRule:
 def qchart_counts(category_kind: str, on_board: bool, rule: QChartRule = QChartRule()) -> bool:
     """A new issue colours the day unless the rule counts only board issues of its kind and it is on the list."""
     only_board = rule.external_on_board_only if category_kind == "external" else rule.internal_on_board_only
+    # a supplier's issue counts like an internal one
     return on_board or not only_board
 
 
@@ -265,11 +269,25 @@ class ClockState(str, Enum):
     MISSED = "missed"     # answered, but late
 
 
-def clock_due(received_at: datetime, limit_minutes: int, tz: ZoneInfo) -> datetime:
+def clock_due(received_at: datetime, limit_minutes: int, tz: ZoneInfo,
+              works: Callable[[date], bool] | None = None) -> datetime:
     """Calendar time on the plant's wall clock (nights and weekends count): a 2-day limit ends at the same
-    local hour two days later, even across a daylight-saving change. Returns an aware UTC moment."""
+    local hour two days later, even across a daylight-saving change. With `works` (the plant's working days)
+    only the hours of working days count: a complaint received on a Saturday starts counting on Monday at
+    00:00, and a limit left over at a Friday's midnight goes on on the next working day. Returns an aware
+    UTC moment."""
     local = received_at.astimezone(tz)
-    return (local + timedelta(minutes=limit_minutes)).astimezone(timezone.utc)
+    if works is None:
+        return (local + timedelta(minutes=limit_minutes)).astimezone(timezone.utc)
+    left, moment = timedelta(minutes=limit_minutes), local
+    for _ in range(limit_minutes // (24 * 60) + 800):          # the limit's days and two years of days off
+        midnight = datetime.combine(moment.date() + timedelta(days=1), time(0), tzinfo=tz)
+        if works(moment.date()):
+            if left <= midnight - moment:
+                return (moment + left).astimezone(timezone.utc)
+            left -= midnight - moment
+        moment = midnight
+    raise ValueError("no working day in two years")
 
 
 def clock_state(due_at: datetime, responded_at: datetime | None, now: datetime) -> ClockState:
@@ -293,9 +311,50 @@ def clock_minutes(due_at: datetime, responded_at: datetime | None, now: datetime
 FOLLOW_UP_CHANNELS = ("phone", "email", "visit", "wechat", "other")
 
 
-def follow_up_required(category_kind: str) -> bool:
-    """The plant's service procedure: every customer (external) issue is called back, 100 %."""
-    return category_kind == "external"
+def follow_up_required(category_kind: str, severity: str) -> bool:
+    """The plant's service procedure: every customer (external) issue and every urgent (severity A) one is
+    called back, 100 %; the rest are sampled."""
+    return category_kind == "external" or severity == "A"
+
+
+def follow_up_planned(category_kind: str) -> bool:
+    """A supplier's problem gets no satisfaction call: the supplier is asked for an 8D (and charged back) instead."""
+    return category_kind != "supplier"
+
+
+def open_call_due(opened_on: date, last_call_on: date | None, on: date, *, after_days: int, every_days: int) -> bool:
+    """A customer's complaint still open after `after_days` is called every `every_days` (twice a month by
+    default) until it closes: the customer hears how it goes before the closing call. 0 days: no such calls."""
+    if after_days <= 0 or every_days <= 0 or (on - opened_on).days < after_days:
+        return False
+    return last_call_on is None or (on - last_call_on).days >= every_days
+
+
+UNSOLVED_ACTIONS = ("reopen", "flag")   # a follow-up answered "not solved": reopen the issue, or flag it on the board
+MAX_CALL_DAYS = 365
+
+
+@dataclass(frozen=True)
+class FollowUpRule:
+    """回访 beyond the closing call: what a "not solved" answer does, and the calls while a complaint is open."""
+
+    unsolved: str = "reopen"
+    open_after_days: int = 14
+    open_every_days: int = 15
+DISPOSITIONS = ("valid", "invalid")
+RESPONSIBILITIES = ("ours", "supplier", "customer", "shared")
+ACCEPTANCE_CHANNELS = ("signed", "email", "phone", "visit", "portal", "other")
+
+
+def valid_share(valid: int, invalid: int) -> float | None:
+    """Of the complaints judged, the share judged valid; None while none is judged."""
+    return valid / (valid + invalid) if valid + invalid else None
+
+
+def ppm(defects: int, delivered: int | None) -> float | None:
+    """Parts per million: bad parts the customer found over the parts delivered that month; None without a
+    delivered quantity (not 0: nothing is known)."""
+    return defects * 1_000_000 / delivered if delivered else None
 
 
 def follow_up_due(closed_on: date, days: int) -> date:

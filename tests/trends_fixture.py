@@ -92,7 +92,8 @@ class MarchPlant:
                               content=demo.report_pdf("8D"), kind="report", expected_version=self._version(name),
                               now=plant_moment(day, 9))
         store.close_issue(actor_id=self.plant["lead"].id, issue_id=self._id(name), closed_on=day,
-                          reason="退出标准达成", expected_version=self._version(name), now=plant_moment(day, 18))
+                          reason="退出标准达成", expected_version=self._version(name), now=plant_moment(day, 18),
+                          accepted_by="王经理", accepted_how="signed")
 
     def reopen(self, name: str, day: date, hour: int) -> None:
         store.reopen_issue(actor_id=self.plant["lead"].id, issue_id=self._id(name), reason="客户再次抱怨",

@@ -5,8 +5,8 @@ A command is one user intention in one transaction: authorize, validate, claim t
 i18n key and its values; the page translates it. Callers use `from qr import store`.
 
 The modules are layered, each importing only from those before it (tests/unit/test_store_layers.py holds
-the order): base · plants · configuration · templates · accounts · displays · sessions · clocks · follow_ups · board ·
-eight_d_reports · outbox · issues · imports · qchart · meetings · meeting_reads · trend_frames · reminders.
+the order): base · plants · configuration · customers · templates · accounts · displays · sessions · clocks · follow_ups · board ·
+eight_d_reports · lessons · outbox · issues · complaints · imports · qchart · meetings · meeting_reads · trend_frames · reminders.
 """
 from qr.store.accounts import (USERNAME_MAX, SignedIn, accounts, authenticate, change_password, create_account,
                                create_admin, delete_demo_accounts, disable_demo_accounts, reset_password, set_role,
@@ -17,8 +17,12 @@ from qr.store.base import (CATEGORY_KINDS, COMMANDS, DESCRIPTION_MAX, EARLIEST_O
                            command, default_setting_values, now, query, today)
 from qr.store.board import (BOARD_COLUMNS, STEP_COLUMNS, IssueDetail, attachment_content, attachments, board_frame,
                             issue_count, issue_detail, issue_numbers)
-from qr.store.clocks import (categories_with_response_rules, record_response, remove_response_rule, response_rules,
-                             set_response_rule, trends_clocks)
+from qr.store.clocks import (all_response_rules, categories_with_response_rules, record_response, remove_response_rule,
+                             response_rules, set_response_rule, trends_clocks)
+from qr.store.complaints import (COMPLAINT_COLUMNS, complaint_frames, judge_complaint, open_calls_due,
+                                 record_acceptance, record_follow_up, record_open_call, set_complaint_details,
+                                 set_supplier_actions)
+from qr.store.customers import create_customer, customers, deliveries, set_delivery, update_customer
 from qr.db import UNREACHABLE
 from qr.store.configuration import (CONFIGURATION_ENTITIES, ISSUE_SECONDS_RANGE, MAX_WARNING_DAYS, MEETING_MINUTES_MAX,
                                     REFRESH_RANGE, admin_history, board_settings, configure, create_area,
@@ -27,7 +31,7 @@ from qr.store.configuration import (CONFIGURATION_ENTITIES, ISSUE_SECONDS_RANGE,
                                     update_area, update_category, update_person)
 from qr.store.displays import create_display_token, display_tokens, open_display, revoke_display_token
 from qr.store.eight_d_reports import eight_d_report, save_eight_d
-from qr.store.follow_ups import follow_ups, record_follow_up, trends_follow_ups
+from qr.store.follow_ups import follow_ups, trends_follow_ups
 from qr.store.imports import ImportOutcome, ImportPlan, ImportRefused, import_issues, plan_import, saved_mapping
 from qr.store.issues import (approve_target_move, attach_file, cancel_issue, close_issue, complete_step, create_issue,
                              mark_step_na, mark_step_worse, move_target, refuse_target_move, reopen_issue,

@@ -29,7 +29,7 @@ MAX_GUIDE_LIMIT_DAYS = 3650
 MAX_RESPONSE_MINUTES = 60 * 24 * 365
 EARLIEST_OPENED_ON = date(2000, 1, 1)
 _LARGEST_ID = 2**31 - 1   # PostgreSQL INTEGER, the narrower of the two databases
-CATEGORY_KINDS = ("external", "internal")
+CATEGORY_KINDS = ("external", "supplier", "internal")
 
 
 class QRError(Exception):
@@ -462,7 +462,10 @@ def default_setting_values() -> dict[str, object]:
             "move_rule": {"free_moves": settings.move_rule.free_moves,
                           "red_needs_approval": settings.move_rule.red_needs_approval},
             "watch_list_in_meeting": settings.watch_list_in_meeting,
-            "notifications": settings.notify_rule.to_json()}
+            "notifications": settings.notify_rule.to_json(),
+            "follow_up_rule": {"unsolved": settings.follow_up_rule.unsolved,
+                               "open_after_days": settings.follow_up_rule.open_after_days,
+                               "open_every_days": settings.follow_up_rule.open_every_days}}
 
 
 def _configured(settings: Settings, stored: dict[str, object]) -> Settings:
@@ -477,4 +480,5 @@ def _configured(settings: Settings, stored: dict[str, object]) -> Settings:
                    move_rule=rules.MoveRule(**values["move_rule"]),
                    watch_list_in_meeting=values["watch_list_in_meeting"],
                    notify_rule=NotifyRule.from_json(values["notifications"]),
+                   follow_up_rule=rules.FollowUpRule(**values["follow_up_rule"]),
                    **{name: stored[name] for name in MEETING_SETTINGS if name in stored})

@@ -10,7 +10,7 @@ from sqlalchemy import func
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from models import Area, Attachment, AuditEvent, Category, Issue, IssueStep, Person, TemplateStep
+from models import Area, Attachment, AuditEvent, Category, Customer, Issue, IssueStep, Person, TemplateStep
 from qr import files, rules
 from qr.config import Settings
 from qr.rules import ColourRule, Status
@@ -56,11 +56,16 @@ STEP_COLUMNS = (IssueStep.id, IssueStep.issue_id, IssueStep.position, IssueStep.
                 IssueStep.evidence, IssueStep.verified_on, IssueStep.return_reason)
 
 
+# a customer's or supplier's complaint: who, the disposition, the acceptance, a "not solved" call back
+COMPLAINT_FIELDS = ("customer_id", "supplier", "defect_quantity", "disposition", "disposition_reason", "responsibility",
+                    "supplier_8d_requested_on", "charge_back", "awaiting_acceptance", "accepted_on", "accepted_by",
+                    "accepted_how", "unsolved_flag")
 BOARD_COLUMNS = ["id", "number", "description", "category_zh", "category_en", "category_kind", "area_id",
                  "area_zh", "area_en", "part_number", "severity", "owner_id", "owner", "owner_en", "lead_id",
                  "lead", "lead_en", "opened_on", "next_report_on", "closed_on", "cancelled", "version", "days_open",
                  "steps", "overall", "report_overdue", "days_red", "escalation_level", "on_board", "received_at",
-                 "clocks", "repeat_of", "repeat_checked"]
+                 "clocks", "repeat_of", "repeat_checked", *COMPLAINT_FIELDS, "customer_code", "customer",
+                 "customer_en"]
 
 
 @query
@@ -145,13 +150,14 @@ def _issue_records(session: Session, shown, on: date) -> list[dict]:
     parent, repeated = aliased(Category), aliased(Issue)
     issue_rows = session.exec(
         select(Issue, Category, parent.name_zh, parent.name_en, Area, owner.name, owner.name_en,
-               lead.name, lead.name_en, repeated.number)
+               lead.name, lead.name_en, repeated.number, Customer.code, Customer.name_zh, Customer.name_en)
         .join(Category, Issue.category_id == Category.id)
         .join(parent, Category.parent_id == parent.id, isouter=True)
         .join(Area, Issue.area_id == Area.id)
         .join(owner, Issue.owner_id == owner.id)
         .join(lead, Issue.lead_id == lead.id)
         .join(repeated, Issue.repeat_of_id == repeated.id, isouter=True)
+        .join(Customer, Issue.customer_id == Customer.id, isouter=True)
         .where(shown)
     ).all()
     step_rows = session.exec(
@@ -167,8 +173,11 @@ def _issue_records(session: Session, shown, on: date) -> list[dict]:
                       owner_names=(owner_zh, owner_en), lead_names=(lead_zh, lead_en),
                       steps=[_step_record(row, issue.opened_on, on, rule, settings)
                              for row in steps_by_issue[issue.id]],
-                      clocks=clocks.get(issue.id, []), on=on, settings=settings) | {"repeat_of": repeat_of or ""}
-        for issue, category, parent_zh, parent_en, area, owner_zh, owner_en, lead_zh, lead_en, repeat_of in issue_rows
+                      clocks=clocks.get(issue.id, []), on=on, settings=settings)
+        | {"repeat_of": repeat_of or "", "customer_code": customer_code or "", "customer": customer_zh or "",
+           "customer_en": customer_en or customer_zh or ""}
+        for issue, category, parent_zh, parent_en, area, owner_zh, owner_en, lead_zh, lead_en, repeat_of,
+        customer_code, customer_zh, customer_en in issue_rows
     ]
 
 
@@ -201,5 +210,5 @@ def _issue_record(issue: Issue, *, category: Category, parent_names: tuple, area
         "escalation_level": max(rules.escalation_level(worst_days, settings.escalation_ladders[issue.severity]),
                                 issue.escalated_level),
         "on_board": issue.on_board, "received_at": issue.received_at, "clocks": clocks,
-        "repeat_checked": issue.repeat_checked,
+        "repeat_checked": issue.repeat_checked, **{name: getattr(issue, name) for name in COMPLAINT_FIELDS},
     }

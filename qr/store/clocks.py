@@ -5,11 +5,10 @@ from datetime import date, datetime, timezone
 
 import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy import func
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from models import Category, Issue, Person, ResponseClock, ResponseRule
+from models import Category, Customer, Issue, Person, ResponseClock, ResponseRule
 from qr import trends
 from qr.audit import Entity
 from qr.store.base import (EARLIEST_OPENED_ON, MAX_RESPONSE_MINUTES, REASON_MAX, Context, ValidationFailed, _audit,
@@ -33,77 +32,112 @@ def _received_at(value, now: datetime) -> datetime:
     return received_at
 
 
-def _response_rules(session: Session, category: Category) -> list[ResponseRule]:
-    """The category's own rules, else its parent's: a 0-km complaint answers like any customer complaint."""
-    for category_id in (category.id, category.parent_id):
-        if category_id is None:
-            continue
-        found = session.exec(select(ResponseRule).where(ResponseRule.category_id == category_id)
-                             .order_by(ResponseRule.position, ResponseRule.id)).all()
-        if found:
-            return list(found)
+def _rules_of(session: Session, category_id: int | None, customer_id: int | None) -> list[ResponseRule]:
+    return list(session.exec(select(ResponseRule).where(
+        ResponseRule.category_id.is_(None) if category_id is None else ResponseRule.category_id == category_id,
+        ResponseRule.customer_id.is_(None) if customer_id is None else ResponseRule.customer_id == customer_id)
+        .order_by(ResponseRule.position, ResponseRule.id)).all())
+
+
+def _response_rules(session: Session, category: Category, customer_id: int | None = None) -> list[ResponseRule]:
+    """The rules a new issue answers to. The customer's win: its rules for the category (else its parent), else
+    its rules for every category; without any, the category's own rules, else its parent's (a 0-km complaint
+    answers like any customer complaint)."""
+    categories = [category.id] + ([category.parent_id] if category.parent_id is not None else [])
+    lookups = [(c, customer_id) for c in categories] + [(None, customer_id)] if customer_id is not None else []
+    for category_id, customer in lookups + [(c, None) for c in categories]:
+        if found := _rules_of(session, category_id, customer):
+            return found
     return []
 
 
+def _rule_label(rule: ResponseRule) -> str:
+    return f"{rule.name_zh} / {rule.name_en}: {rule.limit_minutes} min" + (" (working days)" if rule.working_time else "")
+
+
 @command
-def set_response_rule(*, session: Session, actor_id: int | None, category_id: int, code: str, name_zh: str,
-                      name_en: str, limit_minutes: int, ctx: Context) -> ResponseRule:
-    """Add a response rule to a category, or change the one with this code; clocks already running keep the
-    limit they started with (each issue answers to the rule of the day it was received)."""
+def set_response_rule(*, session: Session, actor_id: int | None, category_id: int | None, code: str, name_zh: str,
+                      name_en: str, limit_minutes: int, customer_id: int | None = None, working_time: bool = False,
+                      ctx: Context) -> ResponseRule:
+    """Add a response rule to a category, to a customer (for one category or for all), or change the one with
+    this code there; clocks already running keep the limit they started with (each issue answers to the rule of
+    the day it was received)."""
     _authorize(session, actor_id, "configure")
-    category = _get(session, Category, category_id, "category")
+    category = _get(session, Category, category_id, "category") if category_id is not None else None
+    customer = _get(session, Customer, customer_id, "customer") if customer_id is not None else None
+    if category is None and customer is None:
+        raise ValidationFailed("err.required", field="category")
     code = _text(code, "code", required=True, limit=20)
     name_zh = _text(name_zh, "name_zh", required=True, limit=100)
     name_en = _text(name_en, "name_en", required=True, limit=100)
     if not _is_whole_number(limit_minutes) or not 1 <= limit_minutes <= MAX_RESPONSE_MINUTES:
         raise ValidationFailed("err.response_limit", limit=MAX_RESPONSE_MINUTES // (60 * 24))
-    rule = session.exec(select(ResponseRule).where(ResponseRule.category_id == category.id,
-                                                   ResponseRule.code == code)).first()
-    old = None if rule is None else f"{rule.name_zh} / {rule.name_en}: {rule.limit_minutes} min"
+    if not isinstance(working_time, bool):
+        raise ValidationFailed("err.bad_choice", field="working_time")
+    siblings = _rules_of(session, category_id, customer_id)
+    rule = next((r for r in siblings if r.code == code), None)
+    old = None if rule is None else _rule_label(rule)
     if rule is None:
-        position = session.exec(select(func.count()).select_from(ResponseRule)
-                                .where(ResponseRule.category_id == category.id)).one() + 1
-        rule = ResponseRule(category_id=category.id, code=code, position=position, name_zh=name_zh,
-                            name_en=name_en, limit_minutes=limit_minutes)
-    rule.name_zh, rule.name_en, rule.limit_minutes = name_zh, name_en, limit_minutes
-    new = f"{name_zh} / {name_en}: {limit_minutes} min"
+        rule = ResponseRule(category_id=category_id, customer_id=customer_id, code=code, position=len(siblings) + 1,
+                            name_zh=name_zh, name_en=name_en, limit_minutes=limit_minutes)
+    rule.name_zh, rule.name_en, rule.limit_minutes, rule.working_time = name_zh, name_en, limit_minutes, working_time
+    new = _rule_label(rule)
     if old == new:
         raise ValidationFailed("err.no_change")
     session.add(rule)
     session.flush()
     _audit(session, at=ctx.now, actor_id=actor_id, entity=Entity.RESPONSE_RULE, entity_id=rule.id, issue_id=None,
-           field_name=f"{category.code}.{code}", old=old, new=new)
+           field_name=_rule_scope(category, customer) + f".{code}", old=old, new=new)
     session.commit()
     return rule
+
+
+def _rule_scope(category: Category | None, customer: Customer | None) -> str:
+    return "/".join(part for part in (customer.code if customer else "", category.code if category else "") if part)
 
 
 @command
 def remove_response_rule(*, session: Session, actor_id: int | None, rule_id: int,
                          ctx: Context) -> None:
-    """The category stops starting this clock on new issues; clocks already running keep going."""
+    """The category (or customer) stops starting this clock on new issues; clocks already running keep going."""
     _authorize(session, actor_id, "configure")
     rule = _get(session, ResponseRule, rule_id, "response_rule")
-    category = session.get(Category, rule.category_id)
+    category = session.get(Category, rule.category_id) if rule.category_id is not None else None
+    customer = session.get(Customer, rule.customer_id) if rule.customer_id is not None else None
     _audit(session, at=ctx.now, actor_id=actor_id, entity=Entity.RESPONSE_RULE, entity_id=rule.id, issue_id=None,
-           field_name=f"{category.code}.{rule.code}", old=f"{rule.name_zh} / {rule.name_en}: {rule.limit_minutes} min",
-           new=None)
+           field_name=_rule_scope(category, customer) + f".{rule.code}", old=_rule_label(rule), new=None)
     session.execute(sa.delete(ResponseRule).where(ResponseRule.id == rule.id))
     session.commit()
 
 
 @query
 def categories_with_response_rules(*, session: Session) -> set[int]:
-    """Categories whose new issues start response clocks (sub-types of a category with rules included)."""
-    with_rules = set(session.exec(select(ResponseRule.category_id).distinct()).all())
+    """Categories whose new issues start response clocks (sub-types of a category with rules included); a
+    customer's rules count for its complaints only, see response_rules."""
+    with_rules = set(session.exec(select(ResponseRule.category_id).where(ResponseRule.customer_id.is_(None))
+                                  .distinct()).all())
     subtypes = session.exec(select(Category.id).where(Category.parent_id.in_(with_rules))).all() if with_rules else []
     return with_rules | set(subtypes)
 
 
 @query
-def response_rules(category_id: int, *, session: Session) -> list[dict]:
-    """The rules a new issue of this category starts clocks for (its own, else its parent's)."""
+def response_rules(category_id: int, *, session: Session, customer_id: int | None = None) -> list[dict]:
+    """The rules a new issue of this category (and customer) starts clocks for: the customer's, else the
+    category's own, else its parent's."""
     category = _get(session, Category, category_id, "category")
-    return [rule.model_dump() for rule in _response_rules(session, category)]
+    return [rule.model_dump() for rule in _response_rules(session, category, customer_id)]
+
+
+@query
+def all_response_rules(*, session: Session) -> list[dict]:
+    """Every rule with its scope, for the admin page: the category's rules first, then each customer's."""
+    rows = session.exec(select(ResponseRule, Category.code, Customer.code)
+                        .join(Category, ResponseRule.category_id == Category.id, isouter=True)
+                        .join(Customer, ResponseRule.customer_id == Customer.id, isouter=True)
+                        .order_by(ResponseRule.customer_id.is_not(None), Customer.code, Category.code,
+                                  ResponseRule.position, ResponseRule.id)).all()
+    return [{**rule.model_dump(), "category_code": category or "", "customer_code": customer or ""}
+            for rule, category, customer in rows]
 
 
 @command

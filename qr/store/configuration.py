@@ -69,6 +69,13 @@ def _checked_setting(key: str, value):
             return NotifyRule.from_json(value).to_json()
         except (KeyError, TypeError, ValueError, AttributeError):
             raise ValidationFailed("err.bad_choice", field="notifications") from None
+    if key == "follow_up_rule":
+        names = {"unsolved", "open_after_days", "open_every_days"}
+        if (not isinstance(value, dict) or set(value) != names or value["unsolved"] not in rules.UNSOLVED_ACTIONS
+                or not all(_is_whole_number(value[n]) and 0 <= value[n] <= rules.MAX_CALL_DAYS
+                           for n in ("open_after_days", "open_every_days"))):
+            raise ValidationFailed("err.follow_up_rule", limit=rules.MAX_CALL_DAYS)
+        return {name: value[name] for name in sorted(names)}
     raise NotFound("err.not_found", field="setting", value=str(key))
 
 
@@ -315,7 +322,8 @@ def set_meeting_settings(*, session: Session, actor_id: int | None, issue_second
 
 CONFIGURATION_ENTITIES = (Entity.PLANT, Entity.AREA, Entity.PERSON, Entity.CATEGORY, Entity.STEP_TEMPLATE,
                           Entity.TEMPLATE_STEP, Entity.SETTING, Entity.ACCOUNT, Entity.RESPONSE_RULE,
-                          Entity.IMPORT_MAPPING, Entity.CHANNEL, Entity.ESCALATION_CONTACT, Entity.DISPLAY_TOKEN)
+                          Entity.IMPORT_MAPPING, Entity.CHANNEL, Entity.ESCALATION_CONTACT, Entity.DISPLAY_TOKEN,
+                          Entity.CUSTOMER, Entity.DELIVERY)
 
 
 @query

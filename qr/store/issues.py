@@ -1,5 +1,6 @@
 """Issue commands: open, change a step, next report date, close, cancel, reopen, attach a file."""
 from datetime import date, datetime
+from functools import partial
 
 from sqlalchemy import func, update
 from sqlmodel import Session, select
@@ -8,12 +9,14 @@ from models import (Area, Attachment, Category, Issue, IssueSequence, IssueStep,
                     TemplateStep)
 from qr import db, eight_d, files, rules, similar
 from qr.audit import Entity
+from qr.notices import working_day
 from qr.rules import ColourRule, StepState
 from qr.store.base import (DESCRIPTION_MAX, EARLIEST_OPENED_ON, REASON_MAX, TEXT_MAX, Context, NotFound,
                            ValidationFailed, _audit, _authorize, _authorize_plant, _commit_change, _date, _get,
                            _issue_command, _may, _require_countermeasure, _set, _settings, _step_view, _text, command,
                            step_command)
 from qr.store.clocks import _received_at, _response_rules
+from qr.store.customers import _accept, _acceptance, _complaint_party
 from qr.store.eight_d_reports import _eight_d_content
 from qr.store.follow_ups import _drop_pending_follow_up, _plan_follow_up
 from qr.store.lessons import _record_lesson, _require_targets_settled
@@ -39,12 +42,14 @@ def create_issue(*, session: Session, actor_id: int | None, description: str, ca
                  template_id: int, part_number: str = "",
                  target_changes: dict[int, tuple[date, str]] | None = None,
                  na_steps: dict[int, str] | None = None, received_at: datetime | None = None,
+                 customer_id: int | None = None, supplier: str = "", defect_quantity: int | None = None,
                  ctx: Context) -> Issue:
     """Open an issue with one step per template step, targets from the guide limits.
 
     target_changes and na_steps are keyed by template step position (1-based) and carry a reason.
-    Each response rule of the category starts a clock at `received_at`, the moment the complaint reached the
-    plant; without one it is this moment (the complaint is being recorded as it arrives).
+    Each response rule of the category (the customer's, when it has its own) starts a clock at `received_at`,
+    the moment the complaint reached the plant; without one it is this moment (the complaint is being recorded
+    as it arrives).
     """
     day = ctx.day
     _authorize(session, actor_id, "create_issue")
@@ -73,7 +78,8 @@ def create_issue(*, session: Session, actor_id: int | None, description: str, ca
         if position not in positions:
             raise ValidationFailed("err.not_found", field="step", value=str(position))
 
-    response_rules = _response_rules(session, category)
+    party = _complaint_party(session, category.kind, customer_id, supplier, defect_quantity)
+    response_rules = _response_rules(session, category, party["customer_id"])
     if response_rules or received_at is not None:
         received_at = _received_at(ctx.now if received_at is None else received_at, ctx.now)
 
@@ -82,6 +88,7 @@ def create_issue(*, session: Session, actor_id: int | None, description: str, ca
                   category_id=category_id, area_id=area_id, part_number=part_number, severity=severity,
                   owner_id=owner_id, lead_id=lead_id, template_id=template_id, opened_on=opened_on,
                   next_report_on=next_report_on, created_at=ctx.now, updated_at=ctx.now, received_at=received_at,
+                  **party,
                   on_board=rules.admitted_to_board(severity, category.kind, ctx.settings.admission_rule))
     session.add(issue)
     session.flush()
@@ -89,10 +96,12 @@ def create_issue(*, session: Session, actor_id: int | None, description: str, ca
            field_name="created", old=None, new=issue.number)
     _notify_new_issue(session, ctx, issue, category.kind)
     tz = ctx.tz
+    works = partial(working_day, rule=ctx.settings.notify_rule)
     for rule in response_rules:
         session.add(ResponseClock(issue_id=issue.id, code=rule.code, name_zh=rule.name_zh, name_en=rule.name_en,
                                   position=rule.position, started_at=received_at,
-                                  due_at=rules.clock_due(received_at, rule.limit_minutes, tz)))
+                                  due_at=rules.clock_due(received_at, rule.limit_minutes, tz,
+                                                         works if rule.working_time else None)))
     for ts, target_on in zip(template_steps, rules.target_dates(opened_on, [t.guide_limit_days for t in template_steps])):
         step = IssueStep(issue_id=issue.id, template_step_id=ts.id, position=ts.position, target_on=target_on,
                          original_target_on=target_on)
@@ -336,12 +345,32 @@ def _set_next_report(session: Session, issue: Issue, next_report_on, *, actor_id
 
 @command
 def close_issue(*, session: Session, actor_id: int | None, issue_id: int, closed_on: date, reason: str,
-                expected_version: int, ctx: Context) -> Issue:
-    """Closing needs every step G or N/A and a problem-solving report; recorded with who, when and why."""
+                expected_version: int, accepted_by: str = "", accepted_how: str = "", ctx: Context) -> Issue:
+    """Closing needs every step G or N/A and a problem-solving report; recorded with who, when and why.
+    A customer's complaint closes with the customer's acceptance (who accepted and how, on `closed_on`); asked
+    without it, the issue waits for it, open and marked on the board, until record_acceptance."""
     issue = _issue_command(session, actor_id=actor_id, issue_id=issue_id, expected_version=expected_version,
                            now=ctx.now, action="close_issue")
     reason = _text(reason, "reason", required=True, limit=REASON_MAX)
     closed_on = _date(closed_on, "closed_on")
+    _require_closable(session, issue, closed_on, ctx)
+    if session.get(Category, issue.category_id).kind == "external":
+        acceptance = _acceptance(accepted_by, accepted_how) if accepted_by or accepted_how else None
+        if acceptance is None:
+            if issue.awaiting_acceptance:
+                raise ValidationFailed("err.awaiting_acceptance", number=issue.number)
+            _audit(session, at=ctx.now, actor_id=actor_id, entity=Entity.ISSUE, entity_id=issue.id, issue_id=issue.id,
+                   field_name="awaiting_acceptance", old=False, new=True, reason=reason)
+            issue.awaiting_acceptance = True
+            _commit_change(session)
+            return issue
+        _accept(session, issue, closed_on, *acceptance, actor_id=actor_id, now=ctx.now)
+    _close(session, issue, closed_on, actor_id=actor_id, now=ctx.now, reason=reason)
+    _commit_change(session)
+    return issue
+
+
+def _require_closable(session: Session, issue: Issue, closed_on: date, ctx: Context) -> None:
     if issue.closed_on is not None:
         raise ValidationFailed("err.issue_closed", number=issue.number)
     if not issue.opened_on <= closed_on <= ctx.day:
@@ -359,13 +388,18 @@ def close_issue(*, session: Session, actor_id: int | None, issue_id: int, closed
     gaps = eight_d.missing(_eight_d_content(session, issue.id))
     if not has_report and gaps:
         raise ValidationFailed("err.report_or_8d", number=issue.number, sections=", ".join(gaps))
+
+
+def _close(session: Session, issue: Issue, closed_on: date, *, actor_id, now, reason: str) -> None:
     issue.closed_on = closed_on
-    _audit(session, at=ctx.now, actor_id=actor_id, entity=Entity.ISSUE, entity_id=issue.id, issue_id=issue.id,
+    _audit(session, at=now, actor_id=actor_id, entity=Entity.ISSUE, entity_id=issue.id, issue_id=issue.id,
            field_name="closed_on", old=None, new=closed_on, reason=reason)
-    _plan_follow_up(session, issue, actor_id=actor_id, now=ctx.now)
-    _record_lesson(session, issue, ctx.now)
-    _commit_change(session)
-    return issue
+    if issue.unsolved_flag:                     # closed again after a "not solved" call: the flag is answered
+        _audit(session, at=now, actor_id=actor_id, entity=Entity.ISSUE, entity_id=issue.id, issue_id=issue.id,
+               field_name="unsolved_flag", old=True, new=False, reason=reason)
+        issue.unsolved_flag = False
+    _plan_follow_up(session, issue, actor_id=actor_id, now=now)
+    _record_lesson(session, issue, now)
 
 
 @command
@@ -400,21 +434,27 @@ def reopen_issue(*, session: Session, actor_id: int | None, issue_id: int, reaso
     reason = _text(reason, "reason", required=True, limit=REASON_MAX)
     if issue.closed_on is None:
         raise ValidationFailed("err.issue_open", number=issue.number)
-    _audit(session, at=ctx.now, actor_id=actor_id, entity=Entity.ISSUE, entity_id=issue.id, issue_id=issue.id,
-           field_name="closed_on", old=issue.closed_on, new=None, reason=reason)
-    if issue.cancelled:
-        _audit(session, at=ctx.now, actor_id=actor_id, entity=Entity.ISSUE, entity_id=issue.id, issue_id=issue.id,
-               field_name="cancelled", old=True, new=False, reason=reason)
-        issue.cancelled = False
-    _drop_pending_follow_up(session, issue, actor_id=actor_id, now=ctx.now, reason=reason)
-    issue.closed_on = None
-    day = ctx.day
-    if issue.next_report_on is None or issue.next_report_on < day:
-        _audit(session, at=ctx.now, actor_id=actor_id, entity=Entity.ISSUE, entity_id=issue.id, issue_id=issue.id,
-               field_name="next_report_on", old=issue.next_report_on, new=day, reason=reason)
-        issue.next_report_on = day
+    _reopen(session, issue, ctx.day, actor_id=actor_id, now=ctx.now, reason=reason)
     _commit_change(session)
     return issue
+
+
+def _reopen(session: Session, issue: Issue, day: date, *, actor_id, now, reason: str) -> None:
+    """Open again: no longer cancelled, the closing's acceptance no longer holds, its pending call dropped, a
+    next report date from today."""
+    _audit(session, at=now, actor_id=actor_id, entity=Entity.ISSUE, entity_id=issue.id, issue_id=issue.id,
+           field_name="closed_on", old=issue.closed_on, new=None, reason=reason)
+    for name, cleared in (("cancelled", False), ("accepted_on", None)):
+        if getattr(issue, name) != cleared:
+            _audit(session, at=now, actor_id=actor_id, entity=Entity.ISSUE, entity_id=issue.id, issue_id=issue.id,
+                   field_name=name, old=getattr(issue, name), new=cleared, reason=reason)
+            setattr(issue, name, cleared)
+    _drop_pending_follow_up(session, issue, actor_id=actor_id, now=now, reason=reason)
+    issue.closed_on = None
+    if issue.next_report_on is None or issue.next_report_on < day:
+        _audit(session, at=now, actor_id=actor_id, entity=Entity.ISSUE, entity_id=issue.id, issue_id=issue.id,
+               field_name="next_report_on", old=issue.next_report_on, new=day, reason=reason)
+        issue.next_report_on = day
 
 
 @command

@@ -34,7 +34,7 @@ def closed_complaints(plant, open_issue, monkeypatch):
         store.attach_file(actor_id=plant["owner"].id, issue_id=issue.id, file_name="8D.pdf", content=PDF,
                           kind="report", expected_version=version, now=now)
         store.close_issue(actor_id=plant["lead"].id, issue_id=issue.id, closed_on=CLOSED, reason="验证有效",
-                          expected_version=version + 1, now=now)
+                          expected_version=version + 1, now=now, accepted_by="王经理", accepted_how="signed")
         closed.append(issue)
     return closed
 

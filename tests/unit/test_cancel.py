@@ -24,7 +24,7 @@ def _close(issue, day: date, owner_id: int, engineer_id: int) -> None:
     store.attach_file(actor_id=owner_id, issue_id=issue.id, file_name="8D.pdf", kind="report",
                       content=demo.report_pdf("8D"), expected_version=version, now=plant_moment(day))
     store.close_issue(actor_id=None, issue_id=issue.id, closed_on=day, reason="退出标准达成",
-                      expected_version=version + 1, now=plant_moment(day))
+                      expected_version=version + 1, now=plant_moment(day), accepted_by="王经理", accepted_how="signed")
 
 
 def _cancel(issue, day: date, reason: str = "与另一问题重复", actor_id=None):

@@ -67,7 +67,7 @@ def test_a_complete_8d_closes_the_issue_and_filling_it_leaves_the_steps_be(plant
                             expected_version=version, now=plant_moment(TODAY))
         version += 1
     store.close_issue(actor_id=plant["lead"].id, issue_id=issue.id, closed_on=TODAY, reason="8D完成",
-                      expected_version=version, now=plant_moment(TODAY))
+                      expected_version=version, now=plant_moment(TODAY), accepted_by="王经理", accepted_how="signed")
     assert store.issue_detail(issue.number, on=TODAY).issue["closed_on"] == TODAY
 
 

@@ -55,7 +55,7 @@ def closer(plant, open_issue):
         store.attach_file(actor_id=plant["owner"].id, issue_id=issue.id, file_name="8D.pdf", content=PDF,
                           kind="report", expected_version=version, now=now)
         store.close_issue(actor_id=plant["lead"].id, issue_id=issue.id, closed_on=closed_on, reason="验证有效",
-                          expected_version=version + 1, now=now)
+                          expected_version=version + 1, now=now, accepted_by="王经理", accepted_how="signed")
         return issue
     return close
 

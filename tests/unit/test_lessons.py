@@ -52,7 +52,7 @@ def _close(plant, issue, *, on=TODAY, eight_d=EIGHT_D):
                                 now=plant_moment(on))
             version += 1
     store.close_issue(actor_id=plant["lead"].id, issue_id=issue.id, closed_on=on, reason="完成",
-                      expected_version=version, now=plant_moment(on))
+                      expected_version=version, now=plant_moment(on), accepted_by="王经理", accepted_how="signed")
 
 
 def _events(issue_id: int) -> list[tuple[str, str, str | None]]:
@@ -128,7 +128,7 @@ def test_closing_writes_the_lesson_and_a_later_closing_rewrites_it(plant):
     store.save_eight_d(actor_id=plant["owner"].id, issue_id=issue.id, section="D5", values={"actions": "更换焊机"},
                        expected_version=version + 1, now=plant_moment(TODAY))
     store.close_issue(actor_id=plant["lead"].id, issue_id=issue.id, closed_on=TODAY, reason="完成",
-                      expected_version=version + 2, now=plant_moment(TODAY))
+                      expected_version=version + 2, now=plant_moment(TODAY), accepted_by="王经理", accepted_how="signed")
     assert store.lessons()["what_changed"].tolist() == ["更换焊机\nR05–R09改造"]
 
 

@@ -40,6 +40,9 @@ ALLOWED = {
     "record_report": RUN_MEETING, "decide_next_report": RUN_MEETING, "decide_action": RUN_MEETING,
     "decide_escalation": RUN_MEETING, "save_report_order": RUN_MEETING,
     "set_response_rule": CONFIGURE, "remove_response_rule": CONFIGURE,
+    "create_customer": CONFIGURE, "update_customer": CONFIGURE, "set_delivery": CONFIGURE,
+    "judge_complaint": RUN_MEETING, "record_acceptance": RUN_MEETING,
+    "set_complaint_details": OWN_ISSUE, "set_supplier_actions": OWN_ISSUE, "record_open_call": OWN_ISSUE,
     "record_response": OWN_ISSUE, "save_eight_d": OWN_ISSUE, "record_follow_up": OWN_ISSUE,
     "link_repeat": OWN_ISSUE, "dismiss_repeats": OWN_ISSUE,
     "add_read_across_target": OWN_ISSUE, "settle_read_across_target": OWN_ISSUE,
@@ -74,16 +77,19 @@ def _build_world() -> dict:
                              role=role.replace("other_", ""))
         actors[role] = person.id
     issue = open_issue(today - timedelta(days=10), next_report_on=today)
-    ready, closed = open_issue(today - timedelta(days=3)), open_issue(today - timedelta(days=3))
-    for finished in (ready, closed):
+    ready, closed, awaiting = (open_issue(today - timedelta(days=3)) for _ in range(3))
+    for finished in (ready, closed, awaiting):
         version = finished.version
         for step in store.issue_detail(finished.number).steps:
             store.complete_step(actor_id=None, step_id=step["id"], done_on=today, expected_version=version)
             version += 1
         store.attach_file(actor_id=None, issue_id=finished.id, file_name="8D.pdf", kind="report",
                           content=demo.report_pdf("8D"), expected_version=version)
-    store.close_issue(actor_id=None, issue_id=closed.id, closed_on=today, reason="完成",
-                      expected_version=version + 1)
+        if finished is not ready:                   # closed with the customer's acceptance, or waiting for it
+            acceptance = {"accepted_by": "王经理", "accepted_how": "signed"} if finished is closed else {}
+            store.close_issue(actor_id=None, issue_id=finished.id, closed_on=today, reason="完成",
+                              expected_version=version + 1, **acceptance)
+    supplier_issue = open_issue(today - timedelta(days=5), category="supplier", description="供应商来料尺寸超差")
     pending = open_issue(today - timedelta(days=10))        # a claim to verify and a move to approve
     pending_steps = {s["code"]: s["id"] for s in store.issue_detail(pending.number).steps}
     store.complete_step(actor_id=plant["owner"].id, step_id=pending_steps["containment"], done_on=today,
@@ -108,7 +114,8 @@ def _build_world() -> dict:
     target = store.add_read_across_target(actor_id=None, issue_id=issue.id, kind="line", target="焊装B线",
                                           owner_id=plant["owner"].id, due_on=today, expected_version=issue.version)
     issue.version += 1                              # the target added is a change of the issue
-    return {"target": target, **plant, "today": today, "actors": actors, "issue": issue, "ready": ready, "closed": closed,
+    customer = store.create_customer(actor_id=None, code="SGM", name_zh="上汽通用")   # last: then complaints need one
+    return {"customer": customer, "awaiting": awaiting, "supplier_issue": supplier_issue,"target": target, **plant, "today": today, "actors": actors, "issue": issue, "ready": ready, "closed": closed,
             "pending": pending, "pending_steps": pending_steps,
             "meeting": meeting, "paint": paint, "steps": steps, "no_account": no_account,
             "failed": failed, "unused_template": unused_template,
@@ -257,6 +264,20 @@ def _arguments(name: str, w: dict) -> dict:
                                    "due_on": today},
         "settle_read_across_target": {"target_id": w["target"].id, "state": "done", "evidence": "已改造",
                                       "settled_on": today, "expected_version": issue.version},
+        "create_customer": {"code": "FAW", "name_zh": "一汽", "name_en": "FAW", "site": "长春"},
+        "update_customer": {"customer_id": w["customer"].id, "name_zh": "上汽通用", "name_en": "SAIC-GM",
+                            "site": "金桥", "active": True},
+        "set_delivery": {"customer_id": w["customer"].id, "month": today.replace(day=1), "quantity": 120_000},
+        "judge_complaint": {**on_issue, "disposition": "valid", "reason": "客户现场确认", "responsibility": "ours"},
+        "record_acceptance": {"issue_id": w["awaiting"].id, "accepted_on": today, "accepted_by": "王经理",
+                              "accepted_how": "signed",
+                              "expected_version": store.issue_detail(w["awaiting"].number).issue["version"]},
+        "set_complaint_details": {**on_issue, "customer_id": w["customer"].id, "defect_quantity": 3},
+        "set_supplier_actions": {"issue_id": w["supplier_issue"].id, "supplier": "华达精密",
+                                 "supplier_8d_requested_on": today, "charge_back": True, "defect_quantity": 40,
+                                 "expected_version": store.issue_detail(w["supplier_issue"].number).issue["version"]},
+        "record_open_call": {**on_issue, "done_on": today, "contact": "客户质量部 李工", "channel": "phone",
+                             "satisfaction": 4, "speed": 5, "solving": 3, "attitude": 4, "remarks": "进展顺利"},
         "record_follow_up": {**_follow_up_of(w["closed"].id), "done_on": today, "contact": "客户质量部 李工",
                              "channel": "phone", "solved": True, "satisfaction": 5, "remarks": ""},
     }[name]

@@ -162,7 +162,7 @@ def test_close_refuses_open_steps_then_closes_when_all_green_or_na(plant, open_i
     store.attach_file(actor_id=plant["owner"].id, issue_id=issue.id, file_name="8D.pdf", kind="report",
                       content=demo.report_pdf("8D"), expected_version=version, now=plant_moment(TODAY))
     store.close_issue(actor_id=plant["lead"].id, issue_id=issue.id, closed_on=TODAY, reason="快速反应会确认关闭",
-                      expected_version=version + 1, now=plant_moment(TODAY))
+                      expected_version=version + 1, now=plant_moment(TODAY), accepted_by="王经理", accepted_how="signed")
     assert store.board_frame(on=TODAY).empty
     recent = store.board_frame(on=TODAY, include_recently_closed=True)
     assert list(recent["number"]) == [issue.number] and recent.iloc[0]["overall"] == "G"
@@ -254,7 +254,7 @@ def test_reopen_puts_the_issue_back_with_its_reason(plant, open_issue):
     store.attach_file(actor_id=plant["owner"].id, issue_id=issue.id, file_name="8D.pdf", kind="report",
                       content=demo.report_pdf("8D"), expected_version=version, now=plant_moment(TODAY))
     store.close_issue(actor_id=plant["lead"].id, issue_id=issue.id, closed_on=TODAY, reason="关闭",
-                      expected_version=version + 1, now=plant_moment(TODAY))
+                      expected_version=version + 1, now=plant_moment(TODAY), accepted_by="王经理", accepted_how="signed")
     later = TODAY + timedelta(days=3)
     store.reopen_issue(actor_id=plant["lead"].id, issue_id=issue.id, reason="客户再次抱怨",
                        expected_version=version + 2, now=plant_moment(later))
@@ -263,7 +263,8 @@ def test_reopen_puts_the_issue_back_with_its_reason(plant, open_issue):
     history = store.issue_detail(issue.number, on=later).history
     reopened = next(h for h in history if h["field"] == "closed_on")       # newest first: the reopening
     assert (reopened["old"], reopened["new"], reopened["reason"]) == ("2026-03-12", None, "客户再次抱怨")
-    assert [h["field"] for h in history[:3]] == ["next_report_on", "follow_up_due", "closed_on"]  # call dropped
+    # the call is dropped and the customer's acceptance of the closing no longer holds
+    assert [h["field"] for h in history[:4]] == ["next_report_on", "follow_up_due", "accepted_on", "closed_on"]
 
 
 def test_attachments_are_judged_by_content(plant, open_issue):

@@ -285,7 +285,7 @@ def neighbour(open_issue) -> list[int]:
 
 def _close(plant, issue_id: int) -> None:
     store.close_issue(actor_id=plant["lead"].id, issue_id=issue_id, closed_on=TODAY, reason="快速反应会确认关闭",
-                      expected_version=_version(issue_id), now=NOW)
+                      expected_version=_version(issue_id), now=NOW, accepted_by="王经理", accepted_how="signed")
 
 
 def _reopen(plant, issue_id: int) -> None:
@@ -501,9 +501,10 @@ def test_close_issue(engine, plant, people, fresh, closable, data):
     still_open, _version_open, _steps = fresh()                # open steps: may not be closed
     version = _version(closable)
     arguments = _draw(data, dict(actor_id=plant["lead"].id, issue_id=closable, closed_on=TODAY,
-                                 reason="快速反应会确认关闭", expected_version=version),
+                                 reason="快速反应会确认关闭", expected_version=version, accepted_by="王经理",
+                                 accepted_how="signed"),
                       dict(actor_id=ids(people), issue_id=ids([closable, still_open]), closed_on=DATES, reason=TEXT,
-                           expected_version=versions(version)))
+                           expected_version=versions(version), accepted_by=TEXT))
     issue, before = _attempt(engine, store.close_issue, **arguments)
     if issue is not None:
         after = _applied(engine, before, actor_id=arguments["actor_id"], issue_id=int(arguments["issue_id"]))
