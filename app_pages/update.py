@@ -3,6 +3,7 @@ from datetime import datetime
 
 import streamlit as st
 
+from app_pages import _complaint_forms as complaint_forms
 from app_pages import _shared as ui
 from qr import lesson_views, rules, store, views
 from qr.config import load_settings
@@ -155,13 +156,20 @@ def response_form(issue: dict, version: int) -> None:
 
 
 def close_form(issue: dict, version: int) -> None:
-    """Close (solved), cancel (not valid or a duplicate, today) or reopen, each with its reason."""
+    """Close (solved), cancel (not valid or a duplicate, today) or reopen, each with its reason. A customer's
+    complaint closes with the customer's acceptance; without it, it waits for it, and only the acceptance closes
+    it then."""
     key = issue["id"]
     closing = issue["closed_on"] is None
+    if closing and issue["awaiting_acceptance"]:
+        complaint_forms.acceptance_form(issue, version, lang=lang, me=me, today=today)
+        return
     with st.form(f"close_form_{key}"):
         day = st.date_input(t("col.closed", lang), value=today, key=f"closed_on_{key}", format="YYYY-MM-DD",
                             disabled=not closing)
         reason = st.text_input(t("history.reason", lang), key=f"close_reason_{key}", max_chars=500)
+        acceptance = complaint_forms.acceptance_fields(issue, lang) \
+            if closing and issue["category_kind"] == "external" else {}
         submitted = st.form_submit_button(t("update.close" if closing else "update.reopen", lang), width="stretch")
         cancelled = closing and st.form_submit_button(t("update.cancel", lang), width="stretch",
                                                       key=f"cancel_{key}")
@@ -170,8 +178,9 @@ def close_form(issue: dict, version: int) -> None:
         ui.run_command(store.cancel_issue, arguments, lang, issue_id=key,
                        success=t("update.cancelled", lang, number=issue["number"]))
     elif submitted and closing:
-        ui.run_command(store.close_issue, {**arguments, "closed_on": day}, lang, issue_id=key,
-                       success=t("update.closed", lang, number=issue["number"]))
+        ui.run_command(store.close_issue, {**arguments, "closed_on": day, **acceptance}, lang, issue_id=key,
+                       success=lambda closed: t("update.closed" if closed.closed_on else "complaint.awaiting_saved",
+                                                lang, number=issue["number"]))
     elif submitted:
         ui.run_command(store.reopen_issue, arguments, lang, issue_id=key,
                        success=t("update.reopened", lang, number=issue["number"]))
@@ -283,7 +292,10 @@ def issue_panel(issue: dict) -> None:
     overdue = f" ⚠ {t('cell.report_overdue', lang)}" if issue["report_overdue"] else ""
     next_report = issue["next_report_on"].strftime("%m-%d") if issue["next_report_on"] else "—"
     summary = issue["description"] if len(issue["description"]) <= 24 else issue["description"][:23] + "…"
-    title = f'{issue["overall"]} · {issue["number"]} · {literal(summary)} · {t("col.next_report", lang)} {next_report}{overdue}'
+    marks = "".join(f" · {t(mark, lang)}" for mark, shown in (("mark.awaiting", issue["awaiting_acceptance"]),
+                                                              ("mark.unsolved", issue["unsolved_flag"])) if shown)
+    title = (f'{issue["overall"]} · {issue["number"]} · {literal(summary)} · {t("col.next_report", lang)} '
+             f'{next_report}{overdue}{marks}')
     keep_open = issue["id"] in stale_issues or issue["id"] == st.session_state.get("last_saved_issue")
     with st.expander(title, expanded=keep_open or len(shown) == 1):
         reload_slot = st.container()
@@ -297,9 +309,11 @@ def issue_panel(issue: dict) -> None:
             countermeasure_first_form(issue, version)
             step_form(issue, version)
             next_report_form(issue, version)
+            complaint_forms.details_form(issue, version, counter, lang=lang, me=me, today=today)
         read_across_form(issue, version)
         files_form(issue, version)
         if rules.allowed(user.role, "close_issue"):
+            complaint_forms.disposition_form(issue, version, lang=lang, me=me)
             close_form(issue, version)
         if issue["id"] in stale_issues:          # filled after the forms: a refusal in this run shows it at once
             reload_slot.button(t("update.reload", lang), key=f"reload_{issue['id']}", icon=":material/refresh:",
@@ -320,10 +334,11 @@ def new_issue_form() -> None:
     areas = {a["id"]: _label(a, "name") for a in refs["areas"]}
     people = {p["id"]: (p["name_en"] or p["name"]) if lang == "en" else p["name"] for p in refs["people"]}
     templates = {tp["id"]: tp for tp in refs["templates"]}
+    # outside the form: choosing it redraws the form with what the category's kind asks (customer, supplier)
+    category = st.selectbox(t("col.category", lang), list(categories), format_func=full_name, key="new_category")
     with st.form("new_issue"):
         description = st.text_area(t("col.description", lang), max_chars=store.DESCRIPTION_MAX, key="new_description")
-        category = st.selectbox(t("col.category", lang), list(categories), format_func=full_name,
-                                key="new_category")
+        party = complaint_forms.party_fields(categories[category]["kind"], counter, lang)
         area = st.selectbox(t("col.area", lang), list(areas), format_func=areas.get, key="new_area")
         part = st.text_input(t("col.part", lang), max_chars=100, key="new_part")
         severity = st.radio(t("col.severity", lang), ("A", "B", "C"), horizontal=True, key="new_severity",
@@ -352,7 +367,7 @@ def new_issue_form() -> None:
         ui.run_command(store.create_issue, {"actor_id": me, "description": description, "category_id": category,
                                             "area_id": area, "severity": severity, "owner_id": owner,
                                             "lead_id": lead, "opened_on": opened, "next_report_on": next_report,
-                                            "template_id": template_id, "part_number": part,
+                                            "template_id": template_id, "part_number": part, **party,
                                             "received_at": _plant_moment(received_on, received_clock)
                                             if category in store.categories_with_response_rules() else None},
                        lang, issue_id=None, success=created)

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 import pandas as pd
 
-from qr import eight_d
+from qr import complaint_views, eight_d
 from qr import meeting as meeting_text
 from qr import palette
 from qr.i18n import field_label, t
@@ -70,6 +70,10 @@ td.qr-to-verify { background-image: repeating-linear-gradient(135deg, transparen
 .qr-esc { display: inline-block; margin-left: 4px; padding: 0 4px; border-radius: 3px; background: #111; color: #fff;
           font-size: .8em; }
 .qr-repeat { color: #9a3412; font-weight: 700; cursor: help; }
+.qr-awaiting, .qr-unsolved { display: inline-block; padding: 0 4px; border-radius: 3px; font-size: .8em;
+                            font-weight: 700; white-space: nowrap; cursor: help; }
+.qr-awaiting { background: #e8f0fe; color: #0b3d91; border: 1px solid #0b57d0; }
+.qr-unsolved { background: $R; color: $on_R; }
 td.qr-overdue { outline: 3px solid $R; outline-offset: -3px; color: $R; font-weight: 700; }
 .qr-days { color: #555; font-size: .85em; }
 .qr-header { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; margin: 2px 0 6px 0; font-size: 16px; }
@@ -380,7 +384,8 @@ def _board_row(record: dict, columns: list[dict], lang: str, now: datetime, tz, 
     closed = _short_date(record["closed_on"]) if record["closed_on"] else t("cell.open", lang)
     if record["cancelled"]:
         closed = f'{t("cell.cancelled", lang)} {closed}'
-    description = repeat_badge(record.get("repeat_of", ""), lang) + _e(record["description"])
+    description = (complaint_views.complaint_marks(record, lang) + repeat_badge(record.get("repeat_of", ""), lang)
+                   + _e(record["description"]))
     category = _e(_name(record, "category", lang))
     if projector:    # at most two lines on the projector, the whole text in the tooltip
         description = f'<div class="qr-desc-text">{description}</div>'
@@ -476,6 +481,7 @@ def render_issue_detail(issue: dict, steps: list[dict], history: list[dict], lan
         ("col.escalation", t(f"escalation.{issue['escalation_level']}", lang)),
         ("col.version", issue["version"]),
     ] + ([("field.repeat_of", issue["repeat_of"])] if issue.get("repeat_of") else [])
+    fields += complaint_views.complaint_fields(issue, lang)
     overall = issue["overall"]
     field_rows = (f'<tr><th>{_e(t("col.overall", lang))}</th><td class="qr-step qr-{overall}" '
                   f'data-overall="{overall}">{overall}</td></tr>')

@@ -150,6 +150,8 @@ def test_close_is_refused_with_open_steps_then_closes_and_reopens(owner_plant):
                       content=demo.report_pdf("8D"), expected_version=version)
     at = _page(owner_plant, who="lead")
     at.text_input(key=f"close_reason_{issue.id}").input("全部退出标准达成")
+    at.text_input(key=f"accepted_by_{issue.id}").input("客户SQE")        # a customer's complaint: its acceptance
+    at.selectbox(key=f"accepted_how_{issue.id}").set_value("email")
     _submit(at, f"close_form_{issue.id}")
     assert [s.value for s in at.success] == [f"{issue.number} 已关闭。"]
     assert store.board_frame().empty
