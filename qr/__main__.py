@@ -10,11 +10,16 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
-from qr import db, demo, excel, logs, minutes, notifier, printed_board, report, rules, sheet_import, store, trends
+import pandas as pd
+
+from qr import customer_kpis, db, demo, excel, logs, minutes, notifier, printed_board, report, rules, sheet_import, store, trends
 from qr.board import BoardFilter, filter_board, sort_board
 from qr.config import load_settings
 from qr.defaults import install_defaults
 from qr.i18n import error_message, t
+
+
+EARLIEST_MONTH = date(2000, 1, 1)     # the customers' pack reads every complaint up to its month (calls of older ones)
 
 
 class BadInput(Exception):
@@ -212,6 +217,8 @@ def _restore(args) -> int:
 
 
 def _report(args) -> int:
+    if args.month:
+        return _month_report(args)
     try:
         period = trends.report_period(args.week, store.today())
     except ValueError as problem:
@@ -237,6 +244,32 @@ def _report(args) -> int:
     for name, content in files.items():
         (out / name).write_bytes(content)
     print(f"weekly pack {args.week} ({report.period_label(kpis, 'en')}): {len(files)} files written to {out}")
+    return 0
+
+
+def _month_report(args) -> int:
+    """The customers' monthly pack: complaints, valid share, PPM, clocks and satisfaction per customer; suppliers."""
+    try:
+        month = customer_kpis.parse_month(args.month)
+    except ValueError as problem:
+        raise BadInput(f"--month {problem}") from problem
+    if month > store.today():
+        raise BadInput(f"--month {args.month} has not started yet (today is {store.today()})")
+    out = Path(args.out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as problem:
+        raise BadInput(f"{args.out}: {problem.strerror}") from problem
+    db.ensure_schema()
+    customers = pd.DataFrame([c.model_dump() for c in store.customers()],
+                             columns=["id", "code", "name_zh", "name_en", "site", "active"])
+    frames = store.complaint_frames(since=EARLIEST_MONTH, until=customer_kpis.month_end(month))
+    kpis = customer_kpis.compute(frames["issues"], frames["calls"], store.trends_clocks(since=month),
+                                 store.deliveries(since=month, until=month), customers, month, store.now())
+    files = report.month_pack_files(kpis, args.lang)
+    for name, content in files.items():
+        (out / name).write_bytes(content)
+    print(f"monthly customer pack {args.month}: {len(files)} files written to {out}")
     return 0
 
 
@@ -319,7 +352,9 @@ def main(argv: list[str] | None = None) -> int:
     restore_parser.add_argument("--force", action="store_true",
                                 help="replace a database that already holds issues, people or areas")
     report_parser = verbs.add_parser("report", help="the managers' weekly pack: trends .xlsx and a PNG per chart")
-    report_parser.add_argument("--week", required=True, help="the ISO week the pack ends with, e.g. 2026-W47")
+    period_group = report_parser.add_mutually_exclusive_group(required=True)
+    period_group.add_argument("--week", help="the weekly pack: the ISO week it ends with, e.g. 2026-W47")
+    period_group.add_argument("--month", help="the customers' monthly pack: the month, e.g. 2026-11")
     report_parser.add_argument("--out", required=True, help="the folder to write the files into")
     report_parser.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of titles and names")
     admin_parser = verbs.add_parser("create-admin", help="create an administrator account (password prompted)")

@@ -191,9 +191,11 @@ def _play_invalid_complaint(session, *, on, category, area_id, owner, lead, temp
                                lead_id=lead.id, opened_on=opened_on, next_report_on=opened_on + timedelta(days=1),
                                template_id=template.id, part_number="5401-2203", customer_id=customer.id,
                                defect_quantity=6, now=_at(opened_on, 9))
+    _answer_clocks(session, random.Random(0), issue.number, owner)     # answered like any complaint
     store.judge_complaint(session=session, actor_id=lead.id, issue_id=issue.id, disposition="invalid",
                           reason="现场确认：划伤由客户线边料架无隔层造成，我方出厂检验及包装符合要求",
-                          responsibility="customer", expected_version=issue.version,
+                          responsibility="customer",
+                          expected_version=store.issue_detail(issue.number, session=session).issue["version"],
                           now=_at(opened_on + timedelta(days=1), 10))
 
 

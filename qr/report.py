@@ -7,12 +7,13 @@ import zipfile
 from pathlib import Path
 
 import pandas as pd
+import plotly.graph_objects as go
 import plotly.io as pio
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from qr import charts
+from qr import charts, customer_kpis
 from qr.excel import HEADER_FILL, HEADER_FONT
 from qr.i18n import t
 from qr.sheets import put, put_rows
@@ -113,3 +114,74 @@ def pack_zip(files: dict[str, bytes]) -> bytes:
         for name, content in files.items():
             archive.writestr(name, content)
     return buffer.getvalue()
+
+
+def _month_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """A customer KPI as people read it: the customer's name in the language (no customer: said so), rates in %."""
+    shown = frame.copy()
+    if "code" in shown.columns:
+        names = shown["name_en"].where(shown["name_en"] != "", shown["name_zh"]) if lang == "en" else shown["name_zh"]
+        shown = shown.drop(columns=["name_zh", "name_en"])
+        shown["code"] = [code or t("month.no_customer", lang) for code in shown["code"]]
+        shown.insert(1, "name", names.values)
+    for rate in [c for c in shown.columns if c in ("valid_rate", "rate")]:
+        shown[rate] = [None if pd.isna(v) else round(v * 100, 1) for v in shown[rate]]
+    if "ppm" in shown.columns:
+        shown["ppm"] = [None if pd.isna(v) else round(v, 1) for v in shown["ppm"]]
+    return shown.rename(columns={c: t(f"month.col.{c}", lang) for c in shown.columns})
+
+
+def month_workbook(kpis: customer_kpis.CustomerMonth, lang: str) -> bytes:
+    """One sheet per customer KPI of the month: its title, the month, then the table."""
+    book = Workbook()
+    book.remove(book.active)
+    for name, frame in kpis.frames().items():
+        sheet = book.create_sheet(name)
+        put(sheet, 1, 1, t(f"month.kpi.{name}", lang)).font = Font(bold=True, size=14)
+        put(sheet, 2, 1, f"{kpis.month:%Y-%m}")
+        table = _month_table(frame, lang)
+        for column, header in enumerate(table.columns, start=1):
+            cell = put(sheet, 4, column, header)
+            cell.font, cell.fill = HEADER_FONT, HEADER_FILL
+            sheet.column_dimensions[get_column_letter(column)].width = max(len(str(header)) + 6, 12)
+        put_rows(sheet, ([_cell_value(value) for value in values] for values in table.itertuples(index=False)), first=5)
+        sheet.freeze_panes = "A5"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def month_figures(kpis: customer_kpis.CustomerMonth, lang: str) -> dict:
+    """A bar chart per customer KPI that has rows: complaints by disposition, PPM, clock compliance, satisfaction."""
+    figures = {}
+    series = {"complaints": ("valid", "invalid", "undecided"), "ppm": ("ppm",), "clocks": ("rate",),
+              "satisfaction": customer_kpis.DIMENSIONS, "suppliers": ("issues", "charge_backs")}
+    for name, columns in series.items():
+        frame = getattr(kpis, name)
+        if frame.empty:
+            continue
+        labels = frame["supplier"] if name == "suppliers" else [
+            code or t("month.no_customer", lang) for code in frame["code"]]
+        figure = go.Figure([go.Bar(name=t(f"month.col.{column}", lang), x=list(labels),
+                                   y=[None if pd.isna(v) else v * (100 if column == "rate" else 1)
+                                      for v in frame[column]]) for column in columns])
+        figure.update_layout(title=f"{t(f'month.kpi.{name}', lang)} · {kpis.month:%Y-%m}", template="plotly_white",
+                             barmode="stack" if name == "complaints" else "group",
+                             font={"family": "Noto Sans CJK SC, sans-serif"})
+        figures[name] = figure
+    return figures
+
+
+def month_pack_files(kpis: customer_kpis.CustomerMonth, lang: str) -> dict[str, bytes]:
+    """The customers' monthly pack: the workbook, then a PNG per chart, like the weekly pack."""
+    month = f"{kpis.month:%Y-%m}"
+    files = {f"QR-customers-{month}.xlsx": month_workbook(kpis, lang)}
+    os.environ.setdefault("BROWSER_PATH", CHROMIUM)
+    figures = month_figures(kpis, lang)
+    with tempfile.TemporaryDirectory() as folder:
+        paths = [Path(folder) / f"{name}.png" for name in figures]
+        if figures:
+            pio.write_images(list(figures.values()), paths, format="png", width=1100, height=450, scale=1)
+        for number, (name, path) in enumerate(zip(figures, paths), start=1):
+            files[f"QR-customers-{month}-{number:02d}-{name}.png"] = path.read_bytes()
+    return files
