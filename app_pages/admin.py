@@ -3,6 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import _shared as ui
+from app_pages._admin_customers import customers_section, follow_up_rule_section
 from app_pages._admin_displays import displays_section, meeting_settings_section
 from app_pages._admin_notices import notices_section
 from app_pages._admin_plants import plants_section
@@ -188,7 +189,8 @@ def response_rules_form(category_id: int) -> None:
     if current:
         st.dataframe(pd.DataFrame([{t("field.code", lang): r["code"], t("field.name_zh", lang): r["name_zh"],
                                     t("field.name_en", lang): r["name_en"],
-                                    t("field.limit_minutes", lang): r["limit_minutes"]} for r in current]),
+                                    t("field.limit_minutes", lang): r["limit_minutes"],
+                                    t("field.working_time", lang): "✓" if r["working_time"] else "—"} for r in current]),
                      hide_index=True, width="stretch")
     with st.form(f"response_rule_{category_id}"):
         code, name_zh, name_en, limit = st.columns(4, vertical_alignment="bottom")
@@ -198,7 +200,9 @@ def response_rules_form(category_id: int) -> None:
                   "name_en": name_en.text_input(t("field.name_en", lang), max_chars=100,
                                                 key=f"rule_name_en_{category_id}"),
                   "limit_minutes": limit.number_input(t("field.limit_minutes", lang), step=30, value=120,
-                                                      key=f"rule_limit_{category_id}")}
+                                                      key=f"rule_limit_{category_id}"),
+                  "working_time": st.checkbox(t("field.working_time", lang), key=f"rule_working_{category_id}",
+                                              help=t("admin.working_time_help", lang))}
         if st.form_submit_button(t("admin.save", lang)):
             ui.run_command(store.set_response_rule, {"actor_id": me, "category_id": category_id, **values}, lang,
                            issue_id=None, success=t("admin.saved", lang))
@@ -374,9 +378,14 @@ def displays_tab() -> None:
     displays_section(lang, me, areas)
 
 
-names = ("plants", "people", "categories", "templates", "rules", "users", "notices", "displays", "history")
-sections = (plants_tab, people_and_areas, category_section, templates_tab, rules_section, users_section, notices_tab,
-            displays_tab, history_section)
+def customers_tab() -> None:
+    customers_section(lang, me, categories)
+    follow_up_rule_section(lang, me)
+
+
+names = ("plants", "people", "categories", "customers", "templates", "rules", "users", "notices", "displays", "history")
+sections = (plants_tab, people_and_areas, category_section, customers_tab, templates_tab, rules_section, users_section,
+            notices_tab, displays_tab, history_section)
 for tab, section in zip(st.tabs([t(f"admin.tab.{name}", lang) for name in names]), sections):
     with tab:
         section()

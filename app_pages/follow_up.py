@@ -26,6 +26,16 @@ else:
     st.html(views.render_follow_ups(pending, lang))
 
 
+def score_radios(key, *, required: bool) -> dict:
+    """Overall satisfaction 1–5, then response speed, solving ability and attitude (left empty: as the overall)."""
+    scores = {"satisfaction": st.radio(t("month.col.satisfaction", lang), (5, 4, 3, 2, 1), horizontal=True,
+                                       key=f"satisfaction_{key}")}
+    for name in ("speed", "solving", "attitude"):
+        scores[name] = st.radio(t(f"month.col.{name}", lang), (5, 4, 3, 2, 1), horizontal=True,
+                                index=0 if required else None, key=f"{name}_{key}")
+    return scores
+
+
 def follow_up_form(row: dict) -> None:
     """One call: when, whom, how, solved or not, satisfaction 1–5, remarks."""
     key = row["id"]
@@ -38,14 +48,13 @@ def follow_up_form(row: dict) -> None:
                            key=f"channel_{key}", format_func=lambda c: t(f"follow.channel.{c}", lang))
         solved = st.radio(t("field.solved", lang), (True, False), horizontal=True, key=f"solved_{key}",
                           format_func=lambda s: t(f"follow.solved.{str(s).lower()}", lang))
-        satisfaction = st.radio(t("follow.col.satisfaction", lang), (5, 4, 3, 2, 1), horizontal=True,
-                                key=f"satisfaction_{key}")
+        scores = score_radios(key, required=False)
         remarks = st.text_area(t("field.remarks", lang), key=f"remarks_{key}", max_chars=2000, height=80)
         submitted = st.form_submit_button(t("follow.record", lang), type="primary", width="stretch")
     if submitted:
         ui.run_command(store.record_follow_up,
                        {"actor_id": me, "follow_up_id": key, "done_on": done_on, "contact": contact,
-                        "channel": channel, "solved": solved, "satisfaction": satisfaction, "remarks": remarks,
+                        "channel": channel, "solved": solved, **scores, "remarks": remarks,
                         "expected_version": version},
                        lang, issue_id=row["issue_id"], success=t("follow.saved", lang, number=row["number"]))
 
@@ -55,6 +64,31 @@ for row in pending:
                      f'{row["due_on"].isoformat()}{" ⚠" if row["overdue"] else ""}',
                      expanded=len(pending) == 1):
         follow_up_form(row)
+
+calls_due = store.open_calls_due(on=today)
+if calls_due:
+    st.markdown(f"#### {t('follow.while_open_due', lang)}")
+    st.caption(t("follow.while_open_help", lang))
+for row in calls_due:
+    last = row["last_call_on"].isoformat() if row["last_call_on"] else "—"
+    with st.expander(f'{row["number"]} · {literal(row["customer"])} · {literal(row["description"][:30])} · '
+                     f'{t("follow.last_call", lang)} {last}'):
+        key = f"open_{row['issue_id']}"
+        with st.form(f"open_call_form_{row['issue_id']}"):
+            done_on = st.date_input(t("follow.col.done_on", lang), value=today, key=f"follow_on_{key}",
+                                    format="YYYY-MM-DD")
+            contact = st.text_input(t("field.contact", lang), key=f"contact_{key}", max_chars=100)
+            channel = st.radio(t("field.channel", lang), rules.FOLLOW_UP_CHANNELS, horizontal=True,
+                               key=f"channel_{key}", format_func=lambda c: t(f"follow.channel.{c}", lang))
+            scores = score_radios(key, required=True)
+            remarks = st.text_area(t("field.remarks", lang), key=f"remarks_{key}", max_chars=2000, height=80)
+            submitted = st.form_submit_button(t("follow.record", lang), type="primary", width="stretch")
+        if submitted:
+            ui.run_command(store.record_open_call,
+                           {"actor_id": me, "issue_id": row["issue_id"], "done_on": done_on, "contact": contact,
+                            "channel": channel, **scores, "remarks": remarks,
+                            "expected_version": ui.loaded_version(row["issue_id"], row["version"])},
+                           lang, issue_id=row["issue_id"], success=t("follow.saved", lang, number=row["number"]))
 
 done = [r for r in rows if r["done_on"] is not None]
 if done:

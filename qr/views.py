@@ -702,6 +702,15 @@ def render_minutes(minutes, lang: str) -> str:
             f'<p><b>{_e(t("minutes.attendees", lang))}:</b> {attendance}</p><div class="qr-wrap">{issues}</div>')
 
 
+def _scores(row: dict, lang: str) -> str:
+    """Overall satisfaction, then response speed, solving ability and attitude where the call scored them."""
+    if row["satisfaction"] is None:
+        return ""
+    parts = [f"{t(f'month.col.{name}', lang)} {row[name]}" for name in ("speed", "solving", "attitude")
+             if row.get(name) is not None]
+    return f"{row['satisfaction']}" + (f" ({', '.join(parts)})" if parts else "")
+
+
 def render_follow_ups(rows: list[dict], lang: str) -> str:
     """The call-back list: issue, category, closed, due (overdue marked), required or proposed, and the call."""
     head = "".join(f"<th>{_e(t(f'follow.col.{k}', lang))}</th>"
@@ -709,7 +718,7 @@ def render_follow_ups(rows: list[dict], lang: str) -> str:
                              "contact", "solved", "satisfaction", "remarks"))
     body = ""
     for row in rows:
-        why = t("follow.required", lang) if row["required"] else (
+        why = t("follow.while_open", lang) if row.get("while_open") else t("follow.required", lang) if row["required"] else (
             t("follow.sampled", lang) if row["done_on"] else
             t("follow.proposed", lang) if row["proposed"] else t("follow.optional", lang))
         due = _long_date(row["due_on"]) + (f" ⚠ {t('follow.overdue', lang)}" if row["overdue"] else "")
@@ -723,7 +732,7 @@ def render_follow_ups(rows: list[dict], lang: str) -> str:
                  f'<td class="qr-pre">{_e(row["description"])}</td><td>{_long_date(row["closed_on"])}</td>'
                  f'<td{due_class}>{_e(due)}</td><td>{_e(why)}</td>'
                  f'<td>{_long_date(row["done_on"])}</td><td>{_e(contact)}</td><td>{_e(solved)}</td>'
-                 f'<td>{_e(row["satisfaction"] or "")}</td><td class="qr-pre">{_e(row["remarks"])}</td></tr>')
+                 f'<td>{_e(_scores(row, lang))}</td><td class="qr-pre">{_e(row["remarks"])}</td></tr>')
     return (f'{BOARD_CSS}<div class="qr-wrap"><table class="qr-detail qr-follow-ups" style="width:100%">'
             f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")
 

@@ -63,7 +63,7 @@ def test_a_closed_complaint_is_called_back_and_the_rate_moves(plant, closed_comp
     at = _app(plant, "app_pages/follow_up.py")
     table = next(h.proto.body for h in at.get("html") if "qr-follow-ups" in h.proto.body)
     assert f'data-issue="{first.number}" data-state="overdue"' in table          # due Tuesday 10th
-    assert "2026-03-10 ⚠ 逾期" in table and "客户问题(必须)" in table
+    assert "2026-03-10 ⚠ 逾期" in table and "客户或A级问题(必须)" in table
     row = next(r for r in store.follow_ups(on=TODAY) if r["issue_id"] == first.id)
     key = row["id"]
     at.text_input(key=f"contact_{key}").input("王经理(主机厂质量部)")
@@ -88,3 +88,35 @@ def test_a_bad_call_is_refused_in_words_and_keeps_the_input(plant, closed_compla
     assert [e.value for e in at.error] == ["Please fill in “Contact”."]
     assert at.text_area(key=f"remarks_{key}").value == "no answer"
     assert store.follow_ups(on=TODAY)[0]["done_on"] is None
+
+
+def test_a_call_scores_speed_solving_and_attitude_and_not_solved_reopens_the_complaint(plant, closed_complaints):
+    first = closed_complaints[0]
+    at = _app(plant, "app_pages/follow_up.py")
+    key = next(r["id"] for r in store.follow_ups(on=TODAY) if r["issue_id"] == first.id)
+    at.text_input(key=f"contact_{key}").input("王经理")
+    at.radio(key=f"solved_{key}").set_value(False)
+    at.radio(key=f"satisfaction_{key}").set_value(2)
+    at.radio(key=f"speed_{key}").set_value(4)
+    at.radio(key=f"solving_{key}").set_value(1)                  # attitude left empty: as the overall score
+    next(b for b in at.button if b.key and b.key.startswith(f"FormSubmitter:follow_up_form_{key}-")).click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    done = next(h.proto.body for h in at.get("html") if f'data-follow-up="{key}"' in h.proto.body
+                and 'data-state="done"' in h.proto.body)
+    assert "2 (响应速度 4, 解决能力 1, 服务态度 2)" in done
+    assert store.issue_detail(first.number).issue["closed_on"] is None          # reopened (the default rule)
+
+
+def test_an_open_complaint_is_called_while_open(plant, open_issue, monkeypatch):
+    st.cache_data.clear()
+    monkeypatch.setattr(store.base, "system_time", lambda: datetime.combine(TODAY, time(10), tzinfo=load_settings().tz))
+    issue = open_issue(date(2026, 2, 20), description="客户投诉：门把手异响")             # 20 days open
+    at = _app(plant, "app_pages/follow_up.py")
+    key = f"open_{issue.id}"
+    at.text_input(key=f"contact_{key}").input("李工")
+    next(b for b in at.button if b.key and b.key.startswith(f"FormSubmitter:open_call_form_{issue.id}-")).click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert [s.value for s in at.success] == [f"已记录 {issue.number} 的回访。"]
+    assert store.open_calls_due(on=TODAY) == []
+    call = next(r for r in store.follow_ups(on=TODAY) if r["issue_id"] == issue.id)
+    assert (call["while_open"], call["satisfaction"], call["speed"]) == (True, 5, 5)

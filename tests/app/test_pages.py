@@ -143,8 +143,8 @@ def test_the_printed_board_download_holds_the_rows_on_screen(demo_plant, tmp_pat
     assert "Scan a row's code with a phone to open that issue's update form" in text
 
 
-@pytest.mark.parametrize("lang, title, required", [("zh", "回访", "客户问题(必须)"),
-                                                   ("en", "Follow-up calls", "Customer issue (required)")])
+@pytest.mark.parametrize("lang, title, required", [("zh", "回访", "客户或A级问题(必须)"),
+                                                   ("en", "Follow-up calls", "Customer or severity-A issue (required)")])
 def test_follow_up_page_lists_the_calls_in_both_languages(demo_plant, lang, title, required):
     at = _run({"lang": lang}, page="app_pages/follow_up.py",
               person_id=store.signed_in_by_email("viewer@qr-demo.local").person_id)

@@ -2,13 +2,13 @@
 the command line on a real database built by the store's commands."""
 import subprocess
 import sys
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from qr import customer_kpis, demo, store
+from qr import customer_kpis, store
 from qr.store import COMPLAINT_COLUMNS
 from tests.conftest import ROOT, plant_moment
 
