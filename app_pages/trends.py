@@ -1,8 +1,10 @@
 """Managers' weekly trends and KPIs: charts with their numbers, the escalated issues, the weekly pack."""
+from datetime import timedelta
+
 import streamlit as st
 
 from app_pages import _shared as ui
-from qr import charts, compliance, report, sheets, store, trends, views
+from qr import charts, compliance, customer_kpis, report, sheets, store, trends, views
 from qr.i18n import t
 from qr.rules import SEVERITY
 
@@ -137,3 +139,18 @@ pack_week = trends.iso_week(period.weeks[-1])
 st.download_button(f"{t('trends.pack', lang)} · {pack_week}", icon=":material/folder_zip:", on_click="ignore",
                    data=lambda: report.pack_zip(report.pack_files(kpis, lang)),
                    file_name=f"QR-trends-{pack_week}.zip", mime="application/zip", key="pack")
+
+st.markdown(f"#### {t('month.title', lang)}")
+this_month = store.today().replace(day=1)
+months = [this_month]
+for _ in range(11):
+    months.append((months[-1] - timedelta(days=1)).replace(day=1))
+month = st.selectbox(t("field.month", lang), months, format_func=lambda m: f"{m:%Y-%m}", key="customer_month")
+customer_month = customer_kpis.compute(**store.customer_month_inputs(month), month=month, now=store.now())
+for name, frame in customer_month.frames().items():
+    if not frame.empty:
+        st.markdown(f"**{t(f'month.kpi.{name}', lang)}**")
+        st.dataframe(report.month_table(frame, lang), hide_index=True, key=f"month_{name}")
+st.download_button(f"{t('month.pack', lang)} · {month:%Y-%m}", icon=":material/folder_zip:", on_click="ignore",
+                   data=lambda: report.pack_zip(report.month_pack_files(customer_month, lang)),
+                   file_name=f"QR-customers-{month:%Y-%m}.zip", mime="application/zip", key="month_pack")

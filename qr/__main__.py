@@ -10,16 +10,11 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
-import pandas as pd
-
 from qr import customer_kpis, db, demo, excel, logs, minutes, notifier, printed_board, report, rules, sheet_import, store, trends
 from qr.board import BoardFilter, filter_board, sort_board
 from qr.config import load_settings
 from qr.defaults import install_defaults
 from qr.i18n import error_message, t
-
-
-EARLIEST_MONTH = date(2000, 1, 1)     # the customers' pack reads every complaint up to its month (calls of older ones)
 
 
 class BadInput(Exception):
@@ -261,11 +256,7 @@ def _month_report(args) -> int:
     except OSError as problem:
         raise BadInput(f"{args.out}: {problem.strerror}") from problem
     db.ensure_schema()
-    customers = pd.DataFrame([c.model_dump() for c in store.customers()],
-                             columns=["id", "code", "name_zh", "name_en", "site", "active"])
-    frames = store.complaint_frames(since=EARLIEST_MONTH, until=customer_kpis.month_end(month))
-    kpis = customer_kpis.compute(frames["issues"], frames["calls"], store.trends_clocks(since=month),
-                                 store.deliveries(since=month, until=month), customers, month, store.now())
+    kpis = customer_kpis.compute(**store.customer_month_inputs(month), month=month, now=store.now())
     files = report.month_pack_files(kpis, args.lang)
     for name, content in files.items():
         (out / name).write_bytes(content)

@@ -1250,6 +1250,8 @@ TEXT: dict[str, dict[str, str]] = {
     "trends.col.repeats": {"zh": "重复发生", "en": "Repeats"},
     "trends.col.repeat_rate": {"zh": "重复发生率", "en": "Repeat rate"},
     # --- monthly customer pack (helper) ---
+    "month.title": {"zh": "客户月报", "en": "Customers' month"},
+    "month.pack": {"zh": "下载客户月报(Excel及图表)", "en": "Download the customers' monthly pack (Excel and charts)"},
     "month.no_customer": {"zh": "(未指定客户)", "en": "(no customer)"},
     "month.kpi.complaints": {"zh": "各客户投诉数与有效率", "en": "Complaints per customer and valid share"},
     "month.kpi.ppm": {"zh": "各客户PPM", "en": "PPM per customer"},

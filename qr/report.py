@@ -116,7 +116,7 @@ def pack_zip(files: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
-def _month_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+def month_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     """A customer KPI as people read it: the customer's name in the language (no customer: said so), rates in %."""
     shown = frame.copy()
     if "code" in shown.columns:
@@ -139,7 +139,7 @@ def month_workbook(kpis: customer_kpis.CustomerMonth, lang: str) -> bytes:
         sheet = book.create_sheet(name)
         put(sheet, 1, 1, t(f"month.kpi.{name}", lang)).font = Font(bold=True, size=14)
         put(sheet, 2, 1, f"{kpis.month:%Y-%m}")
-        table = _month_table(frame, lang)
+        table = month_table(frame, lang)
         for column, header in enumerate(table.columns, start=1):
             cell = put(sheet, 4, column, header)
             cell.font, cell.fill = HEADER_FONT, HEADER_FILL

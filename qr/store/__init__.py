@@ -19,7 +19,7 @@ from qr.store.board import (BOARD_COLUMNS, STEP_COLUMNS, IssueDetail, attachment
                             issue_count, issue_detail, issue_numbers)
 from qr.store.clocks import (all_response_rules, categories_with_response_rules, record_response, remove_response_rule,
                              response_rules, set_response_rule, trends_clocks)
-from qr.store.complaints import (COMPLAINT_COLUMNS, complaint_frames, judge_complaint, open_calls_due,
+from qr.store.complaints import (COMPLAINT_COLUMNS, complaint_frames, customer_month_inputs, judge_complaint, open_calls_due,
                                  record_acceptance, record_follow_up, record_open_call, set_complaint_details,
                                  set_supplier_actions)
 from qr.store.customers import create_customer, customers, deliveries, set_delivery, update_customer

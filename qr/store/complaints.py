@@ -9,12 +9,13 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from models import Category, Customer, FollowUp, Issue, Person
-from qr import notices, rules
+from qr import customer_kpis, notices, rules
 from qr.audit import Entity
 from qr.i18n import t
 from qr.store.base import (REASON_MAX, TEXT_MAX, Context, ValidationFailed, _audit, _commit_change, _date, _frame, _get,
                            _is_whole_number, _issue_command, _settings, _text, command, query)
-from qr.store.customers import _accept, _acceptance, _complaint_party
+from qr.store.clocks import trends_clocks
+from qr.store.customers import deliveries, _accept, _acceptance, _complaint_party
 from qr.store.issues import _cancel, _close, _reopen, _require_closable
 from qr.store.outbox import _issue_names, _notify
 
@@ -267,3 +268,15 @@ def complaint_frames(*, session: Session, since: date, until: date) -> dict[str,
                                       FollowUp.satisfaction, FollowUp.speed, FollowUp.solving, FollowUp.attitude)
                    .where(FollowUp.done_on >= since, FollowUp.done_on <= until).order_by(FollowUp.id), CALL_COLUMNS)
     return {"issues": issues, "calls": calls}
+
+
+@query
+def customer_month_inputs(month: date, *, session: Session) -> dict[str, pd.DataFrame]:
+    """What the customers' month (qr.customer_kpis.compute) reads: every complaint up to the month's end (a call
+    made in the month may follow an older one), its calls, the clocks, the month's deliveries, the customers."""
+    last = customer_kpis.month_end(month)
+    frames = complaint_frames(session=session, since=date(2000, 1, 1), until=last)
+    customers = pd.DataFrame([c.model_dump() for c in session.exec(select(Customer).order_by(Customer.code)).all()],
+                             columns=["id", "code", "name_zh", "name_en", "site", "active"])
+    return {"issues": frames["issues"], "calls": frames["calls"], "clocks": trends_clocks(session=session, since=month),
+            "deliveries": deliveries(session=session, since=month, until=month), "customers": customers}

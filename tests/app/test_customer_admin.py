@@ -4,6 +4,7 @@ import pytest
 import streamlit as st
 
 from qr import store
+from tests.app.signing import app_as
 from tests.app.test_admin_page import _admin_page, _submit
 
 
@@ -58,3 +59,20 @@ def test_a_delivery_of_nothing_is_refused_in_words(admin_plant):
     at = _submit(at, f"delivery_{sgm.id}")
     assert [e.value for e in at.error] == ["“交付数量”须为正整数。"]
     assert store.deliveries().empty
+
+
+def test_the_trends_page_shows_the_customers_month(admin_plant):
+    sgm = store.create_customer(actor_id=None, code="SGM", name_zh="上汽通用")
+    today = store.today()
+    store.set_delivery(actor_id=None, customer_id=sgm.id, month=today.replace(day=1), quantity=40_000)
+    store.create_issue(actor_id=admin_plant["owner"].id, description="客户投诉：卡扣断裂",
+                       category_id=admin_plant["categories"]["complaint"].id, area_id=admin_plant["area"].id,
+                       severity="B", owner_id=admin_plant["owner"].id, lead_id=admin_plant["lead"].id, opened_on=today,
+                       next_report_on=today, template_id=admin_plant["templates"]["minor"].id, customer_id=sgm.id,
+                       defect_quantity=2)
+    at = app_as(admin_plant["admin"])
+    at.run()
+    at.switch_page("app_pages/trends.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    ppm = next(d.value for d in at.dataframe if "PPM" in d.value.columns)
+    assert ppm.values.tolist() == [["SGM", "上汽通用", 2, 40_000, 50.0]]          # 2 of 40,000 = 50 PPM
