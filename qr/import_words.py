@@ -112,3 +112,16 @@ FIELD_BY_HEADER = _table(FIELD_WORDS, header_key)
 STATUS_BY_WORD = _table(STATUS_WORDS, word_key)
 LETTER_BY_WORD = _table(LETTER_WORDS, word_key)
 SEVERITY_BY_WORD = _table(SEVERITY_WORDS, word_key)
+
+
+_EXTERNAL_HINTS = ("客户", "customer", "prr", "售后", "保修", "warranty", "pdi", "审核", "audit")
+_SUPPLIER_HINTS = ("供应商", "supplier", "来料", "incoming")
+
+
+def category_kind(category_name: str) -> str:
+    """The kind of a source a sheet names for the first time: a supplier's, a customer's, else the plant's own
+    (the admin page corrects a wrong guess)."""
+    name = category_name.lower()
+    if any(hint in name for hint in _SUPPLIER_HINTS):
+        return "supplier"
+    return "external" if any(hint in name for hint in _EXTERNAL_HINTS) else "internal"

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from models import (Area, AuditEvent, Category, ImportMapping, Issue, IssueSequence, IssueStep, Person, StepTemplate,
                     TemplateStep)
-from qr import db, rules, similar
+from qr import db, import_words, rules, similar
 from qr.audit import Entity
 from qr.rules import ColourRule, Status, StepState, StepView
 from qr.sheet_import import CellError, ImportedIssue, shape_key
@@ -23,8 +23,6 @@ from qr.store.templates import _active_steps
 
 NUMBER_MAX, NAME_MAX, PART_MAX = 20, 100, 100
 _OUR_NUMBER = re.compile(r"^QR-(\d{4})-(\d{4,})$")
-_EXTERNAL_HINTS = ("客户", "customer", "prr", "售后", "保修", "warranty", "pdi", "审核", "audit")
-_SUPPLIER_HINTS = ("供应商", "supplier", "来料", "incoming")
 _CHUNK = 500                                     # names per IN (…): well inside either database's limit
 # what the plan compares, read as plain rows: a 20,000-row sheet needs no ORM objects to be compared
 _ISSUE = sa.select(Issue.id, Issue.number, Issue.description, Issue.opened_on, Issue.part_number, Issue.owner_id,
@@ -359,7 +357,7 @@ class _Apply:
         for new in names.new["people"].values():
             ids[new] = self._config(Person(name=new.name), new.name)
         for new in names.new["categories"].values():
-            kind = _kind_of(new.name.lower())
+            kind = import_words.category_kind(new.name)
             code = _free_code(names.codes["categories"], new.name[:40])
             ids[new] = self._config(Category(code=code, name_zh=new.name, name_en=new.name, kind=kind), new.name)
         return ids
@@ -499,11 +497,3 @@ def _free_code(taken: set[str], wanted: str) -> str:
                 if c not in taken)
     taken.add(code)
     return code
-
-
-def _kind_of(category_name: str) -> str:
-    """A source a sheet names for the first time: a supplier's, a customer's, else the plant's own (the admin
-    page corrects a wrong guess)."""
-    if any(hint in category_name for hint in _SUPPLIER_HINTS):
-        return "supplier"
-    return "external" if any(hint in category_name for hint in _EXTERNAL_HINTS) else "internal"

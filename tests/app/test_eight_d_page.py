@@ -72,6 +72,8 @@ def test_fill_the_8d_close_with_it_and_export_it(plant, done_issue, tmp_path):
     update.run()
     update.switch_page("app_pages/update.py").run()
     update.text_input(key=f"close_reason_{done_issue.id}").input("8D完成，客户确认")
+    update.text_input(key=f"accepted_by_{done_issue.id}").input("客户SQE")        # a customer's complaint
+    update.selectbox(key=f"accepted_how_{done_issue.id}").set_value("signed")
     next(b for b in update.button
          if b.key and b.key.startswith(f"FormSubmitter:close_form_{done_issue.id}-")).click().run()
     assert not update.exception, [e.message for e in update.exception]

@@ -332,3 +332,9 @@ def test_deliveries_are_kept_per_customer_and_month(plant, customers):
         store.set_delivery(actor_id=None, customer_id=customers["SGM"].id, month=date(2026, 12, 1), quantity=0)
     frame = store.deliveries()
     assert frame.values.tolist() == [[customers["SGM"].id, date(2026, 11, 1), 125_000]]
+
+
+def test_a_sheets_new_source_gets_its_kind_from_its_name():
+    from qr.import_words import category_kind
+    assert [category_kind(name) for name in ("供应商来料不良", "Supplier reject", "客户投诉", "PRR", "GP12", "停线")] == \
+        ["supplier", "supplier", "external", "external", "internal", "internal"]
