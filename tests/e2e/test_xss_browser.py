@@ -37,12 +37,13 @@ def hostile_names(server, browser):
         sub = store.create_category(actor_id=None, code="xss_sub", name_zh=SUBTYPE, name_en=SUBTYPE,
                                     kind="external", parent_id=category.id)
         template = next(t for t in store.reference_lists()["templates"] if t.severity == "A")
+        customer = store.create_customer(actor_id=None, code="XSS", name_zh=PERSON, name_en=PERSON, site=AREA)
         first = store.template_steps(template.id)[0]
         store.update_template_step(actor_id=None, template_step_id=first.id, name_zh=STEP, name_en=STEP,
                                    short_zh=SHORT, short_en=SHORT, eight_d="D3", guide_limit_days=1, may_be_na=False)
-        _closed_with_a_lesson(person, sub, area, template)       # a lesson, a proposal and a read-across target
+        _closed_with_a_lesson(person, sub, area, template, customer)  # a lesson, a proposal, a read-across target
         issue = store.create_issue(actor_id=person.id, description=f"XSS 名称测试 {MARKDOWN}", category_id=sub.id,
-                                   area_id=area.id,
+                                   area_id=area.id, customer_id=customer.id,
                                    severity="A", owner_id=person.id, lead_id=person.id, opened_on=store.today(),
                                    next_report_on=store.today(), template_id=template.id)
         facilitator = store.signed_in_by_email("sunli@qr-demo.local")
@@ -55,12 +56,12 @@ def hostile_names(server, browser):
         engine.dispose()
 
 
-def _closed_with_a_lesson(person, category, area, template) -> None:
+def _closed_with_a_lesson(person, category, area, template, customer) -> None:
     """An earlier issue like the open one, its read-across target, 8D and lesson all payloads, closed."""
     issue = store.create_issue(actor_id=person.id, description=f"XSS 名称测试 {PERSON}", category_id=category.id,
                                area_id=area.id, severity="A", owner_id=person.id, lead_id=person.id,
                                opened_on=store.today(), next_report_on=store.today(), template_id=template.id,
-                               part_number=AREA)
+                               part_number=AREA, customer_id=customer.id)
     version = issue.version
     store.add_read_across_target(actor_id=None, issue_id=issue.id, kind="line", target=STEP, owner_id=person.id,
                                  due_on=store.today(), expected_version=version)
@@ -77,7 +78,7 @@ def _closed_with_a_lesson(person, category, area, template) -> None:
     store.attach_file(actor_id=None, issue_id=issue.id, file_name="8D.pdf", kind="report",
                       content=demo.report_pdf("8D"), expected_version=version)
     store.close_issue(actor_id=None, issue_id=issue.id, closed_on=store.today(), reason=MARKDOWN,
-                      expected_version=version + 1)
+                      expected_version=version + 1, accepted_by=MARKDOWN, accepted_how="signed")
 
 
 PAGES = ["", "?view=projector", "update", "meeting?area=XSS", "meeting?area=XSS&view=presenter", "excel",
