@@ -141,6 +141,9 @@ def load_demo(*, session: Session, issues: int = len(ISSUES), seed: int = 2026, 
                     owner=rng.choice(by_area[area]), lead=rng.choice(leads + by_area[area]),
                     template=templates[severity], answers=answers, facilitator=leads[index % len(leads)],
                     party=_party(parties, categories[category_code].kind, customers))
+    # this plant flags a "not solved" answer and calls again (its complaints stay closed, the board as it was)
+    store.configure(session=session, actor_id=None, key="follow_up_rule",
+                    value={"unsolved": "flag", "open_after_days": 14, "open_every_days": 15})
     _play_follow_ups(session, answers, on=on, callers=leads)
     _play_new_complaint(session, on=on, categories=categories, area_id=area_ids["ASSY"], owner=by_area["ASSY"][0],
                         lead=leads[0], template=templates["A"], customer=customers["SGM"])
