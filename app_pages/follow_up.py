@@ -26,6 +26,15 @@ else:
     st.html(views.render_follow_ups(pending, lang))
 
 
+def call_fields(key) -> dict:
+    """When the call was made, whom it reached and how: the same for a call after closing and one while open."""
+    return {"done_on": st.date_input(t("follow.col.done_on", lang), value=today, key=f"follow_on_{key}",
+                                     format="YYYY-MM-DD"),
+            "contact": st.text_input(t("field.contact", lang), key=f"contact_{key}", max_chars=100),
+            "channel": st.radio(t("field.channel", lang), rules.FOLLOW_UP_CHANNELS, horizontal=True,
+                                key=f"channel_{key}", format_func=lambda c: t(f"follow.channel.{c}", lang))}
+
+
 def score_radios(key, *, required: bool) -> dict:
     """Overall satisfaction 1–5, then response speed, solving ability and attitude (left empty: as the overall)."""
     scores = {"satisfaction": st.radio(t("month.col.satisfaction", lang), (5, 4, 3, 2, 1), horizontal=True,
@@ -41,11 +50,7 @@ def follow_up_form(row: dict) -> None:
     key = row["id"]
     version = ui.loaded_version(row["issue_id"], row["version"])
     with st.form(f"follow_up_form_{key}"):
-        done_on = st.date_input(t("follow.col.done_on", lang), value=today, key=f"follow_on_{key}",
-                                format="YYYY-MM-DD")
-        contact = st.text_input(t("field.contact", lang), key=f"contact_{key}", max_chars=100)
-        channel = st.radio(t("field.channel", lang), rules.FOLLOW_UP_CHANNELS, horizontal=True,
-                           key=f"channel_{key}", format_func=lambda c: t(f"follow.channel.{c}", lang))
+        call = call_fields(key)
         solved = st.radio(t("field.solved", lang), (True, False), horizontal=True, key=f"solved_{key}",
                           format_func=lambda s: t(f"follow.solved.{str(s).lower()}", lang))
         scores = score_radios(key, required=False)
@@ -53,8 +58,7 @@ def follow_up_form(row: dict) -> None:
         submitted = st.form_submit_button(t("follow.record", lang), type="primary", width="stretch")
     if submitted:
         ui.run_command(store.record_follow_up,
-                       {"actor_id": me, "follow_up_id": key, "done_on": done_on, "contact": contact,
-                        "channel": channel, "solved": solved, **scores, "remarks": remarks,
+                       {"actor_id": me, "follow_up_id": key, **call, "solved": solved, **scores, "remarks": remarks,
                         "expected_version": version},
                        lang, issue_id=row["issue_id"], success=t("follow.saved", lang, number=row["number"]))
 
@@ -75,18 +79,13 @@ for row in calls_due:
                      f'{t("follow.last_call", lang)} {last}'):
         key = f"open_{row['issue_id']}"
         with st.form(f"open_call_form_{row['issue_id']}"):
-            done_on = st.date_input(t("follow.col.done_on", lang), value=today, key=f"follow_on_{key}",
-                                    format="YYYY-MM-DD")
-            contact = st.text_input(t("field.contact", lang), key=f"contact_{key}", max_chars=100)
-            channel = st.radio(t("field.channel", lang), rules.FOLLOW_UP_CHANNELS, horizontal=True,
-                               key=f"channel_{key}", format_func=lambda c: t(f"follow.channel.{c}", lang))
+            call = call_fields(key)
             scores = score_radios(key, required=True)
             remarks = st.text_area(t("field.remarks", lang), key=f"remarks_{key}", max_chars=2000, height=80)
             submitted = st.form_submit_button(t("follow.record", lang), type="primary", width="stretch")
         if submitted:
             ui.run_command(store.record_open_call,
-                           {"actor_id": me, "issue_id": row["issue_id"], "done_on": done_on, "contact": contact,
-                            "channel": channel, **scores, "remarks": remarks,
+                           {"actor_id": me, "issue_id": row["issue_id"], **call, **scores, "remarks": remarks,
                             "expected_version": ui.loaded_version(row["issue_id"], row["version"])},
                            lang, issue_id=row["issue_id"], success=t("follow.saved", lang, number=row["number"]))
 

@@ -211,6 +211,22 @@ def _restore(args) -> int:
     return 0
 
 
+def _pack_folder(path: str) -> Path:
+    """The folder a pack goes into, made before the pack is computed: a wrong path fails at once."""
+    out = Path(path)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as problem:
+        raise BadInput(f"{path}: {problem.strerror}") from problem
+    return out
+
+
+def _write_pack(out: Path, files: dict[str, bytes]) -> dict[str, bytes]:
+    for name, content in files.items():
+        (out / name).write_bytes(content)
+    return files
+
+
 def _report(args) -> int:
     if args.month:
         return _month_report(args)
@@ -220,11 +236,7 @@ def _report(args) -> int:
         raise BadInput(f"--week {problem}") from problem
     if period.on < period.weeks[-1]:
         raise BadInput(f"--week {args.week} has not started yet (today is {store.today()})")
-    out = Path(args.out)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as problem:
-        raise BadInput(f"{args.out}: {problem.strerror}") from problem
+    out = _pack_folder(args.out)
     db.ensure_schema()
     settings = store.board_settings()
     frames = (store.trends_issues(since=period.since), store.trends_steps(since=period.since),
@@ -235,9 +247,7 @@ def _report(args) -> int:
                           follow_ups=store.trends_follow_ups(since=period.since),
                           follow_up_share=settings.follow_up_share,
                           colour_rule=rules.ColourRule(settings.colour_rule))
-    files = report.pack_files(kpis, args.lang)
-    for name, content in files.items():
-        (out / name).write_bytes(content)
+    files = _write_pack(out, report.pack_files(kpis, args.lang))
     print(f"weekly pack {args.week} ({report.period_label(kpis, 'en')}): {len(files)} files written to {out}")
     return 0
 
@@ -250,16 +260,10 @@ def _month_report(args) -> int:
         raise BadInput(f"--month {problem}") from problem
     if month > store.today():
         raise BadInput(f"--month {args.month} has not started yet (today is {store.today()})")
-    out = Path(args.out)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as problem:
-        raise BadInput(f"{args.out}: {problem.strerror}") from problem
+    out = _pack_folder(args.out)
     db.ensure_schema()
     kpis = customer_kpis.compute(**store.customer_month_inputs(month), month=month, now=store.now())
-    files = report.month_pack_files(kpis, args.lang)
-    for name, content in files.items():
-        (out / name).write_bytes(content)
+    files = _write_pack(out, report.month_pack_files(kpis, args.lang))
     print(f"monthly customer pack {args.month}: {len(files)} files written to {out}")
     return 0
 
