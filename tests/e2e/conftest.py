@@ -102,9 +102,58 @@ def browser():
         chromium.close()
 
 
-def open_page(browser, url: str, *, width: int = 1920, height: int = 1080):
-    """Load a page and wait until the script run has finished; fail on an exception box."""
+class SocketLog:
+    """What a page's Streamlit websocket sent and received, with times: a test can wait until the page is quiet
+    (no run streaming elements that would replace the one it clicks) and tell a click the browser never sent
+    from a save the server never answered."""
+
+    def __init__(self):
+        self.sent: list[float] = []
+        self.received: list[float] = []
+
+    def attach(self, page) -> None:
+        page.on("websocket", self._watch)
+
+    def _watch(self, socket) -> None:
+        if socket.url.endswith("/_stcore/stream"):
+            socket.on("framesent", lambda _frame: self.sent.append(time.monotonic()))
+            socket.on("framereceived", lambda _frame: self.received.append(time.monotonic()))
+
+    def wait_quiet(self, page, *, seconds: float = 1.0, timeout: float = 60.0) -> None:
+        """Until no status widget shows and nothing came from the server for `seconds`."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            busy = page.query_selector('[data-testid="stStatusWidget"]')
+            if not busy and (not self.received or time.monotonic() - self.received[-1] >= seconds):
+                return
+            page.wait_for_timeout(200)
+        raise AssertionError(f"the page was not quiet for {seconds} s within {timeout} s")
+
+    def sent_since(self, moment: float) -> int:
+        return sum(1 for sent in self.sent if sent >= moment)
+
+    def click_sent(self, page, button, *, timeout: float = 15.0) -> float:
+        """Click `button` once the page is quiet; if the browser sends nothing within `timeout`, the click never
+        reached Streamlit's handler (seen twice on a loaded machine, cause unknown), and it is clicked once more,
+        as a person would. Returns the time of the first click."""
+        self.wait_quiet(page)
+        clicked = time.monotonic()
+        button.click()
+        deadline = clicked + timeout
+        while time.monotonic() < deadline:
+            if self.sent_since(clicked):
+                return clicked
+            page.wait_for_timeout(200)
+        button.click()
+        return clicked
+
+
+def open_page(browser, url: str, *, width: int = 1920, height: int = 1080, socket_log: SocketLog | None = None):
+    """Load a page and wait until the script run has finished; fail on an exception box. A `socket_log` watches
+    the page's websocket from before it connects."""
     page = browser.new_page(viewport={"width": width, "height": height})
+    if socket_log:
+        socket_log.attach(page)
     page.goto(url, timeout=60_000)
     page.wait_for_selector('[data-testid="stApp"]', timeout=60_000)
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
