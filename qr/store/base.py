@@ -186,13 +186,14 @@ def _get(session: Session, model, ident, key: str):
 
 
 def _audit(session: Session, *, at: datetime, actor_id: int | None, entity: str, entity_id: int,
-           issue_id: int | None, field_name: str, old, new, reason: str = "") -> None:
+           issue_id: int | None, field_name: str, old, new, reason: str = "") -> AuditEvent:
     """One changed field, with the actor's names as they are now: a later rename does not rewrite history."""
     session.info["audit_events"] = session.info.get("audit_events", 0) + 1
-    session.add(AuditEvent(at=at, actor_id=actor_id, **_actor_names(session, actor_id), entity=entity,
-                           entity_id=entity_id, issue_id=issue_id, field=field_name,
-                           old=None if old is None else str(old), new=None if new is None else str(new),
-                           reason=reason))
+    event = AuditEvent(at=at, actor_id=actor_id, **_actor_names(session, actor_id), entity=entity,
+                       entity_id=entity_id, issue_id=issue_id, field=field_name,
+                       old=None if old is None else str(old), new=None if new is None else str(new), reason=reason)
+    session.add(event)
+    return event
 
 
 def _actor_names(session: Session, actor_id: int | None) -> dict[str, str]:

@@ -1,4 +1,5 @@
 """Issue commands: open, change a step, next report date, close, cancel, reopen, attach a file."""
+import secrets
 from datetime import date, datetime
 from functools import partial
 
@@ -34,6 +35,12 @@ def _next_numbers(session: Session, year: int, count: int = 1) -> list[str]:
 
 def _next_number(session: Session, year: int) -> str:
     return _next_numbers(session, year)[0]
+
+
+def _provisional_number() -> str:
+    """A placeholder unique to this transaction until the real number is taken just before commit, so writers
+    creating issues at once wait on the year's counter only for their last statements."""
+    return f"~{secrets.token_hex(9)}"
 
 
 @command
@@ -83,7 +90,7 @@ def create_issue(*, session: Session, actor_id: int | None, description: str, ca
     if response_rules or received_at is not None:
         received_at = _received_at(ctx.now if received_at is None else received_at, ctx.now)
 
-    issue = Issue(number=_next_number(session, opened_on.year), description=description,
+    issue = Issue(number=_provisional_number(), description=description,
                   similarity_key=similar.signature(description),
                   category_id=category_id, area_id=area_id, part_number=part_number, severity=severity,
                   owner_id=owner_id, lead_id=lead_id, template_id=template_id, opened_on=opened_on,
@@ -92,9 +99,8 @@ def create_issue(*, session: Session, actor_id: int | None, description: str, ca
                   on_board=rules.admitted_to_board(severity, category.kind, ctx.settings.admission_rule))
     session.add(issue)
     session.flush()
-    _audit(session, at=ctx.now, actor_id=actor_id, entity=Entity.ISSUE, entity_id=issue.id, issue_id=issue.id,
-           field_name="created", old=None, new=issue.number)
-    _notify_new_issue(session, ctx, issue, category.kind)
+    created = _audit(session, at=ctx.now, actor_id=actor_id, entity=Entity.ISSUE, entity_id=issue.id,
+                     issue_id=issue.id, field_name="created", old=None, new=None)
     tz = ctx.tz
     works = partial(working_day, rule=ctx.settings.notify_rule)
     for rule in response_rules:
@@ -115,6 +121,8 @@ def create_issue(*, session: Session, actor_id: int | None, description: str, ca
         if ts.position in na_steps:
             _mark_na(session, step=step, template_step=ts, reason=na_steps[ts.position], actor_id=actor_id,
                      now=ctx.now)
+    issue.number = created.new = _next_number(session, opened_on.year)   # last: its counter row is locked to commit
+    _notify_new_issue(session, ctx, issue, category.kind)
     _commit_change(session)
     return issue
 

@@ -10,6 +10,7 @@ from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
+from sqlalchemy import event as sqlalchemy_event
 from sqlmodel import select
 
 from models import AuditEvent, Issue, IssueStep
@@ -120,3 +121,34 @@ def test_concurrent_creates_get_unique_consecutive_numbers(plant):
         created = session.exec(select(AuditEvent.new).where(AuditEvent.field == "created",
                                                             AuditEvent.entity == "issue")).all()
     assert sorted(created) == sorted(numbers)
+
+
+def test_a_new_issue_takes_its_number_after_its_steps_clocks_and_targets(plant):
+    """The year's counter row is locked from the number's UPDATE to commit: only the issue's own number, its
+    audit line and its notices are written after it, never the steps, so writers opening issues at once wait
+    briefly."""
+    writes: list[str] = []      # "INSERT issuestep", "UPDATE issuesequence", ...
+
+    def record(_conn, _cursor, statement, *_rest):
+        words = statement.split()
+        if words[0].upper() in ("INSERT", "UPDATE", "DELETE"):
+            writes.append(f'{words[0].upper()} {words[1 if words[0].upper() == "UPDATE" else 2].strip(chr(34))}')
+
+    engine = db.get_engine()
+    sqlalchemy_event.listen(engine, "before_cursor_execute", record)
+    try:
+        issue = store.create_issue(
+            actor_id=plant["owner"].id, description="编号在提交前才取", category_id=plant["categories"]["gp12"].id,
+            area_id=plant["area"].id, severity="A", owner_id=plant["owner"].id, lead_id=plant["lead"].id,
+            opened_on=TODAY, next_report_on=TODAY, template_id=plant["templates"]["minor"].id,
+            target_changes={1: (date(2026, 3, 20), "客户要求")}, now=plant_moment(TODAY))
+    finally:
+        sqlalchemy_event.remove(engine, "before_cursor_execute", record)
+    assert issue.number == "QR-2026-0001"
+    taken = writes.index("UPDATE issuesequence")
+    assert {"INSERT issue", "INSERT issuestep", "INSERT auditevent"} <= set(writes[:taken])
+    assert set(writes[taken + 1:]) <= {"UPDATE issue", "UPDATE auditevent", "INSERT outboxmessage"}, writes[taken + 1:]
+    with db.read_session() as session:
+        created = session.exec(select(AuditEvent.new).where(AuditEvent.field == "created",
+                                                            AuditEvent.issue_id == issue.id)).one()
+    assert created == issue.number
