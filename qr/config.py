@@ -48,7 +48,7 @@ class Settings:
     # PostgreSQL connections of one instance: Streamlit runs each browser's rerun in a thread of its own, so the
     # pool is sized for a meeting's worth of people saving at once; two instances stay under PostgreSQL's 100
     db_pool_size: int = 10
-    db_max_overflow: int = 30
+    db_max_overflow: int = 40         # with the pool: a connection for each of 50 script runs at once
     db_pool_timeout: int = 30         # seconds a save waits for a free connection
     db_lock_timeout_ms: int = 5000    # a save waiting longer on an issue another save holds is answered as stale
 
@@ -82,7 +82,7 @@ def load_settings() -> Settings:
         mail_from=os.environ.get("QR_MAIL_FROM") or "",
         log_json=os.environ.get("QR_LOG_JSON") == "1",
         db_pool_size=max(int(os.environ.get("QR_DB_POOL_SIZE") or 10), 1),
-        db_max_overflow=max(int(os.environ.get("QR_DB_MAX_OVERFLOW") or 30), 0),
+        db_max_overflow=max(int(os.environ.get("QR_DB_MAX_OVERFLOW") or 40), 0),
         db_pool_timeout=max(int(os.environ.get("QR_DB_POOL_TIMEOUT") or 30), 1),
         db_lock_timeout_ms=max(int(os.environ.get("QR_DB_LOCK_TIMEOUT_MS") or 5000), 1),
     )

@@ -14,6 +14,7 @@ import pytest
 import yaml
 from dockerfile_parse import DockerfileParser
 
+from qr.config import load_settings
 from tests.conftest import ROOT
 
 APP_DOCKERFILE = ROOT / "Dockerfile"
@@ -133,6 +134,15 @@ def test_compose_runs_two_instances_on_one_database_behind_the_proxy():
         assert "ports" not in services[name]                  # reached through the proxy only
     assert services["notifier"]["healthcheck"] == {"disable": True}       # it serves no HTTP
     assert services["notifier"]["command"][:4] == ["python", "-m", "qr", "notify"]
+
+
+def test_compose_database_takes_both_instances_full_pools():
+    """Each instance may open its whole pool (QR_DB_POOL_SIZE + QR_DB_MAX_OVERFLOW) when 50 people save at once;
+    PostgreSQL's default of 100 connections would refuse the second instance's last ones."""
+    command = compose()["services"]["db"]["command"]
+    settings = load_settings()
+    limit = int(command[command.index("-c") + 1].removeprefix("max_connections="))
+    assert limit >= 2 * (settings.db_pool_size + settings.db_max_overflow) + 10   # + notifier, migrations, psql
 
 
 def test_compose_proxy_is_the_tested_nginx_config_with_the_app_services_as_upstreams():
