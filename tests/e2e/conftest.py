@@ -110,6 +110,7 @@ class SocketLog:
     def __init__(self):
         self.sent: list[float] = []
         self.received: list[float] = []
+        self.clicked_again = 0             # clicks the browser never sent, made once more (said in failures)
 
     def attach(self, page) -> None:
         page.on("websocket", self._watch)
@@ -132,6 +133,10 @@ class SocketLog:
     def sent_since(self, moment: float) -> int:
         return sum(1 for sent in self.sent if sent >= moment)
 
+    def __str__(self) -> str:
+        return (f"websocket: {len(self.sent)} messages sent, {len(self.received)} received, "
+                f"{self.clicked_again} clicks made again")
+
     def click_sent(self, page, button, *, timeout: float = 15.0) -> float:
         """Click `button` once the page is quiet; if the browser sends nothing within `timeout`, the click never
         reached Streamlit's handler (seen twice on a loaded machine, cause unknown), and it is clicked once more,
@@ -144,6 +149,7 @@ class SocketLog:
             if self.sent_since(clicked):
                 return clicked
             page.wait_for_timeout(200)
+        self.clicked_again += 1
         button.click()
         return clicked
 

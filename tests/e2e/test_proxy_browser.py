@@ -225,7 +225,7 @@ def test_the_proxy_keeps_a_browser_signed_in_and_its_saves_when_an_instance_stop
     after = f"对策 切换实例后保存 {uuid.uuid4().hex[:8]}"
     save_countermeasure(page, second_number, after, socket_log)
     wait_for(lambda: after in countermeasures(database_url, second_number), "the save after the switch in the database",
-             lambda: (alerts(page), sockets(page), upstreams(log, FIRST_BROWSER, stopped_at),
+             lambda: (alerts(page), sockets(page), str(socket_log), upstreams(log, FIRST_BROWSER, stopped_at),
                       page.locator('[data-testid="stMain"]').inner_text()[-800:],
                       other_server["log"].read_text()[-3000:]))
     page.wait_for_selector('[data-testid="stAlertContentSuccess"]', timeout=60_000)

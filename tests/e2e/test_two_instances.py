@@ -53,7 +53,7 @@ def test_a_step_claimed_done_on_one_instance_shows_on_the_other(two_servers, bro
         now = _read(database_url, store.board_frame).set_index("number").loc[issue["number"]]
         claimed = now["steps"][step["code"]]["to_verify"]
         raise AssertionError(f"{unanswered}\nafter the click the browser sent {sockets.sent_since(clicked)} websocket "
-                             f"messages; the step is claimed done in the database: {claimed}") from None
+                             f"messages ({sockets}); the step is claimed done in the database: {claimed}") from None
     _settle(owner_page)
 
     # the other instance's board, never reloaded: its own refresh brings the cell's "done, to verify" mark
