@@ -153,3 +153,12 @@ def acceptance_form(issue: dict, version: int, *, lang: str, me: int, today: dat
         ui.run_command(store.record_acceptance, {"actor_id": me, "issue_id": key, "accepted_on": accepted_on,
                                                  "expected_version": version, **acceptance},
                        lang, issue_id=key, success=t("complaint.accepted", lang, number=issue["number"]))
+    with st.form(f"rejection_form_{key}"):
+        st.markdown(f"**{t('complaint.record_rejection', lang)}**")
+        refused_by = st.text_input(t("field.refused_by", lang), key=f"refused_by_{key}", max_chars=100)
+        reason = st.text_area(t("field.refusal_reason", lang), key=f"refusal_reason_{key}", max_chars=500, height=80)
+        refused = st.form_submit_button(t("complaint.save_rejection", lang), width="stretch")
+    if refused:
+        ui.run_command(store.record_rejection, {"actor_id": me, "issue_id": key, "refused_by": refused_by,
+                                                "reason": reason, "expected_version": version},
+                       lang, issue_id=key, success=t("complaint.rejected", lang, number=issue["number"]))

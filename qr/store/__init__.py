@@ -20,8 +20,8 @@ from qr.store.board import (BOARD_COLUMNS, STEP_COLUMNS, IssueDetail, attachment
 from qr.store.clocks import (all_response_rules, categories_with_response_rules, record_response, remove_response_rule,
                              response_rules, set_response_rule, trends_clocks)
 from qr.store.complaints import (COMPLAINT_COLUMNS, complaint_frames, customer_month_inputs, judge_complaint, open_calls_due,
-                                 record_acceptance, record_follow_up, record_open_call, set_complaint_details,
-                                 set_supplier_actions)
+                                 record_acceptance, record_follow_up, record_open_call, record_rejection,
+                                 set_complaint_details, set_supplier_actions)
 from qr.store.customers import create_customer, customers, deliveries, set_delivery, update_customer
 from qr.db import UNREACHABLE
 from qr.store.configuration import (CONFIGURATION_ENTITIES, ISSUE_SECONDS_RANGE, MAX_WARNING_DAYS, MEETING_MINUTES_MAX,

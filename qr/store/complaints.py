@@ -84,6 +84,29 @@ def record_acceptance(*, session: Session, actor_id: int | None, issue_id: int, 
 
 
 @command
+def record_rejection(*, session: Session, actor_id: int | None, issue_id: int, refused_by: str, reason: str,
+                     expected_version: int, ctx: Context) -> Issue:
+    """The customer did not accept the solution of a complaint waiting for it: the complaint is worked on again
+    (no longer waiting, audited with who refused and why) and its lead is told; closing it later asks again."""
+    issue = _issue_command(session, actor_id=actor_id, issue_id=issue_id, expected_version=expected_version,
+                           now=ctx.now, action="close_issue")
+    if not issue.awaiting_acceptance:
+        raise ValidationFailed("err.not_awaiting", number=issue.number)
+    refused_by = _text(refused_by, "refused_by", required=True, limit=100)
+    reason = _text(reason, "refusal_reason", required=True, limit=REASON_MAX)
+    _change(session, issue, {"awaiting_acceptance": False}, actor_id=actor_id, now=ctx.now,
+            reason=f"{refused_by}: {reason}"[:REASON_MAX])
+    names = _issue_names(session, issue)
+    _notify(session, ctx, event_key=f"acceptance_refused:{issue.id}:{issue.version}", event="acceptance_refused",
+            area_id=None, people=[session.get(Person, issue.lead_id)], issue_id=issue.id, urgent=False,
+            render=lambda lang: notices.render_issue_notice("acceptance_refused", names, lang,
+                                                            ctx.settings.public_url, who=refused_by,
+                                                            reason=reason))
+    _commit_change(session)
+    return issue
+
+
+@command
 def set_complaint_details(*, session: Session, actor_id: int | None, issue_id: int, customer_id: int | None,
                           defect_quantity: int | None, expected_version: int, ctx: Context) -> Issue:
     """Whose complaint it is and how many bad parts it counts (the customer's PPM); clocks already running keep

@@ -150,6 +150,27 @@ def test_closing_a_complaint_without_the_acceptance_waits_for_it(complaint):
                                                    store.step_columns(), "zh")
 
 
+def test_a_customer_who_does_not_accept_sends_the_complaint_back_to_the_close_form(complaint):
+    issue = complaint["issue"]
+    _finish_the_work(complaint, issue)
+    at = _page(complaint, who="lead")
+    at.text_input(key=f"close_reason_{issue.id}").input("全部退出标准达成")
+    _submit(at, f"close_form_{issue.id}")
+    assert f"rejection_form_{issue.id}" in _forms(at)
+    _submit(at, f"rejection_form_{issue.id}")
+    assert [e.value for e in at.error] == ["请填写“客户方不认可人”。"]
+    assert store.issue_detail(issue.number).issue["awaiting_acceptance"]         # nothing written
+    at.text_input(key=f"refused_by_{issue.id}").input("王经理(SGM SQE)")
+    at.text_area(key=f"refusal_reason_{issue.id}").input("**现场** 仍有松动 <b>x</b>")
+    _submit(at, f"rejection_form_{issue.id}")
+    assert [s.value for s in at.success] == [f"{issue.number} 客户不认可，已回到处理中。"]
+    assert not store.issue_detail(issue.number).issue["awaiting_acceptance"]
+    assert not at.expander[0].label.endswith(" · 待客户认可")
+    assert f"close_form_{issue.id}" in _forms(at) and f"rejection_form_{issue.id}" not in _forms(at)
+    history = store.issue_detail(issue.number).history
+    assert history[0]["reason"] == "王经理(SGM SQE): **现场** 仍有松动 <b>x</b>"       # newest first, kept as typed
+
+
 def test_closing_with_the_customers_acceptance_closes_at_once(complaint):
     issue = complaint["issue"]
     _finish_the_work(complaint, issue)

@@ -188,6 +188,36 @@ def test_closing_a_complaint_waits_for_the_customers_acceptance(plant, customers
     assert not_waiting.value.key == "err.not_awaiting"
 
 
+def test_a_customer_who_does_not_accept_sends_the_complaint_back_to_work_and_tells_its_lead(plant, customers):
+    day = date(2026, 12, 1)
+    issue = _complaint(plant, customers["SGM"], day)
+    version = _finish(issue, plant, day)
+    store.close_issue(actor_id=plant["lead"].id, issue_id=issue.id, closed_on=day, reason="退出标准达成",
+                      expected_version=version, now=plant_moment(day, 15))
+    with pytest.raises(store.ValidationFailed) as nobody:
+        store.record_rejection(actor_id=plant["lead"].id, issue_id=issue.id, refused_by=" ", reason="不行",
+                               expected_version=version + 1, now=plant_moment(day + timedelta(days=1)))
+    assert nobody.value.key == "err.required" and _detail(issue)["awaiting_acceptance"]      # nothing written
+    store.record_rejection(actor_id=plant["lead"].id, issue_id=issue.id, refused_by="王经理(SGM SQE)",
+                           reason="现场仍有2台松动，要求增加扭矩抽检", expected_version=version + 1,
+                           now=plant_moment(day + timedelta(days=1)))
+    again = _detail(issue)
+    assert (again["closed_on"], again["awaiting_acceptance"], again["accepted_on"]) == (None, False, None)
+    last = db_events(issue.id)[-1]
+    assert (last.field, last.old, last.new, last.reason) == (
+        "awaiting_acceptance", "True", "False", "王经理(SGM SQE): 现场仍有2台松动，要求增加扭矩抽检")
+    sent = _notices("acceptance_refused")
+    assert len(sent) == 1 and sent[0].issue_id == issue.id and "现场仍有2台松动" in sent[0].body
+    with pytest.raises(store.ValidationFailed) as not_waiting:
+        store.record_rejection(actor_id=plant["lead"].id, issue_id=issue.id, refused_by="王经理", reason="再次",
+                               expected_version=version + 2, now=plant_moment(day + timedelta(days=1)))
+    assert not_waiting.value.key == "err.not_awaiting"
+    store.close_issue(actor_id=plant["lead"].id, issue_id=issue.id, closed_on=day + timedelta(days=5),
+                      reason="增加扭矩抽检后再次提交", expected_version=version + 2,
+                      now=plant_moment(day + timedelta(days=5), 15))
+    assert _detail(issue)["awaiting_acceptance"]                   # closing asks the customer again
+
+
 def test_an_internal_issue_closes_without_acceptance(plant, customers):
     day = date(2026, 12, 1)
     issue = _complaint(plant, None, day, category="gp12")
