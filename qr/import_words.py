@@ -72,7 +72,7 @@ STATUS_WORDS: dict[str, tuple[str, ...]] = {
     "open": ("open", "opened", "ongoing", "on going", "on-going", "in progress", "in-progress", "wip", "late",
              "overdue", "delayed", "pending", "new", "active", "started", "not started", "on hold", "hold",
              "开启", "打开", "进行中", "处理中", "跟踪中", "未关闭", "未完成", "延期", "逾期", "超期", "待处理", "新建",
-             "未开始", "暂停"),
+             "未开始", "暂停", "待客户认可", "awaiting customer"),
     "closed": ("closed", "close", "done", "complete", "completed", "finished", "resolved", "solved",
                "完成", "已完成", "关闭", "已关闭", "结案", "已结案", "解决", "已解决"),
     "cancelled": ("cancelled", "canceled", "cancel", "void", "voided", "duplicate", "dup", "not valid", "invalid",

@@ -459,9 +459,10 @@ def render_legend(lang: str, *, projector: bool = False) -> str:
 
 
 def issue_state(issue: dict) -> str:
-    """The i18n key of where an issue stands: open, closed (solved) or cancelled (not valid or a duplicate)."""
+    """The i18n key of where an issue stands: open (or done and awaiting the customer's acceptance), closed
+    (solved) or cancelled (not valid or a duplicate)."""
     if issue["closed_on"] is None:
-        return "cell.open"
+        return "mark.awaiting" if issue.get("awaiting_acceptance") else "cell.open"
     return "cell.cancelled" if issue["cancelled"] else "cell.closed"
 
 

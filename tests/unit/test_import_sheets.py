@@ -15,7 +15,7 @@ import pytest
 from openpyxl.styles import PatternFill
 from sqlmodel import SQLModel
 
-from qr import db, demo, import_words, sheet_import, store
+from qr import db, demo, import_words, sheet_import, store, views
 from qr.i18n import t
 from qr.import_words import header_key, word_key
 from tests.conftest import ROOT, plant_moment
@@ -77,6 +77,20 @@ def test_no_word_means_two_things():
 ])
 def test_status_words(word, status):
     assert import_words.STATUS_BY_WORD[word_key(word)] == status
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_state_our_export_writes_reads_back(lang):
+    """The export's status column says open, awaiting the customer, closed or cancelled; a sheet made from it
+    comes back in with the same meaning."""
+    records = {"open": {"closed_on": None, "cancelled": False, "awaiting_acceptance": False},
+               "awaiting": {"closed_on": None, "cancelled": False, "awaiting_acceptance": True},
+               "closed": {"closed_on": date(2026, 3, 1), "cancelled": False, "awaiting_acceptance": False},
+               "cancelled": {"closed_on": date(2026, 3, 1), "cancelled": True, "awaiting_acceptance": False}}
+    written = {name: t(views.issue_state(record), lang) for name, record in records.items()}
+    assert written["awaiting"] == {"zh": "待客户认可", "en": "awaiting customer"}[lang]
+    assert {name: import_words.STATUS_BY_WORD[word_key(word)] for name, word in written.items()} == \
+        {"open": "open", "awaiting": "open", "closed": "closed", "cancelled": "cancelled"}
 
 
 @pytest.mark.parametrize("header, target", [
