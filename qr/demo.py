@@ -401,10 +401,11 @@ def _play_issue(session, rng, *, on, opened_on, description, category, area_id, 
                                          _na_candidates(session, template.id, rng)},
                                now=_at(opened_on, 9), **party)
     if party.get("supplier"):                   # the supplier is asked for its 8D and charged back the next day
+        asked_on = min(opened_on + timedelta(days=1), on)                # (the same day, for one opened today)
         store.set_supplier_actions(session=session, actor_id=owner.id, issue_id=issue.id, supplier=party["supplier"],
-                                   supplier_8d_requested_on=opened_on + timedelta(days=1), charge_back=True,
+                                   supplier_8d_requested_on=asked_on, charge_back=True,
                                    defect_quantity=party["defect_quantity"], expected_version=issue.version,
-                                   now=_at(opened_on + timedelta(days=1), 9))
+                                   now=_at(asked_on, 10))
     _answer_clocks(session, answers, issue.number, owner)
     _review(session, issue, on=on, facilitator=facilitator)
     detail = store.issue_detail(issue.number, session=session, on=opened_on)
