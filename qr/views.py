@@ -4,10 +4,11 @@ The board markup is a stable interface (docs/interfaces.md): `<table class="qr-b
 `<tr data-issue=NUMBER>` per issue, step cells `data-status="G|Y|R|NA"`, overall `data-overall`.
 """
 from datetime import date, datetime, timezone
+from functools import lru_cache
 import re
 from html import escape
 from string import Template
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 import pandas as pd
 
@@ -162,6 +163,8 @@ def board_fit(step_count: int, *, projector: bool, fill_rows: int | None = None)
 
 def _e(value) -> str:
     """Escape anything shown: user text is data, never markup."""
+    if isinstance(value, str):              # most of a board's cells: no need to ask pandas whether it is missing
+        return escape(value, quote=True)
     return escape("" if value is None or (not isinstance(value, (list, dict)) and pd.isna(value)) else str(value),
                   quote=True)
 
@@ -258,8 +261,14 @@ def repeat_badge(repeat_of: str, lang: str) -> str:
 
 def detail_link(number: str, lang: str, section: str | None = None) -> str:
     """The issue's detail page; with an 8D section (D1–D8) the page opens that section of the built-in report."""
-    query = {"no": number} | ({"d": section} if section else {}) | ({"lang": lang} if lang != "zh" else {})
-    return f"issue?{urlencode(query)}"
+    query = [("no", number), *([("d", section)] if section else []), *([("lang", lang)] if lang != "zh" else [])]
+    return "issue?" + "&".join(f"{name}={_query_value(value)}" for name, value in query)
+
+
+@lru_cache(maxsize=8192)
+def _query_value(value: str) -> str:
+    """A link's value as urlencode writes it; a board row's ten step links share its number, so it is quoted once."""
+    return quote_plus(value)
 
 
 def step_cell(step: dict | None, column: dict, lang: str, tag: str = "td", number: str | None = None,
