@@ -46,7 +46,7 @@ class Settings:
     mail_from: str = ""               # the sender of notices by e-mail, likewise
     log_json: bool = False            # QR_LOG_JSON=1: the app's log as JSON lines (qr/logs.py)
     # PostgreSQL connections of one instance: Streamlit runs each browser's rerun in a thread of its own, so the
-    # pool is sized for a meeting's worth of people saving at once; two instances stay under PostgreSQL's 100
+    # pool is sized for 50 people saving at once; two instances need max_connections above 100 (compose.yaml: 150)
     db_pool_size: int = 10
     db_max_overflow: int = 40         # with the pool: a connection for each of 50 script runs at once
     db_pool_timeout: int = 30         # seconds a save waits for a free connection
