@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from qr import store
 from qr.i18n import literal
+from tests.app.driving import submit
 from tests.app.signing import app_as
 
 
@@ -33,11 +34,6 @@ def _ok(at: AppTest) -> AppTest:
     return at
 
 
-def _submit(at: AppTest, form: str) -> AppTest:
-    button = next(b for b in at.button if b.key and b.key.startswith(f"FormSubmitter:{form}-"))
-    return _ok(button.click().run())
-
-
 def _board_escalation(plant) -> dict[str, str]:
     at = app_as(plant["admin"])
     _ok(at.run())
@@ -55,7 +51,7 @@ def test_a_new_guide_limit_is_used_by_new_issues_only(admin_plant, open_issue):
     at = _admin_page(admin_plant)
     step = store.template_steps(admin_plant["templates"]["standard"].id)[0]
     at.number_input(key=f"ts_limit_{step.id}").set_value(4)
-    _submit(at, f"template_step_{step.id}")
+    submit(at, f"template_step_{step.id}")
     assert [s.value for s in at.success] == ["已保存，并记入变更记录。"]
     today = admin_plant["today"]
     new = store.issue_detail(open_issue(today).number).steps[0]
@@ -70,11 +66,11 @@ def test_a_guide_limit_moves_open_issues_only_when_asked_with_a_reason(admin_pla
     step = store.template_steps(admin_plant["templates"]["standard"].id)[0]
     at.number_input(key=f"ts_limit_{step.id}").set_value(12)
     at.checkbox(key=f"ts_apply_{step.id}").check()
-    _submit(at, f"template_step_{step.id}")
+    submit(at, f"template_step_{step.id}")
     assert [e.value for e in at.error] == ["请填写“原因”。"]
     assert store.template_steps(admin_plant["templates"]["standard"].id)[0].guide_limit_days == 1   # nothing saved
     at.text_input(key=f"ts_reason_{step.id}").input("客户同意延长遏制期限")
-    _submit(at, f"template_step_{step.id}")
+    submit(at, f"template_step_{step.id}")
     moved = store.issue_detail(admin_plant["issue"].number)
     assert moved.steps[0]["target_on"] == admin_plant["today"] + timedelta(days=2)
     assert [(h["field"], h["reason"]) for h in moved.history[:2]] == [          # a move like any other, counted
@@ -88,7 +84,7 @@ def test_the_ladder_changes_the_boards_escalation_level(admin_plant):
     at.number_input(key="ladder_A_1").set_value(5)
     at.number_input(key="ladder_A_2").set_value(20)
     at.number_input(key="ladder_A_3").set_value(30)
-    _submit(at, "escalation")
+    submit(at, "escalation")
     assert [s.value for s in at.success] == ["已保存，并记入变更记录。"]
     assert _board_escalation(admin_plant)[number] == "1"
     assert store.admin_history()[0]["field"] == "escalation_ladders"
@@ -103,7 +99,7 @@ def test_a_bad_ladder_is_refused_in_words(admin_plant, level_days, message):
     at = _admin_page(admin_plant)
     for level, days in level_days.items():
         at.number_input(key=f"ladder_A_{level}").set_value(days)
-    _submit(at, "escalation")
+    submit(at, "escalation")
     assert [e.value for e in at.error] == [message]
     assert store.board_settings().escalation_ladders["A"] == ((1, 1), (3, 2), (7, 3))
 
@@ -111,14 +107,14 @@ def test_a_bad_ladder_is_refused_in_words(admin_plant, level_days, message):
 def test_colour_rule_warning_window_and_admission_rule(admin_plant):
     at = _admin_page(admin_plant, lang="en")
     at.radio(key="colour_rule").set_value("START")
-    _submit(at, "colour_rule")
+    submit(at, "colour_rule")
     at.number_input(key="warning_days").set_value(-1)
-    _submit(at, "warning_window")
+    submit(at, "warning_window")
     assert [e.value for e in at.error] == ["The warning window is 0 to 30 days."]
     at.number_input(key="warning_days").set_value(5)
-    _submit(at, "warning_window")
+    submit(at, "warning_window")
     at.button_group(key="admit_severities").set_value(["A"])
-    _submit(at, "admission")
+    submit(at, "admission")
     settings = store.board_settings()
     assert (settings.colour_rule, settings.warning_days, settings.admission_rule.severities) == (
         "START", 5, frozenset({"A"}))
@@ -131,25 +127,25 @@ def test_colour_rule_warning_window_and_admission_rule(admin_plant):
 def test_areas_people_and_categories_with_empty_names_are_refused(admin_plant):
     at = _admin_page(admin_plant, lang="en")
     at.text_input(key="area_code").input("PAINT")
-    _submit(at, "new_area")
+    submit(at, "new_area")
     assert [e.value for e in at.error] == ["Please fill in “Chinese name”."]
     at.text_input(key="area_code").input("PAINT")
     at.text_input(key="area_name_zh").input("涂装车间")
     at.text_input(key="area_name_en").input("Paint shop")
-    _submit(at, "new_area")
+    submit(at, "new_area")
     at.text_input(key="person_name").input("  ")
-    _submit(at, "new_person")
+    submit(at, "new_person")
     assert [e.value for e in at.error] == ["Please fill in “Name”."]
     at.text_input(key="person_name").input("周婷")
-    _submit(at, "new_person")
+    submit(at, "new_person")
     at.text_input(key="category_code").input("field")
     at.text_input(key="category_name_zh").input("市场")
-    _submit(at, "new_category")
+    submit(at, "new_category")
     assert [e.value for e in at.error] == ["Please fill in “English name”."]
     step = store.template_steps(admin_plant["templates"]["standard"].id)[1]
     _ok(at.selectbox(key=f"template_step_pick_{step.template_id}").set_value(step.id).run())
     at.text_input(key=f"ts_name_en_{step.id}").input("")
-    _submit(at, f"template_step_{step.id}")
+    submit(at, f"template_step_{step.id}")
     assert [e.value for e in at.error] == ["Please fill in “English name”."]
     refs = store.reference_lists()
     assert "PAINT" in [a.code for a in refs["areas"]] and "周婷" in [p.name for p in refs["people"]]
@@ -164,14 +160,14 @@ def test_users_get_accounts_roles_and_new_passwords(admin_plant):
     at.text_input(key="account_username").input("zhouting")
     at.selectbox(key="account_role").set_value("owner")
     at.text_input(key="account_password").input("first-pass-1")
-    _submit(at, "new_account")
+    submit(at, "new_account")
     assert store.authenticate(username="zhouting", password="first-pass-1").role == "owner"
     at.selectbox(key="role_account").set_value(newcomer.id)
     at.selectbox(key="role_choice").set_value("facilitator")
-    _submit(at, "account_role")
+    submit(at, "account_role")
     at.selectbox(key="reset_account").set_value(newcomer.id)
     at.text_input(key="reset_password").input("second-pass-2")
-    _submit(at, "account_password_reset")
+    submit(at, "account_password_reset")
     assert [s.value for s in at.success] == ["Password reset; the sign-in throttle is lifted and the person signs in again on every device."]
     assert store.authenticate(username="zhouting", password="second-pass-2").role == "facilitator"
 
@@ -183,7 +179,7 @@ def test_the_qchart_rule_decides_which_new_issues_colour_the_day(admin_plant, op
     assert store.quality_status(on=today)[0]["colour"] == "G"
     at = _admin_page(admin_plant)
     at.checkbox(key="internal_on_board_only").uncheck()
-    _submit(at, "qchart_rule")
+    submit(at, "qchart_rule")
     assert [s.value for s in at.success] == ["已保存，并记入变更记录。"]
     assert store.quality_status(on=today)[0]["colour"] == "Y"
 
@@ -192,10 +188,10 @@ def test_rename_an_area_and_retire_a_person(admin_plant):
     at = _admin_page(admin_plant, lang="en")
     area = admin_plant["area"].id
     at.text_input(key=f"edit_area_en_{area}").input("Final assembly 1")
-    _submit(at, f"edit_area_{area}")
+    submit(at, f"edit_area_{area}")
     at.selectbox(key="edit_person_pick").set_value(admin_plant["owner"].id).run()
     at.checkbox(key=f"edit_person_active_{admin_plant['owner'].id}").uncheck()
-    _submit(at, f"edit_person_{admin_plant['owner'].id}")
+    submit(at, f"edit_person_{admin_plant['owner'].id}")
     assert [s.value for s in at.success] == ["Saved, and recorded in the audit trail."]
     assert store.reference_lists()["areas"][0].name_en == "Final assembly 1"
     assert admin_plant["owner"].id not in [p.id for p in store.reference_lists()["people"]]
@@ -210,13 +206,13 @@ def test_a_step_added_to_a_template_is_used_by_new_issues(admin_plant, open_issu
     for key, value in (("code", "lpa"), ("zh", "分层审核"), ("en", "Layered process audit"), ("short_zh", "LPA"),
                        ("short_en", "LPA"), ("8d", "D7")):
         at.text_input(key=f"new_step_{key}_{minor}").input(value)
-    _submit(at, f"new_step_{minor}")
+    submit(at, f"new_step_{minor}")
     assert [s.value for s in at.success] == ["Saved, and recorded in the audit trail."]
     today = admin_plant["today"]
     steps = store.issue_detail(open_issue(today, template="minor", severity="C").number).steps
     assert (steps[-1]["code"], steps[-1]["target_on"]) == ("lpa", today + timedelta(days=30))
     at.text_input(key=f"new_step_code_{minor}").input("lpa")
-    _submit(at, f"new_step_{minor}")
+    submit(at, f"new_step_{minor}")
     assert [e.value for e in at.error] == ["A record with “Code” “lpa” exists already."]
 
 
@@ -228,17 +224,17 @@ def test_a_category_response_rule_is_set_and_removed_for_new_complaints(admin_pl
     at.text_input(key=f"rule_code_{complaint}").input("ack")
     at.text_input(key=f"rule_name_zh_{complaint}").input("客户确认")
     at.text_input(key=f"rule_name_en_{complaint}").input("Acknowledge")
-    _submit(at, f"response_rule_{complaint}")
+    submit(at, f"response_rule_{complaint}")
     assert [e.value for e in at.error] == ["响应时限须在1分钟到365天之间。"]
     at.number_input(key=f"rule_limit_{complaint}").set_value(60)
-    _submit(at, f"response_rule_{complaint}")
+    submit(at, f"response_rule_{complaint}")
     assert [s.value for s in at.success] == ["已保存，并记入变更记录。"]
     clocks = {c["code"]: c for c in store.issue_detail(open_issue(admin_plant["today"]).number).issue["clocks"]}
     assert (clocks["ack"]["due_at"] - clocks["ack"]["started_at"]).total_seconds() == 3600
 
     at.selectbox(key=f"rule_pick_{complaint}").set_value(
         next(r["id"] for r in store.response_rules(complaint) if r["code"] == "ack"))
-    _submit(at, f"remove_rule_{complaint}")
+    submit(at, f"remove_rule_{complaint}")
     assert "ack" not in {r["code"] for r in store.response_rules(complaint)}
     assert "ack" not in {c["code"] for c in store.issue_detail(open_issue(admin_plant["today"]).number)
                          .issue["clocks"]}
@@ -249,22 +245,22 @@ def test_functions_verified_exits_and_the_move_limit_are_set_on_the_admin_page(a
     at = _admin_page(admin_plant)
     at.selectbox(key="edit_area_pick").set_value(area.id).run()
     at.button_group(key=f"edit_area_functions_{area.id}").set_value(["quality", "sqe"])
-    _submit(at, f"edit_area_{area.id}")
+    submit(at, f"edit_area_{area.id}")
     assert store.reference_lists()["areas"][0].required_functions == "quality,sqe"
     at.selectbox(key="edit_person_pick").set_value(owner.id).run()
     at.selectbox(key=f"edit_person_function_{owner.id}").set_value("production")
-    _submit(at, f"edit_person_{owner.id}")
+    submit(at, f"edit_person_{owner.id}")
     assert next(p for p in store.people() if p["id"] == owner.id)["function"] == "production"
     at.checkbox(key="verify_exits").uncheck()
-    _submit(at, "verify_exits_rule")
+    submit(at, "verify_exits_rule")
     at.number_input(key="free_moves").set_value(2)
     at.checkbox(key="red_needs_approval").uncheck()
-    _submit(at, "move_rule")
+    submit(at, "move_rule")
     settings = store.board_settings()
     assert (settings.verify_exits, settings.move_rule.free_moves, settings.move_rule.red_needs_approval) == (
         False, 2, False)
     at.number_input(key="free_moves").set_value(11)
-    _submit(at, "move_rule")
+    submit(at, "move_rule")
     assert [e.value for e in at.error] == ["无需批准的改期次数须为0到10。"]
     fields = [change["field"] for change in store.admin_history()[:4]]
     assert fields == ["move_rule", "verify_exits", "function", "required_functions"]
@@ -278,7 +274,7 @@ def test_the_notices_tab_sets_robots_and_never_shows_a_secret_back(admin_plant, 
     at.selectbox(key="robot_kind").set_value("dingtalk")
     at.text_input(key="robot_url").input(webhook)
     at.text_input(key="robot_secret").input(secret)
-    _submit(at, "robot")
+    submit(at, "robot")
     at = _admin_page(admin_plant)                          # as anyone opening the page later sees it
     shown = repr([e.proto for e in at.main]) + "".join(df.value.to_csv() for df in at.dataframe)
     assert "0123456789abcdef0123456789" not in shown and secret not in shown and secret[3:20] not in shown
@@ -295,10 +291,10 @@ def test_the_notices_tab_sets_meeting_times_contacts_and_rules_and_shows_failure
     at = _admin_page(admin_plant, lang="en")
     area = admin_plant["area"].id
     at.multiselect(key=f"contacts_{area}_1").set_value([admin_plant["lead"].id])
-    _submit(at, f"escalation_contacts_{area}")
+    submit(at, f"escalation_contacts_{area}")
     assert store.escalation_contacts() == {(area, 1): [admin_plant["lead"].id]}
     at.text_area(key="holidays").input("2026-10-01\n2026-10-02")
-    _submit(at, "notice_rule")
+    submit(at, "notice_rule")
     assert store.setting_values()["notifications"]["holidays"] == ["2026-10-01", "2026-10-02"]
     at.text_input(key="test_address").input("boss@plant.example")
     at.button(key="test_email").click().run()              # no e-mail server set: the failure is told
@@ -343,23 +339,23 @@ def test_an_admin_makes_a_plant_renames_it_and_moves_an_area_into_it(admin_plant
     at.text_input(key="plant_code").input("NORTH")
     at.text_input(key="plant_name_zh").input("北厂")
     at.text_input(key="plant_name_en").input("<b>North</b> plant")
-    at = _submit(at, "new_plant")
+    at = submit(at, "new_plant")
     assert [s.value for s in at.success] == ["Saved, and recorded in the audit trail."]
     north = next(p for p in store.plants() if p["code"] == "NORTH")
     assert north["name_en"] == "<b>North</b> plant" and north["areas"] == 0
     at.selectbox(key="edit_plant_pick").set_value(north["id"]).run()
     at.text_input(key=f"edit_plant_zh_{north['id']}").input("北方工厂")
-    at = _submit(at, f"edit_plant_{north['id']}")
+    at = submit(at, f"edit_plant_{north['id']}")
     area = admin_plant["area"]
     at.selectbox(key="edit_area_pick").set_value(area.id).run()
     at.selectbox(key=f"edit_area_plant_{area.id}").set_value(north["id"])
-    at = _submit(at, f"edit_area_{area.id}")
+    at = submit(at, f"edit_area_{area.id}")
     assert [(p["code"], p["name_zh"], p["areas"]) for p in store.plants()] == [("NORTH", "北方工厂", 1),
                                                                                ("PLANT", "本厂", 0)]
     at.text_input(key="plant_code").input("NORTH")
     at.text_input(key="plant_name_zh").input("又一个")
     at.text_input(key="plant_name_en").input("Again")
-    at = _submit(at, "new_plant")
+    at = submit(at, "new_plant")
     assert len(at.error) == 1 and "NORTH" in at.error[0].value
     assert len(store.plants()) == 2
 
@@ -370,22 +366,22 @@ def test_a_template_is_copied_renamed_reordered_and_its_step_retired_on_the_admi
     at.text_input(key="new_template_code").set_value("customer")
     at.text_input(key="new_template_zh").set_value("客户投诉模板")
     at.text_input(key="new_template_en").set_value("Customer complaints")
-    _submit(at, "new_template")
+    submit(at, "new_template")
     copy = next(t for t in store.reference_lists()["templates"] if t.code == "customer")
     assert [s.code for s in store.template_steps(copy.id)] == [s.code for s in store.template_steps(standard)]
 
     _ok(at.selectbox(key="template_pick").set_value(copy.id).run())
     at.text_input(key=f"template_en_{copy.id}").set_value("OEM complaints")
-    _submit(at, f"rename_template_{copy.id}")
+    submit(at, f"rename_template_{copy.id}")
     assert next(t for t in store.reference_lists()["templates"] if t.id == copy.id).name_en == "OEM complaints"
 
     last = store.template_steps(copy.id)[-1]
     _ok(at.selectbox(key=f"template_step_pick_{copy.id}").set_value(last.id).run())
     at.number_input(key=f"move_step_to_{last.id}").set_value(1)
-    _submit(at, f"move_step_{last.id}")
+    submit(at, f"move_step_{last.id}")
     assert store.template_steps(copy.id)[0].id == last.id
 
-    _submit(at, f"retire_step_{last.id}")
+    submit(at, f"retire_step_{last.id}")
     assert [s.value for s in at.success] == ["Saved, and recorded in the audit trail."]
     assert store.template_steps(copy.id, active_only=True)[0].id != last.id
     assert any(b.label == "Bring this step back" for b in at.button)
@@ -395,10 +391,10 @@ def test_a_template_in_use_is_not_deleted_and_says_why(admin_plant):
     at = _admin_page(admin_plant, lang="en")
     standard = admin_plant["templates"]["standard"].id
     _ok(at.selectbox(key="template_pick").set_value(standard).run())
-    _submit(at, f"delete_template_{standard}")
+    submit(at, f"delete_template_{standard}")
     assert [e.value for e in at.error] == ["Tick the confirmation first."]
     at.checkbox(key=f"delete_template_sure_{standard}").check()
-    _submit(at, f"delete_template_{standard}")
+    submit(at, f"delete_template_{standard}")
     assert [e.value for e in at.error] == [
         "1 issues were opened with this template, so it cannot be deleted; retire its steps or rename it instead."]
     assert standard in {t.id for t in store.reference_lists()["templates"]}

@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from models import Issue
 from qr import complaint_views, db, demo, store, views
+from tests.app.driving import submit, update_page
 from tests.app.signing import app_as
 
 REASON = "客户装配不当，非我方问题"
@@ -33,18 +34,7 @@ def customers(plant):
 
 
 def _page(plant, who: str = "owner", **query: str) -> AppTest:
-    at = app_as(plant[who].id, **query)
-    at.run()
-    at.switch_page("app_pages/update.py")
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
-
-
-def _submit(at: AppTest, form: str) -> AppTest:
-    next(b for b in at.button if b.key and b.key.startswith(f"FormSubmitter:{form}-")).click().run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
+    return update_page(plant[who].id, **query)
 
 
 def _forms(at: AppTest) -> set[str]:
@@ -87,10 +77,10 @@ def test_a_facilitator_judges_a_complaint_not_valid_and_it_closes_as_such(compla
     assert "判定为“无效”将立即关闭此投诉(无效关闭，不计为已解决)。" in [w.value for w in at.warning]
     at.radio(key=f"disposition_{issue.id}").set_value("invalid")
     at.selectbox(key=f"responsibility_{issue.id}").set_value("customer")
-    _submit(at, f"disposition_form_{issue.id}")
+    submit(at, f"disposition_form_{issue.id}")
     assert [e.value for e in at.error] == ["请填写“判定理由”。"]                    # the reason is asked
     at.text_input(key=f"disposition_reason_{issue.id}").input(REASON)
-    _submit(at, f"disposition_form_{issue.id}")
+    submit(at, f"disposition_form_{issue.id}")
     assert [s.value for s in at.success] == [f"{issue.number} 已判定为无效并关闭。"]
     judged = store.issue_detail(issue.number).issue
     assert (judged["closed_on"], judged["cancelled"], judged["disposition"], judged["responsibility"],
@@ -109,7 +99,7 @@ def test_a_facilitator_judges_a_complaint_not_valid_and_it_closes_as_such(compla
     at.radio(key=f"disposition_{issue.id}").set_value("valid")
     at.selectbox(key=f"responsibility_{issue.id}").set_value("ours")
     at.text_input(key=f"disposition_reason_{issue.id}").input("客户提供了新的失效件")
-    _submit(at, f"disposition_form_{issue.id}")
+    submit(at, f"disposition_form_{issue.id}")
     assert [s.value for s in at.success] == [f"{issue.number} 已判定为有效。"]
     reopened = store.issue_detail(issue.number).issue
     assert (reopened["closed_on"], reopened["cancelled"], reopened["disposition"]) == (None, False, "valid")
@@ -121,7 +111,7 @@ def test_closing_a_complaint_without_the_acceptance_waits_for_it(complaint):
     at = _page(complaint, who="lead")
     assert "客户认可人和方式：留空则关闭后等待客户认可。" in [c.value for c in at.caption]
     at.text_input(key=f"close_reason_{issue.id}").input("全部退出标准达成")
-    _submit(at, f"close_form_{issue.id}")
+    submit(at, f"close_form_{issue.id}")
     assert [s.value for s in at.success] == [f"{issue.number} 已完成，等待客户认可。"]
     waiting = store.issue_detail(issue.number).issue
     assert (waiting["closed_on"], waiting["awaiting_acceptance"]) == (None, True)
@@ -134,11 +124,11 @@ def test_closing_a_complaint_without_the_acceptance_waits_for_it(complaint):
     row = board.split(f'data-issue="{issue.number}"')[1].split("</tr>")[0]
     assert '<span class="qr-awaiting" title="已完成，客户认可后关闭">待客户认可</span> ' in row
 
-    _submit(at, f"acceptance_form_{issue.id}")
+    submit(at, f"acceptance_form_{issue.id}")
     assert [e.value for e in at.error] == ["请填写“客户认可人”。"]
     at.text_input(key=f"accepted_by_{issue.id}").input("王经理(SGM SQE)")
     at.selectbox(key=f"accepted_how_{issue.id}").set_value("email")
-    _submit(at, f"acceptance_form_{issue.id}")
+    submit(at, f"acceptance_form_{issue.id}")
     assert [s.value for s in at.success] == [f"{issue.number} 已记录客户认可并关闭。"]
     accepted = store.issue_detail(issue.number).issue
     assert (accepted["closed_on"], accepted["awaiting_acceptance"], accepted["accepted_on"], accepted["accepted_by"],
@@ -155,14 +145,14 @@ def test_a_customer_who_does_not_accept_sends_the_complaint_back_to_the_close_fo
     _finish_the_work(complaint, issue)
     at = _page(complaint, who="lead")
     at.text_input(key=f"close_reason_{issue.id}").input("全部退出标准达成")
-    _submit(at, f"close_form_{issue.id}")
+    submit(at, f"close_form_{issue.id}")
     assert f"rejection_form_{issue.id}" in _forms(at)
-    _submit(at, f"rejection_form_{issue.id}")
+    submit(at, f"rejection_form_{issue.id}")
     assert [e.value for e in at.error] == ["请填写“客户方不认可人”。"]
     assert store.issue_detail(issue.number).issue["awaiting_acceptance"]         # nothing written
     at.text_input(key=f"refused_by_{issue.id}").input("王经理(SGM SQE)")
     at.text_area(key=f"refusal_reason_{issue.id}").input("**现场** 仍有松动 <b>x</b>")
-    _submit(at, f"rejection_form_{issue.id}")
+    submit(at, f"rejection_form_{issue.id}")
     assert [s.value for s in at.success] == [f"{issue.number} 客户不认可，已回到处理中。"]
     assert not store.issue_detail(issue.number).issue["awaiting_acceptance"]
     assert not at.expander[0].label.endswith(" · 待客户认可")
@@ -178,7 +168,7 @@ def test_closing_with_the_customers_acceptance_closes_at_once(complaint):
     at.text_input(key=f"close_reason_{issue.id}").input("all exit criteria met")
     at.text_input(key=f"accepted_by_{issue.id}").input("Ms Li, SGM SQE")
     at.selectbox(key=f"accepted_how_{issue.id}").set_value("signed")
-    _submit(at, f"close_form_{issue.id}")
+    submit(at, f"close_form_{issue.id}")
     assert [s.value for s in at.success] == [f"{issue.number} is closed."]
     closed = store.issue_detail(issue.number).issue
     assert (closed["closed_on"], closed["awaiting_acceptance"], closed["accepted_by"], closed["accepted_how"]) == (
@@ -197,10 +187,10 @@ def test_a_new_complaint_names_its_customer_and_a_supplier_issue_its_supplier(co
     assert (customer.options, customer.value) == (["FAW 一汽大众", "SGM 上汽通用"], None)   # chosen, not defaulted
     at.text_area(key="new_description").input("客户投诉：仪表板异响")
     at.number_input(key="new_defect_quantity").set_value(12)
-    _submit(at, "new_issue")
+    submit(at, "new_issue")
     assert [e.value for e in at.error] == ["请填写“客户”。"]                        # the plant keeps customers
     at.selectbox(key="new_customer").set_value(customers["SGM"].id)
-    _submit(at, "new_issue")
+    submit(at, "new_issue")
     assert at.success and not at.error
     created = _created("客户投诉：仪表板异响")
     assert (created.customer_id, created.defect_quantity, created.supplier) == (customers["SGM"].id, 12, "")
@@ -210,7 +200,7 @@ def test_a_new_complaint_names_its_customer_and_a_supplier_issue_its_supplier(co
     at.text_area(key="new_description").input("来料：卡扣注塑缺料")
     at.text_input(key="new_supplier").input("宁波华翔")
     at.number_input(key="new_defect_quantity").set_value(30)
-    _submit(at, "new_issue")
+    submit(at, "new_issue")
     created = _created("来料：卡扣注塑缺料")
     assert (created.customer_id, created.supplier, created.defect_quantity) == (None, "宁波华翔", 30)
 
@@ -224,7 +214,7 @@ def test_complaint_details_and_supplier_actions_are_kept_on_the_issue(complaint,
     at = _page(complaint)
     at.selectbox(key=f"customer_{issue.id}").set_value(customers["FAW"].id)
     at.number_input(key=f"defects_{issue.id}").set_value(5)
-    _submit(at, f"complaint_form_{issue.id}")
+    submit(at, f"complaint_form_{issue.id}")
     assert [s.value for s in at.success] == [f"已保存 {issue.number}。"]
     saved = store.issue_detail(issue.number).issue
     assert (saved["customer_id"], saved["defect_quantity"]) == (customers["FAW"].id, 5)
@@ -241,7 +231,7 @@ def test_complaint_details_and_supplier_actions_are_kept_on_the_issue(complaint,
     assert at.text_input(key=f"supplier_{supplier_issue.id}").value == "立讯"
     at.date_input(key=f"supplier_8d_{supplier_issue.id}").set_value(complaint["today"])
     at.checkbox(key=f"charge_back_{supplier_issue.id}").check()
-    _submit(at, f"complaint_form_{supplier_issue.id}")
+    submit(at, f"complaint_form_{supplier_issue.id}")
     assert [s.value for s in at.success] == [f"已保存 {supplier_issue.number}。"]
     saved = store.issue_detail(supplier_issue.number).issue
     assert (saved["supplier"], saved["supplier_8d_requested_on"], saved["charge_back"]) == (

@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from qr import store
 from qr.i18n import t
+from tests.app.driving import submit
 from tests.app.signing import app_as
 
 
@@ -35,12 +36,6 @@ def _ok(at: AppTest) -> AppTest:
     return at
 
 
-def _submit(at: AppTest, form: str, label: str | None = None) -> AppTest:
-    button = next(b for b in at.button if b.key and b.key.startswith(f"FormSubmitter:{form}-")
-                  and (label is None or b.label == label))
-    return _ok(button.click().run())
-
-
 def _steps(number: str) -> dict[str, dict]:
     return {s["code"]: s for s in store.issue_detail(number).steps}
 
@@ -57,16 +52,16 @@ def test_the_quality_engineer_returns_then_verifies_an_owners_completion(ten_day
     issue, containment = ten_days["issue"], _steps(ten_days["issue"].number)["containment"]
     owner = _page(ten_days, "owner")
     owner.text_input(key=f"evidence_{issue.id}").input("隔离区照片")
-    _submit(owner, f"step_form_{issue.id}")                        # defaults: containment, completed, today
+    submit(owner, f"step_form_{issue.id}")                        # defaults: containment, completed, today
     assert _steps(issue.number)["containment"]["to_verify"]
 
     lead = _page(ten_days, "lead")
     tab = _review_tab(lead)
     assert any(f"{issue.number} · 遏制措施 · 责任人张伟" in m.value and "隔离区照片" in m.value for m in tab.markdown)
-    _submit(lead, f"verify_{containment['id']}", "退回")
+    submit(lead, f"verify_{containment['id']}", "退回")
     assert [e.value for e in lead.error] == ["请填写“原因”。"]
     lead.text_input(key=f"verify_note_{containment['id']}").input("照片看不出批次，请补充客户处检查记录")
-    _submit(lead, f"verify_{containment['id']}", "退回")
+    submit(lead, f"verify_{containment['id']}", "退回")
     assert [s.value for s in lead.success] == [f"{issue.number} 的步骤已退回。"]
     returned = _steps(issue.number)["containment"]
     assert (returned["to_verify"], returned["return_reason"]) == (False, "照片看不出批次，请补充客户处检查记录")
@@ -74,9 +69,9 @@ def test_the_quality_engineer_returns_then_verifies_an_owners_completion(ten_day
     owner = _page(ten_days, "owner")
     assert "验证退回：照片看不出批次" in _html(owner)                # the owner sees why
     owner.text_input(key=f"evidence_{issue.id}").input("客户处检查记录(批次B1123)")
-    _submit(owner, f"step_form_{issue.id}")
+    submit(owner, f"step_form_{issue.id}")
     lead = _page(ten_days, "lead")
-    _submit(lead, f"verify_{containment['id']}", "验证通过")
+    submit(lead, f"verify_{containment['id']}", "验证通过")
     assert [s.value for s in lead.success] == [f"{issue.number} 的步骤已验证通过。"]
     verified = _steps(issue.number)["containment"]
     assert (verified["state"], verified["verified_on"], verified["completed_on"]) == (
@@ -94,17 +89,17 @@ def test_the_facilitator_refuses_then_approves_a_red_steps_move(ten_days):
     owner.radio(key=f"action_{issue.id}").set_value("move_target")
     owner.date_input(key=f"date_{issue.id}").set_value(new_target)
     owner.text_input(key=f"reason_{issue.id}").input("供应商分析报告下周到")
-    _submit(owner, f"step_form_{issue.id}")
+    submit(owner, f"step_form_{issue.id}")
     assert [s.value for s in owner.success] == [t("update.move_requested", number=issue.number)]
     requested = _steps(issue.number)["root_cause"]
     assert (requested["status"], requested["move_requested_on"], requested["target_moves"]) == ("R", new_target, 0)
 
     lead = _page(ten_days, "lead")
     assert any("供应商分析报告下周到" in m.value for m in _review_tab(lead).markdown)
-    _submit(lead, f"move_{root_cause['id']}", "拒绝")
+    submit(lead, f"move_{root_cause['id']}", "拒绝")
     assert [e.value for e in lead.error] == ["请填写“原因”。"]
     lead.text_input(key=f"move_note_{root_cause['id']}").input("先把5-Why做完")
-    _submit(lead, f"move_{root_cause['id']}", "拒绝")
+    submit(lead, f"move_{root_cause['id']}", "拒绝")
     assert [s.value for s in lead.success] == [f"{issue.number} 的改期已拒绝。"]
     refused = _steps(issue.number)["root_cause"]
     assert (refused["status"], refused["move_requested_on"], refused["target_on"]) == (
@@ -113,7 +108,7 @@ def test_the_facilitator_refuses_then_approves_a_red_steps_move(ten_days):
     store.move_target(actor_id=ten_days["owner"].id, step_id=root_cause["id"], target_on=new_target,
                       reason="5-Why已完成，等供应商验证", expected_version=store.issue_detail(issue.number).issue["version"])
     lead = _page(ten_days, "lead")
-    _submit(lead, f"move_{root_cause['id']}", "批准")
+    submit(lead, f"move_{root_cause['id']}", "批准")
     assert [s.value for s in lead.success] == [f"{issue.number} 的改期已批准。"]
     approved = _steps(issue.number)["root_cause"]
     assert (approved["status"], approved["target_on"], approved["target_moves"], approved["original_target_on"]) == (
@@ -131,7 +126,7 @@ def test_the_owner_is_asked_for_the_countermeasure_first(ten_days):
     board = _page(ten_days, "owner", page="app_pages/tracking_board.py")
     assert 'data-counter="no_countermeasure">⊘ 红色无对策 <b>2</b>' in _html(board)
     owner.text_area(key=f"first_text_{issue.id}").input("已隔离在制品，今天完成全检")
-    _submit(owner, f"countermeasure_first_{issue.id}")
+    submit(owner, f"countermeasure_first_{issue.id}")
     assert _steps(issue.number)["containment"]["countermeasure"] == "已隔离在制品，今天完成全检"
     board = _page(ten_days, "owner", page="app_pages/tracking_board.py")
     assert 'data-counter="no_countermeasure">⊘ 红色无对策 <b>1</b>' in _html(board)
@@ -161,18 +156,18 @@ def test_a_tier_change_in_the_meeting_and_a_missing_function_on_the_sign_in_shee
     held = store.meeting_on(ten_days["area"].id, ten_days["today"])
     line = next(line for line in store.sign_in_sheet(held["id"]) if line["name"] == "吴刚")
     at.radio(key=f"attendance_{line['id']}").set_value("present")
-    _submit(at, "sign_in")
+    submit(at, "sign_in")
     assert [w.value for w in at.warning] == ["缺少职能：SQE(本区域要求到场)"]
     at.text_input(key="guest_name").input("供应商质量 周工")
     at.selectbox(key="guest_function").set_value("sqe")
-    _submit(at, "guest")
+    submit(at, "guest")
     assert not at.warning and any(c.value == "要求的职能均已到场：质量、SQE" for c in at.caption)
 
     at.radio(key="tier_to").set_value(False)
-    _submit(at, "tier")
+    submit(at, "tier")
     assert [e.value for e in at.error] == ["请填写“原因”。"]
     at.text_input(key="tier_reason").input("内部已遏制，客户未受影响")
-    _submit(at, "tier")
+    submit(at, "tier")
     assert [s.value for s in at.success] == [f"{issue.number} 已改为：观察清单。"]
     assert f'data-issue="{issue.number}" data-tier="watch"' in _html(at)
     assert store.board_frame().empty                                       # off the board, still in the meeting

@@ -13,6 +13,7 @@ from app_pages._shared import TAB_SESSION
 from qr import store
 from qr.config import load_settings
 from tests.conftest import ROOT
+from tests.app.driving import submit
 
 MONDAY = date(2026, 3, 2)
 
@@ -39,17 +40,12 @@ def _app(plant, page: str) -> AppTest:
     return at
 
 
-def _submit(at: AppTest, form: str) -> None:
-    next(b for b in at.button if b.key and b.key.startswith(f"FormSubmitter:{form}-")).click().run()
-    assert not at.exception, [e.message for e in at.exception]
-
-
 def _record_complaint(plant, description: str, received: time) -> dict:
     at = _app(plant, "app_pages/update.py")
     at.text_area(key="new_description").input(description)
     assert at.selectbox(key="new_category").value == plant["categories"]["complaint"].id   # the first category
     at.time_input(key="new_received_time").set_value(received)
-    _submit(at, "new_issue")
+    submit(at, "new_issue")
     frame = store.board_frame(on=MONDAY)
     return frame[frame["description"] == description].iloc[0].to_dict()
 
@@ -60,7 +56,7 @@ def _respond(plant, issue: dict, answered: time, how: str) -> AppTest:
     assert "响应客户" in at.selectbox(key=f"clock_{key}").format_func(at.selectbox(key=f"clock_{key}").value)
     at.time_input(key=f"responded_time_{key}").set_value(answered)
     at.text_input(key=f"response_how_{key}").input(how)
-    _submit(at, f"response_form_{key}")
+    submit(at, f"response_form_{key}")
     assert [s.value for s in at.success] == [f"已保存 {issue['number']}。"]
     return at
 

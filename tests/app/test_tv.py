@@ -11,6 +11,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from qr import store
+from tests.app.driving import submit
 from tests.app.signing import app_as
 
 
@@ -106,16 +107,11 @@ def _admin_page(plant) -> AppTest:
     return _ok(at.run())
 
 
-def _submit(at: AppTest, form: str) -> AppTest:
-    button = next(b for b in at.button if b.key and b.key.startswith(f"FormSubmitter:{form}-"))
-    return _ok(button.click().run())
-
-
 def test_the_admin_page_creates_a_token_shown_once_and_revokes_it(tv_plant):
     at = _admin_page(tv_plant)
     at.text_input(key="display_name").set_value("焊装线电视")
     at.multiselect(key="display_areas").set_value(["WELD", "ASSY"])
-    _submit(at, "new_display")
+    submit(at, "new_display")
     assert [s.value for s in at.success] == ["Display token “焊装线电视” created. Copy the address below now, the token "
                                              "is not shown again:"]
     address = at.code[0].value
@@ -125,7 +121,7 @@ def test_the_admin_page_creates_a_token_shown_once_and_revokes_it(tv_plant):
     _ok(at.run())
     assert not at.code                                           # shown once
     at.selectbox(key="revoke_display_name").set_value("焊装线电视")
-    _submit(at, "revoke_display")
+    submit(at, "revoke_display")
     assert [s.value for s in at.success] == ["Revoked: the screen stops at its next refresh."]
     assert store.open_display(token) is None
     fields = [(e["entity"], e["field"]) for e in store.admin_history()][:2]
@@ -135,12 +131,12 @@ def test_the_admin_page_creates_a_token_shown_once_and_revokes_it(tv_plant):
 def test_the_admin_page_saves_the_meeting_settings_and_refuses_bad_ones(tv_plant):
     at = _admin_page(tv_plant)
     at.number_input(key="refresh_seconds").set_value(5)
-    _submit(at, "meeting_settings")
+    submit(at, "meeting_settings")
     assert [e.value for e in at.error] == ["The refresh interval is 10 to 3600 seconds."]
     at.number_input(key="refresh_seconds").set_value(90)
     at.number_input(key="issue_seconds").set_value(150)
     at.checkbox(key="public_board").check()
-    _submit(at, "meeting_settings")
+    submit(at, "meeting_settings")
     assert [s.value for s in at.success] == ["Saved, and recorded in the audit trail."]
     running = store.board_settings()
     assert (running.refresh_seconds, running.issue_seconds, running.public_board) == (90, 150, True)

@@ -10,6 +10,7 @@ from sqlmodel import select
 from models import Issue
 from qr import db, demo, store
 from qr.i18n import t
+from tests.app.driving import submit, update_page
 from tests.app.signing import app_as
 
 
@@ -23,19 +24,7 @@ def owner_plant(plant, open_issue):
 
 
 def _page(plant, lang: str = "zh", who: str = "owner") -> AppTest:
-    at = app_as(plant[who].id, lang=lang)
-    at.run()
-    at.switch_page("app_pages/update.py")
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
-
-
-def _submit(at: AppTest, form: str) -> AppTest:
-    button = next(b for b in at.button if b.key and b.key.startswith(f"FormSubmitter:{form}-"))
-    button.click().run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
+    return update_page(plant[who].id, lang=lang)
 
 
 def _steps(number: str) -> dict[str, dict]:
@@ -64,7 +53,7 @@ def test_create_an_issue(owner_plant):
     at.text_area(key="new_description").input("GP12：前围板毛刺超差，检出12件")
     at.text_input(key="new_part").input("5101-0044")
     at.radio(key="new_severity").set_value("B")
-    _submit(at, "new_issue")
+    submit(at, "new_issue")
     assert [s.value for s in at.success] == ["已创建 QR-2026-0002。"]
     with db.read_session() as session:
         created = session.exec(select(Issue).where(Issue.description == "GP12：前围板毛刺超差，检出12件")).one()
@@ -75,7 +64,7 @@ def test_create_an_issue(owner_plant):
 def test_create_refuses_an_empty_description_and_keeps_the_input(owner_plant):
     at = _page(owner_plant)
     at.text_input(key="new_part").input("5101-0044")
-    _submit(at, "new_issue")
+    submit(at, "new_issue")
     assert [e.value for e in at.error] == ["请填写“问题描述”。"]
     assert at.text_input(key="new_part").value == "5101-0044"
     assert store.issue_count() == 1
@@ -85,7 +74,7 @@ def test_complete_a_step_with_one_click(owner_plant):
     """The quality engineer's completion is one click and green at once; an owner's says what the evidence is."""
     issue = owner_plant["issue"]
     at = _page(owner_plant, who="lead")
-    _submit(at, f"step_form_{issue.id}")          # defaults: first open step, completed, today
+    submit(at, f"step_form_{issue.id}")          # defaults: first open step, completed, today
     assert [s.value for s in at.success] == [f"已保存 {issue.number}。"]
     containment = _steps(issue.number)["containment"]
     assert (containment["state"], containment["completed_on"]) == ("done", owner_plant["today"])
@@ -97,11 +86,11 @@ def test_an_owners_completion_with_its_evidence_waits_for_verification(owner_pla
     root_cause = _steps(issue.number)["root_cause"]
     at = _page(owner_plant)
     at.selectbox(key=f"step_{issue.id}").set_value(root_cause["id"])
-    _submit(at, f"step_form_{issue.id}")
+    submit(at, f"step_form_{issue.id}")
     assert [e.value for e in at.error] == [
         "步骤“根本原因分析”标记完成须附佐证材料：填写说明，或先为该步骤上传文件。"]
     at.text_input(key=f"evidence_{issue.id}").input("5-Why分析报告已上传")
-    _submit(at, f"step_form_{issue.id}")
+    submit(at, f"step_form_{issue.id}")
     assert [s.value for s in at.success] == [f"已保存 {issue.number}。"]
     step = _steps(issue.number)["root_cause"]
     assert (step["state"], step["to_verify"], step["claimed_on"], step["evidence"]) == (
@@ -122,11 +111,11 @@ def test_red_step_is_refused_without_a_countermeasure(owner_plant):
     at = _page(owner_plant)
     at.selectbox(key=f"step_{issue.id}").set_value(root_cause["id"])
     at.radio(key=f"action_{issue.id}").set_value("countermeasure")
-    _submit(at, f"step_form_{issue.id}")
+    submit(at, f"step_form_{issue.id}")
     assert [e.value for e in at.error] == ["步骤“根本原因分析”为红色或临近目标日期，必须填写对策/下一步。"]
     assert _history(issue.number) == [("created", issue.number, "张伟")]
     at.text_area(key=f"text_{issue.id}").input("5-Why 分析中，周五汇报")
-    _submit(at, f"step_form_{issue.id}")
+    submit(at, f"step_form_{issue.id}")
     assert _steps(issue.number)["root_cause"]["countermeasure"] == "5-Why 分析中，周五汇报"
     assert ("countermeasure", "5-Why 分析中，周五汇报", "张伟") in _history(issue.number)
 
@@ -137,7 +126,7 @@ def test_close_is_refused_with_open_steps_then_closes_and_reopens(owner_plant):
     assert not [b for b in _page(owner_plant).button if b.key and b.key.startswith("FormSubmitter:close_form_")]
     at = _page(owner_plant, who="lead")
     at.text_input(key=f"close_reason_{issue.id}").input("客户确认")
-    _submit(at, f"close_form_{issue.id}")
+    submit(at, f"close_form_{issue.id}")
     assert at.error and at.error[0].value.startswith("还有未完成的步骤：遏制措施、根本原因分析")
     assert store.board_frame().iloc[0]["closed_on"] is None
 
@@ -152,14 +141,14 @@ def test_close_is_refused_with_open_steps_then_closes_and_reopens(owner_plant):
     at.text_input(key=f"close_reason_{issue.id}").input("全部退出标准达成")
     at.text_input(key=f"accepted_by_{issue.id}").input("客户SQE")        # a customer's complaint: its acceptance
     at.selectbox(key=f"accepted_how_{issue.id}").set_value("email")
-    _submit(at, f"close_form_{issue.id}")
+    submit(at, f"close_form_{issue.id}")
     assert [s.value for s in at.success] == [f"{issue.number} 已关闭。"]
     assert store.board_frame().empty
     assert ("closed_on", owner_plant["today"].isoformat(), "孙丽") in _history(issue.number)
 
     at.toggle(key="update_closed").set_value(True).run()
     at.text_input(key=f"close_reason_{issue.id}").input("客户再次抱怨")
-    _submit(at, f"close_form_{issue.id}")
+    submit(at, f"close_form_{issue.id}")
     assert [s.value for s in at.success] == [f"{issue.number} 已重新打开。"]
     assert list(store.board_frame()["number"]) == [issue.number]
     reopened = store.issue_detail(issue.number).history
@@ -187,9 +176,9 @@ def test_stale_save_is_refused_and_keeps_the_second_owners_input(owner_plant):
         at.selectbox(key=f"step_{issue.id}").set_value(root_cause["id"])
         at.radio(key=f"action_{issue.id}").set_value("countermeasure")
         at.text_area(key=f"text_{issue.id}").input(text)
-    _submit(first, f"step_form_{issue.id}")
+    submit(first, f"step_form_{issue.id}")
     assert [s.value for s in first.success] == [f"已保存 {issue.number}。"]
-    _submit(second, f"step_form_{issue.id}")
+    submit(second, f"step_form_{issue.id}")
     assert len(second.error) == 1
     message = second.error[0].value
     assert message.startswith(f"{issue.number} 已被张伟于") and "您的更改未保存" in message
@@ -198,7 +187,7 @@ def test_stale_save_is_refused_and_keeps_the_second_owners_input(owner_plant):
     # the second owner reloads and re-applies: now it is saved on top of the first
     next(b for b in second.button if b.key == f"reload_{issue.id}").click().run()
     assert second.text_area(key=f"text_{issue.id}").value == "李强：等待供应商回复"
-    _submit(second, f"step_form_{issue.id}")
+    submit(second, f"step_form_{issue.id}")
     assert _steps(issue.number)["root_cause"]["countermeasure"] == "李强：等待供应商回复"
 
 
@@ -209,7 +198,7 @@ def test_upload_evidence_for_a_step_and_refuse_a_renamed_file(owner_plant):
     at.radio(key=f"kind_{issue.id}").set_value("evidence")
     at.selectbox(key=f"file_step_{issue.id}").set_value(containment["id"])
     at.get("file_uploader")[0].upload("围堵记录.pdf", demo.report_pdf("containment"), "application/pdf")
-    _submit(at, f"files_form_{issue.id}")
+    submit(at, f"files_form_{issue.id}")
     assert [s.value for s in at.success] == [f"已保存 {issue.number}。"]
     assert [(a["file_name"], a["step_id"], a["kind"]) for a in store.attachments(issue.id)] == [
         ("围堵记录.pdf", containment["id"], "evidence")]
@@ -217,7 +206,7 @@ def test_upload_evidence_for_a_step_and_refuse_a_renamed_file(owner_plant):
     assert any(b.label == "佐证材料 · 遏制措施 · 围堵记录.pdf" for b in at.get("download_button"))
 
     at.get("file_uploader")[0].upload("报告.pdf", b"MZ\x90\x00 renamed program", "application/pdf")
-    _submit(at, f"files_form_{issue.id}")
+    submit(at, f"files_form_{issue.id}")
     assert [e.value for e in at.error] == [
         "“报告.pdf”不是允许的文件类型(PDF、Word、Excel、PowerPoint、PNG、JPEG)，或内容与扩展名不符。"]
     assert len(store.attachments(issue.id)) == 1
@@ -239,14 +228,14 @@ def test_under_the_start_rule_the_owner_starts_a_step_and_it_turns_yellow(owner_
     assert _colour(at, corrective_action["id"]) == "R"                 # START: red until started
     at.selectbox(key=f"step_{issue.id}").set_value(corrective_action["id"])
     at.radio(key=f"action_{issue.id}").set_value("start")
-    _submit(at, f"step_form_{issue.id}")
+    submit(at, f"step_form_{issue.id}")
     assert [s.value for s in at.success] == [f"已保存 {issue.number}。"]
     assert _colour(at, corrective_action["id"]) == "Y"
     assert ("started_on", owner_plant["today"].isoformat(), "张伟") in _history(issue.number)
 
     at.selectbox(key=f"step_{issue.id}").set_value(corrective_action["id"])
     at.radio(key=f"action_{issue.id}").set_value("start")
-    _submit(at, f"step_form_{issue.id}")
+    submit(at, f"step_form_{issue.id}")
     assert [e.value for e in at.error] == [f"步骤“纠正措施实施”已于{owner_plant['today'].isoformat()}开始。"]
 
 

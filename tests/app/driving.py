@@ -1,0 +1,24 @@
+"""Driving a page in AppTest the way its tests share: the update page signed in, a form sent."""
+from streamlit.testing.v1 import AppTest
+
+from tests.app.signing import app_as
+
+
+def update_page(person_id: int, **query: str) -> AppTest:
+    """The update page as that person sees it, after the board's first run (as a browser arrives)."""
+    at = app_as(person_id, **query)
+    at.run()
+    at.switch_page("app_pages/update.py")
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def submit(at: AppTest, form: str, label: str | None = None) -> AppTest:
+    """Press the submit button of the form keyed `form` (the one labelled `label` where it has several) and rerun;
+    the page must raise nothing."""
+    button = next(b for b in at.button if b.key and b.key.startswith(f"FormSubmitter:{form}-")
+                  and (label is None or b.label == label))
+    button.click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
