@@ -25,6 +25,7 @@ from sqlalchemy.pool import NullPool
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from figures import print_figures  # noqa: E402 -- bench/ is the script's own folder
 
 
 def pg_dump_binary() -> str:
@@ -101,10 +102,7 @@ def main() -> None:
         ("portable file size", f"{sizes[0] / 1e6:.1f} MB"),
         ("pg_dump file size", f"{sizes[1] / 1e6:.1f} MB"),
     ]
-    width = max(len(name) for name, _ in figures)
-    print(f"median of {args.repeat} runs")
-    for name, value in figures:
-        print(f"{name:<{width}}  {value:>12}")
+    print_figures(f"median of {args.repeat} runs", figures)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from figures import print_figures  # noqa: E402 -- bench/ is the script's own folder
 
 
 def bare_page() -> None:
@@ -112,10 +113,7 @@ def main() -> None:
         ("projector board HTML", f"{len(projector_html) / 1024:.0f} KB"),
         ("  sent compressed (goal <= 120 KB)", f"{sent / 1024:.0f} KB"),
     ]
-    width = max(len(name) for name, _ in figures)
-    print(f"median of {args.repeat} runs")
-    for name, value in figures:
-        print(f"{name:<{width}}  {value:>10}")
+    print_figures(f"median of {args.repeat} runs", figures)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from figures import print_figures  # noqa: E402 -- bench/ is the script's own folder
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
@@ -135,10 +136,7 @@ def main() -> None:
         (f"bare st.html table: navigation to row {args.row}", f"{bare_ms:.0f} ms"),
         ("ratio board/bare (goal <= 1.2)", f"{board_ms / bare_ms:.2f}"),
     ]
-    width = max(len(name) for name, _ in figures)
-    print(f"median of {args.repeat} page loads each")
-    for name, value in figures:
-        print(f"{name:<{width}}  {value:>10}")
+    print_figures(f"median of {args.repeat} page loads each", figures)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from sqlalchemy import insert, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from figures import print_figures  # noqa: E402 -- bench/ is the script's own folder
 
 OPENED_PER_WEEK_SQL = """
 SELECT date(opened_on, 'weekday 0', '-6 days') AS week, count(*) FROM issue
@@ -154,10 +155,7 @@ def main() -> None:
         ("ratio all KPIs / raw SQL", f"{kpis_ms / sql_ms:.1f}"),
         ("opened per week agrees with SQL", "yes" if opened_agree else "NO"),
     ]
-    width = max(len(name) for name, _ in figures)
-    print(f"median of {args.repeat} runs")
-    for name, value in figures:
-        print(f"{name:<{width}}  {value:>12}")
+    print_figures(f"median of {args.repeat} runs", figures)
 
 
 if __name__ == "__main__":
