@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from qr import compliance, demo, excel, printed_board, rules, startup, store, trends, views, web
+from qr import compliance, demo, excel, printed_board, rules, sign_in_views, startup, store, trends, views, web
 from qr.board import BoardFilter, board_counters, filter_board, sort_board
 from qr.config import load_settings
 from qr.i18n import DEFAULT_LANGUAGE, LANGUAGES, error_message, literal, t
@@ -294,7 +294,7 @@ def sign_in_form(lang: str) -> None:
     sign-on button when configured; demo mode names its accounts."""
     if load_settings().demo:
         st.info(t("login.demo", lang, password=demo.DEMO_PASSWORD))
-    st.html(views.sign_in_form(lang, action=web.SIGN_IN_PATH, next_url=current_url(),
+    st.html(sign_in_views.sign_in_form(lang, action=web.SIGN_IN_PATH, next_url=current_url(),
                                refused=st.query_params.get(web.REFUSED) == "refused"))
     if sso_configured():
         st.button(t("login.sso", lang), on_click=st.login, key="sso_login", icon=":material/key:")
@@ -328,7 +328,7 @@ def user_sidebar(lang: str) -> None:
             st.logout()                         # sends the browser to the provider's end of session
         return
     with st.sidebar:
-        st.html(views.sign_out_form(lang, action=web.SIGN_OUT_PATH, next_url=current_url()))
+        st.html(sign_in_views.sign_out_form(lang, action=web.SIGN_OUT_PATH, next_url=current_url()))
 
 
 def loaded_version(issue_id: int, current: int) -> int:

@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 import streamlit as st
 
 from app_pages import _shared as ui
-from qr import compliance, meeting, minutes, rules, store, views
+from qr import compliance, meeting, meeting_views, minutes, rules, store
 from qr.i18n import literal, literal_t, t
 
 lang = ui.language_from_url()
@@ -49,7 +49,7 @@ def start_panel(area_id: int) -> None:
 
 def qchart_month(area_id: int) -> str:
     days = store.quality_calendar(area_id, today.year, today.month, on=today)
-    return views.render_qchart(days, t("qchart.month", lang, year=today.year, month=today.month,
+    return meeting_views.render_qchart(days, t("qchart.month", lang, year=today.year, month=today.month,
                                        area=_label(areas[area_id], "name")), lang, today=today)
 
 
@@ -104,7 +104,7 @@ def review_tab(area_id: int) -> None:
         st.info(t("review.none", lang))
     for item in items:
         text, promote, keep = st.columns([6, 1, 1], vertical_alignment="center")
-        text.html(views.render_review_item(item, lang))
+        text.html(meeting_views.render_review_item(item, lang))
         version = ui.loaded_version(item["id"], item["version"])
         for column, on_board, key, done in ((promote, True, "promote", "review.promoted"),
                                             (keep, False, "keep", "review.kept")):
@@ -126,7 +126,7 @@ def order_tab(area_id: int, order) -> None:
         if not record["on_board"] and (position == 0 or records[position - 1]["on_board"]):
             st.markdown(f"**{t('order.watch_list', lang)}**")
         number, up = st.columns([8, 1], vertical_alignment="center")
-        number.html(views.render_order_item(position + 1, record, lang))
+        number.html(meeting_views.render_order_item(position + 1, record, lang))
         same_tier = position and records[position - 1]["on_board"] == record["on_board"]
         if same_tier and up.button("▲", key=f"up_{record['id']}", help=t("order.save", lang)):
             moved = ids[:position - 1] + [ids[position], ids[position - 1]] + ids[position + 1:]
@@ -186,7 +186,7 @@ def minutes_tab(current: dict) -> None:
                          data=lambda: minutes.minutes_workbook(store.meeting_minutes(current["id"]), lang),
                          file_name=f"{stem}.xlsx",
                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    st.html(views.render_minutes(store.meeting_minutes(current["id"]), lang))
+    st.html(meeting_views.render_minutes(store.meeting_minutes(current["id"]), lang))
 
 
 def _move(records: list[dict], index: int, step: int, current: dict, running: bool) -> None:
@@ -241,8 +241,8 @@ def presenter_view(current: dict, running: bool) -> None:
     record = records[index]
     timer_panel(current, index + 1, len(records))
     changes = ui.meeting_changes(counter, current["id"]).get(record["id"], [])
-    st.html(views.render_presenter_card(record, ui.step_columns(counter), changes, lang))
-    st.html(views.render_verification_list(records, lang))     # the area's steps waiting for the check
+    st.html(meeting_views.render_presenter_card(record, ui.step_columns(counter), changes, lang))
+    st.html(meeting_views.render_verification_list(records, lang))     # the area's steps waiting for the check
     previous, following, leave, end = st.columns(4)
     if previous.button(t("presenter.previous", lang), key="presenter_previous", width="stretch",
                        icon=":material/arrow_back:", disabled=index == 0):
@@ -277,11 +277,10 @@ def timer_panel(current: dict, position: int, total: int) -> None:
     """Ticks every second on its own; the card around it is not redrawn."""
     now = current["ended_at"] or datetime.now(timezone.utc)
     shown_at = st.session_state.setdefault("issue_shown_at", now)
-    st.html(views.render_timers(meeting.timers(meeting_started=current["started_at"], issue_shown=shown_at, now=now,
-                                               issue_seconds=settings.issue_seconds,
-                                               target_minutes=settings.meeting_target_minutes,
-                                               limit_minutes=settings.meeting_limit_minutes),
-                                lang, position=position, total=total))
+    timers = meeting.timers(meeting_started=current["started_at"], issue_shown=shown_at, now=now,
+                            issue_seconds=settings.issue_seconds, target_minutes=settings.meeting_target_minutes,
+                            limit_minutes=settings.meeting_limit_minutes)
+    st.html(meeting_views.render_timers(timers, lang, position=position, total=total))
 
 
 def end_button(current: dict, where) -> None:

@@ -5,7 +5,7 @@ last board drawn under a banner."""
 import streamlit as st
 
 from app_pages import _shared as ui
-from qr import store, views
+from qr import store, tv_views, views
 from qr.board import BoardFilter, board_counters, filter_board, sort_board
 from qr.config import load_settings
 from qr.i18n import t
@@ -31,7 +31,7 @@ def _seconds() -> int:
 def _refused() -> None:
     """A wrong or revoked token: a short message and nothing of the board."""
     shown.update(index=-1, html="", refreshed="")
-    st.html(views.render_tv_message(t("tv.refused", lang), refused=True))
+    st.html(tv_views.render_tv_message(t("tv.refused", lang), refused=True))
     st.stop()
 
 
@@ -56,20 +56,20 @@ def _draw_next() -> str | None:
     counter, on, now = store.change_counter(), store.today(), store.now()
     areas = _areas(counter)
     if not areas:
-        return views.render_tv_message(t("tv.no_areas", lang))
+        return tv_views.render_tv_message(t("tv.no_areas", lang))
     index = (shown["index"] + 1) % len(areas)
     area = areas[index]
     tz = load_settings().tz
     board = sort_board(filter_board(ui.board_frame(counter, on, False), BoardFilter(area_id=area["id"])))
     quality = [q for q in ui.quality_status(counter, on) if q["area_id"] == area["id"]]
     refreshed = now.astimezone(tz).strftime("%H:%M:%S")
-    html = views.render_tv_title(area, lang, position=index + 1, total=len(areas), refreshed=refreshed)
+    html = tv_views.render_tv_title(area, lang, position=index + 1, total=len(areas), refreshed=refreshed)
     html += views.render_header(board_counters(board, now), quality, lang, projector=True)
     html += views.render_board(board, ui.step_columns(counter), lang, projector=True, now=now, tz=tz,
                                fill_height=True) \
         if not board.empty else f"<p>{t('board.empty', lang)}</p>"
     shown.update(index=index, refreshed=refreshed)
-    return views.without_links(html)
+    return tv_views.without_links(html)
 
 
 @st.fragment(run_every=_seconds())
@@ -90,7 +90,7 @@ def tv_board() -> None:
 
 @st.fragment(run_every=10)
 def tv_clock() -> None:
-    st.html(views.render_tv_clock(store.now().astimezone(load_settings().tz).strftime("%H:%M")))
+    st.html(tv_views.render_tv_clock(store.now().astimezone(load_settings().tz).strftime("%H:%M")))
 
 
 tv_clock()

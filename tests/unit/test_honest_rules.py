@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 
-from qr import db, demo, meeting, store, trends, views
+from qr import db, demo, meeting, meeting_views, store, trends, views
 from qr.board import board_counters
 from qr.config import load_settings
 from qr.rules import ColourRule, Status
@@ -253,7 +253,7 @@ def test_the_watch_list_reports_after_the_board_and_tier_changes_are_recorded(pl
     order = store.reporting_order(plant["area"].id, on=d(3, 12))
     assert list(order["number"]) == [first.number, second.number, watched.number]
     assert list(order["on_board"]) == [True, True, False]
-    assert 'data-tier="watch"' in views.render_order_item(3, order.iloc[2].to_dict(), "zh")
+    assert 'data-tier="watch"' in meeting_views.render_order_item(3, order.iloc[2].to_dict(), "zh")
 
     store.change_tier(actor_id=plant["lead"].id, issue_id=second.id, on_board=False, reason="内部已遏制，客户未受影响",
                       expected_version=second.version, now=plant_moment(d(3, 12), 9))

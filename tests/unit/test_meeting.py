@@ -4,7 +4,7 @@ from datetime import date, datetime, timedelta, timezone
 import pandas as pd
 import pytest
 
-from qr import meeting, rules, store, views
+from qr import meeting, meeting_views, rules, store
 from qr.rules import AdmissionRule, Status, TimerState
 from tests.conftest import plant_moment
 
@@ -248,12 +248,12 @@ def test_presenter_card_escapes_user_text_and_shows_changes(plant, open_issue):
     change = {"at": datetime(2026, 3, 2, 9, 5, tzinfo=timezone.utc), "actor": "张伟", "actor_en": "Zhang Wei",
               "entity": "step", "entity_id": next(iter(record["steps"].values()))["id"], "field": "countermeasure",
               "old": None, "new": "<b>加严检验</b>", "reason": ""}
-    html = views.render_presenter_card(record, store.step_columns(), [change], "zh")
+    html = meeting_views.render_presenter_card(record, store.step_columns(), [change], "zh")
     assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt; 卡扣断裂" in html
     assert "遏制措施 · 对策/下一步：— → &lt;b&gt;加严检验&lt;/b&gt;" in html
     assert f'data-presenter="{issue.number}"' in html and 'data-changes="1"' in html
-    timers = views.render_timers({"issue": "01:10", "issue_state": "ok", "meeting": "16:02", "meeting_state": "warn",
-                                  "target_minutes": 15}, "en", position=2, total=9)
+    timers = meeting_views.render_timers({"issue": "01:10", "issue_state": "ok", "meeting": "16:02",
+                                          "meeting_state": "warn", "target_minutes": 15}, "en", position=2, total=9)
     assert 'data-timer="meeting" data-state="warn">Meeting 16:02' in timers and "2 of 9" in timers
 
 
