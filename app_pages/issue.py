@@ -65,6 +65,7 @@ def eight_d_form(report: dict, section: str) -> None:
     issue = report["issue"]
     saved = report["content"].get(section, {})
     prefix = f"8d_{issue['id']}_{section}"
+    shown_version = ui.loaded_version(issue["id"], issue["version"])   # as the form showed it: a later save is stale
     with st.form(f"8d_form_{section}"):
         values = {}
         for field in eight_d.SECTIONS[section]:
@@ -87,9 +88,18 @@ def eight_d_form(report: dict, section: str) -> None:
     if submitted:
         ui.run_command(store.save_eight_d, {"actor_id": me, "issue_id": issue["id"], "section": section,
                                             "values": values,
-                                            "expected_version": ui.loaded_version(issue["id"], issue["version"])},
+                                            "expected_version": shown_version},
                        lang, issue_id=issue["id"],
                        success=t("8d.saved", lang, number=issue["number"], section=section))
+    if issue["id"] in st.session_state.get("stale_issues", set()):    # after the form: a refusal here shows it at once
+        st.button(t("update.reload", lang), key=f"reload_{issue['id']}", icon=":material/refresh:",
+                  on_click=_reload, args=(issue["id"], issue["version"]))
+
+
+def _reload(issue_id: int, current_version: int) -> None:
+    """Take the other person's save as seen; what this user typed stays in the form."""
+    ui.reload_issue(issue_id, current_version)
+    st.session_state["stale_issues"].discard(issue_id)
 
 
 wanted_section = st.query_params.get("d")

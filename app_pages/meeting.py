@@ -141,6 +141,7 @@ def tier_form(records: list[dict]) -> None:
     if not records:
         return
     by_id = {r["id"]: r for r in records}
+    shown_versions = {r["id"]: ui.loaded_version(r["id"], r["version"]) for r in records}   # as listed
     with st.form("tier"):
         st.markdown(f"**{t('tier.change', lang)}**")
         issue_column, tier_column = st.columns([3, 2])
@@ -155,7 +156,7 @@ def tier_form(records: list[dict]) -> None:
         record = by_id[issue_id]
         ui.run_command(store.change_tier, {"actor_id": me, "issue_id": issue_id, "on_board": on_board,
                                            "reason": reason,
-                                           "expected_version": ui.loaded_version(issue_id, record["version"])},
+                                           "expected_version": shown_versions[issue_id]},
                        lang, issue_id=issue_id,
                        success=t("tier.changed", lang, number=record["number"],
                                  tier=t("tier.board" if on_board else "tier.watch", lang)))
@@ -204,6 +205,7 @@ def _move(records: list[dict], index: int, step: int, current: dict, running: bo
 
 def decision_form(record: dict, current: dict) -> None:
     key = record["id"]
+    shown_version = ui.loaded_version(key, record["version"])     # as the card showed it: a later save makes it stale
     levels = list(range(1, settings.top_escalation_level + 1))
     with st.form(f"decision_{key}"):
         st.markdown(f"**{t('decision.title', lang)}**")
@@ -226,7 +228,7 @@ def decision_form(record: dict, current: dict) -> None:
             "escalate": (store.decide_escalation, {"level": level}),
         }[kind]
         ui.run_command(command, {"actor_id": me, "meeting_id": current["id"], "issue_id": key,
-                                 "expected_version": ui.loaded_version(key, record["version"]), **arguments},
+                                 "expected_version": shown_version, **arguments},
                        lang, issue_id=key, success=t("decision.saved", lang, number=record["number"]))
 
 
@@ -340,19 +342,15 @@ st.caption(literal_t("meeting.running", lang, date=current["held_on"].isoformat(
 if not running:
     st.info(t("meeting.ended_info", lang, time=current["ended_at"].astimezone(settings.tz).strftime("%H:%M"),
               minutes=round((current["ended_at"] - current["started_at"]).total_seconds() / 60)))
-order = ui.reporting_order(counter, area_id, today)
-sign_in, review, reporting, qchart, minutes_part = st.tabs(
-    [t("meeting.tab.sign_in", lang), t("meeting.tab.review", lang), t("meeting.tab.order", lang),
-     t("meeting.tab.qchart", lang), t("meeting.tab.minutes", lang)])
-with sign_in:
-    sign_in_tab(current, version, running)
-with review:
-    review_tab(area_id)
-with reporting:
-    order_tab(area_id, order)
-with qchart:
-    qchart_tab(area_id)
-with minutes_part:
-    minutes_tab(current)
+# Only the open tab runs (the others cost the minutes' and the order's queries on every rerun for nothing);
+# the tab chosen stays chosen across reruns by its key.
+tab_views = {"sign_in": lambda: sign_in_tab(current, version, running), "review": lambda: review_tab(area_id),
+             "order": lambda: order_tab(area_id, ui.reporting_order(counter, area_id, today)),
+             "qchart": lambda: qchart_tab(area_id), "minutes": lambda: minutes_tab(current)}
+for tab, show in zip(st.tabs([t(f"meeting.tab.{name}", lang) for name in tab_views], key="meeting_tab",
+                             on_change="rerun"), tab_views.values()):
+    if tab.open:
+        with tab:
+            show()
 end_button(current, st)
 reload_button(meeting_key, current["version"])         # last: a refusal by any form above shows it at once

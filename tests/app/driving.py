@@ -22,3 +22,11 @@ def submit(at: AppTest, form: str, label: str | None = None) -> AppTest:
     button.click().run()
     assert not at.exception, [e.message for e in at.exception]
     return at
+
+
+def open_tab(at: AppTest, key: str, label: str) -> AppTest:
+    """Choose the tab labelled `label` of the tabs keyed `key` and rerun: pages run only the open tab's content."""
+    at.session_state[key] = label
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at

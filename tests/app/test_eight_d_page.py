@@ -101,3 +101,19 @@ def test_board_step_cells_link_to_their_8d_section(plant, done_issue, open_issue
     row = html.split(f'data-issue="{other.number}"')[1].split("</tr>")[0]
     assert (f'data-status="Y" data-step="corrective_action"' in row
             and f'href="issue?no={other.number}&amp;d=D5"' in row)
+
+
+def test_a_section_saved_over_someone_elses_later_save_is_refused_then_applied_after_reload(plant, done_issue):
+    """The owner's form holds the version the page showed: the lead's save in between makes it stale, nothing of
+    it is written, and after a reload the same text is saved."""
+    at = _issue_page(plant, done_issue.number, section="D2")
+    store.save_eight_d(actor_id=plant["lead"].id, issue_id=done_issue.id, section="D1",
+                       values={"team": "质量：孙丽"}, expected_version=store.issue_detail(done_issue.number).issue["version"])
+    at.text_area(key=f"8d_{done_issue.id}_D2_what").input("左前门卡扣断裂")
+    next(b for b in at.button if b.key and b.key.startswith("FormSubmitter:8d_form_D2-")).click().run()
+    assert [e.value for e in at.error][0].startswith(f"{done_issue.number} 已被孙丽于")
+    assert "D2" not in store.eight_d_report(done_issue.number)["content"]
+    at.button(key=f"reload_{done_issue.id}").click().run()
+    next(b for b in at.button if b.key and b.key.startswith("FormSubmitter:8d_form_D2-")).click().run()
+    assert not at.exception and not at.error
+    assert store.eight_d_report(done_issue.number)["content"]["D2"]["what"] == "左前门卡扣断裂"

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from qr import store
 from qr.i18n import t
-from tests.app.driving import submit
+from tests.app.driving import open_tab, submit
 from tests.app.signing import app_as
 
 
@@ -163,6 +163,7 @@ def test_a_tier_change_in_the_meeting_and_a_missing_function_on_the_sign_in_shee
     submit(at, "guest")
     assert not at.warning and any(c.value == "要求的职能均已到场：质量、SQE" for c in at.caption)
 
+    open_tab(at, "meeting_tab", "汇报顺序")
     at.radio(key="tier_to").set_value(False)
     submit(at, "tier")
     assert [e.value for e in at.error] == ["请填写“原因”。"]

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from qr import store
 from qr.i18n import t
-from tests.app.driving import submit
+from tests.app.driving import open_tab, submit
 from tests.app.signing import app_as
 from tests.conftest import plant_moment, statements_sent
 
@@ -74,6 +74,7 @@ def test_a_whole_meeting(meeting_plant):
     assert any("与会率 71.4%（5/7人" in m.value for m in at.markdown)
 
     minor = plant["minor"]
+    open_tab(at, "meeting_tab", "新问题回顾")
     assert f'data-issue="{minor.number}" data-on-board="false"' in _html(at)
     _ok(at.button(key=f"promote_{minor.id}").click().run())
     assert [s.value for s in at.success] == [f"{minor.number} 已上板。"]
@@ -132,6 +133,7 @@ def test_an_owner_may_not_start_the_meeting(meeting_plant):
 def test_qchart_override_needs_a_note(meeting_plant):
     at = _meeting_page(meeting_plant)
     _ok(at.button(key="start_meeting").click().run())
+    open_tab(at, "meeting_tab", "质量状态日历")
     assert 'data-colour="R"' in _html(at)                    # a new customer complaint today
     at.radio(key="qchart_colour").set_value("Y")
     button = next(b for b in at.button if b.key and b.key.startswith("FormSubmitter:qchart_override-"))
@@ -173,6 +175,22 @@ def test_a_decision_on_an_issue_its_owner_just_changed_is_refused_then_applied_a
     _ok(at.button(key=f"reload_{first.id}").click().run())
     _submit(at, f"decision_{first.id}")
     assert store.board_frame().set_index("number").loc[first.number, "escalation_level"] == 1
+
+
+def test_a_tier_change_on_an_issue_its_owner_changed_after_the_order_was_shown_is_refused(meeting_plant):
+    plant = meeting_plant
+    at = _meeting_page(plant)
+    _ok(at.button(key="start_meeting").click().run())
+    open_tab(at, "meeting_tab", "汇报顺序")
+    first = plant["board"][0]
+    store.set_countermeasure(actor_id=plant["owner"].id, step_id=store.issue_detail(first.number).steps[0]["id"],
+                             countermeasure="已通知供应商", expected_version=first.version)     # from the owner's phone
+    at.selectbox(key="tier_issue").set_value(first.id)
+    at.radio(key="tier_to").set_value(False)
+    at.text_input(key="tier_reason").input("内部已遏制")
+    next(b for b in at.button if b.key and b.key.startswith("FormSubmitter:tier-")).click().run()
+    assert at.error[0].value.startswith(f"{first.number} 已被张伟于")
+    assert first.number in list(store.board_frame()["number"])
 
 
 def test_a_second_facilitators_stale_sign_in_is_refused_and_can_be_reloaded(meeting_plant):
@@ -225,12 +243,18 @@ def test_the_page_shows_who_updated_their_issues_since_the_last_meeting(plant):
                                          "Compliance %": "50%"}]
 
 
-def _statements_of_a_render(at: AppTest, engine) -> int:
-    """Statements the meeting page sends while it is drawn again with every page cache empty."""
-    st.cache_data.clear()
-    count, drawn = statements_sent(engine, at.run)
-    _ok(drawn)
-    return count
+TAB_LABELS = ["签到表", "新问题回顾", "汇报顺序", "质量状态日历", "会议纪要"]
+
+
+def _statements_per_tab(at: AppTest, engine) -> dict[str, int]:
+    """Statements the meeting page sends while it is drawn with each tab open, every page cache empty."""
+    counts = {}
+    for label in TAB_LABELS:
+        open_tab(at, "meeting_tab", label)
+        st.cache_data.clear()
+        counts[label], drawn = statements_sent(engine, at.run)
+        _ok(drawn)
+    return counts
 
 
 def _report_and_decide(plant, meeting_id: int, issues) -> None:
@@ -244,13 +268,13 @@ def _report_and_decide(plant, meeting_id: int, issues) -> None:
 
 def test_a_render_sends_as_many_statements_for_three_items_as_for_twelve(meeting_plant, engine):
     """The minutes, the review list, the reporting order and the sign-in sheet read all items at once: a longer
-    meeting costs no more round trips to the database."""
+    meeting costs no more round trips to the database, whichever tab is open."""
     plant = meeting_plant
     at = _meeting_page(plant)
     _ok(at.button(key="start_meeting").click().run())
     held = store.meeting_on(plant["area"].id, plant["today"])
     _report_and_decide(plant, held["id"], plant["board"])
-    three = _statements_of_a_render(at, engine)
+    three = _statements_per_tab(at, engine)
     assert len(store.meeting_minutes(held["id"]).items) == 3
     more = [store.create_issue(actor_id=plant["owner"].id, description=f"客户投诉：批次{n}色差",
                                category_id=plant["categories"]["complaint"].id, area_id=plant["area"].id,
@@ -258,6 +282,30 @@ def test_a_render_sends_as_many_statements_for_three_items_as_for_twelve(meeting
                                opened_on=plant["today"], next_report_on=plant["today"],
                                template_id=plant["templates"]["standard"].id) for n in range(9)]
     _report_and_decide(plant, held["id"], more)
-    twelve = _statements_of_a_render(at, engine)
+    twelve = _statements_per_tab(at, engine)
     assert len(store.meeting_minutes(held["id"]).items) == 12
     assert twelve == three, (three, twelve)
+
+
+def test_only_the_open_tab_is_drawn_and_it_stays_open(meeting_plant, engine):
+    """The minutes, the order and the Q-chart are not read while the facilitator takes sign-in: each costs
+    statements only when its tab is open; a rerun (a form sent) keeps the tab that was open."""
+    plant = meeting_plant
+    at = _meeting_page(plant)
+    _ok(at.button(key="start_meeting").click().run())
+    held = store.meeting_on(plant["area"].id, plant["today"])
+    _report_and_decide(plant, held["id"], plant["board"])
+    counts = _statements_per_tab(at, engine)
+    markers = {"新问题回顾": 'class="qr-review"', "汇报顺序": 'class="qr-order"', "质量状态日历": 'class="qr-qchart"',
+               "会议纪要": 'qr-minutes"'}
+    for label in TAB_LABELS:
+        open_tab(at, "meeting_tab", label)
+        drawn = {name for name, marker in markers.items() if marker in _html(at)}
+        if any(r.key and r.key.startswith("attendance_") for r in at.radio):
+            drawn.add("签到表")
+        assert drawn == {label}, (label, drawn)
+    assert counts["签到表"] < counts["会议纪要"], counts
+    open_tab(at, "meeting_tab", "新问题回顾")
+    _ok(at.button(key=f"promote_{plant['minor'].id}").click().run())
+    assert at.session_state["meeting_tab"] == "新问题回顾"
+    assert 'class="qr-review"' in _html(at)

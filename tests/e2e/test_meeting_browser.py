@@ -9,9 +9,10 @@ from tests.e2e.conftest import ARTIFACTS, open_page, open_signed_in
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def meeting_today(server, browser):
-    """The demo's past assembly meetings, a next report date moved since the last one, today's meeting started."""
+    """The demo's past assembly meetings, a next report date moved since the last one, today's meeting started
+    (once: the tests share the server and its database)."""
     open_page(browser, server["url"]).close()
     engine = db.make_engine(server["database_url"])
     db.use_engine(engine)
@@ -69,4 +70,18 @@ def test_presenter_mode_is_readable_at_1920x1080(server, browser, meeting_today)
         size = _font_size(element)
         assert size >= 24, (name, size)
     assert page.locator("[data-timer='meeting']").inner_text().startswith("会议 0")
+    page.close()
+
+
+def test_a_tab_clicked_shows_its_content_which_was_not_drawn_before(server, browser, meeting_today):
+    """Only the open tab runs on the server: the reporting order is not in the page until its tab is clicked, then
+    it is, and the sign-in sheet is gone."""
+    order_item = f"div.qr-order[data-issue='{meeting_today['issue']['number']}']"
+    page = open_signed_in(browser, f"{server['url']}/meeting?area=ASSY", "sunli")
+    sign_in_sheet = page.locator("[class*='st-key-attendance_']").first          # a radio per person: the first tab
+    sign_in_sheet.wait_for(state="visible", timeout=60_000)
+    assert page.locator(order_item).count() == 0
+    page.get_by_role("tab", name="汇报顺序").click()
+    page.locator(order_item).wait_for(state="visible", timeout=30_000)
+    sign_in_sheet.wait_for(state="detached", timeout=30_000)
     page.close()
