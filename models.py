@@ -205,7 +205,7 @@ class IssueStep(SQLModel, table=True):
     move_requested_on: date | None = None     # a move waiting for the facilitator's approval: the target asked for
     move_reason: str = Field(default="", max_length=500, sa_column_kwargs={"server_default": ""})
     move_requested_by_id: int | None = Field(default=None, foreign_key="person.id")
-    state: str = Field(default="open", max_length=4)  # open | done | na
+    state: str = Field(default="open", max_length=4, index=True)  # open | done | na (the trends read the N/A ones)
     started_on: date | None = None
     completed_on: date | None = None
     marked_worse: bool = False
@@ -255,6 +255,9 @@ class ReadAcrossTarget(SQLModel, table=True):
 
 class AuditEvent(SQLModel, table=True):
     """One changed field; written in the same transaction as the change, never edited or deleted."""
+
+    # the trends' reads of one kind of change (targets moved, reopenings) without scanning the whole trail
+    __table_args__ = (sa.Index("ix_auditevent_field_entity", "field", "entity", "entity_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = _moment(index=True)

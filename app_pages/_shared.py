@@ -1,12 +1,15 @@
 """What every page shares: first-start preparation, the language switch and the cached store reads."""
+from dataclasses import replace
 from datetime import date, datetime
+from functools import partial
 import time
 from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
 
-from qr import compliance, demo, excel, printed_board, rules, sign_in_views, startup, store, trends, views, web
+from qr import (compliance, demo, excel, printed_board, rules, sign_in_views, startup, store, trend_reading, trends,
+                views, web)
 from qr.board import BoardFilter, board_counters, filter_board, sort_board
 from qr.config import load_settings
 from qr.i18n import DEFAULT_LANGUAGE, LANGUAGES, error_message, literal, t
@@ -162,34 +165,35 @@ def issue_numbers(change_counter: tuple[int, int]) -> list[tuple[str, str]]:
 @st.cache_data(show_spinner=False, max_entries=16)
 def trends_kpis(change_counter: tuple[int, int], period: trends.Period,
                 chosen: trends.TrendsFilter) -> trends.Trends:
-    """Every KPI for a period and filter; any write anywhere (the change counter) makes the next read fresh.
-    An unanswered response clock passing its limit is no write: it shows late after the next one (the board
-    counts it at once)."""
-    settings = store.board_settings()
-    issues, steps, history = _trends_frames(change_counter, period.since)
-    attendance = store.meeting_attendance_frame(start=period.start, end=period.end, plant_id=chosen.plant_id)
-    return trends.compute(issues, steps, history, period, chosen, tz=settings.tz, ladders=settings.escalation_ladders,
-                          clocks=store.trends_clocks(since=period.since), now=store.now(),
-                          follow_ups=store.trends_follow_ups(since=period.since),
-                          follow_up_share=settings.follow_up_share,
-                          attendance=attendance, colour_rule=rules.ColourRule(settings.colour_rule))
+    """Every KPI for a period and filter; a write a KPI reads (store.trends_counter: not a countermeasure, an 8D or
+    a file) makes the next read fresh. An unanswered response clock passing its limit is no write: it shows late
+    after the next one (the board counts it at once)."""
+    return trend_reading.kpis(period, chosen, read_frames=partial(_trends_frames, change_counter),
+                              read_sums=partial(_trend_sums, change_counter))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def plant_comparison(change_counter: tuple[int, int], period: trends.Period, chosen: trends.TrendsFilter,
                      plants: tuple[tuple[int, str, str, str], ...]) -> pd.DataFrame:
     """The main KPIs per plant (qr.trends.compare_plants); `plants` as (id, code, name_zh, name_en)."""
-    settings = store.board_settings()
-    issues, steps, history = _trends_frames(change_counter, period.since)
-    return trends.compare_plants(issues, steps, history, period, chosen,
-                                 [dict(zip(("id", "code", "name_zh", "name_en"), p)) for p in plants],
-                                 tz=settings.tz, colour_rule=rules.ColourRule(settings.colour_rule))
+    return trend_reading.plant_comparison(period, chosen, [dict(zip(("id", "code", "name_zh", "name_en"), p))
+                                                           for p in plants],
+                                          read_frames=partial(_trends_frames, change_counter),
+                                          read_sums=partial(_trend_sums, change_counter))
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _trends_frames(change_counter: tuple[int, int], since: date) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """The store's three trends frames, read once per change and range whatever the filters."""
-    return store.trends_issues(since=since), store.trends_steps(since=since), store.trends_history(since=since)
+def _trends_frames(change_counter: tuple[int, int], period: trends.Period,
+                   rule: rules.ColourRule) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The store's three trends frames, read once per change and period whatever the filters."""
+    return trend_reading.frames(period, rule)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _trend_sums(change_counter: tuple[int, int], period: trends.Period, chosen: trends.TrendsFilter,
+                rule: rules.ColourRule) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The database's sums for a filter (the plant and area are chosen afterwards: one read serves them all)."""
+    return trend_reading.sums(period, replace(chosen, plant_id=None, area_id=None), rule)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

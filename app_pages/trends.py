@@ -11,6 +11,7 @@ from qr.rules import SEVERITY
 lang = ui.language_from_url()
 ui.require_user(lang)
 counter = store.change_counter()
+trends_counter = store.trends_counter()        # the KPIs' cache outlives writes they do not read
 refs = ui.reference_lists(counter)
 today = store.today()
 
@@ -59,7 +60,7 @@ def _set_compare() -> None:
 def compare_plants() -> None:
     """Group managers: the main KPIs of every plant side by side (the category, severity and owner filters apply)."""
     plants = tuple((p["id"], p["code"], p["name_zh"], p["name_en"]) for p in refs["plants"])
-    frame = ui.plant_comparison(counter, period, chosen, plants)
+    frame = ui.plant_comparison(trends_counter, period, chosen, plants)
     st.markdown(f"#### {t('trends.compare.title', lang)}")
     st.caption(t("trends.compare.help", lang))
     table = report.display_table(frame.drop(columns=["plant_id"]), lang)
@@ -78,7 +79,7 @@ if several_plants:
         compare_plants()
         st.stop()
 
-kpis = ui.trends_kpis(counter, period, chosen)
+kpis = ui.trends_kpis(trends_counter, period, chosen)
 st.caption(report.period_label(kpis, lang))
 
 figures = charts.figures(kpis, lang)

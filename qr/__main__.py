@@ -10,7 +10,8 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
-from qr import customer_kpis, db, demo, excel, logs, minutes, notifier, printed_board, report, rules, sheet_import, store, trends
+from qr import (customer_kpis, db, demo, excel, logs, minutes, notifier, printed_board, report, sheet_import, store,
+                trend_reading, trends)
 from qr.board import BoardFilter, filter_board, sort_board
 from qr.config import load_settings
 from qr.defaults import install_defaults
@@ -238,15 +239,7 @@ def _report(args) -> int:
         raise BadInput(f"--week {args.week} has not started yet (today is {store.today()})")
     out = _pack_folder(args.out)
     db.ensure_schema()
-    settings = store.board_settings()
-    frames = (store.trends_issues(since=period.since), store.trends_steps(since=period.since),
-              store.trends_history(since=period.since))
-    kpis = trends.compute(*frames, period, trends.TrendsFilter(), tz=settings.tz, ladders=settings.escalation_ladders,
-                          attendance=store.meeting_attendance_frame(start=period.start, end=period.end),
-                          clocks=store.trends_clocks(since=period.since), now=store.now(),
-                          follow_ups=store.trends_follow_ups(since=period.since),
-                          follow_up_share=settings.follow_up_share,
-                          colour_rule=rules.ColourRule(settings.colour_rule))
+    kpis = trend_reading.kpis(period, trends.TrendsFilter())
     files = _write_pack(out, report.pack_files(kpis, args.lang))
     print(f"weekly pack {args.week} ({report.period_label(kpis, 'en')}): {len(files)} files written to {out}")
     return 0

@@ -225,13 +225,10 @@ def _step_spans(steps: pd.DataFrame, issues: pd.DataFrame, history: pd.DataFrame
     START: red until the day it was started, red again once marked worse (targets do not colour it: one row per
     step)."""
     steps = steps[steps["issue_id"].isin(issues["id"])]
-    set_na = history[(history["entity"] == Entity.STEP) & (history["field"] == "state")]
-    na_on = pd.Series(_plant_days(set_na["at"], tz).to_numpy(), index=set_na["entity_id"].to_numpy())
-    na_on = na_on[~na_on.index.duplicated(keep="last")]
     opened = _days(steps["issue_id"].map(issues.set_index("id")["opened_on"]).to_numpy()).to_numpy()
     after_on = _ts(on) + _DAY
     done_on = steps["verified_on"].fillna(steps["completed_on"]) if "verified_on" in steps else steps["completed_on"]
-    set_na_on = _days(na_on.reindex(steps["id"].to_numpy()).to_numpy()).fillna(pd.Series(opened)).to_numpy()
+    set_na_on = _plant_days(steps["set_na_at"].reset_index(drop=True), tz).fillna(pd.Series(opened)).to_numpy()
     issue_closed_on = _days(steps["issue_id"].map(issues.set_index("id")["closed_on"]).to_numpy()).to_numpy()
     state = steps["state"].to_numpy()
     stopped = np.where(state == rules.StepState.DONE.value, _days(done_on.to_numpy()).to_numpy(),
@@ -255,7 +252,8 @@ def _step_spans(steps: pd.DataFrame, issues: pd.DataFrame, history: pd.DataFrame
     red_from = np.maximum(red_from, opened[row])
     return pd.DataFrame({"step_id": steps["id"].to_numpy()[row], "issue_id": steps["issue_id"].to_numpy()[row],
                          "start": begin, "yellow_from": yellow_from.astype("datetime64[s]"),
-                         "red_from": red_from.astype("datetime64[s]"), "stopped": end})
+                         "red_from": red_from.astype("datetime64[s]"), "stopped": end,
+                         "replayed": steps["replayed"].astype(bool).to_numpy()[row]})
 
 
 def _targets_in_force(steps: pd.DataFrame, history: pd.DataFrame, opened: np.ndarray, tz: ZoneInfo, *,
@@ -286,22 +284,28 @@ def _overlap_days(begin: np.ndarray, end: np.ndarray, low: np.datetime64, high: 
     return int(np.clip((np.minimum(end, high) - np.maximum(begin, low)) // _DAY, 0, None).sum())
 
 
-def days_red_yellow_by_month(spans: pd.DataFrame, period: Period) -> pd.DataFrame:
+def days_red_yellow_by_month(spans: pd.DataFrame, period: Period, step_days: pd.DataFrame) -> pd.DataFrame:
     """GM metric: the sum over steps of the calendar days each step showed R, and Y, in each calendar month the
     period touches (whole months, up to `on`), under the board's colour rule; the colour of a past day follows
-    the target in force that day (a move, approved or not, never recolours the days already past)."""
+    the target in force that day (a move, approved or not, never recolours the days already past). The replayed
+    steps' spans are summed here, the others' days come summed by the database (`step_days`, per month)."""
+    spans = spans[spans["replayed"]]
     start, yellow_from, red_from, stopped = (spans[c].to_numpy() for c in ("start", "yellow_from", "red_from",
                                                                             "stopped"))
     not_started_end = np.minimum(yellow_from, stopped)
     red_again = np.maximum(red_from, yellow_from)
     yellow_end = np.minimum(red_again, stopped)
+    summed = step_days.groupby("month")[["days_red", "days_yellow"]].sum()
     rows = []
     for first in period.months:
         low = _ts(first)
         high = _ts(min((first + timedelta(days=32)).replace(day=1), period.on + timedelta(days=1)))
         days_red = _overlap_days(start, not_started_end, low, high) + _overlap_days(red_again, stopped, low, high)
-        rows.append({"month": first.strftime("%Y-%m"), "days_red": days_red,
-                     "days_yellow": _overlap_days(yellow_from, yellow_end, low, high)})
+        days_yellow = _overlap_days(yellow_from, yellow_end, low, high)
+        if first in summed.index:
+            days_red += int(summed.loc[first, "days_red"])
+            days_yellow += int(summed.loc[first, "days_yellow"])
+        rows.append({"month": first.strftime("%Y-%m"), "days_red": days_red, "days_yellow": days_yellow})
     return pd.DataFrame(rows, columns=["month", "days_red", "days_yellow"])
 
 
@@ -336,39 +340,28 @@ def repeats_by_week(issues: pd.DataFrame, period: Period) -> pd.DataFrame:
     return frame
 
 
-def _completed_in(steps: pd.DataFrame, issues: pd.DataFrame, period: Period) -> pd.DataFrame:
-    """Steps completed within the period, of issues not cancelled: a duplicate's steps solve nothing."""
-    valid = issues[~issues["cancelled"].astype(bool)]
-    done = steps[(steps["state"] == rules.StepState.DONE.value) & steps["issue_id"].isin(valid["id"])]
-    completed = _days(done["completed_on"].to_numpy())
-    inside = ((completed >= _ts(period.start)) & (completed <= _ts(period.on))).to_numpy()
-    done = done[inside].assign(completed=completed[inside].to_numpy())
-    return done.assign(on_time=done["completed"].to_numpy() <= _days(done["target_on"].to_numpy()).to_numpy())
-
-
 def _rate(on_time: int, completed: int) -> float:
     return round(on_time / completed, 3) if completed else np.nan
 
 
-def on_time_by_week(steps: pd.DataFrame, issues: pd.DataFrame, period: Period) -> pd.DataFrame:
-    """Steps completed each week, and the share of them completed on or before their target date."""
-    done = _completed_in(steps, issues, period)
+def on_time_by_week(completions: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """Steps completed each week, and the share of them completed on or before their target date (`completions`:
+    the database's counts per week and step, qr.store.trends_completions)."""
     frame = _week_frame(period.weeks)
-    grouped = done.groupby(_week_of(done["completed"]))["on_time"].agg(["count", "sum"])
-    keys = [pd.Timestamp(w) for w in period.weeks]
-    frame["completed"] = [int(grouped["count"].get(k, 0)) for k in keys]
-    frame["on_time"] = [int(grouped["sum"].get(k, 0)) for k in keys]
+    grouped = completions.groupby("week_start")[["completed", "on_time"]].sum()
+    frame["completed"] = [int(grouped["completed"].get(w, 0)) for w in period.weeks]
+    frame["on_time"] = [int(grouped["on_time"].get(w, 0)) for w in period.weeks]
     frame["rate"] = [_rate(o, c) for o, c in zip(frame["on_time"], frame["completed"])]
     return frame
 
 
-def on_time_by_step(steps: pd.DataFrame, issues: pd.DataFrame, period: Period) -> pd.DataFrame:
+def on_time_by_step(completions: pd.DataFrame) -> pd.DataFrame:
     """The same share per step of the template, in template order, over the whole period."""
-    done = _completed_in(steps, issues, period)
-    grouped = (done.groupby("code").agg(position=("position", "max"), name_zh=("name_zh", "first"),
-                                        name_en=("name_en", "first"), completed=("on_time", "size"),
-                                        on_time=("on_time", "sum"))
+    grouped = (completions.groupby("code").agg(position=("position", "max"), name_zh=("name_zh", "first"),
+                                               name_en=("name_en", "first"), completed=("completed", "sum"),
+                                               on_time=("on_time", "sum"))
                .sort_values(["position", "code"]).reset_index())
+    grouped["completed"] = grouped["completed"].astype(int)
     grouped["on_time"] = grouped["on_time"].astype(int)
     grouped["rate"] = [_rate(o, c) for o, c in zip(grouped["on_time"], grouped["completed"])]
     return grouped[["code", "name_zh", "name_en", "completed", "on_time", "rate"]]
@@ -384,12 +377,13 @@ def breakdown(issues: pd.DataFrame, spells: pd.DataFrame, dimension: str, period
     closures = solved[(solved["closed_on"] >= low) & (solved["closed_on"] <= high)]
     closed_keys = closures["issue_id"].map(issues.set_index("id")[key])
     open_now = issues[issues["id"].isin(_open_ids(issues, spells, period.on))]
-    names = pd.DataFrame({"key": issues[key], "name_zh": issues[name_zh],
-                          "name_en": issues[name_en].where(issues[name_en] != "", issues[name_zh])})
+    named = issues.drop_duplicates(key)
+    names = pd.DataFrame({"key": named[key], "name_zh": named[name_zh],
+                          "name_en": named[name_en].where(named[name_en] != "", named[name_zh])})
     if dimension == "severity":                       # a letter alone says little: "A major", "A 严重"
         names = names.assign(name_zh=[t(f"severity.{s}", "zh") for s in names["key"]],
                              name_en=[t(f"severity.{s}", "en") for s in names["key"]])
-    names = names.drop_duplicates("key").set_index("key")
+    names = names.set_index("key")
     frame = pd.DataFrame({"open": open_now[key].value_counts(), "opened": in_period[key].value_counts(),
                           "closed": closed_keys.value_counts()}).fillna(0).astype(int)
     frame = frame[frame.sum(axis=1) > 0]
@@ -529,30 +523,50 @@ class Trends:
     meetings_recorded: bool = field(default=False)
 
 
+def no_step_days() -> pd.DataFrame:
+    """Step days summed by the database, none (every step replayed, as for a frame of all steps)."""
+    return pd.DataFrame({"plant_id": pd.Series(dtype="int64"), "area_id": pd.Series(dtype="int64"),
+                         "month": pd.Series(dtype=object), "days_red": pd.Series(dtype="int64"),
+                         "days_yellow": pd.Series(dtype="int64")})
+
+
+def _in_place(frame: pd.DataFrame, chosen: TrendsFilter) -> pd.DataFrame:
+    """The rows of a database-summed frame in the chosen plant and area (the other filters were the database's)."""
+    if chosen.plant_id is not None:
+        frame = frame[frame["plant_id"] == chosen.plant_id]
+    if chosen.area_id is not None:
+        frame = frame[frame["area_id"] == chosen.area_id]
+    return frame
+
+
 def compute(issues: pd.DataFrame, steps: pd.DataFrame, history: pd.DataFrame, period: Period, chosen: TrendsFilter,
-            *, tz: ZoneInfo, ladders: dict[str, tuple[tuple[int, int], ...]] | None = None,
+            *, tz: ZoneInfo, completions: pd.DataFrame, step_days: pd.DataFrame | None = None,
+            ladders: dict[str, tuple[tuple[int, int], ...]] | None = None,
             attendance: pd.DataFrame | None = None, clocks: pd.DataFrame | None = None,
             follow_ups: pd.DataFrame | None = None, follow_up_share: float = 0.3,
             now: datetime | None = None, colour_rule: rules.ColourRule = rules.ColourRule.GM) -> Trends:
-    """All KPIs from the three store frames (and the meetings' sign-in rows and the response clocks, when
-    there are any); `now` caps what today knows of the response clocks; past days are coloured by the board's
-    `colour_rule`, like the board colours today."""
+    """All KPIs from the three store frames, the step completions and the step days the database summed for the
+    same filter (qr.store.trends_completions, trends_step_days; none: every step in `steps` replayed), and the
+    meetings' sign-in rows and the response clocks, when there are any; `now` caps what today knows of the
+    response clocks; past days are coloured by the board's `colour_rule`, like the board colours today."""
     attendance = no_attendance() if attendance is None else attendance
     clocks = no_clocks() if clocks is None else clocks
     follow_ups = no_follow_ups() if follow_ups is None else follow_ups
+    step_days = no_step_days() if step_days is None else step_days
     if chosen.area_id is not None:
         attendance = attendance[attendance["area_id"] == chosen.area_id]
     issues = filter_issues(issues, chosen)
+    completions, step_days = _in_place(completions, chosen), _in_place(step_days, chosen)
     spells = closed_spells(issues, history, tz)
     spans = _step_spans(steps, issues, history, on=period.on, tz=tz, rule=colour_rule)
     return Trends(
         period=period,
         opened_closed=opened_closed_by_week(issues, spells, period),
         ageing=ageing(issues, spells, period.on),
-        days_red_yellow=days_red_yellow_by_month(spans, period),
+        days_red_yellow=days_red_yellow_by_month(spans, period, step_days),
         days_open=days_open_of_closed_by_week(spells, period),
-        on_time_by_week=on_time_by_week(steps, issues, period),
-        on_time_by_step=on_time_by_step(steps, issues, period),
+        on_time_by_week=on_time_by_week(completions, period),
+        on_time_by_step=on_time_by_step(completions),
         breakdowns={dimension: breakdown(issues, spells, dimension, period) for dimension in DIMENSIONS},
         attendance=attendance_by_week(attendance, period.weeks),
         escalated=escalated_issues(issues, spans, spells, period.on, ladders),
@@ -568,22 +582,23 @@ PLANT_COMPARISON_COLUMNS = ["plant_id", "code", "name_zh", "name_en", "opened", 
 
 
 def compare_plants(issues: pd.DataFrame, steps: pd.DataFrame, history: pd.DataFrame, period: Period,
-                   chosen: TrendsFilter, plants: list[dict], *, tz: ZoneInfo,
+                   chosen: TrendsFilter, plants: list[dict], *, tz: ZoneInfo, completions: pd.DataFrame,
                    colour_rule: rules.ColourRule = rules.ColourRule.GM) -> pd.DataFrame:
     """The main KPIs side by side, one row per plant, with the category, severity and owner filters (not the plant
-    or area): opened and closed (solved) within the period, the open backlog (`open`) and the overdue issues (open,
-    with a step red under the board's rule) on `on`, and the steps completed in the period and the share on time."""
+    or area; `completions` counted by the database with those filters): opened and closed (solved) within the
+    period, the open backlog (`open`) and the overdue issues (open, with a step red under the board's rule) on
+    `on`, and the steps completed in the period and the share on time."""
     rows = []
     for plant in plants:
         part = filter_issues(issues, replace(chosen, plant_id=plant["id"], area_id=None))
         spells = closed_spells(part, history, tz)
         weekly = opened_closed_by_week(part, spells, period)
         spans = _step_spans(steps, part, history, on=period.on, tz=tz, rule=colour_rule)
-        done = _completed_in(steps, part, period)
-        on_time = int(done["on_time"].sum())
+        done = completions[completions["plant_id"] == plant["id"]]
+        completed, on_time = int(done["completed"].sum()), int(done["on_time"].sum())
         rows.append({"plant_id": plant["id"], "code": plant["code"], "name_zh": plant["name_zh"],
                      "name_en": plant["name_en"], "opened": int(weekly["opened"].sum()),
                      "closed": int(weekly["closed"].sum()), "open": int(weekly["backlog"].iloc[-1]),
                      "overdue": int(_red_on(part, spans, spells, period.on)["issue_id"].nunique()),
-                     "completed": len(done), "on_time": on_time, "rate": _rate(on_time, len(done))})
+                     "completed": completed, "on_time": on_time, "rate": _rate(on_time, completed)})
     return pd.DataFrame(rows, columns=PLANT_COMPARISON_COLUMNS)

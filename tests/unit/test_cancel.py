@@ -6,8 +6,7 @@ import pytest
 from sqlmodel import select
 
 from models import FollowUp
-from qr import db, demo, store, trends, views
-from qr.rules import ColourRule
+from qr import db, demo, store, trend_reading, trends, views
 from tests.conftest import plant_moment
 
 MONDAY = date(2026, 3, 2)           # ISO week 2026-W10
@@ -89,8 +88,7 @@ def test_the_board_and_detail_say_cancelled(plant, open_issue):
 
 def _kpis(on: date):
     period = trends.period_for(MONDAY, on, on)
-    return trends.compute(store.trends_issues(), store.trends_steps(), store.trends_history(), period,
-                          trends.TrendsFilter(), tz=store.board_settings().tz, colour_rule=ColourRule.GM)
+    return trend_reading.kpis(period, trends.TrendsFilter())
 
 
 def test_trends_count_a_cancelled_issue_out_of_the_backlog_but_not_as_solved(plant, open_issue):

@@ -10,9 +10,9 @@ import pytest
 from sqlmodel import select
 
 from models import AuditEvent
-from qr import board, db, store, trends, views
+from qr import board, db, store, trend_reading, trends, views
 from qr.config import load_settings
-from qr.rules import ClockState, clock_due, clock_late, clock_minutes, clock_state
+from qr.rules import ClockState, ColourRule, clock_due, clock_late, clock_minutes, clock_state
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -216,16 +216,14 @@ def test_trends_count_late_responses_by_due_week(plant):
     _respond(plant, met, "ack", local(MONDAY, 10, 30))
     _respond(plant, late, "ack", local(MONDAY, 11, 30))
     period = trends.period_for(MONDAY, MONDAY + timedelta(days=13), today=date(2026, 3, 15))
-    since = period.since
-    kpis = trends.compute(store.trends_issues(since=since), store.trends_steps(since=since),
-                          store.trends_history(since=since), period, trends.TrendsFilter(),
-                          tz=load_settings().tz, clocks=store.trends_clocks(since=since))
+    kpis = trend_reading.kpis(period, trends.TrendsFilter())
     frame = kpis.response_clocks
     rows = [tuple(r) for r in frame[["week", "met", "late", "running", "rate"]].itertuples(index=False)]
     assert rows[0] == ("2026-W10", 1, 8, 0, 0.111)          # 1 met of 9: 2 ack + 3 containment + 3 on site late
     assert rows[1][:4] == ("2026-W11", 0, 0, 0)
-    monday_noon = trends.compute(store.trends_issues(), store.trends_steps(), store.trends_history(),
-                                 trends.period_for(MONDAY, MONDAY, today=MONDAY), trends.TrendsFilter(),
-                                 tz=load_settings().tz, clocks=store.trends_clocks(), now=local(MONDAY, 12))
+    monday = trends.period_for(MONDAY, MONDAY, today=MONDAY)
+    monday_noon = trends.compute(*trend_reading.frames(monday, ColourRule.GM), monday, trends.TrendsFilter(),
+                                 tz=load_settings().tz, clocks=store.trends_clocks(), now=local(MONDAY, 12),
+                                 completions=trend_reading.sums(monday, trends.TrendsFilter(), ColourRule.GM)[0])
     assert [tuple(r) for r in monday_noon.response_clocks[["met", "late", "running"]].itertuples(index=False)] == [
         (1, 2, 6)]                                            # at noon only the acknowledgements are due

@@ -7,8 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from qr import store, trends
-from qr.config import load_settings
+from qr import store, trend_reading, trends
 from qr.rules import follow_up_due, follow_up_rate, propose_follow_ups
 from tests.conftest import plant_moment
 
@@ -73,10 +72,7 @@ def _rows(on: date) -> dict[str, dict]:
 
 def _week_rates(on: date) -> list[tuple]:
     period = trends.period_for(MONDAY, MONDAY + timedelta(days=7), today=on)
-    since = period.since
-    kpis = trends.compute(store.trends_issues(since=since), store.trends_steps(since=since),
-                          store.trends_history(since=since), period, trends.TrendsFilter(), tz=load_settings().tz,
-                          follow_ups=store.trends_follow_ups(since=since), follow_up_share=0.3)
+    kpis = trend_reading.kpis(period, trends.TrendsFilter())
     columns = ["week", "complaints_closed", "complaints_done", "complaints_rate", "others_closed", "others_done",
                "others_rate", "satisfaction"]
     return [tuple(None if isinstance(v, float) and v != v else v for v in row)

@@ -12,10 +12,10 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 
-from qr import db, demo, meeting, meeting_views, store, trends, views
+from qr import db, demo, meeting, meeting_views, store, trend_reading, trends, views
 from qr.board import board_counters
 from qr.config import load_settings
-from qr.rules import ColourRule, Status
+from qr.rules import Status
 from tests.conftest import plant_moment
 
 OPENED = date(2026, 3, 2)
@@ -55,9 +55,7 @@ def _cell(issue, code: str, on: date) -> str:
 
 
 def _kpis(last_day: date) -> trends.Trends:
-    period = trends.period_for(OPENED, last_day, today=last_day)
-    return trends.compute(store.trends_issues(), store.trends_steps(), store.trends_history(), period,
-                          trends.TrendsFilter(), tz=load_settings().tz, colour_rule=ColourRule.GM)
+    return trend_reading.kpis(trends.period_for(OPENED, last_day, today=last_day), trends.TrendsFilter())
 
 
 def _red_yellow(last_day: date) -> list[int]:

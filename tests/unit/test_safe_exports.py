@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import openpyxl
 import pytest
 
-from qr import excel, minutes, report, sheet_import, sheets, store, trends
+from qr import excel, minutes, report, sheet_import, sheets, store, trend_reading, trends
 from tests.conftest import PASSWORD, ROOT, plant_moment
 
 ON = date(2026, 3, 12)
@@ -157,11 +157,7 @@ def test_minutes_workbook_holds_the_text_not_formulas(hostile, lang, area, lead,
 def _kpis() -> trends.Trends:
     """The trends as the page and the weekly pack compute them, for the four weeks to ON."""
     period = trends.period_for(ON - timedelta(days=27), ON, ON)
-    settings = store.board_settings()
-    return trends.compute(store.trends_issues(since=period.since), store.trends_steps(since=period.since),
-                          store.trends_history(since=period.since), period, trends.TrendsFilter(), tz=settings.tz,
-                          ladders=settings.escalation_ladders,
-                          attendance=store.meeting_attendance_frame(start=period.start, end=period.end))
+    return trend_reading.kpis(period, trends.TrendsFilter())
 
 
 def test_weekly_pack_workbook_holds_the_text_not_formulas(hostile):

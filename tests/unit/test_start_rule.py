@@ -4,10 +4,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from qr import store, trends
-from qr.config import load_settings
+from qr import store, trend_reading, trends
 from qr.i18n import error_message
-from qr.rules import ColourRule, Status
+from qr.rules import Status
 from tests.conftest import plant_moment
 
 OPENED = date(2026, 3, 2)          # a Monday
@@ -125,9 +124,9 @@ def started_march(plant, open_issue):
 
 
 def _kpis(rule: str, last_day: date) -> trends.Trends:
-    period = trends.period_for(d(3, 2), last_day, today=d(11, 23))
-    return trends.compute(store.trends_issues(), store.trends_steps(), store.trends_history(), period,
-                          trends.TrendsFilter(), tz=load_settings().tz, colour_rule=ColourRule(rule))
+    if store.board_settings().colour_rule != rule:
+        _use(rule)
+    return trend_reading.kpis(trends.period_for(d(3, 2), last_day, today=d(11, 23)), trends.TrendsFilter())
 
 
 @pytest.mark.parametrize("rule, last_day, days_red, days_yellow, escalated", [

@@ -192,6 +192,33 @@ def test_change_counter_grows_with_every_write(plant, open_issue):
     assert before < after_create < store.change_counter()
 
 
+def test_trends_counter_moves_only_with_what_a_kpi_reads(plant, open_issue):
+    """Countermeasures, the 8D, files and next report dates change no KPI: the trends' caches outlive them; a step
+    done, a target moved or a new issue does not."""
+    issue = open_issue(OPENED)
+    owner, step = plant["owner"].id, store.issue_detail(issue.number).steps[0]
+
+    def version() -> int:
+        return store.issue_detail(issue.number).issue["version"]
+    start = store.trends_counter()
+    store.set_countermeasure(actor_id=owner, step_id=step["id"], countermeasure="隔离库存", expected_version=version())
+    store.save_eight_d(actor_id=owner, issue_id=issue.id, section="D1", values={"team": "质量：孙丽"},
+                       expected_version=version())
+    store.set_next_report(actor_id=owner, issue_id=issue.id, next_report_on=TODAY, expected_version=version(),
+                          now=plant_moment(TODAY))
+    store.attach_file(actor_id=owner, issue_id=issue.id, file_name="8D.pdf", kind="report", content=b"%PDF-1.4 8D",
+                      expected_version=version())
+    assert store.trends_counter() == start and store.change_counter() != start
+    store.complete_step(actor_id=owner, step_id=step["id"], done_on=TODAY, evidence="隔离200件",
+                        expected_version=version(), now=plant_moment(TODAY))
+    done = store.trends_counter()
+    assert done > start
+    store.move_target(actor_id=owner, step_id=store.issue_detail(issue.number).steps[1]["id"],
+                      target_on=TODAY + timedelta(days=9), reason="模具返修", expected_version=version(),
+                      now=plant_moment(TODAY))
+    assert store.trends_counter() > done
+
+
 def test_quality_status_from_the_day_rule(plant, open_issue):
     open_issue(TODAY, category="gp12", severity="B", template="standard_b")
     assert [q["colour"] for q in store.quality_status(on=TODAY)] == ["Y"]

@@ -8,7 +8,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from qr import store, trends
+from qr import rules, store, trend_reading, trends
 from qr.config import load_settings
 from qr.trends import Period, TrendsFilter
 from tests.trends_fixture import ON, d, march_plant  # noqa: F401 — the fixture
@@ -17,9 +17,8 @@ MARCH = trends.period_for(d(3, 2), d(3, 29), today=d(11, 23))
 
 
 def _kpis(chosen: TrendsFilter = TrendsFilter(), period: Period = MARCH) -> trends.Trends:
-    since = period.since
-    return trends.compute(store.trends_issues(since=since), store.trends_steps(since=since),
-                          store.trends_history(since=since), period, chosen, tz=load_settings().tz)
+    """As the page reads them: bounded frames, the database's sums."""
+    return trend_reading.kpis(period, chosen)
 
 
 def _rows(frame: pd.DataFrame, *columns: str) -> list[tuple]:
@@ -160,10 +159,12 @@ def test_without_meetings_there_is_no_attendance_chart(march_plant):
 
 def test_issues_closed_before_the_period_change_nothing(march_plant):
     # from 03-16 on (days red and yellow then count from 03-01): I3 (closed 03-06, reopened 03-16) stays in,
-    # the rest of what closed before is left out of the reads, and every KPI is the same as with all issues
+    # the rest of what closed before is left out of the reads, and every KPI is the same as with all issues and
+    # all their steps replayed in pandas (no day summed by the database)
     later = trends.period_for(d(3, 16), d(3, 29), today=d(11, 23))
+    completions, _ = trend_reading.sums(later, TrendsFilter(), rules.ColourRule.GM)
     everything = trends.compute(store.trends_issues(), store.trends_steps(), store.trends_history(), later,
-                                TrendsFilter(), tz=load_settings().tz)
+                                TrendsFilter(), tz=load_settings().tz, completions=completions)
     narrowed = _kpis(period=later)
     for name in ("opened_closed", "ageing", "days_red_yellow", "days_open", "on_time_by_week", "on_time_by_step",
                  "escalated"):
@@ -195,10 +196,7 @@ def test_plants_side_by_side(march_plant, two_plants):
     #   containment and root cause late, I7 containment on time, I9 containment late, I10 containment on time → 7/10
     # WELD (NORTH): opened I5 I6 I8 I11 · solved I6 I11 · open I2 I5 I8 · red: I2 verified, I5 corrective action
     #   (I8's is due 03-30) · steps: I2 CA late, I5 containment late and RC on time, I6 ×5, I8 ×2, I11 ×5 → 13/15
-    since = MARCH.since
-    frame = trends.compare_plants(store.trends_issues(since=since), store.trends_steps(since=since),
-                                  store.trends_history(since=since), MARCH, TrendsFilter(), store.plants(),
-                                  tz=load_settings().tz)
+    frame = trend_reading.plant_comparison(MARCH, TrendsFilter(), store.plants())
     assert _rows(frame, "code", "opened", "closed", "open", "overdue", "completed", "on_time", "rate") == [
         ("NORTH", 4, 2, 3, 2, 15, 13, 0.867), ("PLANT", 6, 2, 6, 4, 10, 7, 0.7)]
     # the plants add up to the whole site's figures (opened 13 less I1 I2 before the range, on time 20/25)
