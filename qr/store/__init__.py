@@ -14,7 +14,7 @@ from qr.store.accounts import (USERNAME_MAX, SignedIn, accounts, authenticate, c
 from qr.store.base import (CATEGORY_KINDS, COMMANDS, DESCRIPTION_MAX, EARLIEST_OPENED_ON, MAX_GUIDE_LIMIT_DAYS,
                            MAX_RESPONSE_MINUTES, REASON_MAX, RECENTLY_CLOSED_DAYS, TEXT_MAX,
                            Forbidden, NotFound, QRError, SignInRefused, StaleVersion, ValidationFailed, change_counter,
-                           command, default_setting_values, now, query, today, trends_counter)
+                           command, default_setting_values, now, query, today)
 from qr.store.board import (BOARD_COLUMNS, STEP_COLUMNS, IssueDetail, attachment_content, attachments, board_frame,
                             issue_count, issue_detail, issue_numbers)
 from qr.store.clocks import (all_response_rules, categories_with_response_rules, record_response, remove_response_rule,
@@ -57,4 +57,4 @@ from qr.store.templates import (StepSpec, add_template_step, create_template, de
                                 template_steps, update_template_step)
 from qr.store.trend_frames import (COMPLETION_COLUMNS, STEP_DAYS_COLUMNS, TREND_HISTORY_COLUMNS,
                                    TREND_ISSUE_COLUMNS, TREND_STEP_COLUMNS, trends_completions, trends_history,
-                                   trends_issues, trends_step_days, trends_steps)
+                                   trends_counter, trends_issues, trends_step_days, trends_steps)

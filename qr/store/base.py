@@ -421,28 +421,6 @@ def change_counter(*, session: Session) -> tuple[int, int]:
     return tuple(session.exec(select(newest, recent)).one())
 
 
-# Events no trends KPI reads: what owners write most between meetings (their countermeasure text, the 8D, files,
-# the next report date), and accounts, channels, display tokens and import mappings.
-_NOT_IN_TRENDS = (AuditEvent.entity.in_([Entity.ATTACHMENT, Entity.EIGHT_D, Entity.ACCOUNT, Entity.CHANNEL,
-                                         Entity.DISPLAY_TOKEN, Entity.IMPORT_MAPPING])
-                  | ((AuditEvent.entity == Entity.STEP) & (AuditEvent.field == "countermeasure"))
-                  | ((AuditEvent.entity == Entity.ISSUE) & (AuditEvent.field == "next_report_on")))
-
-
-@query
-def trends_counter(*, session: Session) -> tuple[int, int]:
-    """change_counter for the trends' caches: only events that can change a KPI count, so an owner's countermeasure
-    saved between meetings does not throw away a plant group's trends. The newest such event is found from the top
-    of the trail down (its last events are mostly such ones); the late-commit count reads the same window."""
-    counted = ~_NOT_IN_TRENDS
-    newest = select(AuditEvent.id).where(counted).order_by(AuditEvent.id.desc()).limit(1).scalar_subquery()
-    top = select(func.coalesce(func.max(AuditEvent.id), 0)).scalar_subquery()
-    recent = (select(func.count(AuditEvent.id))
-              .where(AuditEvent.id > top - LATE_COMMIT_WINDOW, counted).scalar_subquery())
-    found, late = session.exec(select(newest, recent)).one()
-    return found or 0, late
-
-
 def _require_actor(session: Session, actor_id) -> Person:
     """Meeting commands always name who acted, a facilitator (the system never runs a meeting)."""
     if actor_id is None:

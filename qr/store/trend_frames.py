@@ -15,7 +15,29 @@ from sqlmodel import Session
 from models import Area, AuditEvent, Category, Issue, IssueStep, Person, TemplateStep
 from qr.audit import Entity
 from qr.rules import ColourRule, StepState
-from qr.store.base import _REOPENED, _frame, _still_relevant, query
+from qr.store.base import LATE_COMMIT_WINDOW, _REOPENED, _frame, _still_relevant, query
+
+# Events no trends KPI reads: what owners write most between meetings (their countermeasure text, the 8D, files,
+# the next report date), and accounts, channels, display tokens and import mappings.
+_NOT_IN_TRENDS = (AuditEvent.entity.in_([Entity.ATTACHMENT, Entity.EIGHT_D, Entity.ACCOUNT, Entity.CHANNEL,
+                                         Entity.DISPLAY_TOKEN, Entity.IMPORT_MAPPING])
+                  | ((AuditEvent.entity == Entity.STEP) & (AuditEvent.field == "countermeasure"))
+                  | ((AuditEvent.entity == Entity.ISSUE) & (AuditEvent.field == "next_report_on")))
+
+
+@query
+def trends_counter(*, session: Session) -> tuple[int, int]:
+    """change_counter for the trends' caches: only events that can change a KPI count, so an owner's countermeasure
+    saved between meetings does not throw away a plant group's trends. The newest such event is found from the top
+    of the trail down (its last events are mostly such ones); the late-commit count reads the same window."""
+    counted = ~_NOT_IN_TRENDS
+    newest = sa.select(AuditEvent.id).where(counted).order_by(AuditEvent.id.desc()).limit(1).scalar_subquery()
+    top = sa.select(func.coalesce(func.max(AuditEvent.id), 0)).scalar_subquery()
+    recent = (sa.select(func.count(AuditEvent.id))
+              .where(AuditEvent.id > top - LATE_COMMIT_WINDOW, counted).scalar_subquery())
+    found, late = session.connection().execute(sa.select(newest, recent)).one()
+    return found or 0, late
+
 
 TREND_ISSUE_COLUMNS = ["id", "number", "description", "category_id", "category_zh", "category_en", "plant_id",
                        "area_id", "area_zh", "area_en", "severity", "owner_id", "owner", "owner_en", "opened_on", "closed_on",
