@@ -152,17 +152,23 @@ def demo_copy(tmp_path, demo_templates):
         yield use
 
 
-def statements_sent(engine, call):
-    """How many statements `engine` sends to the database while `call()` runs, and what it returned."""
+def statements_run(engine, call):
+    """The statements `engine` sends to the database while `call()` runs, and what it returned."""
     statements = []
 
-    def record(*_arguments):
-        statements.append(1)
+    def record(_conn, _cursor, statement, *_rest):
+        statements.append(statement)
     event.listen(engine, "before_cursor_execute", record)
     try:
         result = call()
     finally:
         event.remove(engine, "before_cursor_execute", record)
+    return statements, result
+
+
+def statements_sent(engine, call):
+    """How many statements `engine` sends to the database while `call()` runs, and what it returned."""
+    statements, result = statements_run(engine, call)
     return len(statements), result
 
 

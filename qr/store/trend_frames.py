@@ -116,34 +116,16 @@ def _day_number_postgresql(element, compiler, **kw):
     return f"(({compiler.process(element.clauses, **kw)}) - DATE '2000-01-01')"
 
 
-class _Least(FunctionElement):
-    type = sa.Integer()
-    inherit_cache = True
+def _spelled(name: str, sqlite: str, postgresql: str) -> type:
+    """A function of whole numbers that the two databases spell differently (both take any number of them)."""
+    element = type(name, (FunctionElement,), {"type": sa.Integer(), "inherit_cache": True})
+    compiles(element, "sqlite")(lambda e, compiler, **kw: f"{sqlite}({compiler.process(e.clauses, **kw)})")
+    compiles(element, "postgresql")(lambda e, compiler, **kw: f"{postgresql}({compiler.process(e.clauses, **kw)})")
+    return element
 
 
-class _Greatest(FunctionElement):
-    type = sa.Integer()
-    inherit_cache = True
-
-
-@compiles(_Least, "sqlite")
-def _least_sqlite(element, compiler, **kw):
-    return f"min({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(_Greatest, "sqlite")
-def _greatest_sqlite(element, compiler, **kw):
-    return f"max({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(_Least, "postgresql")
-def _least_postgresql(element, compiler, **kw):
-    return f"LEAST({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(_Greatest, "postgresql")
-def _greatest_postgresql(element, compiler, **kw):
-    return f"GREATEST({compiler.process(element.clauses, **kw)})"
+_Least = _spelled("_Least", "min", "LEAST")
+_Greatest = _spelled("_Greatest", "max", "GREATEST")
 
 
 class _DayOf(sa.ColumnElement):

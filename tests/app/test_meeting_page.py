@@ -266,14 +266,20 @@ def _report_and_decide(plant, meeting_id: int, issues) -> None:
                             expected_version=store.issue_detail(issue.number).issue["version"])
 
 
-def test_a_render_sends_as_many_statements_for_three_items_as_for_twelve(meeting_plant, engine):
-    """The minutes, the review list, the reporting order and the sign-in sheet read all items at once: a longer
-    meeting costs no more round trips to the database, whichever tab is open."""
-    plant = meeting_plant
+def _meeting_held_with_decisions(plant) -> tuple[AppTest, dict]:
+    """Today's meeting started on the page, its board issues reported with an action decided on each."""
     at = _meeting_page(plant)
     _ok(at.button(key="start_meeting").click().run())
     held = store.meeting_on(plant["area"].id, plant["today"])
     _report_and_decide(plant, held["id"], plant["board"])
+    return at, held
+
+
+def test_a_render_sends_as_many_statements_for_three_items_as_for_twelve(meeting_plant, engine):
+    """The minutes, the review list, the reporting order and the sign-in sheet read all items at once: a longer
+    meeting costs no more round trips to the database, whichever tab is open."""
+    plant = meeting_plant
+    at, held = _meeting_held_with_decisions(plant)
     three = _statements_per_tab(at, engine)
     assert len(store.meeting_minutes(held["id"]).items) == 3
     more = [store.create_issue(actor_id=plant["owner"].id, description=f"客户投诉：批次{n}色差",
@@ -291,10 +297,7 @@ def test_only_the_open_tab_is_drawn_and_it_stays_open(meeting_plant, engine):
     """The minutes, the order and the Q-chart are not read while the facilitator takes sign-in: each costs
     statements only when its tab is open; a rerun (a form sent) keeps the tab that was open."""
     plant = meeting_plant
-    at = _meeting_page(plant)
-    _ok(at.button(key="start_meeting").click().run())
-    held = store.meeting_on(plant["area"].id, plant["today"])
-    _report_and_decide(plant, held["id"], plant["board"])
+    at, _ = _meeting_held_with_decisions(plant)
     counts = _statements_per_tab(at, engine)
     markers = {"新问题回顾": 'class="qr-review"', "汇报顺序": 'class="qr-order"', "质量状态日历": 'class="qr-qchart"',
                "会议纪要": 'qr-minutes"'}

@@ -4,11 +4,11 @@ import json
 
 import pytest
 import streamlit as st
-from sqlalchemy import event
 from streamlit.testing.v1 import AppTest
 
 from qr import store
 from tests.app.signing import app_as
+from tests.conftest import statements_run
 from tests.trends_fixture import d, march_plant  # noqa: F401 — the fixture
 
 
@@ -113,20 +113,6 @@ def test_update_compliance_per_week_and_owner(plant, fresh_caches):
     assert weeks["Compliance %"].iloc[-1] == "50%" and weeks["Issues due an update"].iloc[-1] == 2
 
 
-def _statements(engine, call) -> list[str]:
-    """The statements `engine` runs during `call()`."""
-    sent = []
-
-    def record(_conn, _cursor, statement, *_rest):
-        sent.append(statement)
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        call()
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    return sent
-
-
 def _reads_trend_frames(statements: list[str]) -> bool:
     """Whether the steps frame or a database sum of steps was read (qr/store/trend_frames.py)."""
     return any("issuestep" in s and ("FROM issuestep" in s or "spans" in s) for s in statements)
@@ -138,12 +124,12 @@ def test_the_kpis_outlive_a_countermeasure_but_not_a_completion(march_plant, fre
     at = _page("en", march_plant.plant["owner"].id)
     number = march_plant.numbers["I7"]
     root_cause = next(s for s in store.issue_detail(number).steps if s["code"] == "root_cause")
-    assert not _reads_trend_frames(_statements(engine, at.run))                   # nothing written: all cached
+    assert not _reads_trend_frames(statements_run(engine, at.run)[0])                   # nothing written: all cached
     store.set_countermeasure(actor_id=march_plant.plant["owner"].id, step_id=root_cause["id"],
                              countermeasure="5个为什么已完成，待验证", expected_version=march_plant._version("I7"))
-    assert not _reads_trend_frames(_statements(engine, at.run))
+    assert not _reads_trend_frames(statements_run(engine, at.run)[0])
     assert not at.exception
     before = _chart(at, "chart_on_time_by_week")
     march_plant.complete("I7", store.today(), "root_cause")
-    assert _reads_trend_frames(_statements(engine, at.run))
+    assert _reads_trend_frames(statements_run(engine, at.run)[0])
     assert _chart(at, "chart_on_time_by_week") != before
