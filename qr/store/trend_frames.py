@@ -68,8 +68,7 @@ def trends_issues(*, session: Session, since: date | None = None) -> pd.DataFram
     top = dict(zip(categories["id"], categories["parent_id"].fillna(categories["id"]).astype("int64")))
     names = {"category": connection.execute(sa.select(Category.id, Category.name_zh, Category.name_en)).all(),
              "area": connection.execute(sa.select(Area.id, Area.name_zh, Area.name_en)).all(),
-             "owner": connection.execute(sa.select(Person.id, Person.name, Person.name_en)
-                                         .where(Person.id.in_(sa.select(Issue.owner_id).distinct()))).all()}
+             "owner": connection.execute(sa.select(Person.id, Person.name, Person.name_en)).all()}
     plants = dict(connection.execute(sa.select(Area.id, Area.plant_id)).all())
     frame["category_id"] = frame["category_id"].map(top)
     frame["plant_id"] = frame["area_id"].map(plants)
@@ -285,11 +284,13 @@ def trends_completions(*, session: Session, start: date, on: date, category_id: 
                .group_by(Issue.area_id, week, IssueStep.template_step_id)
                .subquery())
     frame = _frame(session, sa.select(
-        counted.c.area_id, counted.c.area_id, counted.c.week, TemplateStep.code, TemplateStep.name_zh,
-        TemplateStep.name_en, counted.c.position, counted.c.completed, counted.c.on_time)
-        .join(TemplateStep, counted.c.template_step_id == TemplateStep.id), COMPLETION_COLUMNS)
-    return frame.assign(plant_id=frame["area_id"].map(_plants_of_areas(session)),
-                        week_start=[start + timedelta(weeks=int(n)) for n in frame["week_start"]])
+        counted.c.area_id, counted.c.week, TemplateStep.code, TemplateStep.name_zh, TemplateStep.name_en,
+        counted.c.position, counted.c.completed, counted.c.on_time)
+        .join(TemplateStep, counted.c.template_step_id == TemplateStep.id),
+        ["area_id", "week", *COMPLETION_COLUMNS[3:]])
+    frame = frame.assign(plant_id=frame["area_id"].map(_plants_of_areas(session)),
+                         week_start=[start + timedelta(weeks=int(n)) for n in frame["week"]])
+    return frame[COMPLETION_COLUMNS]
 
 
 @query
