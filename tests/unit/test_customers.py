@@ -153,16 +153,23 @@ def _finish(issue, plant, on: date) -> int:
     return version + 1
 
 
+def _closed_awaiting_acceptance(plant, customer, day: date):
+    """A complaint of `customer` with every step done and its report attached, closed on `day`: it waits for the
+    customer. Returns it and its version before the closing (the closing added one)."""
+    issue = _complaint(plant, customer, day)
+    version = _finish(issue, plant, day)
+    store.close_issue(actor_id=plant["lead"].id, issue_id=issue.id, closed_on=day, reason="退出标准达成",
+                      expected_version=version, now=plant_moment(day, 15))
+    return issue, version
+
+
 def _detail(issue) -> dict:
     return store.issue_detail(issue.number).issue
 
 
 def test_closing_a_complaint_waits_for_the_customers_acceptance(plant, customers):
     day = date(2026, 12, 1)
-    issue = _complaint(plant, customers["SGM"], day)
-    version = _finish(issue, plant, day)
-    store.close_issue(actor_id=plant["lead"].id, issue_id=issue.id, closed_on=day, reason="退出标准达成",
-                      expected_version=version, now=plant_moment(day, 15))
+    issue, version = _closed_awaiting_acceptance(plant, customers["SGM"], day)
     waiting = _detail(issue)
     assert (waiting["closed_on"], waiting["awaiting_acceptance"]) == (None, True)
     with pytest.raises(store.ValidationFailed) as again:
@@ -190,10 +197,7 @@ def test_closing_a_complaint_waits_for_the_customers_acceptance(plant, customers
 
 def test_a_customer_who_does_not_accept_sends_the_complaint_back_to_work_and_tells_its_lead(plant, customers):
     day = date(2026, 12, 1)
-    issue = _complaint(plant, customers["SGM"], day)
-    version = _finish(issue, plant, day)
-    store.close_issue(actor_id=plant["lead"].id, issue_id=issue.id, closed_on=day, reason="退出标准达成",
-                      expected_version=version, now=plant_moment(day, 15))
+    issue, version = _closed_awaiting_acceptance(plant, customers["SGM"], day)
     with pytest.raises(store.ValidationFailed) as nobody:
         store.record_rejection(actor_id=plant["lead"].id, issue_id=issue.id, refused_by=" ", reason="不行",
                                expected_version=version + 1, now=plant_moment(day + timedelta(days=1)))
