@@ -4,6 +4,7 @@ On PostgreSQL every database lives on the server QR_TEST_PG_URL names (scripts/w
 starts one); a copy of the migrated template is a CREATE DATABASE … TEMPLATE, as cheap as the
 SQLite file copy. A missing server fails the run: it never falls back to SQLite.
 """
+import functools
 import itertools
 import os
 import shutil
@@ -37,6 +38,19 @@ def _admin(statement: str) -> None:
         engine.dispose()
 
 
+@functools.cache
+def _file_copy() -> str:
+    """PostgreSQL 15 copies a template through the WAL unless told otherwise: a file copy of our small template
+    takes half the time (12 ms against 25, the suite makes one per test)."""
+    engine = create_engine(pg_server_url(), poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            version = int(connection.execute(text("SHOW server_version_num")).scalar())
+    finally:
+        engine.dispose()
+    return " STRATEGY FILE_COPY" if version >= 150000 else ""
+
+
 def new_database(directory: Path, *, template: str | None = None, backend: str = BACKEND) -> str:
     """The URL of a new database: empty, or a copy of `template` (a URL this module made)."""
     name = f"qrt_{os.getpid()}_{next(_serial)}"
@@ -45,7 +59,8 @@ def new_database(directory: Path, *, template: str | None = None, backend: str =
         if template is not None:
             shutil.copy(make_url(template).database, path)
         return f"sqlite:///{path}"
-    _admin(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{make_url(template).database}"' if template else ""))
+    copy = f' TEMPLATE "{make_url(template).database}"{_file_copy()}' if template else ""
+    _admin(f'CREATE DATABASE "{name}"{copy}')
     return make_url(pg_server_url()).set(database=name).render_as_string(hide_password=False)
 
 
