@@ -38,10 +38,24 @@ def migrated_template(tmp_path_factory) -> str:
     drop_database(url)
 
 
+@pytest.fixture(scope="session")
+def march_database(migrated_template, tmp_path_factory):
+    """The March story (tests/trends_fixture.py) played once per run into a database that each test asking for
+    march_plant copies: played for every test it took 1.3 s of each."""
+    from tests.trends_fixture import play_march    # it uses this module's helpers
+    url = new_database(tmp_path_factory.mktemp("march"), template=migrated_template)
+    with using_database(url):
+        march = play_march(make_plant())
+    yield url, march
+    drop_database(url)
+
+
 @pytest.fixture
-def database_url(tmp_path, migrated_template, monkeypatch) -> str:
-    """A fresh database for this test; DATABASE_URL points at it for code that reads the settings."""
-    url = new_database(tmp_path, template=migrated_template)
+def database_url(request, tmp_path, migrated_template, monkeypatch) -> str:
+    """A fresh database for this test, a copy of the March story's if the test asks for march_plant;
+    DATABASE_URL points at it for code that reads the settings."""
+    march = "march_plant" in request.fixturenames
+    url = new_database(tmp_path, template=request.getfixturevalue("march_database")[0] if march else migrated_template)
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("QR_DEMO", "0")
     yield url
@@ -173,8 +187,17 @@ def statements_sent(engine, call):
 
 
 @pytest.fixture
-def plant(engine):
+def plant(request, engine):
+    """A small plant (make_plant); with march_plant, the one its story was played in."""
+    if "march_plant" in request.fixturenames:
+        return request.getfixturevalue("march_plant").plant
     return make_plant()
+
+
+@pytest.fixture
+def march_plant(engine, march_database):
+    """The twelve issues of tests/trends_fixture.py, in this test's database."""
+    return march_database[1]
 
 
 @pytest.fixture

@@ -28,8 +28,6 @@ standard 10-step template. Two areas (ASSY, WELD), two owners (张伟, 李强).
 """
 from datetime import date
 
-import pytest
-
 from qr import demo, store
 from tests.conftest import plant_moment
 
@@ -104,9 +102,8 @@ def d(month: int, day: int, year: int = 2026) -> date:
     return date(year, month, day)
 
 
-@pytest.fixture
-def march_plant(plant) -> MarchPlant:
-    """The twelve issues of the module docstring, in the database."""
+def play_march(plant: dict) -> MarchPlant:
+    """The twelve issues of the module docstring, played into the database (tests/conftest.py's march_plant)."""
     m = MarchPlant(plant)
     m.open("I1", d(12, 1, 2025), "ASSY", "张伟", "complaint", "A")
     m.complete("I1", d(12, 2, 2025), "containment")

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from qr import store
 from tests.app.signing import app_as
-from tests.trends_fixture import d, march_plant  # noqa: F401 — the fixture
+from tests.trends_fixture import d
 
 
 @pytest.fixture

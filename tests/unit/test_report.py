@@ -6,7 +6,6 @@ from openpyxl import load_workbook
 
 from qr import report
 from tests.conftest import ROOT
-from tests.trends_fixture import march_plant  # noqa: F401 — the fixture
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

@@ -8,7 +8,7 @@ import pytest
 
 from qr import rules, store, trend_reading, trends
 from qr.config import load_settings
-from tests.trends_fixture import d, march_plant  # noqa: F401 — the fixture
+from tests.trends_fixture import d
 
 
 def _replayed_everywhere(period: trends.Period, chosen: trends.TrendsFilter, rule: rules.ColourRule) -> trends.Trends:

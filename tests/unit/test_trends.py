@@ -11,7 +11,7 @@ import pytest
 from qr import rules, store, trend_reading, trends
 from qr.config import load_settings
 from qr.trends import Period, TrendsFilter
-from tests.trends_fixture import ON, d, march_plant  # noqa: F401 — the fixture
+from tests.trends_fixture import ON, d
 
 MARCH = trends.period_for(d(3, 2), d(3, 29), today=d(11, 23))
 
