@@ -2,6 +2,7 @@
 
 The backend is SQLite unless QR_TEST_DB=postgresql (see tests/databases.py); the same tests run on both.
 """
+import os
 import sys
 from contextlib import ExitStack, contextmanager
 from datetime import date, datetime, time, timezone
@@ -22,6 +23,25 @@ from tests.databases import drop_database, new_database  # noqa: E402
 
 
 passwords.use_hasher(PasswordHasher.from_parameters(profiles.CHEAPEST))   # argon2 all the same, fast
+
+
+SECOND_PASS = os.environ.get("QR_TEST_SECOND_PASS") == "1"     # scripts/test's PostgreSQL pass, after SQLite's
+
+
+def pytest_collection_modifyitems(config, items):
+    """In scripts/test's second pass, the browser-view tests (marker one_backend) are deselected: they ran in the
+    first, and what they check (markup, layout, scrolling) does not depend on the database behind the page."""
+    if not SECOND_PASS:
+        return
+    ran_before = [item for item in items if item.get_closest_marker("one_backend")]
+    if ran_before:
+        config.hook.pytest_deselected(items=ran_before)
+        items[:] = [item for item in items if not item.get_closest_marker("one_backend")]
+
+
+def pytest_report_header(config):
+    if SECOND_PASS:
+        return "second pass: tests marked one_backend ran in the SQLite pass and are deselected here"
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from qr import db, store
 from tests.e2e.conftest import ARTIFACTS, open_page
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.one_backend]
 
 WIDTH, HEIGHT = 1920, 1080         # a meeting-room PC
 # the section chooser's and the form's top edges, relative to the window; the page's scroll position

@@ -7,7 +7,7 @@ import pytest
 from qr import db, store
 from tests.e2e.conftest import ARTIFACTS, open_page, open_signed_in
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.one_backend]
 
 SCREENS = [(1024, 768), (1280, 720), (1280, 800), (1366, 768), (1920, 1080), (3840, 2160)]
 

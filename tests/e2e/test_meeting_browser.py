@@ -6,7 +6,7 @@ import pytest
 from qr import db, store
 from tests.e2e.conftest import ARTIFACTS, open_page, open_signed_in
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.one_backend]
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ import pytest
 from qr import db, demo, store
 from tests.e2e.conftest import sign_in
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.one_backend]
 
 AREA = '<img src=x onerror=alert("area")>'
 PERSON = '<script>alert("person")</script>'
