@@ -32,6 +32,22 @@ def prepare(lang: str) -> None:
         st.stop()
 
 
+_BOARD_TABLE = st.components.v2.component(
+    "qr_board_table", html='<div class="qr-board-root"></div>', isolate_styles=False,
+    js="""export default function ({ data, parentElement }) {
+  const root = parentElement.querySelector(".qr-board-root");
+  if (root && root.qrShown !== data.html) { root.innerHTML = data.html; root.qrShown = data.html; }
+}""")
+
+
+def show_board(board_html: str, *, key: str) -> None:
+    """The board's table put in the page as it is: st.html would run its sanitizer over every cell in the browser
+    (half a second at 650 rows, sometimes twice; bench/board_browser.py). It is the app's own markup, every text
+    in it escaped by qr.views (tests/e2e/test_xss_browser.py types markup into every name); innerHTML runs no
+    script, and an unchanged board is not put in again at a refresh."""
+    _BOARD_TABLE(data={"html": board_html}, key=key)
+
+
 def full_screen_css(*, side_rem: float, gap_rem: float) -> str:
     """The projector and the presenter show only the page: no sidebar, header, toolbar or wide margins."""
     return f"""<style>

@@ -67,7 +67,7 @@ def live_board() -> None:
     if board is None:
         st.info(t("board.empty", lang))
     else:
-        st.html(board)
+        ui.show_board(board, key="board_table")
     moment = now.astimezone(running.tz).strftime("%H:%M:%S")
     st.caption(f"{t('board.updated', lang, time=moment, seconds=running.refresh_seconds)} · "
                f"{t('board.export_hint', lang)}")

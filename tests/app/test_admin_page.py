@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from qr import store
 from qr.i18n import literal
-from tests.app.driving import submit
+from tests.app.driving import page_html, submit
 from tests.app.signing import app_as
 
 
@@ -37,7 +37,7 @@ def _ok(at: AppTest) -> AppTest:
 def _board_escalation(plant) -> dict[str, str]:
     at = app_as(plant["admin"])
     _ok(at.run())
-    html = "".join(element.proto.body for element in at.get("html"))
+    html = page_html(at)
     return dict(re.findall(r'data-issue="([^"]+)" data-escalation="(\d)"', html))
 
 

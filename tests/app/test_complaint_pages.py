@@ -42,10 +42,6 @@ def _forms(at: AppTest) -> set[str]:
     return {b.key.split(":")[1].rsplit("-", 1)[0] for b in at.button if b.key and b.key.startswith("FormSubmitter:")}
 
 
-def _html(at: AppTest) -> str:
-    return "".join(h.proto.body for h in at.get("html"))
-
-
 def _issue_page(plant, number: str) -> str:
     at = app_as(plant["owner"].id, no=number)
     at.run()

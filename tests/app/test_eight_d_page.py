@@ -12,6 +12,7 @@ from app_pages._shared import TAB_SESSION
 from qr import eight_d, store
 from tests.conftest import ROOT, plant_moment
 from tests.unit.test_eight_d import FULL
+from tests.app.driving import page_html
 
 
 @pytest.fixture
@@ -97,7 +98,7 @@ def test_board_step_cells_link_to_their_8d_section(plant, done_issue, open_issue
     at = AppTest.from_file(str(ROOT / "board.py"), default_timeout=60)
     at.session_state[TAB_SESSION] = store.open_session(person_id=plant["owner"].id)
     at.run()
-    html = "".join(h.proto.body for h in at.get("html"))
+    html = page_html(at)
     row = html.split(f'data-issue="{other.number}"')[1].split("</tr>")[0]
     assert (f'data-status="Y" data-step="corrective_action"' in row
             and f'href="issue?no={other.number}&amp;d=D5"' in row)

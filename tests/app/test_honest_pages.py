@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from qr import store
 from qr.i18n import t
-from tests.app.driving import open_tab, submit
+from tests.app.driving import open_tab, page_html, submit
 from tests.app.signing import app_as
 
 
@@ -40,10 +40,6 @@ def _steps(number: str) -> dict[str, dict]:
     return {s["code"]: s for s in store.issue_detail(number).steps}
 
 
-def _html(at: AppTest) -> str:
-    return "".join(element.proto.body for element in at.get("html"))
-
-
 def _review_tab(at: AppTest):
     return next(tab for tab in at.tabs if tab.label == "验证与批准")
 
@@ -67,7 +63,7 @@ def test_the_quality_engineer_returns_then_verifies_an_owners_completion(ten_day
     assert (returned["to_verify"], returned["return_reason"]) == (False, "照片看不出批次，请补充客户处检查记录")
 
     owner = _page(ten_days, "owner")
-    assert "验证退回：照片看不出批次" in _html(owner)                # the owner sees why
+    assert "验证退回：照片看不出批次" in page_html(owner)                # the owner sees why
     owner.text_input(key=f"evidence_{issue.id}").input("客户处检查记录(批次B1123)")
     submit(owner, f"step_form_{issue.id}")
     lead = _page(ten_days, "lead")
@@ -115,7 +111,7 @@ def test_the_facilitator_refuses_then_approves_a_red_steps_move(ten_days):
         "Y", new_target, 1, root_cause["target_on"])
     board = _page(ten_days, "owner", page="app_pages/tracking_board.py")
     assert re.search(rf'data-step="root_cause" data-moves="1" data-original-target="{root_cause["target_on"]}"',
-                     _html(board))
+                     page_html(board))
 
 
 def test_the_owner_is_asked_for_the_countermeasure_first(ten_days):
@@ -124,12 +120,12 @@ def test_the_owner_is_asked_for_the_countermeasure_first(ten_days):
     assert any(w.value.startswith("先填写对策：以下红色步骤还没有对策/下一步: R · 遏制措施、R · 根本原因分析")
                for w in owner.warning)
     board = _page(ten_days, "owner", page="app_pages/tracking_board.py")
-    assert 'data-counter="no_countermeasure">⊘ 红色无对策 <b>2</b>' in _html(board)
+    assert 'data-counter="no_countermeasure">⊘ 红色无对策 <b>2</b>' in page_html(board)
     owner.text_area(key=f"first_text_{issue.id}").input("已隔离在制品，今天完成全检")
     submit(owner, f"countermeasure_first_{issue.id}")
     assert _steps(issue.number)["containment"]["countermeasure"] == "已隔离在制品，今天完成全检"
     board = _page(ten_days, "owner", page="app_pages/tracking_board.py")
-    assert 'data-counter="no_countermeasure">⊘ 红色无对策 <b>1</b>' in _html(board)
+    assert 'data-counter="no_countermeasure">⊘ 红色无对策 <b>1</b>' in page_html(board)
 
 
 def test_presenter_mode_lists_the_steps_waiting_for_verification(ten_days):
@@ -140,7 +136,7 @@ def test_presenter_mode_lists_the_steps_waiting_for_verification(ten_days):
     at = _page(ten_days, "lead", page="app_pages/meeting.py", area=ten_days["area"].code)
     _ok(at.button(key="start_meeting").click().run())
     _ok(at.toggle(key="presenter").set_value(True).run())
-    html = _html(at)
+    html = page_html(at)
     assert 'data-to-verify="1"' in html and f'data-issue="{issue.number}" data-step-id="{containment["id"]}"' in html
     assert "本区域完成待验证的步骤(1)" in html and "全检记录" in html
     assert '<ul class="qr-waiting">' in html                          # on the issue's own card too
@@ -170,7 +166,7 @@ def test_a_tier_change_in_the_meeting_and_a_missing_function_on_the_sign_in_shee
     at.text_input(key="tier_reason").input("内部已遏制，客户未受影响")
     submit(at, "tier")
     assert [s.value for s in at.success] == [f"{issue.number} 已改为：观察清单。"]
-    assert f'data-issue="{issue.number}" data-tier="watch"' in _html(at)
+    assert f'data-issue="{issue.number}" data-tier="watch"' in page_html(at)
     assert store.board_frame().empty                                       # off the board, still in the meeting
     history = [(h["field"], h["new"], h["reason"]) for h in store.issue_detail(issue.number).history]
     assert ("on_board", "False", "内部已遏制，客户未受影响") in history

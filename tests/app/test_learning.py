@@ -13,10 +13,7 @@ from qr import excel, store
 from qr.i18n import t
 from tests.app.signing import app_as
 from tests.conftest import plant_moment
-
-
-def _html(at: AppTest) -> str:
-    return "".join(element.proto.body for element in at.get("html"))
+from tests.app.driving import page_html
 
 
 def _ok(at: AppTest) -> AppTest:
@@ -58,7 +55,7 @@ def test_the_owner_links_a_proposed_repeat_and_the_board_marks_it(two_alike, lan
     new, past = two_alike["new"], two_alike["past"]
     at = _update_page(two_alike["owner"].id, new.number, lang)
     assert t("repeat.proposed", lang) in [w.value for w in at.warning]
-    assert re.findall(r'data-proposal="([^"]+)"', _html(at)) == [past.number]
+    assert re.findall(r'data-proposal="([^"]+)"', page_html(at)) == [past.number]
     assert at.selectbox(key=f"repeat_of_{new.id}").value == past.number
     _press(at, f"repeat_form_{new.id}", t("repeat.link", lang))
     assert [s.value for s in at.success] == [t("repeat.linked", lang, number=new.number, repeat_of=past.number)]
@@ -66,7 +63,7 @@ def test_the_owner_links_a_proposed_repeat_and_the_board_marks_it(two_alike, lan
     assert t("repeat.proposed", lang) not in [w.value for w in at.warning]      # judged: no longer proposed
     board = app_as(two_alike["owner"].id, lang=lang)
     board.run()
-    assert f'<span class="qr-repeat" data-repeat-of="{past.number}"' in _html(_ok(board))
+    assert f'<span class="qr-repeat" data-repeat-of="{past.number}"' in page_html(_ok(board))
 
 
 def test_creating_an_issue_like_a_past_one_says_so(two_alike):
@@ -94,9 +91,9 @@ def test_a_long_list_looks_for_similar_past_issues_when_asked(two_alike):
     at.run()
     at.switch_page("app_pages/update.py")
     _ok(at.run())
-    assert "data-proposal=" not in _html(at)
+    assert "data-proposal=" not in page_html(at)
     _ok(at.button(key=f"look_{new.id}").click().run())
-    assert re.findall(r'data-proposal="([^"]+)"', _html(at)) == [two_alike["past"].number]
+    assert re.findall(r'data-proposal="([^"]+)"', page_html(at)) == [two_alike["past"].number]
     _press(at, f"repeat_form_{new.id}", t("repeat.link", "zh"))
     assert store.board_frame().set_index("number").loc[new.number, "repeat_of"] == two_alike["past"].number
 
@@ -106,7 +103,7 @@ def test_the_owner_dismisses_the_proposals_and_they_stay_away(two_alike):
     at = _update_page(two_alike["owner"].id, new.number)
     _press(at, f"repeat_form_{new.id}", t("repeat.dismiss", "zh"))
     assert [s.value for s in at.success] == [t("repeat.dismissed", "zh", number=new.number)]
-    assert "data-proposal=" not in _html(at)
+    assert "data-proposal=" not in page_html(at)
     row = store.board_frame().set_index("number").loc[new.number]
     assert row["repeat_checked"] and row["repeat_of"] == ""
 
@@ -114,21 +111,21 @@ def test_the_owner_dismisses_the_proposals_and_they_stay_away(two_alike):
 def test_the_read_across_checklist_adds_and_checks_off_targets(two_alike):
     new = two_alike["new"]
     at = _update_page(two_alike["owner"].id, new.number)
-    assert t("readacross.none", "zh") in _html(at)
+    assert t("readacross.none", "zh") in page_html(at)
     at.selectbox(key=f"ra_kind_{new.id}").set_value("line")
     at.text_input(key=f"ra_target_{new.id}").input("焊装B线 R11工位")
     _press(at, f"read_across_add_{new.id}", t("readacross.add", "zh"))
     assert [s.value for s in at.success] == [t("readacross.added", "zh", number=new.number)]
     (target,) = store.read_across_targets(new.id)
     assert (target["kind"], target["target"], target["state"]) == ("line", "焊装B线 R11工位", "open")
-    assert f'data-target="{target["id"]}" data-state="open"' in _html(at)
+    assert f'data-target="{target["id"]}" data-state="open"' in page_html(at)
     _press(at, f"read_across_settle_{new.id}", t("readacross.settle", "zh"))     # no evidence: refused
     assert [e.value for e in at.error] == ["请填写“佐证材料”。"]
     assert store.read_across_targets(new.id)[0]["state"] == "open"
     at.text_input(key=f"ra_evidence_{new.id}").input("PLC互锁已上线")
     _press(at, f"read_across_settle_{new.id}", t("readacross.settle", "zh"))
     assert [(x["state"], x["evidence"]) for x in store.read_across_targets(new.id)] == [("done", "PLC互锁已上线")]
-    assert "1/1 已完成或不适用" in _html(at)
+    assert "1/1 已完成或不适用" in page_html(at)
 
 
 def test_a_proposed_target_is_added_as_proposed(two_alike):
@@ -163,7 +160,7 @@ def _lessons_page(lang: str = "zh") -> AppTest:
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_the_library_lists_every_lesson_with_its_links(demo_library, lang):
     at = _lessons_page(lang)
-    html = _html(at)
+    html = page_html(at)
     assert sorted(re.findall(r'data-lesson="([^"]+)"', html)) == sorted(demo_library["number"])
     weld = demo_library[demo_library["targets"] > 0].iloc[0]
     assert f'href="issue?no={weld["number"]}&amp;d=D8' in html
@@ -175,13 +172,13 @@ def test_the_library_lists_every_lesson_with_its_links(demo_library, lang):
 def test_the_library_filters_by_words_and_part(demo_library):
     at = _lessons_page()
     at.text_input(key="lessons_text").input("电极帽").run()
-    assert re.findall(r'data-lesson="([^"]+)"', _html(_ok(at))) == demo_library[
+    assert re.findall(r'data-lesson="([^"]+)"', page_html(_ok(at))) == demo_library[
         demo_library["root_cause"].str.contains("电极帽")]["number"].tolist()
     at.text_input(key="lessons_text").input("没有这样的词").run()
     assert [i.value for i in at.info] == [t("lessons.none", "zh")]
     at.text_input(key="lessons_text").input("").run()
     at.text_input(key="lessons_part").input("5401").run()
-    shown = re.findall(r'data-lesson="([^"]+)"', _html(_ok(at)))
+    shown = re.findall(r'data-lesson="([^"]+)"', page_html(_ok(at)))
     assert shown and set(shown) == set(demo_library[demo_library["part_number"].str.startswith("5401")]["number"])
 
 

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from qr import store
 from qr.i18n import t
-from tests.app.driving import open_tab, submit
+from tests.app.driving import open_tab, page_html, submit
 from tests.app.signing import app_as
 from tests.conftest import plant_moment, statements_sent
 
@@ -34,10 +34,6 @@ def meeting_plant(plant):
     board = [create(text, "complaint", "A", "standard") for text in DESCRIPTIONS]
     minor = create("LPA：总装防错点检表漏填(夜班)", "lpa", "C", "minor")
     return {**plant, "board": board, "minor": minor, "today": today}
-
-
-def _html(at: AppTest) -> str:
-    return "".join(element.proto.body for element in at.get("html"))
 
 
 def _ok(at: AppTest) -> AppTest:
@@ -75,7 +71,7 @@ def test_a_whole_meeting(meeting_plant):
 
     minor = plant["minor"]
     open_tab(at, "meeting_tab", "新问题回顾")
-    assert f'data-issue="{minor.number}" data-on-board="false"' in _html(at)
+    assert f'data-issue="{minor.number}" data-on-board="false"' in page_html(at)
     _ok(at.button(key=f"promote_{minor.id}").click().run())
     assert [s.value for s in at.success] == [f"{minor.number} 已上板。"]
 
@@ -83,9 +79,9 @@ def test_a_whole_meeting(meeting_plant):
     assert at.query_params["view"] == "presenter"
     shown = []
     for step in range(3):
-        card = re.search(r'data-presenter="([^"]+)"', _html(at)).group(1)
+        card = re.search(r'data-presenter="([^"]+)"', page_html(at)).group(1)
         shown.append(card)
-        assert 'data-timer="issue"' in _html(at) and 'data-timer="meeting"' in _html(at)
+        assert 'data-timer="issue"' in page_html(at) and 'data-timer="meeting"' in page_html(at)
         if step == 1:
             issue = next(i for i in plant["board"] if i.number == card)
             at.radio(key=f"decision_kind_{issue.id}").set_value("action")
@@ -134,7 +130,7 @@ def test_qchart_override_needs_a_note(meeting_plant):
     at = _meeting_page(meeting_plant)
     _ok(at.button(key="start_meeting").click().run())
     open_tab(at, "meeting_tab", "质量状态日历")
-    assert 'data-colour="R"' in _html(at)                    # a new customer complaint today
+    assert 'data-colour="R"' in page_html(at)                    # a new customer complaint today
     at.radio(key="qchart_colour").set_value("Y")
     button = next(b for b in at.button if b.key and b.key.startswith("FormSubmitter:qchart_override-"))
     button.click().run()
@@ -150,8 +146,8 @@ def test_list_issues_stay_off_the_board_but_on_the_owners_update_page(meeting_pl
     minor = meeting_plant["minor"]
     board = app_as(meeting_plant["owner"].id)
     _ok(board.run())
-    assert f'data-issue="{minor.number}"' not in _html(board)
-    assert all(f'data-issue="{i.number}"' in _html(board) for i in meeting_plant["board"])
+    assert f'data-issue="{minor.number}"' not in page_html(board)
+    assert all(f'data-issue="{i.number}"' in page_html(board) for i in meeting_plant["board"])
     update = app_as(meeting_plant["owner"].id)
     update.run()
     update.switch_page("app_pages/update.py")
@@ -165,7 +161,7 @@ def test_a_decision_on_an_issue_its_owner_just_changed_is_refused_then_applied_a
     _ok(at.button(key="start_meeting").click().run())
     _ok(at.toggle(key="presenter").set_value(True).run())
     first = plant["board"][0]
-    assert f'data-presenter="{first.number}"' in _html(at)
+    assert f'data-presenter="{first.number}"' in page_html(at)
     store.set_countermeasure(actor_id=plant["owner"].id, step_id=store.issue_detail(first.number).steps[0]["id"],
                              countermeasure="已通知供应商", expected_version=first.version)     # from the owner's phone
     at.radio(key=f"decision_kind_{first.id}").set_value("escalate")
@@ -216,7 +212,7 @@ def test_presenter_in_english(meeting_plant):
     _ok(at.button(key="start_meeting").click().run())
     assert any("Attendance 0.0% (0 of 7" in m.value for m in at.markdown)
     _ok(at.toggle(key="presenter").set_value(True).run())
-    html = _html(at)
+    html = page_html(at)
     assert f'data-presenter="{meeting_plant["board"][0].number}"' in html
     assert all(text in html for text in ("1 of 4", "This issue 02:00", "Changed since the last meeting",
                                          "Countermeasures of yellow and red steps", "Next report: "))
@@ -303,7 +299,7 @@ def test_only_the_open_tab_is_drawn_and_it_stays_open(meeting_plant, engine):
                "会议纪要": 'qr-minutes"'}
     for label in TAB_LABELS:
         open_tab(at, "meeting_tab", label)
-        drawn = {name for name, marker in markers.items() if marker in _html(at)}
+        drawn = {name for name, marker in markers.items() if marker in page_html(at)}
         if any(r.key and r.key.startswith("attendance_") for r in at.radio):
             drawn.add("签到表")
         assert drawn == {label}, (label, drawn)
@@ -311,4 +307,4 @@ def test_only_the_open_tab_is_drawn_and_it_stays_open(meeting_plant, engine):
     open_tab(at, "meeting_tab", "新问题回顾")
     _ok(at.button(key=f"promote_{plant['minor'].id}").click().run())
     assert at.session_state["meeting_tab"] == "新问题回顾"
-    assert 'class="qr-review"' in _html(at)
+    assert 'class="qr-review"' in page_html(at)

@@ -12,6 +12,7 @@ from qr import store
 from qr.board import BoardFilter
 from qr.i18n import t
 from tests.app.signing import app_as
+from tests.app.driving import page_html
 
 
 @pytest.fixture
@@ -23,10 +24,6 @@ def demo_plant(demo_copy, monkeypatch):
     st.cache_data.clear()
     st.cache_resource.clear()
     return store.board_frame()
-
-
-def _html(at: AppTest) -> str:
-    return "".join(element.proto.body for element in at.get("html"))
 
 
 def _run(query: dict[str, str], page: str | None = None, person_id: int | None = None) -> AppTest:
@@ -42,7 +39,7 @@ def _run(query: dict[str, str], page: str | None = None, person_id: int | None =
 @pytest.mark.parametrize("lang, heading, open_word", [("zh", "问题描述", "未关闭"), ("en", "Description", "Open")])
 def test_board_shows_every_open_issue_in_both_languages(demo_plant, lang, heading, open_word):
     at = _run({"lang": lang})
-    html = _html(at)
+    html = page_html(at)
     assert '<table class="qr-board">' in html
     rows = re.findall(r'<tr class="qr-row" data-issue="([^"]+)"', html)
     assert sorted(rows) == sorted(demo_plant["number"])
@@ -51,7 +48,7 @@ def test_board_shows_every_open_issue_in_both_languages(demo_plant, lang, headin
 
 
 def test_board_lists_red_issues_first(demo_plant):
-    html = _html(_run({}))
+    html = page_html(_run({}))
     overall = re.findall(r'data-overall="([GYR])"', html)
     assert overall == sorted(overall, key="RYG".index)
     assert overall.count("R") == (demo_plant["overall"] == "R").sum()
@@ -59,7 +56,7 @@ def test_board_lists_red_issues_first(demo_plant):
 
 def test_projector_mode_uses_the_large_layout(demo_plant):
     at = _run({"view": "projector"})
-    html = _html(at)
+    html = page_html(at)
     assert '<table class="qr-board qr-projector">' in html
     assert "[data-testid='stSidebar']" in html          # chrome hidden
     assert at.toggle(key="projector").value is True
@@ -72,8 +69,8 @@ def test_the_projector_leaves_countermeasures_out_of_its_tooltips(demo_plant):
                  if any(step and step["countermeasure"] for step in steps.values())]
     assert with_text
     label = t("step.countermeasure", "zh")
-    assert f"{label}: " in _html(_run({}))
-    assert f"{label}: " not in _html(_run({"view": "projector"}))
+    assert f"{label}: " in page_html(_run({}))
+    assert f"{label}: " not in page_html(_run({"view": "projector"}))
 
 
 def test_screens_showing_the_same_view_share_one_render(demo_plant, monkeypatch):
@@ -84,7 +81,7 @@ def test_screens_showing_the_same_view_share_one_render(demo_plant, monkeypatch)
     drawn = []
     real = views.render_board
     monkeypatch.setattr(views, "render_board", lambda *args, **kwargs: drawn.append(1) or real(*args, **kwargs))
-    screens = [_html(_run({"view": "projector"})) for _ in range(3)]
+    screens = [page_html(_run({"view": "projector"})) for _ in range(3)]
     assert len(drawn) == 1 and screens[0] == screens[1] == screens[2]
     _run({"view": "projector", "lang": "en"})
     assert len(drawn) == 2
@@ -94,14 +91,14 @@ def test_filters_narrow_the_board(demo_plant):
     at = _run({})
     red = demo_plant[demo_plant["overall"] == "R"]
     at.selectbox(key="f_overall").set_value("R").run()
-    rows = re.findall(r'data-issue="([^"]+)"', _html(at))
+    rows = re.findall(r'data-issue="([^"]+)"', page_html(at))
     assert sorted(rows) == sorted(red["number"]) and rows
 
 
 def test_switching_language_keeps_it_in_the_url(demo_plant):
     at = _run({})
     at.sidebar.radio[0].set_value("en").run()
-    assert "<th>Description</th>" in _html(at)
+    assert "<th>Description</th>" in page_html(at)
     assert at.query_params["lang"] == "en"
 
 
@@ -110,7 +107,7 @@ def test_switching_language_keeps_it_in_the_url(demo_plant):
 def test_issue_detail_shows_fields_steps_and_history(demo_plant, lang, steps_title, history_title):
     number = demo_plant.iloc[0]["number"]
     at = _run({"lang": lang, "no": number}, page="app_pages/issue.py")
-    html = _html(at)
+    html = page_html(at)
     assert f'data-issue="{number}"' in html
     assert steps_title in html and history_title in html
     detail = store.issue_detail(number)
@@ -149,7 +146,7 @@ def test_follow_up_page_lists_the_calls_in_both_languages(demo_plant, lang, titl
     at = _run({"lang": lang}, page="app_pages/follow_up.py",
               person_id=store.signed_in_by_email("viewer@qr-demo.local").person_id)
     assert any(title in m.value for m in at.markdown)
-    html = _html(at)
+    html = page_html(at)
     listed = [r for r in store.follow_ups() if r["done_on"] or r["required"] or r["proposed"]]
     assert listed and html.count("<tr data-follow-up=") == len(listed)
     assert required in html
@@ -162,7 +159,7 @@ def test_todays_complaint_shows_its_clocks_and_its_8d_in_both_languages(demo_pla
     number = next(n for n, description in store.issue_numbers() if "颜色偏差" in description)
     owner = store.issue_detail(number).issue["owner_id"]
     at = _run({"lang": lang, "no": number, "d": "D3"}, page="app_pages/issue.py", person_id=owner)
-    html = _html(at)
+    html = page_html(at)
     assert '<tr data-clock="ack" data-clock-state="running">' in html
     radio = at.radio(key="8d_section")
     assert radio.value == "D3" and radio.format_func("D3") == section
@@ -176,6 +173,6 @@ def test_the_board_asks_to_sign_in_unless_the_site_opens_it(demo_plant, monkeypa
     monkeypatch.setenv("QR_PUBLIC_BOARD", "0")
     at = _run({"lang": "en"})
     assert t("login.needed", "en") in [i.value for i in at.info]
-    assert '<table class="qr-board">' not in _html(at)
+    assert '<table class="qr-board">' not in page_html(at)
     viewer = store.signed_in_by_email("viewer@qr-demo.local")
-    assert '<table class="qr-board">' in _html(_run({"lang": "en"}, person_id=viewer.person_id))
+    assert '<table class="qr-board">' in page_html(_run({"lang": "en"}, person_id=viewer.person_id))

@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from qr import store
 from tests.app.signing import app_as
 from tests.trends_fixture import d
+from tests.app.driving import page_html
 
 
 @pytest.fixture
@@ -32,7 +33,7 @@ def _page(person_id: int, page: str | None = None, **query: str) -> AppTest:
 
 
 def _board_numbers(at: AppTest) -> set[str]:
-    return set(re.findall(r'data-issue="([^"]+)"', "".join(e.proto.body for e in at.get("html"))))
+    return set(re.findall(r'data-issue="([^"]+)"', page_html(at)))
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from app_pages._shared import TAB_SESSION
 from qr import store
 from qr.config import load_settings
 from tests.conftest import ROOT
-from tests.app.driving import submit
+from tests.app.driving import page_html, submit
 
 MONDAY = date(2026, 3, 2)
 
@@ -63,7 +63,7 @@ def _respond(plant, issue: dict, answered: time, how: str) -> AppTest:
 
 def _board_html(plant) -> str:
     at = _app(plant, "app_pages/tracking_board.py")
-    return "".join(h.proto.body for h in at.get("html"))
+    return page_html(at)
 
 
 def test_acknowledgement_met_and_missed(plant, plant_clock):

@@ -9,10 +9,7 @@ from qr import store
 from qr.i18n import literal
 from tests.app.signing import app_as
 from tests.conftest import PASSWORD
-
-
-def _html(at: AppTest) -> str:
-    return "".join(element.proto.body for element in at.get("html"))
+from tests.app.driving import page_html
 
 
 def _page(path: str, person_id: int | None = None, **query: str) -> AppTest:
@@ -25,31 +22,31 @@ def _page(path: str, person_id: int | None = None, **query: str) -> AppTest:
 
 def test_the_form_posts_to_the_sign_in_route_and_comes_back_to_the_page_asked_for(plant):
     at = _page("app_pages/update.py", lang="en", no="QR-2026-0012", d="D3")
-    assert '<form class="qr-sign-in" method="post" action="/auth/sign-in">' in _html(at)
-    following = re.search(r'name="next" value="([^"]+)"', _html(at))
+    assert '<form class="qr-sign-in" method="post" action="/auth/sign-in">' in page_html(at)
+    following = re.search(r'name="next" value="([^"]+)"', page_html(at))
     assert unescape(following.group(1)) == "/update?lang=en&no=QR-2026-0012&d=D3"
-    assert 'name="keep"' in _html(at) and "Keep me signed in on this device (30 days)" in _html(at)
+    assert 'name="keep"' in page_html(at) and "Keep me signed in on this device (30 days)" in page_html(at)
 
 
 def test_a_refused_sign_in_is_told_in_words_and_not_carried_on(plant):
     at = _page("app_pages/update.py", lang="en", signin="refused")
-    assert "Wrong username or password, or too many tries: wait a moment and try again." in _html(at)
-    following = re.search(r'name="next" value="([^"]+)"', _html(at))
+    assert "Wrong username or password, or too many tries: wait a moment and try again." in page_html(at)
+    following = re.search(r'name="next" value="([^"]+)"', page_html(at))
     assert unescape(following.group(1)) == "/update?lang=en"          # the mark of the refusal is not kept
 
 
 def test_signed_in_the_sidebar_names_the_person_and_offers_sign_out(plant):
     at = _page("app_pages/login.py", plant["owner"].id)
     assert "已登录：张伟（责任人）" in [c.value for c in at.sidebar.caption]
-    assert '<form class="qr-sign-out" method="post" action="/auth/sign-out">' in _html(at)
+    assert '<form class="qr-sign-out" method="post" action="/auth/sign-out">' in page_html(at)
 
 
 def test_a_session_ended_elsewhere_asks_again_at_the_next_run(plant):
     at = _page("app_pages/update.py", plant["owner"].id)
-    assert at.sidebar.caption and 'class="qr-sign-in"' not in _html(at)
+    assert at.sidebar.caption and 'class="qr-sign-in"' not in page_html(at)
     store.end_session(token=at.session_state["session_token"])   # signed out in another tab
     at.run()
-    assert not at.sidebar.caption and 'class="qr-sign-in"' in _html(at)
+    assert not at.sidebar.caption and 'class="qr-sign-in"' in page_html(at)
 
 
 def test_change_my_password_signs_out_everywhere(plant):
@@ -65,7 +62,7 @@ def test_change_my_password_signs_out_everywhere(plant):
     next(b for b in at.button if b.key and b.key.startswith("FormSubmitter:change_password-")).click().run()
     assert [s.value for s in at.success] == ["Password changed. You are signed out on every device: sign in with "
                                              "the new one."]
-    assert 'class="qr-sign-in"' in _html(at)
+    assert 'class="qr-sign-in"' in page_html(at)
     assert store.authenticate(username="zhangwei", password="a-new-secret-9").person_id == plant["owner"].id
 
 

@@ -11,7 +11,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from qr import store
-from tests.app.driving import submit
+from tests.app.driving import page_html, submit
 from tests.app.signing import app_as
 
 
@@ -31,25 +31,21 @@ def _ok(at: AppTest) -> AppTest:
     return at
 
 
-def _html(at: AppTest) -> str:
-    return "".join(element.proto.body for element in at.get("html"))
-
-
 def _tv(token: str, lang: str = "en", **query) -> AppTest:
     return app_as(None, view="tv", token=token, lang=lang, **query)
 
 
 def test_a_good_token_cycles_the_areas_boards_read_only(tv_plant):
     at = _ok(_tv(tv_plant["token"], areas="assy,WELD", seconds="30").run())
-    html = _html(at)
+    html = page_html(at)
     assert 'data-tv-area="ASSY"' in html and 'data-tv-position="1"' in html
     assert f'data-issue="{tv_plant["issue"].number}"' in html and 'class="qr-board qr-projector"' in html
     assert "<a " not in html                                  # no link leads anywhere from a screen without sign-in
     assert re.search(r'data-tv-clock="\d\d:\d\d"', html) and re.search(r'data-tv-refreshed="\d\d:\d\d:\d\d"', html)
     assert not at.radio and not at.button and not at.text_input   # no language switch, no sign-in, no form
-    html = _html(_ok(at.run()))                               # the next refresh: the next area
+    html = page_html(_ok(at.run()))                               # the next refresh: the next area
     assert 'data-tv-area="WELD"' in html and f'data-issue="{tv_plant["issue"].number}"' not in html
-    assert 'data-tv-area="ASSY"' in _html(_ok(at.run()))      # and round again
+    assert 'data-tv-area="ASSY"' in page_html(_ok(at.run()))      # and round again
     assert store.display_tokens()[0]["last_seen_at"] is not None
 
 
@@ -57,37 +53,37 @@ def test_a_good_token_cycles_the_areas_boards_read_only(tv_plant):
                                            ("zh", "此显示令牌无效或已被撤销。")])
 def test_a_wrong_token_shows_only_a_short_message(tv_plant, lang, message):
     at = _ok(_tv(tv_plant["token"][:-2] + "xx", lang=lang, areas="ASSY").run())
-    html = _html(at)
+    html = page_html(at)
     assert message in html and "qr-board" not in html and "data-issue" not in html
     assert not at.button and not at.text_input and not at.warning
 
 
 def test_a_revoked_token_stops_the_screen_at_its_next_refresh(tv_plant):
     at = _ok(_tv(tv_plant["token"], areas="ASSY").run())
-    assert "qr-board" in _html(at)
+    assert "qr-board" in page_html(at)
     store.revoke_display_token(actor_id=tv_plant["admin"], name="总装线电视")
-    html = _html(_ok(at.run()))
+    html = page_html(_ok(at.run()))
     assert "This display token is not valid or was revoked." in html and "qr-board" not in html
 
 
 def test_no_token_is_no_way_in_even_with_a_public_board(tv_plant, monkeypatch):
     monkeypatch.setenv("QR_PUBLIC_BOARD", "1")
-    html = _html(_ok(app_as(None, view="tv", areas="ASSY", lang="en").run()))
+    html = page_html(_ok(app_as(None, view="tv", areas="ASSY", lang="en").run()))
     assert "not valid" in html and "qr-board" not in html
 
 
 def test_a_lost_database_keeps_the_last_board_under_a_banner(tv_plant, monkeypatch):
     at = _ok(_tv(tv_plant["token"], areas="ASSY,WELD").run())
-    assert 'data-tv-area="ASSY"' in _html(at)
+    assert 'data-tv-area="ASSY"' in page_html(at)
 
     def unreachable(*args, **kwargs):
         raise sqlalchemy.exc.OperationalError("SELECT 1", {}, ConnectionRefusedError("connection refused"))
     monkeypatch.setattr(store, "change_counter", unreachable)
     _ok(at.run())
     assert [w.value for w in at.warning][0].startswith("The database cannot be reached; this is the board as of ")
-    assert 'data-tv-area="ASSY"' in _html(at)                  # the last board, not an error
+    assert 'data-tv-area="ASSY"' in page_html(at)                  # the last board, not an error
     monkeypatch.undo()
-    assert 'data-tv-area="WELD"' in _html(_ok(at.run()))       # back: the cycle goes on
+    assert 'data-tv-area="WELD"' in page_html(_ok(at.run()))       # back: the cycle goes on
     assert not at.warning
 
 
@@ -97,7 +93,7 @@ def test_a_screen_that_never_reached_the_database_says_so_without_an_error(tv_pl
     monkeypatch.setattr(store, "open_display", unreachable)
     at = _ok(_tv(tv_plant["token"], areas="ASSY").run())
     assert [w.value for w in at.warning] == ["The database cannot be reached. Retrying…"]
-    assert "qr-board" not in _html(at)
+    assert "qr-board" not in page_html(at)
 
 
 def _admin_page(plant) -> AppTest:

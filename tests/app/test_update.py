@@ -10,7 +10,7 @@ from sqlmodel import select
 from models import Issue
 from qr import db, demo, store
 from qr.i18n import t
-from tests.app.driving import submit, update_page
+from tests.app.driving import page_html, submit, update_page
 from tests.app.signing import app_as
 
 
@@ -44,7 +44,7 @@ def test_page_runs_in_both_languages_and_asks_to_sign_in(owner_plant):
     anonymous.run()
     anonymous.switch_page("app_pages/update.py").run()
     assert [i.value for i in anonymous.info] == [t("login.needed", "zh")]   # says a change sent now is not saved
-    sign_in_form = "".join(element.proto.body for element in anonymous.get("html"))
+    sign_in_form = page_html(anonymous)
     assert '<form class="qr-sign-in"' in sign_in_form and not anonymous.expander
 
 
@@ -100,7 +100,7 @@ def test_an_owners_completion_with_its_evidence_waits_for_verification(owner_pla
 
 
 def _row_html(at: AppTest, step_id: int) -> str:
-    page = "".join(h.proto.body for h in at.get("html"))
+    page = page_html(at)
     start = page.index(f'data-step-id="{step_id}"')
     return page[start:start + 400]
 
@@ -214,7 +214,7 @@ def test_upload_evidence_for_a_step_and_refuse_a_renamed_file(owner_plant):
 
 def _colour(at: AppTest, step_id: int) -> str:
     """The colour letter the owner sees for one step in the issue's step list."""
-    page = "".join(h.proto.body for h in at.get("html"))
+    page = page_html(at)
     return re.search(rf'data-step-id="{step_id}"><td class="qr-step [\w-]+" data-status="(\w+)"', page).group(1)
 
 
