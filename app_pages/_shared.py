@@ -36,7 +36,8 @@ _BOARD_TABLE = st.components.v2.component(
     "qr_board_table", html='<div class="qr-board-root"></div>', isolate_styles=False,
     js="""export default function ({ data, parentElement }) {
   const root = parentElement.querySelector(".qr-board-root");
-  if (root && root.qrShown !== data.html) { root.innerHTML = data.html; root.qrShown = data.html; }
+  const html = new TextDecoder().decode(data);
+  if (root && root.qrShown !== html) { root.innerHTML = html; root.qrShown = html; }
 }""")
 
 
@@ -45,7 +46,7 @@ def show_board(board_html: str, *, key: str) -> None:
     (half a second at 650 rows, sometimes twice; bench/board_browser.py). It is the app's own markup, every text
     in it escaped by qr.views (tests/e2e/test_xss_browser.py types markup into every name); innerHTML runs no
     script, and an unchanged board is not put in again at a refresh."""
-    _BOARD_TABLE(data={"html": board_html}, key=key)
+    _BOARD_TABLE(data=board_html.encode(), key=key)      # bytes: sent as they are, no JSON escaping of each 汉字
 
 
 def full_screen_css(*, side_rem: float, gap_rem: float) -> str:

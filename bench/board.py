@@ -92,7 +92,7 @@ def main() -> None:
 
         board = AppTest.from_file(str(ROOT / "board.py"), default_timeout=120)
         timed_runs(board, 1, cold=False)  # warm-up: prepares the database, fills the caches
-        if not any('<table class="qr-board">' in element.proto.json for element in board.get("bidi_component")):
+        if not any('<table class="qr-board">' in element.proto.bytes.decode() for element in board.get("bidi_component")):
             sys.exit("the board page drew no board: nothing to measure")
         board_cold = statistics.median(timed_runs(board, args.repeat, cold=True))
         board_warm = statistics.median(timed_runs(board, args.repeat, cold=False))
