@@ -1,6 +1,7 @@
 """Fixtures: every test gets a fresh database migrated by Alembic, copied from one migrated template.
 
-The backend is SQLite unless QR_TEST_DB=postgresql (see tests/databases.py); the same tests run on both.
+The backend is SQLite unless QR_TEST_DB=postgresql (see tests/databases.py); the same tests run on both, but for
+the browser-view tests marked one_backend, which scripts/test runs in its SQLite pass only.
 """
 import os
 import sys
