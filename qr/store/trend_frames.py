@@ -69,9 +69,8 @@ def trends_issues(*, session: Session, since: date | None = None) -> pd.DataFram
     names = {"category": connection.execute(sa.select(Category.id, Category.name_zh, Category.name_en)).all(),
              "area": connection.execute(sa.select(Area.id, Area.name_zh, Area.name_en)).all(),
              "owner": connection.execute(sa.select(Person.id, Person.name, Person.name_en)).all()}
-    plants = dict(connection.execute(sa.select(Area.id, Area.plant_id)).all())
     frame["category_id"] = frame["category_id"].map(top)
-    frame["plant_id"] = frame["area_id"].map(plants)
+    frame["plant_id"] = frame["area_id"].map(_plants_of_areas(session))
     for kind, key, zh, en in (("category", "category_id", "category_zh", "category_en"),
                               ("area", "area_id", "area_zh", "area_en"), ("owner", "owner_id", "owner", "owner_en")):
         frame[zh] = frame[key].map({ident: name for ident, name, _ in names[kind]})
@@ -89,13 +88,15 @@ def _raw(column):
     return sa.type_coerce(column, sa.String)
 
 
-def _days_frame(session: Session, statement, columns: list[str], days: list[str]) -> pd.DataFrame:
-    """_frame, with the `days` columns as datetime64 days (NaT for none) on both databases; no rows, as _frame."""
+def _days_frame(session: Session, statement, columns: list[str], days: list[str],
+                moments: tuple[str, ...] = ()) -> pd.DataFrame:
+    """_frame, with the `days` columns as datetime64 days (NaT for none) and the `moments` as UTC times (SQLite's
+    text has no zone) on both databases; no rows, as _frame."""
     frame = _frame(session, statement, columns)
     for name in days if len(frame) else ():
         frame[name] = pd.to_datetime(frame[name], format="ISO8601").astype("datetime64[s]")
-    if "set_na_at" in frame and len(frame):          # a moment in UTC (SQLite's text has no zone)
-        frame["set_na_at"] = pd.to_datetime(frame["set_na_at"], format="ISO8601", utc=True)
+    for name in moments if len(frame) else ():
+        frame[name] = pd.to_datetime(frame[name], format="ISO8601", utc=True)
     return frame
 
 
@@ -197,7 +198,7 @@ def trends_steps(*, session: Session, since: date | None = None, on: date | None
         ).join(Issue, IssueStep.issue_id == Issue.id)
 
     def read(statement) -> pd.DataFrame:
-        return _days_frame(session, statement, TREND_STEP_COLUMNS, _STEP_DAYS)
+        return _days_frame(session, statement, TREND_STEP_COLUMNS, _STEP_DAYS, moments=("set_na_at",))
 
     if on is None:
         return read(steps(sa.true()).where(_still_relevant(since)))
