@@ -29,11 +29,14 @@ def pg_server_url() -> str:
     return url
 
 
-def _admin(statement: str) -> None:
+def _admin(statement: str):
+    """One statement on the server's maintenance database, outside a transaction (CREATE and DROP DATABASE need
+    that); its one value when it returns rows."""
     engine = create_engine(pg_server_url(), isolation_level="AUTOCOMMIT", poolclass=NullPool)
     try:
         with engine.connect() as connection:
-            connection.execute(text(statement))
+            result = connection.execute(text(statement))
+            return result.scalar() if result.returns_rows else None
     finally:
         engine.dispose()
 
@@ -42,13 +45,7 @@ def _admin(statement: str) -> None:
 def _file_copy() -> str:
     """PostgreSQL 15 copies a template through the WAL unless told otherwise: a file copy of our small template
     takes half the time (12 ms against 25, the suite makes one per test)."""
-    engine = create_engine(pg_server_url(), poolclass=NullPool)
-    try:
-        with engine.connect() as connection:
-            version = int(connection.execute(text("SHOW server_version_num")).scalar())
-    finally:
-        engine.dispose()
-    return " STRATEGY FILE_COPY" if version >= 150000 else ""
+    return " STRATEGY FILE_COPY" if int(_admin("SHOW server_version_num")) >= 150000 else ""
 
 
 def new_database(directory: Path, *, template: str | None = None, backend: str = BACKEND) -> str:
