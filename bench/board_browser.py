@@ -5,7 +5,8 @@ as on the projector PC) and a bare Streamlit page that shows the same rows as a 
 description, owner, next report, one letter per step; no styles, no tooltips, no links), both served the same
 way (`streamlit run`, the repository's .streamlit/config.toml) and both with their HTML cached on the server.
 Each measurement opens a new page in Debian's Chromium and times navigation start → the Nth row attached;
-the ratio board/bare says what the board's own markup, styles and page costs in the browser (goal ≤ 1.2).
+the ratio board/bare says what the board's own markup, styles and page costs in the browser (goal ≤ 1.2). It also
+prints each server's CPU time per page view and the board server's memory before and after the timed views.
 
     python bench/board_browser.py --issues 1000 --row 500 --repeat 5
 """
@@ -74,6 +75,16 @@ def start(script: Path, env: dict, log: Path) -> tuple[subprocess.Popen, str]:
     sys.exit(f"streamlit did not start: {log.read_text()[-2000:]}")
 
 
+def cpu_seconds(process: subprocess.Popen) -> float:
+    """The server's user and system CPU time so far (Linux /proc)."""
+    fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def resident_mb(process: subprocess.Popen) -> float:
+    return int(Path(f"/proc/{process.pid}/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
 def to_row(browser, url: str, row: int) -> float:
     """Milliseconds from navigation start to the `row`th board row in a new page's DOM."""
     page = browser.new_page(viewport={"width": 1920, "height": 1080})
@@ -119,9 +130,14 @@ def main() -> None:
                 for url in (board_url, bare_url):       # warm-up: each server's first run and its cached HTML
                     to_row(browser, url, args.row)
                 times = {"board": [], "bare": []}
+                cpu_before = {"board": cpu_seconds(board), "bare": cpu_seconds(bare)}
+                memory_before = resident_mb(board)
                 for _ in range(args.repeat):            # alternated, so a busy moment falls on both
                     times["board"].append(to_row(browser, board_url, args.row))
                     times["bare"].append(to_row(browser, bare_url, args.row))
+                cpu_per_view = {name: (cpu_seconds(server) - cpu_before[name]) / args.repeat * 1000
+                                for name, server in (("board", board), ("bare", bare))}
+                memory_after = resident_mb(board)
                 browser.close()
         finally:
             for process in (board, bare):
@@ -135,6 +151,9 @@ def main() -> None:
         (f"board page: navigation to row {args.row}", f"{board_ms:.0f} ms"),
         (f"bare st.html table: navigation to row {args.row}", f"{bare_ms:.0f} ms"),
         ("ratio board/bare (goal <= 1.2)", f"{board_ms / bare_ms:.2f}"),
+        ("server CPU per board page view", f"{cpu_per_view['board']:.0f} ms"),
+        ("server CPU per bare page view", f"{cpu_per_view['bare']:.0f} ms"),
+        (f"board server's memory before / after the {args.repeat} views", f"{memory_before:.0f} / {memory_after:.0f} MB"),
     ]
     print_figures(f"median of {args.repeat} page loads each", figures)
 

@@ -1,4 +1,6 @@
 """Driving a page in AppTest the way its tests share: the update page signed in, a form sent."""
+import gzip
+
 from streamlit.testing.v1 import AppTest
 
 from tests.app.signing import app_as
@@ -34,7 +36,7 @@ def open_tab(at: AppTest, key: str, label: str) -> AppTest:
 
 def page_html(at: AppTest) -> str:
     """The page's HTML as drawn: every st.html element's, then the board's table (app_pages/_shared.show_board puts
-    it in the page as a component whose data is the HTML, UTF-8)."""
-    boards = [element.proto.bytes.decode() for element in at.get("bidi_component")
+    it in the page as a component whose data is the HTML, UTF-8 and gzipped)."""
+    boards = [gzip.decompress(element.proto.bytes).decode() for element in at.get("bidi_component")
               if element.proto.component_name == "qr_board_table"]
     return "".join([*(element.proto.body for element in at.get("html")), *boards])
