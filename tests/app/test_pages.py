@@ -74,15 +74,21 @@ def test_the_projector_leaves_countermeasures_out_of_its_tooltips(demo_plant):
 
 
 def test_screens_showing_the_same_view_share_one_render(demo_plant, monkeypatch):
-    """Three projectors on the same view, in the same minute, draw the board once; another view draws its own."""
+    """Three projectors on the same view, in the same minute, draw the board once and are sent the same gzipped
+    bytes; another view draws its own."""
     from qr import views
     moment = store.now()
     monkeypatch.setattr(store.base, "system_time", lambda: moment)
     drawn = []
     real = views.render_board
     monkeypatch.setattr(views, "render_board", lambda *args, **kwargs: drawn.append(1) or real(*args, **kwargs))
-    screens = [page_html(_run({"view": "projector"})) for _ in range(3)]
+    runs = [_run({"view": "projector"}) for _ in range(3)]
+    screens = [page_html(at) for at in runs]
     assert len(drawn) == 1 and screens[0] == screens[1] == screens[2]
+    payloads = [[e.proto.bytes for e in at.get("bidi_component") if e.proto.component_name == "qr_board_table"]
+                for at in runs]
+    assert len(payloads[0]) == 1 and payloads[0] == payloads[1] == payloads[2]   # gzipped alike: no new message
+    assert len(payloads[0][0]) < len(screens[0].encode()) / 5
     _run({"view": "projector", "lang": "en"})
     assert len(drawn) == 2
 
