@@ -1,7 +1,7 @@
 """What every page shares: first-start preparation, the language switch and the cached store reads."""
 from dataclasses import replace
 from datetime import date, datetime
-from functools import lru_cache, partial
+from functools import partial
 import gzip
 import time
 from urllib.parse import urlencode
@@ -46,19 +46,19 @@ _BOARD_TABLE = st.components.v2.component(
 }""")
 
 
-def show_board(board_html: str, *, key: str) -> None:
-    """The board's table put in the page as it is: st.html would run its sanitizer over every cell in the browser
-    (half a second at 650 rows, sometimes twice; bench/board_browser.py). It is the app's own markup, every text
-    in it escaped by qr.views (tests/e2e/test_xss_browser.py types markup into every name); innerHTML runs no
-    script, and an unchanged board is not put in again at a refresh."""
-    _BOARD_TABLE(data=board_payload(board_html), key=key)
+def show_board(payload: bytes, *, key: str) -> None:
+    """The board's table (board_payload) put in the page as it is: st.html would run its sanitizer over every cell in
+    the browser (half a second at 650 rows, sometimes twice; bench/board_browser.py). It is the app's own markup,
+    every text in it escaped by qr.views (tests/e2e/test_xss_browser.py types markup into every name); innerHTML
+    runs no script, and an unchanged board is not put in again at a refresh."""
+    _BOARD_TABLE(data=payload, key=key)
 
 
-@lru_cache(maxsize=8)
 def board_payload(board_html: str) -> bytes:
-    """The board's HTML as the component receives it: gzipped once per render, shared by every screen showing it.
-    The browser reads a 130 KB message instead of 2 MB while the page's own scripts load (bench/board_browser.py),
-    and the websocket no longer deflates 2 MB for each screen. Bytes are sent as they are: no JSON escaping."""
+    """The board's HTML as the component receives it, gzipped (board_view keeps it, so once per render for every
+    screen showing it). The browser reads a 130 KB message instead of 2 MB while the page's own scripts load
+    (bench/board_browser.py), and the websocket no longer deflates 2 MB for each screen. Bytes are sent as they
+    are: no JSON escaping."""
     return gzip.compress(board_html.encode(), compresslevel=6, mtime=0)
 
 
@@ -122,16 +122,18 @@ def board_frame(change_counter: tuple[int, int], on: date, include_recently_clos
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def board_view(change_counter: tuple[int, int], on: date, minute: datetime, include_recently_closed: bool,
-               chosen: BoardFilter, quality_areas: tuple[int, ...], lang: str, projector: bool) -> tuple[str, str | None]:
-    """The board's header and table as HTML, drawn once per change, minute and view: every screen that shows the
-    same view (the projector, the TVs, the owners' desks) is sent the same render instead of drawing its own."""
+               chosen: BoardFilter, quality_areas: tuple[int, ...], lang: str,
+               projector: bool) -> tuple[str, bytes | None]:
+    """The board's header as HTML and its table as the page is sent it (board_payload), drawn once per change,
+    minute and view: every screen that shows the same view (the projector, the TVs, the owners' desks) is sent the
+    same render instead of drawing its own."""
     shown = sort_board(filter_board(board_frame(change_counter, on, include_recently_closed), chosen))
     quality = [day for day in quality_status(change_counter, on) if day["area_id"] in quality_areas]
     header = views.render_header(board_counters(shown, minute), quality, lang, projector=projector)
     if shown.empty:
         return header, None
-    return header, views.render_board(shown, step_columns(change_counter), lang, projector=projector, now=minute,
-                                      tz=load_settings().tz)
+    return header, board_payload(views.render_board(shown, step_columns(change_counter), lang, projector=projector,
+                                                    now=minute, tz=load_settings().tz))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
