@@ -73,33 +73,33 @@ def report_period(week: str, today: date, weeks: int = DEFAULT_WEEKS) -> Period:
     return period_for(monday - timedelta(weeks=weeks - 1), monday, today)
 
 
-def _days(values) -> pd.Series:
+def days_of(values) -> pd.Series:
     """Plant dates as datetime64 days, so that whole columns subtract and compare at once."""
     return pd.to_datetime(pd.Series(values), errors="coerce").astype("datetime64[s]")
 
 
-def _ts(day: date) -> np.datetime64:
+def day_stamp(day: date) -> np.datetime64:
     return np.datetime64(day, "s")
 
 
-def _plant_days(moments: pd.Series, tz: ZoneInfo) -> pd.Series:
+def plant_days(moments: pd.Series, tz: ZoneInfo) -> pd.Series:
     """The plant's calendar day of each UTC moment (a reopening at 01:00 Shanghai time on a Monday is Monday's)."""
     local = pd.to_datetime(moments, utc=True).dt.tz_convert(tz).dt.tz_localize(None)
     return local.dt.normalize().astype("datetime64[s]")
 
 
-def _week_of(days: pd.Series) -> pd.Series:
+def week_of(days: pd.Series) -> pd.Series:
     return days - pd.to_timedelta(days.dt.day_of_week, unit="D")
 
 
-def _per_week(days: pd.Series, weeks: list[date]) -> np.ndarray:
-    counts = _week_of(days.dropna()).value_counts()
+def count_per_week(days: pd.Series, weeks: list[date]) -> np.ndarray:
+    counts = week_of(days.dropna()).value_counts()
     return np.array([int(counts.get(pd.Timestamp(w), 0)) for w in weeks])
 
 
-def _week_frame(weeks: list[date]) -> pd.DataFrame:
+def week_frame(weeks: list[date]) -> pd.DataFrame:
     return pd.DataFrame({"week": [iso_week(w) for w in weeks], "week_start": weeks})
 
 
-def _rate(on_time: int, completed: int) -> float:
+def share_of(on_time: int, completed: int) -> float:
     return round(on_time / completed, 3) if completed else np.nan

@@ -14,7 +14,7 @@ import pandas as pd
 from qr import rules
 from qr.audit import Entity
 from qr.i18n import t
-from qr.trend_weeks import Period, _days, _per_week, _plant_days, _rate, _ts, _week_frame, _week_of
+from qr.trend_weeks import Period, count_per_week, day_stamp, days_of, plant_days, share_of, week_frame, week_of
 from qr.trend_weeks import (  # noqa: F401 -- the calendar's names, where the pages, the CLI and the tests find them
     DEFAULT_WEEKS, default_period, iso_week, parse_week, period_for, report_period, week_start)
 
@@ -56,18 +56,18 @@ def closed_spells(issues: pd.DataFrame, history: pd.DataFrame, tz: ZoneInfo) -> 
     uncancelled = issue_events[issue_events["field"] == "cancelled"]
     undone = set(zip(uncancelled["issue_id"], uncancelled["at"]))
     past = pd.DataFrame({"issue_id": reopenings["issue_id"].to_numpy(),
-                         "closed_on": _days(reopenings["old"].to_numpy()).to_numpy(),
-                         "reopened_on": _plant_days(reopenings["at"], tz).to_numpy(),
+                         "closed_on": days_of(reopenings["old"].to_numpy()).to_numpy(),
+                         "reopened_on": plant_days(reopenings["at"], tz).to_numpy(),
                          "cancelled": np.array([(i, at) in undone for i, at in zip(reopenings["issue_id"],
                                                                                      reopenings["at"])], dtype=bool)})
     closed = issues[issues["closed_on"].notna()]
     current = pd.DataFrame({"issue_id": closed["id"].to_numpy(),
-                            "closed_on": _days(closed["closed_on"].to_numpy()).to_numpy(),
+                            "closed_on": days_of(closed["closed_on"].to_numpy()).to_numpy(),
                             "reopened_on": np.full(len(closed), np.datetime64("NaT"), dtype="datetime64[s]"),
                             "cancelled": closed["cancelled"].astype(bool).to_numpy()})
     spells = pd.concat([past, current], ignore_index=True)
     opened = issues.set_index("id")["opened_on"]
-    spells["opened_on"] = _days(spells["issue_id"].map(opened).to_numpy()).to_numpy()
+    spells["opened_on"] = days_of(spells["issue_id"].map(opened).to_numpy()).to_numpy()
     return spells
 
 
@@ -82,15 +82,15 @@ def _sorted(values: pd.Series) -> np.ndarray:
 
 def _open_ids(issues: pd.DataFrame, spells: pd.DataFrame, on: date) -> pd.Series:
     """Ids of the issues open at the end of day `on`: opened by then and not inside a closed spell."""
-    day = _ts(on)
+    day = day_stamp(on)
     closed_then = spells[(spells["closed_on"] <= day) & ~(spells["reopened_on"] <= day)]["issue_id"]
-    opened = issues[_days(issues["opened_on"].to_numpy()).to_numpy() <= day]
+    opened = issues[days_of(issues["opened_on"].to_numpy()).to_numpy() <= day]
     return opened.loc[~opened["id"].isin(closed_then), "id"]
 
 
 def _known(days: pd.Series, on: date) -> pd.Series:
     """The days up to `on`: what happened later is not known yet on that day."""
-    return days[days <= _ts(on)]
+    return days[days <= day_stamp(on)]
 
 
 # ---------------------------------------------------------------- the KPIs
@@ -99,14 +99,14 @@ def opened_closed_by_week(issues: pd.DataFrame, spells: pd.DataFrame, period: Pe
     """Opened, closed (solved), cancelled and reopened per week, and the open backlog at the end of each week (or
     of `on`): a cancelled issue leaves the backlog without counting as solved."""
     weeks = period.weeks
-    frame = _week_frame(weeks)
-    opened = _known(_days(issues["opened_on"].to_numpy()), period.on)
+    frame = week_frame(weeks)
+    opened = _known(days_of(issues["opened_on"].to_numpy()), period.on)
     closed, reopened = _known(spells["closed_on"], period.on), _known(spells["reopened_on"].dropna(), period.on)
-    frame["opened"] = _per_week(opened, weeks)
-    frame["closed"] = _per_week(_known(_solved(spells)["closed_on"], period.on), weeks)
-    frame["cancelled"] = _per_week(_known(spells[spells["cancelled"]]["closed_on"], period.on), weeks)
-    frame["reopened"] = _per_week(reopened, weeks)
-    edges = np.array([_ts(min(w + timedelta(days=6), period.on)) for w in weeks])
+    frame["opened"] = count_per_week(opened, weeks)
+    frame["closed"] = count_per_week(_known(_solved(spells)["closed_on"], period.on), weeks)
+    frame["cancelled"] = count_per_week(_known(spells[spells["cancelled"]]["closed_on"], period.on), weeks)
+    frame["reopened"] = count_per_week(reopened, weeks)
+    edges = np.array([day_stamp(min(w + timedelta(days=6), period.on)) for w in weeks])
     frame["backlog"] = (_count_upto(_sorted(opened), edges) - _count_upto(_sorted(closed), edges)
                         + _count_upto(_sorted(reopened), edges))
     return frame
@@ -120,7 +120,7 @@ def _solved(spells: pd.DataFrame) -> pd.DataFrame:
 def ageing(issues: pd.DataFrame, spells: pd.DataFrame, on: date) -> pd.DataFrame:
     """Open issues on `on` by how many days they have been open."""
     open_issues = issues[issues["id"].isin(_open_ids(issues, spells, on))]
-    age = (_ts(on) - _days(open_issues["opened_on"].to_numpy())) // _DAY
+    age = (day_stamp(on) - days_of(open_issues["opened_on"].to_numpy())) // _DAY
     counts = [int(((age >= low) & ((age <= high) if high is not None else True)).sum())
               for _, low, high in AGE_BUCKETS]
     return pd.DataFrame({"bucket": [name for name, _, _ in AGE_BUCKETS], "issues": counts})
@@ -136,24 +136,24 @@ def _step_spans(steps: pd.DataFrame, issues: pd.DataFrame, history: pd.DataFrame
     START: red until the day it was started, red again once marked worse (targets do not colour it: one row per
     step)."""
     steps = steps[steps["issue_id"].isin(issues["id"])]
-    opened = _days(steps["issue_id"].map(issues.set_index("id")["opened_on"]).to_numpy()).to_numpy()
-    after_on = _ts(on) + _DAY
+    opened = days_of(steps["issue_id"].map(issues.set_index("id")["opened_on"]).to_numpy()).to_numpy()
+    after_on = day_stamp(on) + _DAY
     done_on = steps["verified_on"].fillna(steps["completed_on"]) if "verified_on" in steps else steps["completed_on"]
-    set_na_on = _plant_days(steps["set_na_at"].reset_index(drop=True), tz).fillna(pd.Series(opened)).to_numpy()
-    issue_closed_on = _days(steps["issue_id"].map(issues.set_index("id")["closed_on"]).to_numpy()).to_numpy()
+    set_na_on = plant_days(steps["set_na_at"].reset_index(drop=True), tz).fillna(pd.Series(opened)).to_numpy()
+    issue_closed_on = days_of(steps["issue_id"].map(issues.set_index("id")["closed_on"]).to_numpy()).to_numpy()
     state = steps["state"].to_numpy()
-    stopped = np.where(state == rules.StepState.DONE.value, _days(done_on.to_numpy()).to_numpy(),
+    stopped = np.where(state == rules.StepState.DONE.value, days_of(done_on.to_numpy()).to_numpy(),
                        np.where(state == rules.StepState.NA.value, set_na_on,
                                 np.where(np.isnat(issue_closed_on), after_on, issue_closed_on)))
     stopped = np.minimum(stopped.astype("datetime64[s]"), after_on)
-    worse = _days(steps["marked_worse_on"].where(steps["marked_worse"].astype(bool)).to_numpy()).to_numpy()
+    worse = days_of(steps["marked_worse_on"].where(steps["marked_worse"].astype(bool)).to_numpy()).to_numpy()
     periods = _targets_in_force(steps, history, opened, tz, moves=rule != rules.ColourRule.START)
     row = periods["row"].to_numpy()
     begin = np.maximum(periods["from"].to_numpy(), opened[row])
     end = np.minimum(periods["until"].fillna(pd.Timestamp(after_on)).to_numpy().astype("datetime64[s]"),
                      stopped[row])
     if rule == rules.ColourRule.START:
-        started = _days(steps["started_on"].to_numpy()).to_numpy()[row]
+        started = days_of(steps["started_on"].to_numpy()).to_numpy()[row]
         yellow_from = np.where(np.isnat(started), after_on, np.maximum(started, begin))
         red_from = np.where(np.isnat(worse[row]), after_on, worse[row])
     else:
@@ -175,15 +175,15 @@ def _targets_in_force(steps: pd.DataFrame, history: pd.DataFrame, opened: np.nda
     current = steps["target_on"]
     original = steps["original_target_on"].fillna(current) if "original_target_on" in steps else current
     first = pd.DataFrame({"row": np.arange(len(steps)), "from": opened,
-                          "target": _days((original if moves else current).to_numpy()).to_numpy()})
+                          "target": days_of((original if moves else current).to_numpy()).to_numpy()})
     if not moves:
         return first.assign(until=pd.Series(pd.NaT, index=first.index, dtype="datetime64[s]"))
     row_of = pd.Series(np.arange(len(steps)), index=steps["id"].to_numpy())
     moved = history[(history["entity"] == Entity.STEP) & (history["field"] == "target_on")
                     & history["entity_id"].isin(row_of.index)]
     later = pd.DataFrame({"row": moved["entity_id"].map(row_of).to_numpy(dtype="int64"),
-                          "from": _plant_days(moved["at"], tz).to_numpy(),
-                          "target": _days(moved["new"].to_numpy()).to_numpy()})
+                          "from": plant_days(moved["at"], tz).to_numpy(),
+                          "target": days_of(moved["new"].to_numpy()).to_numpy()})
     periods = (pd.concat([first, later], ignore_index=True)
                .drop_duplicates(["row", "from"], keep="last")
                .sort_values(["row", "from"], kind="stable").reset_index(drop=True))
@@ -209,8 +209,8 @@ def days_red_yellow_by_month(spans: pd.DataFrame, period: Period, step_days: pd.
     summed = step_days.groupby("month")[["days_red", "days_yellow"]].sum()
     rows = []
     for first in period.months:
-        low = _ts(first)
-        high = _ts(min((first + timedelta(days=32)).replace(day=1), period.on + timedelta(days=1)))
+        low = day_stamp(first)
+        high = day_stamp(min((first + timedelta(days=32)).replace(day=1), period.on + timedelta(days=1)))
         days_red = _overlap_days(start, not_started_end, low, high) + _overlap_days(red_again, stopped, low, high)
         days_yellow = _overlap_days(yellow_from, yellow_end, low, high)
         if first in summed.index:
@@ -223,11 +223,11 @@ def days_red_yellow_by_month(spans: pd.DataFrame, period: Period, step_days: pd.
 def days_open_of_closed_by_week(spells: pd.DataFrame, period: Period) -> pd.DataFrame:
     """The average days from opening to closing of the issues solved in each week (a reclosed issue counts
     each time it closed, a cancelled one never); empty weeks stay empty, not zero."""
-    frame = _week_frame(period.weeks)
+    frame = week_frame(period.weeks)
     solved = _solved(spells)
-    closed = solved[(solved["closed_on"] <= _ts(period.on))]
+    closed = solved[(solved["closed_on"] <= day_stamp(period.on))]
     days = (closed["closed_on"] - closed["opened_on"]) // pd.Timedelta(days=1)
-    per_week = days.groupby(_week_of(closed["closed_on"])).agg(["count", "mean"])
+    per_week = days.groupby(week_of(closed["closed_on"])).agg(["count", "mean"])
     keys = [pd.Timestamp(w) for w in period.weeks]
     frame["closed"] = [int(per_week["count"].get(k, 0)) for k in keys]
     frame["avg_days_open"] = [round(float(per_week["mean"][k]), 1) if k in per_week.index else np.nan for k in keys]
@@ -240,25 +240,25 @@ REPEAT_WINDOW = timedelta(days=365)
 def repeats_by_week(issues: pd.DataFrame, period: Period) -> pd.DataFrame:
     """Issues opened each week and how many repeat one that had been closed in the 12 months before they opened
     (linked by their owner as a repeat): a fix that did not hold, or did not reach the line it was needed on."""
-    frame = _week_frame(period.weeks)
-    opened = _days(issues["opened_on"].to_numpy())
-    repeated_closed = _days(issues["repeat_of_closed_on"].to_numpy())
+    frame = week_frame(period.weeks)
+    opened = days_of(issues["opened_on"].to_numpy())
+    repeated_closed = days_of(issues["repeat_of_closed_on"].to_numpy())
     repeat = (repeated_closed <= opened) & (repeated_closed >= opened - REPEAT_WINDOW)
-    known = opened <= _ts(period.on)
-    frame["opened"] = _per_week(opened[known], period.weeks)
-    frame["repeats"] = _per_week(opened[known & repeat], period.weeks)
-    frame["rate"] = [_rate(r, o) for r, o in zip(frame["repeats"], frame["opened"])]
+    known = opened <= day_stamp(period.on)
+    frame["opened"] = count_per_week(opened[known], period.weeks)
+    frame["repeats"] = count_per_week(opened[known & repeat], period.weeks)
+    frame["rate"] = [share_of(r, o) for r, o in zip(frame["repeats"], frame["opened"])]
     return frame
 
 
 def on_time_by_week(completions: pd.DataFrame, period: Period) -> pd.DataFrame:
     """Steps completed each week, and the share of them completed on or before their target date (`completions`:
     the database's counts per week and step, qr.store.trends_completions)."""
-    frame = _week_frame(period.weeks)
+    frame = week_frame(period.weeks)
     grouped = completions.groupby("week_start")[["completed", "on_time"]].sum()
     frame["completed"] = [int(grouped["completed"].get(w, 0)) for w in period.weeks]
     frame["on_time"] = [int(grouped["on_time"].get(w, 0)) for w in period.weeks]
-    frame["rate"] = [_rate(o, c) for o, c in zip(frame["on_time"], frame["completed"])]
+    frame["rate"] = [share_of(o, c) for o, c in zip(frame["on_time"], frame["completed"])]
     return frame
 
 
@@ -270,15 +270,15 @@ def on_time_by_step(completions: pd.DataFrame) -> pd.DataFrame:
                .sort_values(["position", "code"]).reset_index())
     grouped["completed"] = grouped["completed"].astype(int)
     grouped["on_time"] = grouped["on_time"].astype(int)
-    grouped["rate"] = [_rate(o, c) for o, c in zip(grouped["on_time"], grouped["completed"])]
+    grouped["rate"] = [share_of(o, c) for o, c in zip(grouped["on_time"], grouped["completed"])]
     return grouped[["code", "name_zh", "name_en", "completed", "on_time", "rate"]]
 
 
 def breakdown(issues: pd.DataFrame, spells: pd.DataFrame, dimension: str, period: Period) -> pd.DataFrame:
     """Per category, area, owner or severity: open on `on`, opened and solved within the period."""
     key, name_zh, name_en = DIMENSIONS[dimension]
-    low, high = _ts(period.start), _ts(period.on)
-    opened = _days(issues["opened_on"].to_numpy())
+    low, high = day_stamp(period.start), day_stamp(period.on)
+    opened = days_of(issues["opened_on"].to_numpy())
     in_period = issues[((opened >= low) & (opened <= high)).to_numpy()]
     solved = _solved(spells)
     closures = solved[(solved["closed_on"] >= low) & (solved["closed_on"] <= high)]
@@ -302,19 +302,19 @@ def breakdown(issues: pd.DataFrame, spells: pd.DataFrame, dimension: str, period
 
 def attendance_by_week(attendance: pd.DataFrame, weeks: list[date]) -> pd.DataFrame:
     """Per ISO week: sign-in rows of that week's meetings, how many attended, and the rate attended / all."""
-    frame = _week_frame(weeks)
-    days = _days(attendance["meeting_on"].to_numpy())
-    grouped = attendance["attended"].astype(bool).groupby(_week_of(days).to_numpy()).agg(["count", "sum"])
+    frame = week_frame(weeks)
+    days = days_of(attendance["meeting_on"].to_numpy())
+    grouped = attendance["attended"].astype(bool).groupby(week_of(days).to_numpy()).agg(["count", "sum"])
     keys = [pd.Timestamp(w) for w in weeks]
     frame["expected"] = [int(grouped["count"].get(k, 0)) for k in keys]
     frame["attended"] = [int(grouped["sum"].get(k, 0)) for k in keys]
-    frame["rate"] = [_rate(a, e) for a, e in zip(frame["attended"], frame["expected"])]
+    frame["rate"] = [share_of(a, e) for a, e in zip(frame["attended"], frame["expected"])]
     return frame
 
 
 def _red_on(issues: pd.DataFrame, spans: pd.DataFrame, spells: pd.DataFrame, on: date) -> pd.DataFrame:
     """The spans of steps red on `on` (under the colour rule the spans were made with) of issues open that day."""
-    day = _ts(on)
+    day = day_stamp(on)
     not_started = (spans["start"] <= day) & (day < spans["yellow_from"])
     red_again = (spans["red_from"] <= day) & (spans["yellow_from"] <= day)
     red = spans[(not_started | red_again) & (spans["stopped"] > day)]
@@ -324,7 +324,7 @@ def _red_on(issues: pd.DataFrame, spans: pd.DataFrame, spells: pd.DataFrame, on:
 def escalated_issues(issues: pd.DataFrame, spans: pd.DataFrame, spells: pd.DataFrame, on: date,
                      ladders: dict[str, tuple[tuple[int, int], ...]] | None = None) -> pd.DataFrame:
     """Issues open on `on` with a step red long enough to climb their severity's escalation ladder, longest red first."""
-    day = _ts(on)
+    day = day_stamp(on)
     red = _red_on(issues, spans, spells, on)
     red_since = red["start"].where(day < red["yellow_from"], red["red_from"])
     worst = ((day - red_since) // pd.Timedelta(days=1)).groupby(red["issue_id"]).max()
@@ -356,7 +356,7 @@ def response_clocks_by_week(clocks: pd.DataFrame, issues: pd.DataFrame, period: 
                             now: datetime | None = None) -> pd.DataFrame:
     """Per ISO week of the due moment (plant's calendar): clocks met, late (answered late, or unanswered past
     the limit) and still running, and the rate met / (met + late), as of `period.on`."""
-    frame = _week_frame(period.weeks)
+    frame = week_frame(period.weeks)
     clocks = clocks[clocks["issue_id"].isin(issues["id"])]
     as_of = pd.Timestamp(as_of_moment(period.on, tz, now))
     due = pd.to_datetime(clocks["due_at"], utc=True)
@@ -365,11 +365,11 @@ def response_clocks_by_week(clocks: pd.DataFrame, issues: pd.DataFrame, period: 
     met = answered & (responded <= due)
     late = (answered & (responded > due)) | (~answered & (due < as_of))
     running = ~answered & (due >= as_of)
-    due_days = _plant_days(clocks["due_at"], tz)
-    frame["met"] = _per_week(due_days[met], period.weeks)
-    frame["late"] = _per_week(due_days[late], period.weeks)
-    frame["running"] = _per_week(due_days[running], period.weeks)
-    frame["rate"] = [_rate(m, m + n) for m, n in zip(frame["met"], frame["late"])]
+    due_days = plant_days(clocks["due_at"], tz)
+    frame["met"] = count_per_week(due_days[met], period.weeks)
+    frame["late"] = count_per_week(due_days[late], period.weeks)
+    frame["running"] = count_per_week(due_days[running], period.weeks)
+    frame["rate"] = [share_of(m, m + n) for m, n in zip(frame["met"], frame["late"])]
     return frame
 
 
@@ -384,18 +384,18 @@ def follow_up_by_week(follow_ups: pd.DataFrame, issues: pd.DataFrame, period: Pe
                       share: float) -> pd.DataFrame:
     """Per ISO week of closing: customer issues closed and called back (target 100 %), the other closed issues
     and those called back (target `share`), and the average satisfaction of the calls made, as of `period.on`."""
-    frame = _week_frame(period.weeks)
+    frame = week_frame(period.weeks)
     follow_ups = follow_ups[follow_ups["issue_id"].isin(issues["id"])]
-    closed = _days(follow_ups["closed_on"].to_numpy())
-    known = (closed <= _ts(period.on)).to_numpy()           # a closing after `on` is not known yet
-    done = (_days(follow_ups["done_on"].to_numpy()) <= _ts(period.on)).to_numpy()
+    closed = days_of(follow_ups["closed_on"].to_numpy())
+    known = (closed <= day_stamp(period.on)).to_numpy()           # a closing after `on` is not known yet
+    done = (days_of(follow_ups["done_on"].to_numpy()) <= day_stamp(period.on)).to_numpy()
     required = follow_ups["required"].astype(bool).to_numpy() & known
-    week = _week_of(closed).to_numpy()
+    week = week_of(closed).to_numpy()
     keys = [np.datetime64(w, "s") for w in period.weeks]
     for name, chosen in (("complaints", required), ("others", known & ~required)):
         frame[f"{name}_closed"] = [int(((week == k) & chosen).sum()) for k in keys]
         frame[f"{name}_done"] = [int(((week == k) & chosen & done).sum()) for k in keys]
-        frame[f"{name}_rate"] = [_rate(d, c) for d, c in zip(frame[f"{name}_done"], frame[f"{name}_closed"])]
+        frame[f"{name}_rate"] = [share_of(d, c) for d, c in zip(frame[f"{name}_done"], frame[f"{name}_closed"])]
     frame["complaints_target"] = 1.0
     frame["others_target"] = share
     scores = pd.to_numeric(follow_ups["satisfaction"], errors="coerce").to_numpy(dtype=float)
@@ -507,5 +507,5 @@ def compare_plants(issues: pd.DataFrame, steps: pd.DataFrame, history: pd.DataFr
                      "name_en": plant["name_en"], "opened": int(weekly["opened"].sum()),
                      "closed": int(weekly["closed"].sum()), "open": int(weekly["backlog"].iloc[-1]),
                      "overdue": int(_red_on(part, spans, spells, period.on)["issue_id"].nunique()),
-                     "completed": completed, "on_time": on_time, "rate": _rate(on_time, completed)})
+                     "completed": completed, "on_time": on_time, "rate": share_of(on_time, completed)})
     return pd.DataFrame(rows, columns=PLANT_COMPARISON_COLUMNS)
