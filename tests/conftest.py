@@ -71,11 +71,16 @@ def march_database(migrated_template, tmp_path_factory):
     drop_database(url)
 
 
+def _asks_for_march(request) -> bool:
+    """Whether the test uses march_plant: its database and its plant are then the March story's."""
+    return "march_plant" in request.fixturenames
+
+
 @pytest.fixture
 def database_url(request, tmp_path, migrated_template, monkeypatch) -> str:
     """A fresh database for this test, a copy of the March story's if the test asks for march_plant;
     DATABASE_URL points at it for code that reads the settings."""
-    march = "march_plant" in request.fixturenames
+    march = _asks_for_march(request)
     url = new_database(tmp_path, template=request.getfixturevalue("march_database")[0] if march else migrated_template)
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("QR_DEMO", "0")
@@ -210,7 +215,7 @@ def statements_sent(engine, call):
 @pytest.fixture
 def plant(request, engine):
     """A small plant (make_plant); with march_plant, the one its story was played in."""
-    if "march_plant" in request.fixturenames:
+    if _asks_for_march(request):
         return request.getfixturevalue("march_plant").plant
     return make_plant()
 
