@@ -34,9 +34,13 @@ def open_tab(at: AppTest, key: str, label: str) -> AppTest:
     return at
 
 
+def board_payloads(at: AppTest) -> list[bytes]:
+    """What the board's component was sent: its table's HTML, UTF-8 and gzipped (app_pages/_shared.show_board)."""
+    return [element.proto.bytes for element in at.get("bidi_component")
+            if element.proto.component_name == "qr_board_table"]
+
+
 def page_html(at: AppTest) -> str:
-    """The page's HTML as drawn: every st.html element's, then the board's table (app_pages/_shared.show_board puts
-    it in the page as a component whose data is the HTML, UTF-8 and gzipped)."""
-    boards = [gzip.decompress(element.proto.bytes).decode() for element in at.get("bidi_component")
-              if element.proto.component_name == "qr_board_table"]
+    """The page's HTML as drawn: every st.html element's, then the board's table."""
+    boards = [gzip.decompress(payload).decode() for payload in board_payloads(at)]
     return "".join([*(element.proto.body for element in at.get("html")), *boards])

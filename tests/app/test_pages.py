@@ -12,7 +12,7 @@ from qr import store
 from qr.board import BoardFilter
 from qr.i18n import t
 from tests.app.signing import app_as
-from tests.app.driving import page_html
+from tests.app.driving import board_payloads, page_html
 
 
 @pytest.fixture
@@ -85,8 +85,7 @@ def test_screens_showing_the_same_view_share_one_render(demo_plant, monkeypatch)
     runs = [_run({"view": "projector"}) for _ in range(3)]
     screens = [page_html(at) for at in runs]
     assert len(drawn) == 1 and screens[0] == screens[1] == screens[2]
-    payloads = [[e.proto.bytes for e in at.get("bidi_component") if e.proto.component_name == "qr_board_table"]
-                for at in runs]
+    payloads = [board_payloads(at) for at in runs]
     assert len(payloads[0]) == 1 and payloads[0] == payloads[1] == payloads[2]   # gzipped alike: no new message
     assert len(payloads[0][0]) < len(screens[0].encode()) / 5
     _run({"view": "projector", "lang": "en"})
