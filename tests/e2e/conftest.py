@@ -183,9 +183,10 @@ def sign_in(page, username: str, password: str = "demo1234") -> None:
     assert page.query_selector_all('[data-testid="stException"]') == []
 
 
-def open_signed_in(browser, url: str, username: str, **viewport):
-    """A page that needs a person, opened and signed in as `username` (a demo account)."""
-    page = open_page(browser, url, **viewport)
+def open_signed_in(browser, url: str, username: str, **opening):
+    """A page that needs a person, opened (open_page's size and socket_log) and signed in as `username` (a demo
+    account)."""
+    page = open_page(browser, url, **opening)
     sign_in(page, username)
     return page
 
