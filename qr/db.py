@@ -1,6 +1,7 @@
 """Engine, sessions and schema upgrades; the only place that knows SQLite from PostgreSQL."""
 import fcntl
 import glob
+import operator
 import os
 import shutil
 import sqlite3
@@ -231,19 +232,26 @@ def insert_ignoring_duplicates(session: Session, table, **values) -> None:
 
 
 def insert_rows(session: Session, table, rows: list[dict]) -> None:
-    """Many rows of one table (each with the same keys) in the session's transaction: PostgreSQL's COPY, since
-    psycopg's executemany sends one statement per row; SQLite's executemany is fast as it is."""
+    """Many rows of one table (each with the same keys) in the session's transaction, handed to the driver
+    directly: PostgreSQL's COPY, since psycopg's executemany sends one statement per row; SQLite's executemany
+    with each value converted by its column type's own bind processor, as SQLAlchemy stores it, without the
+    per-row parameter dictionaries that cost an import of 5,000 issues more than SQLite's own work."""
     if not rows:
-        return
-    if session.get_bind().dialect.name != "postgresql":
-        session.execute(table.insert(), rows)
         return
     columns = list(rows[0])
     names = ", ".join(f'"{column}"' for column in columns)
-    cursor = session.connection().connection.driver_connection.cursor()
-    with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
-        for row in rows:
-            copy.write_row([row[column] for column in columns])
+    ordered = operator.itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
+    dialect = session.get_bind().dialect
+    with closing(session.connection().connection.driver_connection.cursor()) as cursor:
+        if dialect.name == "postgresql":
+            with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+                for row in rows:
+                    copy.write_row(ordered(row))
+            return
+        converters = [table.c[column].type.dialect_impl(dialect).bind_processor(dialect) for column in columns]
+        stored = ([value if convert is None else convert(value) for convert, value in zip(converters, ordered(row))]
+                  for row in rows)
+        cursor.executemany(f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join("?" * len(columns))})', stored)
 
 
 SQLITE_HEADER = b"SQLite format 3\x00"

@@ -3,11 +3,12 @@ import io
 import subprocess
 import sys
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
 from openpyxl.styles import PatternFill
-from sqlmodel import func, select
+from sqlmodel import Session, func, select
 
 from models import AuditEvent, Issue
 from qr import db, demo, excel, sheet_import, store
@@ -239,3 +240,32 @@ def test_an_imported_completion_settles_a_claim_and_drops_a_move_request(plant, 
     assert [(steps[c]["state"], steps[c]["to_verify"]) for c in ("containment", "root_cause")] == [
         ("done", False), ("done", False)]
     assert (steps["root_cause"]["move_requested_on"], steps["root_cause"]["target_moves"]) == (None, 0)
+
+
+def test_bulk_rows_are_stored_as_sqlalchemy_stores_them(engine, open_issue):
+    """db.insert_rows hands rows to the driver itself (COPY, or SQLite's executemany): what it stores must be what
+    SQLAlchemy's own insert stores, for every column type an import writes (dates, aware moments in any zone,
+    booleans, NULLs, text)."""
+    issue = open_issue(ON)
+    moment = datetime(2026, 3, 12, 17, 5, 9, 123456, tzinfo=ZoneInfo("Asia/Shanghai"))
+    with Session(engine) as session:
+        issue_row = dict(session.execute(select(Issue.__table__).where(Issue.id == issue.id)).mappings().one())
+        del issue_row["id"]
+        issue_row.update(closed_on=date(2026, 3, 20), cancelled=True, created_at=moment,
+                         updated_at=moment.replace(microsecond=0), reviewed_at=None, description="=1+1 **粗体**")
+        event_row = {"at": moment, "actor_id": None, "actor_name": "", "actor_name_en": "", "entity": "issue",
+                     "entity_id": issue.id, "issue_id": issue.id, "field": "imported", "old": None, "new": "QR",
+                     "reason": "board.xlsx, row 3"}
+        for table, row, unique in ((Issue.__table__, issue_row, "number"), (AuditEvent.__table__, event_row, None)):
+            by_sqlalchemy = {**row, **({unique: "QR-2026-9001"} if unique else {})}
+            by_driver = {**row, **({unique: "QR-2026-9002"} if unique else {})}
+            session.execute(table.insert(), [by_sqlalchemy])
+            db.insert_rows(session, table, [by_driver])
+            columns = ", ".join(f'"{name}"' for name in row if name != unique)
+            stored = session.connection().exec_driver_sql(
+                f'SELECT {columns} FROM "{table.name}" ORDER BY id DESC LIMIT 2').all()
+            assert stored[0] == stored[1], table.name
+            read_back = session.execute(select(table).order_by(table.c.id.desc()).limit(1)).mappings().one()
+            assert {name: read_back[name] for name in row if name != unique} == \
+                   {name: value for name, value in row.items() if name != unique}, table.name
+        session.rollback()
