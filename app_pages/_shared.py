@@ -269,9 +269,14 @@ def plant_filter(column, refs: dict[str, list[dict]], lang: str, *, key: str,
     chosen = column.selectbox(
         t("field.plant", lang), options, index=options.index(plant_from_url(refs)), key=key,
         on_change=_choose_plant, args=(key, {i: p["code"] for i, p in plants.items()}, dependents),
-        format_func=lambda i: t("board.filter.all", lang) if i is None
-        else (plants[i]["name_en"] or plants[i]["name_zh"]) if lang == "en" else plants[i]["name_zh"])
+        format_func=plant_name(plants, lang))
     return chosen, plant_areas(refs, chosen)
+
+
+def plant_name(plants: dict[int, dict], lang: str):
+    """How a plant picker names a plant id (None: every plant)."""
+    return lambda i: t("board.filter.all", lang) if i is None \
+        else (plants[i]["name_en"] or plants[i]["name_zh"]) if lang == "en" else plants[i]["name_zh"]
 
 
 TAB_SESSION = "session_token"

@@ -4,7 +4,7 @@ import streamlit as st
 from app_pages import _shared as ui
 from qr import store, views
 from qr.board import BoardFilter
-from qr.i18n import t
+from qr.i18n import literal, t
 
 lang = ui.language_from_url()
 projector = ui.projector_mode()
@@ -25,29 +25,57 @@ def _set_projector() -> None:
 if projector:
     st.html(ui.full_screen_css(side_rem=0.8, gap_rem=0.3) + ui.large_screen_css("board_controls"))
 
-several_plants = len(refs["plants"]) > 1
-title, switches, *filters = st.container(key="board_controls").columns(
-    [2.2, 1.6, *([1] * (5 if several_plants else 4))], vertical_alignment="bottom")
-filter_plant = filters.pop(0) if several_plants else None
-filter_area, filter_category, filter_owner, filter_overall = filters
+plants = {p["id"]: p for p in refs["plants"]}
+areas_by_id = {a["id"]: a for a in refs["areas"]}
+top_categories = {c["name_zh"]: c for c in refs["categories"] if c["parent_id"] is None}
+people = {p["id"]: p for p in refs["people"]}
+every = t("board.filter.all", lang)
+
+
+def area_name(area_id: int | None) -> str:
+    return every if area_id is None else areas_by_id[area_id]["name_en" if lang == "en" else "name_zh"]
+
+
+def category_name(name_zh: str | None) -> str:
+    return every if name_zh is None else top_categories[name_zh]["name_en"] if lang == "en" else name_zh
+
+
+def person_name(person_id: int | None) -> str:
+    if person_id is None:
+        return every
+    return (people[person_id]["name_en"] or people[person_id]["name"]) if lang == "en" else people[person_id]["name"]
+
+
+def overall_name(status: str | None) -> str:
+    return every if status is None else f"{status} {t('status.' + status, lang)}"
+
+
+def _filter_label() -> str:
+    """The filter button says what the board is narrowed to (the choices of the run before, or the URL's plant),
+    so a filtered board is never mistaken for the whole plant's."""
+    chosen = [(st.session_state.get("f_plant", ui.plant_from_url(refs)), plants, ui.plant_name(plants, lang)),
+              (st.session_state.get("f_area"), areas_by_id, area_name),
+              (st.session_state.get("f_category"), top_categories, category_name),
+              (st.session_state.get("f_owner"), people, person_name),
+              (st.session_state.get("f_overall"), ("R", "Y", "G"), overall_name)]
+    names = [literal(name(value)) for value, known, name in chosen if value is not None and value in known]
+    return f"{t('board.filters', lang)}: {' · '.join(names)}" if names else t("board.filters", lang)
+
+
+title, switches, choosing = st.container(key="board_controls").columns([2.2, 1.6, 3.2], vertical_alignment="bottom")
 title.markdown(f"### {t('app.title', lang)}")
 switches.toggle(t("board.projector", lang), value=projector, key="projector", on_change=_set_projector)
 switches.toggle(t("board.recently_closed", lang), key="recently_closed")
-plant_id, plant_areas = ui.plant_filter(filter_plant, refs, lang, key="f_plant", dependents=("f_area",))
+# the filters wait in a popover: a phone opens on the board itself, and the page does not load the select boxes'
+# scripts before the board is drawn (bench/board_browser.py)
+filters = choosing.popover(_filter_label(), icon=":material/filter_list:", key="board_filters")
+plant_id, plant_areas = ui.plant_filter(filters, refs, lang, key="f_plant", dependents=("f_area",))
 areas = {a["id"]: a for a in plant_areas}
-filter_area.selectbox(t("board.filter.area", lang), [None, *areas], key="f_area",
-                      format_func=lambda i: t("board.filter.all", lang) if i is None
-                      else areas[i]["name_en" if lang == "en" else "name_zh"])
-top_categories = {c["name_zh"]: c for c in refs["categories"] if c["parent_id"] is None}
-filter_category.selectbox(t("board.filter.category", lang), [None, *top_categories], key="f_category",
-                          format_func=lambda c: t("board.filter.all", lang) if c is None
-                          else (top_categories[c]["name_en"] if lang == "en" else c))
-people = {p["id"]: p for p in refs["people"]}
-filter_owner.selectbox(t("board.filter.owner", lang), [None, *people], key="f_owner",
-                       format_func=lambda i: t("board.filter.all", lang) if i is None
-                       else (people[i]["name_en"] or people[i]["name"]) if lang == "en" else people[i]["name"])
-filter_overall.selectbox(t("board.filter.overall", lang), [None, "R", "Y", "G"], key="f_overall",
-                         format_func=lambda s: t("board.filter.all", lang) if s is None else f"{s} {t('status.' + s, lang)}")
+filters.selectbox(t("board.filter.area", lang), [None, *areas], key="f_area", format_func=area_name)
+filters.selectbox(t("board.filter.category", lang), [None, *top_categories], key="f_category",
+                  format_func=category_name)
+filters.selectbox(t("board.filter.owner", lang), [None, *people], key="f_owner", format_func=person_name)
+filters.selectbox(t("board.filter.overall", lang), [None, "R", "Y", "G"], key="f_overall", format_func=overall_name)
 
 
 def _chosen_filter() -> BoardFilter:

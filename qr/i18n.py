@@ -18,6 +18,7 @@ TEXT: dict[str, dict[str, str]] = {
     # board
     "board.projector": {"zh": "投影模式", "en": "Projector mode"},
     "board.recently_closed": {"zh": "显示近7天关闭", "en": "Show closed in last 7 days"},
+    "board.filters": {"zh": "筛选", "en": "Filter"},
     "board.filter.area": {"zh": "区域", "en": "Area"},
     "board.filter.category": {"zh": "类别", "en": "Category"},
     "board.filter.owner": {"zh": "责任人", "en": "Owner"},

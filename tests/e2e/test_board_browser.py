@@ -88,7 +88,10 @@ def test_sidebar_lists_each_page_once(server, browser):
 
 
 def _choose(page, label: str, option: str) -> None:
-    page.locator('[data-testid="stSelectbox"]', has_text=label).click()
+    """A filter chosen as a person does: the filter button opens its popover (if it is closed), then the box."""
+    if not page.is_visible('[data-testid="stPopoverBody"]'):
+        page.click(".st-key-board_filters button")
+    page.locator('[data-testid="stPopoverBody"] [data-testid="stSelectbox"]', has_text=label).click()
     page.locator('[role="option"]', has_text=option).first.click()
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000)
 
@@ -98,6 +101,9 @@ def test_refresh_shows_a_new_write_and_keeps_the_filter(server, browser):
     _choose(page, "总体状态", "R 逾期/受阻")
     page.wait_for_function("() => [...document.querySelectorAll('[data-overall]')].every(c => c.dataset.overall === 'R')")
     red_before = set(page.eval_on_selector_all("tr[data-issue]", "rows => rows.map(r => r.dataset.issue)"))
+    # the popover stayed open for the next choice, and its button says what the board is narrowed to
+    assert page.is_visible('[data-testid="stPopoverBody"]')
+    assert "筛选: R 逾期/受阻" in page.inner_text(".st-key-board_filters button").splitlines()
 
     engine = db.make_engine(server["database_url"])
     db.use_engine(engine)
@@ -117,4 +123,19 @@ def test_refresh_shows_a_new_write_and_keeps_the_filter(server, browser):
                                       "r.querySelector('[data-overall]').dataset.overall])")
     assert {number for number, _ in shown} == red_before | {yellow["number"]}
     assert {overall for _, overall in shown} == {"R"}
+    page.close()
+
+
+def test_a_phone_opens_on_the_board_itself(server, browser):
+    """An owner opening the board's link on a phone sees rows of the board in the first screen, not the filters
+    (they wait behind the filter button)."""
+    page = open_page(browser, server["url"], width=390, height=844)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "board-phone-390.png"))
+    first_row = page.locator("table.qr-board tbody tr").first.bounding_box()
+    assert first_row["y"] + first_row["height"] <= 844
+    assert not page.is_visible('[data-testid="stSelectbox"]')
+    page.click(".st-key-board_filters button")
+    page.wait_for_selector('[data-testid="stPopoverBody"] [data-testid="stSelectbox"]', timeout=30_000)
+    assert page.locator('[data-testid="stPopoverBody"] [data-testid="stSelectbox"]').count() == 4
     page.close()

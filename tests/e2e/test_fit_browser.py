@@ -44,9 +44,8 @@ MEASURE = """() => {
 
 
 def _shot(page, name: str) -> None:
-    """The screenshot once the filters are drawn (their code loads after the script run ends)."""
-    page.wait_for_function("() => document.querySelectorAll('[data-testid=\"stSelectbox\"]').length >= 4",
-                           timeout=60_000)
+    """The screenshot once the controls are drawn (their code loads after the script run ends)."""
+    page.wait_for_selector(".st-key-board_filters button", timeout=60_000)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / name))
 
