@@ -89,6 +89,19 @@ def test_desk_board_beside_the_sidebar_keeps_its_description(server, browser, wi
         assert not seen["past"], f"past the right edge of the {width} px viewport: {seen['past']}"
 
 
+def test_english_desk_board_shows_whole_names_at_1920(server, browser):
+    """English names are longer than the 汉字 the columns were sized for: on a 1920 desk every owner, lead and head
+    is shown whole (no "Wan…"), a long category wraps rather than losing its end."""
+    page = open_page(browser, f"{server['url']}/?lang=en", width=1920, height=1080)
+    _shot(page, "board-fit-en-1920x1080.png")
+    clipped = page.evaluate("""() => [...document.querySelectorAll(
+        'table.qr-board td.qr-person, table.qr-board td.qr-cat .qr-cat-text, table.qr-board td.qr-cat, '
+        + 'table.qr-board thead th:not(.qr-step-head)')]
+      .filter(e => e.scrollWidth > e.clientWidth + 1).slice(0, 5).map(e => e.textContent.trim().slice(0, 30))""")
+    page.close()
+    assert clipped == [], f"cut short on the English board: {clipped}"
+
+
 @pytest.fixture(scope="module")
 def assembly_meeting(server, browser):
     """Today's assembly meeting, started by its facilitator (once: a day has one meeting per area)."""

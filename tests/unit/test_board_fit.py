@@ -45,3 +45,15 @@ def test_the_presenter_card_labels_each_cell_with_escaped_column_names():
     html = views.render_board(pd.DataFrame([record]), columns, "zh", card=True)
     assert 'data-label="&lt;b&gt;遏&lt;/b&gt;"' in html and "<b>遏</b>" not in html
     assert 'data-step="c"' in html and 'data-label="问题描述"' in html
+
+
+def test_english_wider_layouts_make_room_for_english_names():
+    """The Chinese board keeps its widths; the English one's wider layouts give owners, leads and categories room,
+    its tight layout (a 1024 px projector) stays as narrow as the Chinese one."""
+    assert views._layouts("zh") is views._LAYOUTS
+    tight_zh, *wider_zh = _needs(views.board_fit(STEPS, projector=True)[1])
+    tight_en, *wider_en = _needs(views.board_fit(STEPS, projector=True, lang="en")[1])
+    assert tight_en == tight_zh and all(en > zh for en, zh in zip(wider_en, wider_zh))
+    for layout in views._layouts("en")[1:]:
+        assert layout["widths"]["owner"] >= 5.4 and layout["widths"]["category"] >= 8
+        assert "td.qr-cat" not in layout["one_line"]
