@@ -62,6 +62,11 @@ def board_payload(board_html: str) -> bytes:
     return gzip.compress(board_html.encode(), compresslevel=6, mtime=0)
 
 
+# what a table shows for a number that is not there (a rate with nothing to divide: no step due, nobody invited);
+# Streamlit's own grey "None" in a rate column reads like zero
+NO_NUMBER = "—"
+
+
 def full_screen_css(*, side_rem: float, gap_rem: float) -> str:
     """The projector and the presenter show only the page: no sidebar, header, toolbar or wide margins."""
     return f"""<style>

@@ -64,7 +64,7 @@ def compare_plants() -> None:
     st.markdown(f"#### {t('trends.compare.title', lang)}")
     st.caption(t("trends.compare.help", lang))
     table = report.display_table(frame.drop(columns=["plant_id"]), lang)
-    st.dataframe(table, hide_index=True, key="plant_comparison", width="stretch")
+    st.dataframe(table, hide_index=True, key="plant_comparison", width="stretch", placeholder=ui.NO_NUMBER)
     counts, rates = st.columns(2)
     counts.plotly_chart(charts.plant_counts(frame, lang), key="chart_plant_counts", config={"displaylogo": False})
     rates.plotly_chart(charts.plant_rates(frame, lang), key="chart_plant_rates", config={"displaylogo": False})
@@ -96,7 +96,7 @@ def show_kpi(column, name: str) -> None:
             st.info(t("trends.no_meetings", lang))
         table = report.display_table(tables[name], lang)
         with st.expander(t("trends.show_data", lang)):
-            st.dataframe(table, hide_index=True, key=f"data_{name}")
+            st.dataframe(table, hide_index=True, key=f"data_{name}", placeholder=ui.NO_NUMBER)
             st.download_button(t("trends.csv", lang), data=sheets.csv_bytes(table),
                                file_name=f"QR-{name}-{trends.iso_week(period.weeks[-1])}.csv", mime="text/csv",
                                key=f"csv_{name}", icon=":material/download:", on_click="ignore")
@@ -132,9 +132,9 @@ else:
     week_table = compliance.week_table(by_week, lang)
     week_column.bar_chart(week_table.assign(**{t("compliance.share", lang): by_week["share"] * 100}),
                           x=t("compliance.week", lang), y=t("compliance.share", lang), height=220)
-    week_column.dataframe(week_table, hide_index=True, key="compliance_by_week")
+    week_column.dataframe(week_table, hide_index=True, key="compliance_by_week", placeholder=ui.NO_NUMBER)
     owner_column.dataframe(compliance.owner_table(compliance.compliance_by_owner(updates), lang), hide_index=True,
-                           key="compliance_by_owner")
+                           key="compliance_by_owner", placeholder=ui.NO_NUMBER)
 
 pack_week = trends.iso_week(period.weeks[-1])
 st.download_button(f"{t('trends.pack', lang)} · {pack_week}", icon=":material/folder_zip:", on_click="ignore",
@@ -151,7 +151,8 @@ customer_month = customer_kpis.compute(**store.customer_month_inputs(month), mon
 for name, frame in customer_month.frames().items():
     if not frame.empty:
         st.markdown(f"**{t(f'month.kpi.{name}', lang)}**")
-        st.dataframe(report.month_table(frame, lang), hide_index=True, key=f"month_{name}")
+        st.dataframe(report.month_table(frame, lang), hide_index=True, key=f"month_{name}",
+                     placeholder=ui.NO_NUMBER)
 st.download_button(f"{t('month.pack', lang)} · {month:%Y-%m}", icon=":material/folder_zip:", on_click="ignore",
                    data=lambda: report.pack_zip(report.month_pack_files(customer_month, lang)),
                    file_name=f"QR-customers-{month:%Y-%m}.zip", mime="application/zip", key="month_pack")

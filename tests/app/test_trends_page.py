@@ -133,3 +133,12 @@ def test_the_kpis_outlive_a_countermeasure_but_not_a_completion(march_plant, fre
     march_plant.complete("I7", store.today(), "root_cause")
     assert _reads_trend_frames(statements_run(engine, at.run)[0])
     assert _chart(at, "chart_on_time_by_week") != before
+
+
+def test_a_rate_with_nothing_to_divide_reads_as_a_dash(march_plant, fresh_caches):
+    """Weeks with no step due, no meeting or nothing closed have no rate: every table holding such a gap says "—"
+    there (Streamlit's own grey "None" in a rate column reads like zero)."""
+    at = _page("zh", march_plant.plant["owner"].id)
+    gaps = [table for table in at.dataframe if table.value.select_dtypes("number").isna().any().any()]
+    assert len(gaps) >= 3
+    assert [table.proto.placeholder for table in gaps] == ["—"] * len(gaps)
