@@ -11,7 +11,7 @@ def draw() -> None:
     from qr.i18n import t
 
     projector = ui.projector_mode()
-    st.set_page_config(page_title=t("app.title", ui.language_from_url()), layout="wide",
+    st.set_page_config(page_title=t("app.title", ui.language_from_url()), layout="wide", page_icon=ui.FAVICON,
                        initial_sidebar_state="collapsed" if projector or ui.tv_mode() else "auto")
     if ui.tv_mode():
         draw_tv()

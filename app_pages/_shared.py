@@ -2,6 +2,7 @@
 from dataclasses import replace
 from datetime import date, datetime
 from functools import partial
+from pathlib import Path
 import gzip
 import time
 from urllib.parse import urlencode
@@ -61,6 +62,10 @@ def board_payload(board_html: str) -> bytes:
     are: no JSON escaping."""
     return gzip.compress(board_html.encode(), compresslevel=6, mtime=0)
 
+
+# the browser tab's icon, served by the app itself: a page's Material icon would be fetched from fonts.gstatic.com,
+# which a plant's offline network never reaches
+FAVICON = str(Path(__file__).parent / "assets" / "favicon.png")
 
 # what a table shows for a number that is not there (a rate with nothing to divide: no step due, nobody invited);
 # Streamlit's own grey "None" in a rate column reads like zero

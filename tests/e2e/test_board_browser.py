@@ -139,3 +139,19 @@ def test_a_phone_opens_on_the_board_itself(server, browser):
     page.wait_for_selector('[data-testid="stPopoverBody"] [data-testid="stSelectbox"]', timeout=30_000)
     assert page.locator('[data-testid="stPopoverBody"] [data-testid="stSelectbox"]').count() == 4
     page.close()
+
+
+def test_the_board_asks_nothing_of_the_internet(server, browser):
+    """A plant's network is often closed: the board page, its sidebar icons and the tab's icon come from the app's
+    own server (a page's Material icon as favicon would be fetched from fonts.gstatic.com)."""
+    page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    elsewhere = []
+    page.on("request", lambda request: elsewhere.append(request.url)
+            if not request.url.startswith((server["url"], "data:", "blob:")) else None)
+    page.goto(f"{server['url']}/?view=projector", timeout=60_000)
+    page.wait_for_selector("table.qr-board tr[data-issue]", timeout=60_000)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+    icons = page.eval_on_selector_all("link[rel*=icon]", "links => links.map(l => l.href)")
+    page.close()
+    assert icons and all(icon.startswith(server["url"]) for icon in icons), icons
+    assert elsewhere == []
