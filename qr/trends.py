@@ -323,7 +323,8 @@ def _red_on(issues: pd.DataFrame, spans: pd.DataFrame, spells: pd.DataFrame, on:
 
 def escalated_issues(issues: pd.DataFrame, spans: pd.DataFrame, spells: pd.DataFrame, on: date,
                      ladders: dict[str, tuple[tuple[int, int], ...]] | None = None) -> pd.DataFrame:
-    """Issues open on `on` with a step red long enough to climb their severity's escalation ladder, longest red first."""
+    """Issues open on `on` with a step red long enough to climb their severity's escalation ladder, longest red
+    first."""
     day = day_stamp(on)
     red = _red_on(issues, spans, spells, on)
     red_since = red["start"].where(day < red["yellow_from"], red["red_from"])

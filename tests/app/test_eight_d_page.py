@@ -100,7 +100,7 @@ def test_board_step_cells_link_to_their_8d_section(plant, done_issue, open_issue
     at.run()
     html = page_html(at)
     row = html.split(f'data-issue="{other.number}"')[1].split("</tr>")[0]
-    assert (f'data-status="Y" data-step="corrective_action"' in row
+    assert ('data-status="Y" data-step="corrective_action"' in row
             and f'href="issue?no={other.number}&amp;d=D5"' in row)
 
 
