@@ -54,11 +54,14 @@ def count_statements(engine, call) -> int:
 
 
 def timed_runs(at: AppTest, repeat: int, *, cold: bool) -> list[float]:
-    """Milliseconds per at.run(); cold runs clear st.cache_data first. Exits if a run raised."""
+    """Milliseconds per at.run(); cold runs clear st.cache_data and the shared board frame (st.cache_resource)
+    first. Exits if a run raised."""
+    from app_pages import _shared as ui       # main() imported it first, once the settings were in the environment
     times = []
     for _ in range(repeat):
         if cold:
             st.cache_data.clear()
+            ui.board_frame.clear()
         start = time.perf_counter()
         at.run()
         times.append((time.perf_counter() - start) * 1000)

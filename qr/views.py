@@ -295,7 +295,7 @@ def step_cell(step: dict | None, column: dict, lang: str, tag: str = "td", numbe
         tip = f"{_name(column, 'name', lang)} — {t('cell.absent', lang)}"
         return f'<{tag} class="qr-step qr-NA" data-status="NA" data-step="{_e(column["code"])}" title="{_e(tip)}">–</{tag}>'
     status = _status_code(step)
-    tip = [f"{_name(step, 'name', lang)} ({step['eight_d']}) · {t('status.' + status, lang)}",
+    tip = [_tip_head(_name(step, "name", lang), step["eight_d"], status, lang),
            t("cell.target", lang, date=_long_date(step["target_on"]))]
     tip += step_notes(step, lang)
     if step["countermeasure"] and with_countermeasure:
@@ -310,6 +310,12 @@ def step_cell(step: dict | None, column: dict, lang: str, tag: str = "td", numbe
             f'{attributes} title="{_e(chr(10).join(tip))}">{letter}{marks}</{tag}>')
 
 
+@lru_cache(maxsize=1024)
+def _tip_head(name: str, section: str, status: str, lang: str) -> str:
+    """A step tooltip's first line, the same for every issue's cell of that step and colour: built once."""
+    return f"{name} ({section}) · {t('status.' + status, lang)}"
+
+
 NOTES = ("done", "days_red", "warning", "no_countermeasure", "moved", "move_requested", "to_verify", "returned")
 
 
@@ -317,18 +323,16 @@ def step_notes(step: dict, lang: str, kinds: tuple[str, ...] = NOTES) -> list[st
     """What a step's cell, list line or detail row says beyond its colour, of the `kinds` asked for: done, days
     red, warning, red without countermeasure, a moved target and its original, a move waiting for approval, a
     claim waiting for verification, a claim returned."""
-    day = {name: _long_date(step.get(name)) for name in ("completed_on", "original_target_on", "move_requested_on",
-                                                         "claimed_on")}
-    notes = {
-        "done": step["completed_on"] and t("cell.done", lang, date=day["completed_on"]),
+    notes = {      # each text is made only for a note that applies (most cells have one or none)
+        "done": step["completed_on"] and t("cell.done", lang, date=_long_date(step["completed_on"])),
         "days_red": step["days_red"] and t("cell.days_red", lang, days=step["days_red"]),
         "warning": step["warning"] and t("cell.warning", lang),
         "no_countermeasure": step.get("no_countermeasure") and t("cell.no_countermeasure", lang),
         "moved": step.get("target_moves") and t("cell.moved", lang, moves=step["target_moves"],
-                                                 original=day["original_target_on"]),
+                                                 original=_long_date(step.get("original_target_on"))),
         "move_requested": step.get("move_requested_on") and t(
-            "cell.move_requested", lang, date=day["move_requested_on"], reason=step["move_reason"]),
-        "to_verify": step.get("to_verify") and t("cell.to_verify", lang, date=day["claimed_on"],
+            "cell.move_requested", lang, date=_long_date(step["move_requested_on"]), reason=step["move_reason"]),
+        "to_verify": step.get("to_verify") and t("cell.to_verify", lang, date=_long_date(step.get("claimed_on")),
                                                  evidence=step["evidence"] or "—"),
         "returned": (step.get("return_reason") and step.get("state") == "open" and not step.get("to_verify")
                      and t("cell.returned", lang, reason=step["return_reason"])),
