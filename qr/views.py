@@ -323,16 +323,19 @@ def step_notes(step: dict, lang: str, kinds: tuple[str, ...] = NOTES) -> list[st
     """What a step's cell, list line or detail row says beyond its colour, of the `kinds` asked for: done, days
     red, warning, red without countermeasure, a moved target and its original, a move waiting for approval, a
     claim waiting for verification, a claim returned."""
+    def day(name: str) -> str:
+        return _long_date(step.get(name))
+
     notes = {      # each text is made only for a note that applies (most cells have one or none)
-        "done": step["completed_on"] and t("cell.done", lang, date=_long_date(step["completed_on"])),
+        "done": step["completed_on"] and t("cell.done", lang, date=day("completed_on")),
         "days_red": step["days_red"] and t("cell.days_red", lang, days=step["days_red"]),
         "warning": step["warning"] and t("cell.warning", lang),
         "no_countermeasure": step.get("no_countermeasure") and t("cell.no_countermeasure", lang),
         "moved": step.get("target_moves") and t("cell.moved", lang, moves=step["target_moves"],
-                                                 original=_long_date(step.get("original_target_on"))),
+                                                 original=day("original_target_on")),
         "move_requested": step.get("move_requested_on") and t(
-            "cell.move_requested", lang, date=_long_date(step["move_requested_on"]), reason=step["move_reason"]),
-        "to_verify": step.get("to_verify") and t("cell.to_verify", lang, date=_long_date(step.get("claimed_on")),
+            "cell.move_requested", lang, date=day("move_requested_on"), reason=step["move_reason"]),
+        "to_verify": step.get("to_verify") and t("cell.to_verify", lang, date=day("claimed_on"),
                                                  evidence=step["evidence"] or "—"),
         "returned": (step.get("return_reason") and step.get("state") == "open" and not step.get("to_verify")
                      and t("cell.returned", lang, reason=step["return_reason"])),
