@@ -109,17 +109,19 @@ def language_from_url() -> str:
 
 
 def _remember_language() -> None:
-    st.query_params["lang"] = st.session_state[LANGUAGE_CHOSEN] = st.session_state["lang_switch"]
+    chosen = "en" if st.session_state["lang_switch"] else DEFAULT_LANGUAGE
+    st.query_params["lang"] = st.session_state[LANGUAGE_CHOSEN] = chosen
 
 
 def language() -> str:
-    """The sidebar switch. The URL (?lang=en) carries the choice, so links, reloads and the projector keep it;
-    the tab remembers it too and puts it back into the URL after a move through the sidebar's links."""
+    """The sidebar's English switch. The URL (?lang=en) carries the choice, so links, reloads and the projector
+    keep it; the tab remembers it too and puts it back into the URL after a move through the sidebar's links.
+    A toggle, not a radio: the board page draws toggles anyway, and a radio's script file alone held the board's
+    first drawing back by about 50 ms (bench/board_browser.py)."""
     current = language_from_url()
     if current != DEFAULT_LANGUAGE and st.query_params.get("lang") != current:
         st.query_params["lang"] = current
-    st.sidebar.radio(t("app.language", current), LANGUAGES, index=LANGUAGES.index(current), key="lang_switch",
-                     format_func=lambda code: t(f"lang.{code}"), horizontal=True, on_change=_remember_language)
+    st.sidebar.toggle(t("lang.en", current), value=current == "en", key="lang_switch", on_change=_remember_language)
     return language_from_url()
 
 

@@ -6,7 +6,6 @@ DEFAULT_LANGUAGE = "zh"
 
 TEXT: dict[str, dict[str, str]] = {
     "app.title": {"zh": "快速响应跟踪板", "en": "QR Board"},
-    "app.language": {"zh": "语言 / Language", "en": "语言 / Language"},
     "lang.zh": {"zh": "中文", "en": "中文"},
     "lang.en": {"zh": "English", "en": "English"},
     "page.board": {"zh": "跟踪板", "en": "Board"},

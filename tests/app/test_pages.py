@@ -44,7 +44,7 @@ def test_board_shows_every_open_issue_in_both_languages(demo_plant, lang, headin
     rows = re.findall(r'<tr class="qr-row" data-issue="([^"]+)"', html)
     assert sorted(rows) == sorted(demo_plant["number"])
     assert f"<th>{heading}</th>" in html and f">{open_word}</td>" in html
-    assert at.sidebar.radio[0].value == lang
+    assert at.toggle(key="lang_switch").value == (lang == "en")
 
 
 def test_board_lists_red_issues_first(demo_plant):
@@ -102,9 +102,11 @@ def test_filters_narrow_the_board(demo_plant):
 
 def test_switching_language_keeps_it_in_the_url(demo_plant):
     at = _run({})
-    at.sidebar.radio[0].set_value("en").run()
+    at.toggle(key="lang_switch").set_value(True).run()
     assert "<th>Description</th>" in page_html(at)
     assert at.query_params["lang"] == "en"
+    at.toggle(key="lang_switch").set_value(False).run()                 # and back to Chinese
+    assert "<th>问题描述</th>" in page_html(at) and at.query_params["lang"] == "zh"
 
 
 @pytest.mark.parametrize("lang, steps_title, history_title", [("zh", "退出标准(步骤)", "变更记录"),

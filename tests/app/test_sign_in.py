@@ -81,7 +81,7 @@ def test_the_account_page_sets_the_language_and_channels_of_ones_notices(plant):
 
 def test_the_language_survives_a_move_through_the_sidebars_links(plant):
     at = _page("app_pages/update.py", plant["owner"].id)
-    at.radio(key="lang_switch").set_value("en").run()
+    at.toggle(key="lang_switch").set_value(True).run()
     at.query_params.clear()                                   # a sidebar link carries no query
     at.switch_page("app_pages/trends.py").run()
     assert not at.exception, [e.message for e in at.exception]
