@@ -4,7 +4,7 @@ import re
 import pandas as pd
 import pytest
 
-from qr import views
+from qr import board_fit, views
 
 STEPS = 10      # the default template
 
@@ -18,21 +18,21 @@ def _needs(html_css: str) -> list[float]:
     (1280 - 26, 16),
 ])
 def test_the_tight_board_fits_a_projector_at_16_px(board_px, font_px):
-    tight, *wider = _needs(views.board_fit(STEPS, projector=True)[1])
+    tight, *wider = _needs(board_fit.board_fit(STEPS, projector=True)[1])
     assert tight * font_px <= board_px
     assert wider == sorted(wider) and all(w > tight for w in wider)     # each wider layout needs more room
 
 
 @pytest.mark.parametrize("projector, floor, ceiling", [(True, "16px", "1.86vh"), (False, "13px", "15px")])
 def test_font_size_is_bounded(projector, floor, ceiling):
-    style, _ = views.board_fit(STEPS, projector=projector)
+    style, _ = board_fit.board_fit(STEPS, projector=projector)
     assert style.startswith(f"font-size: max({floor}, min({ceiling}, calc(100cqw / ")
 
 
 def test_each_layout_keeps_the_description_its_width():
-    for layout in views._LAYOUTS:
+    for layout in board_fit._LAYOUTS:
         assert layout["description"] >= 7.8       # 125 px at 16 px: a few words a line, never a sliver
-        assert set(layout["widths"]) == set(views._LAYOUTS[0]["widths"])
+        assert set(layout["widths"]) == set(board_fit._LAYOUTS[0]["widths"])
 
 
 def test_the_presenter_card_labels_each_cell_with_escaped_column_names():
@@ -50,10 +50,10 @@ def test_the_presenter_card_labels_each_cell_with_escaped_column_names():
 def test_english_wider_layouts_make_room_for_english_names():
     """The Chinese board keeps its widths; the English one's wider layouts give owners, leads and categories room,
     its tight layout (a 1024 px projector) stays as narrow as the Chinese one."""
-    assert views._layouts("zh") is views._LAYOUTS
-    tight_zh, *wider_zh = _needs(views.board_fit(STEPS, projector=True)[1])
-    tight_en, *wider_en = _needs(views.board_fit(STEPS, projector=True, lang="en")[1])
+    assert board_fit._layouts("zh") is board_fit._LAYOUTS
+    tight_zh, *wider_zh = _needs(board_fit.board_fit(STEPS, projector=True)[1])
+    tight_en, *wider_en = _needs(board_fit.board_fit(STEPS, projector=True, lang="en")[1])
     assert tight_en == tight_zh and all(en > zh for en, zh in zip(wider_en, wider_zh))
-    for layout in views._layouts("en")[1:]:
+    for layout in board_fit._layouts("en")[1:]:
         assert layout["widths"]["owner"] >= 5.4 and layout["widths"]["category"] >= 8
         assert "td.qr-cat" not in layout["one_line"]
