@@ -183,3 +183,19 @@ def test_the_board_asks_to_sign_in_unless_the_site_opens_it(demo_plant, monkeypa
     assert '<table class="qr-board">' not in page_html(at)
     viewer = store.signed_in_by_email("viewer@qr-demo.local")
     assert '<table class="qr-board">' in page_html(_run({"lang": "en"}, person_id=viewer.person_id))
+
+
+def test_the_filter_button_names_the_chosen_filters_as_text(demo_plant):
+    """The 筛选 button says what the board is narrowed to; an area named like a Markdown link reads as typed (its
+    label renders Markdown), in both languages."""
+    area = store.create_area(code="MDX", name_zh="[点我](http://evil.example) **粗**", name_en="=1+1 [x](y)")
+    at = _run({})
+    (button,) = at.get("popover")
+    assert button.proto.popover.label == "筛选"
+    at.selectbox(key="f_area").set_value(area.id).run()
+    at.selectbox(key="f_overall").set_value("R").run()
+    assert at.get("popover")[0].proto.popover.label == \
+        "筛选: \\[点我\\](http\\:\u2060//evil.example) \\*\\*粗\\*\\* · R 逾期/受阻"
+    english = _run({"lang": "en"})
+    english.selectbox(key="f_area").set_value(area.id).run()
+    assert english.get("popover")[0].proto.popover.label == "Filter: =1+1 \\[x\\](y)"
