@@ -1,7 +1,8 @@
 """Fixtures: every test gets a fresh database migrated by Alembic, copied from one migrated template.
 
 The backend is SQLite unless QR_TEST_DB=postgresql (see tests/databases.py); the same tests run on both, but for
-the browser-view tests marked one_backend, which scripts/test runs in its SQLite pass only.
+the browser-view tests marked one_backend and the tests that reach no database, which scripts/test runs in its
+SQLite pass only.
 """
 import os
 import sys
@@ -20,6 +21,7 @@ from sqlalchemy import event  # noqa: E402
 from qr import db, demo, passwords, store  # noqa: E402
 from qr.config import load_settings  # noqa: E402
 from qr.defaults import install_defaults  # noqa: E402
+from tests import databases  # noqa: E402
 from tests.databases import drop_database, new_database  # noqa: E402
 
 
@@ -29,20 +31,52 @@ passwords.use_hasher(PasswordHasher.from_parameters(profiles.CHEAPEST))   # argo
 SECOND_PASS = os.environ.get("QR_TEST_SECOND_PASS") == "1"     # scripts/test's PostgreSQL pass, after SQLite's
 
 
+# the fixtures through which a test reaches the backend under test (every other database a test makes is SQLite's
+# or PostgreSQL's whatever QR_TEST_DB says); a test module may also call new_database itself
+BACKEND_FIXTURES = frozenset({"database_url", "empty_database", "migrated_template", "march_database"})
+
+
+def reaches_backend(item) -> bool:
+    """Whether the test can make a database on the backend under test; one that cannot runs the same in both passes."""
+    module = getattr(item, "module", None)
+    return bool(BACKEND_FIXTURES.intersection(getattr(item, "fixturenames", ()))) or \
+        "new_database" in getattr(module, "__dict__", {})
+
+
+def _same_on_either_backend(item) -> bool:
+    return item.get_closest_marker("one_backend") is not None or not reaches_backend(item)
+
+
 def pytest_collection_modifyitems(config, items):
-    """In scripts/test's second pass, the browser-view tests (marker one_backend) are deselected: they ran in the
-    first, and what they check (markup, layout, scrolling) does not depend on the database behind the page."""
+    """In scripts/test's second pass, the tests that ran the same in the first are deselected: the browser-view
+    tests (marker one_backend: markup, layout, scrolling do not depend on the database behind the page) and the
+    tests that reach no database at all (rules, views, file formats)."""
     if not SECOND_PASS:
         return
-    ran_before = [item for item in items if item.get_closest_marker("one_backend")]
+    ran_before = [item for item in items if _same_on_either_backend(item)]
     if ran_before:
         config.hook.pytest_deselected(items=ran_before)
-        items[:] = [item for item in items if not item.get_closest_marker("one_backend")]
+        items[:] = [item for item in items if not _same_on_either_backend(item)]
 
 
 def pytest_report_header(config):
     if SECOND_PASS:
-        return "second pass: tests marked one_backend ran in the SQLite pass and are deselected here"
+        return ("second pass: tests marked one_backend and tests that reach no database ran in the SQLite pass and "
+                "are deselected here")
+
+
+@pytest.fixture(autouse=True)
+def _makes_databases_only_if_it_says_so(request):
+    """A test the second pass deselects as reaching no database must make none: if one does (through a fixture not
+    in BACKEND_FIXTURES, say), it fails here, in the first pass, instead of going untested on PostgreSQL."""
+    if reaches_backend(request.node):
+        yield
+        return
+    before = databases.made
+    yield
+    assert databases.made == before, (
+        f"{request.node.nodeid} made a database without asking for one of {sorted(BACKEND_FIXTURES)}: "
+        "scripts/test's PostgreSQL pass would leave it out (tests/conftest.py, reaches_backend)")
 
 
 @pytest.fixture(scope="session")

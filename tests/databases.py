@@ -19,6 +19,7 @@ if BACKEND not in ("sqlite", "postgresql"):
     raise RuntimeError(f"QR_TEST_DB={BACKEND!r}: use sqlite or postgresql")
 
 _serial = itertools.count()
+made = 0          # databases made in this process: tests/conftest.py checks that a test said it would make them
 
 
 def pg_server_url() -> str:
@@ -50,6 +51,8 @@ def _file_copy() -> str:
 
 def new_database(directory: Path, *, template: str | None = None, backend: str = BACKEND) -> str:
     """The URL of a new database: empty, or a copy of `template` (a URL this module made)."""
+    global made
+    made += 1
     name = f"qrt_{os.getpid()}_{next(_serial)}"
     if backend == "sqlite":
         path = Path(directory) / f"{name}.db"

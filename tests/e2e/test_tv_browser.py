@@ -5,7 +5,8 @@ import pytest
 from qr import db, store
 from tests.e2e.conftest import ARTIFACTS, open_page
 
-pytestmark = pytest.mark.e2e
+# the cycling in place is the browser's; the token and the cycle's reads are tests/app/test_tv.py's, on both databases
+pytestmark = [pytest.mark.e2e, pytest.mark.one_backend]
 
 
 def _on(database_url: str, command, **arguments):

@@ -53,6 +53,7 @@ def test_phone_owner_claims_a_step_done_with_its_evidence(server, browser):
     page.close()
 
 
+@pytest.mark.one_backend      # escaping is the page's; the text's way through each database is test_safe_exports.py's
 def test_typed_markup_is_shown_as_text_everywhere(server, browser):
     open_page(browser, server["url"]).close()
     owner_id = int(_read(server["database_url"], store.board_frame).iloc[0]["owner_id"])
