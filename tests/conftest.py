@@ -1,8 +1,8 @@
 """Fixtures: every test gets a fresh database migrated by Alembic, copied from one migrated template.
 
 The backend is SQLite unless QR_TEST_DB=postgresql (see tests/databases.py); the same tests run on both, but for
-the browser-view tests marked one_backend and the tests that reach no database, which scripts/test runs in its
-SQLite pass only.
+the browser-view tests marked one_backend, the pg tests (which name their databases) and the tests that reach no
+database, which scripts/test runs in its SQLite pass only.
 """
 import os
 import sys
@@ -44,13 +44,15 @@ def reaches_backend(item) -> bool:
 
 
 def _same_on_either_backend(item) -> bool:
-    return item.get_closest_marker("one_backend") is not None or not reaches_backend(item)
+    """Browser views (one_backend), tests that reach no database, and the pg tests, which name PostgreSQL (and
+    SQLite) themselves whatever QR_TEST_DB says."""
+    return any(item.get_closest_marker(name) for name in ("one_backend", "pg")) or not reaches_backend(item)
 
 
 def pytest_collection_modifyitems(config, items):
     """In scripts/test's second pass, the tests that ran the same in the first are deselected: the browser-view
-    tests (marker one_backend: markup, layout, scrolling do not depend on the database behind the page) and the
-    tests that reach no database at all (rules, views, file formats)."""
+    tests (marker one_backend: markup, layout, scrolling do not depend on the database behind the page), the
+    tests that reach no database at all (rules, views, file formats) and the pg tests (their own databases)."""
     if not SECOND_PASS:
         return
     ran_before = [item for item in items if _same_on_either_backend(item)]
@@ -61,8 +63,8 @@ def pytest_collection_modifyitems(config, items):
 
 def pytest_report_header(config):
     if SECOND_PASS:
-        return ("second pass: tests marked one_backend and tests that reach no database ran in the SQLite pass and "
-                "are deselected here")
+        return ("second pass: tests marked one_backend or pg and tests that reach no database ran in the SQLite pass "
+                "and are deselected here")
 
 
 @pytest.fixture(autouse=True)
