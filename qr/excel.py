@@ -20,7 +20,7 @@ BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 # widths in characters: overall, number, category, description, opened, part, owner, lead, next report; steps;
 # closed, status
 WIDTHS = [7, 15, 16, 48, 12, 15, 10, 10, 12]
-STEP_WIDTH, CLOSED_WIDTH, STATUS_WIDTH = 8, 12, 10
+STEP_WIDTH, CLOSED_WIDTH, STATUS_WIDTH, CUSTOMER_WIDTH = 8, 12, 10, 14
 HEADER_ROW, FIRST_ROW = 2, 3
 
 
@@ -43,7 +43,7 @@ def export_board(frame: pd.DataFrame, columns: list[dict], lang: str, *, on: dat
     headers = [t(key, lang) for key in ("col.overall", "col.number", "col.category", "col.description",
                                         "col.opened", "col.part", "col.owner", "col.lead", "col.next_report")]
     headers += [c["name_en"] if lang == "en" else c["name_zh"] for c in columns]
-    headers += [t("col.closed", lang), t("col.status", lang)]
+    headers += [t("col.closed", lang), t("col.status", lang), t("field.customer", lang)]   # the customer imports back
     put(sheet, 1, 1, export_title(lang, on, area)).font = Font(bold=True, size=14)
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
     for index, header in enumerate(headers, start=1):
@@ -84,6 +84,7 @@ def _write_row(sheet, row: int, record: dict, columns: list[dict], lang: str) ->
     if record["closed_on"]:
         closed.number_format = "yyyy-mm-dd"
     put(sheet, row, len(values) + len(columns) + 2, t(issue_state(record), lang)).border = BORDER
+    put(sheet, row, len(values) + len(columns) + 3, record["customer_en" if english else "customer"]).border = BORDER
 
 
 def _colour(cell, status: str) -> None:
@@ -94,7 +95,7 @@ def _colour(cell, status: str) -> None:
 
 def _layout(sheet, step_count: int, column_count: int) -> None:
     """Frozen header and number column, widths, and a landscape page that fits the width of A3."""
-    widths = WIDTHS + [STEP_WIDTH] * step_count + [CLOSED_WIDTH, STATUS_WIDTH]
+    widths = WIDTHS + [STEP_WIDTH] * step_count + [CLOSED_WIDTH, STATUS_WIDTH, CUSTOMER_WIDTH]
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.row_dimensions[HEADER_ROW].height = 45

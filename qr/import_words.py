@@ -15,6 +15,8 @@ FIELD_WORDS: dict[str, tuple[str, ...]] = {
                     "Concern", "Concern Description", "Defect", "Defect Description", "Finding", "Subject"),
     "category": ("类别/来源", "类别", "来源", "问题来源", "问题类别", "问题类型", "问题分类", "类型", "分类",
                  "Category", "Source", "Type", "Issue Type", "Problem Type", "Concern Type", "Origin"),
+    "customer": ("客户", "客户名称", "顾客", "主机厂", "整车厂", "客户/主机厂", "Customer", "Customer Name", "OEM",
+                 "Client"),
     "area": ("区域", "车间", "工段", "产线", "线体", "生产线", "区域/车间", "Area", "Shop", "Line", "Department",
              "Dept", "Dept.", "Zone"),
     "severity": ("严重度", "严重程度", "等级", "级别", "风险等级", "优先级", "Severity", "Sev", "Sev.", "Priority",

@@ -22,8 +22,8 @@ from qr.import_words import (FIELD_BY_HEADER, LETTER_BY_WORD, SEVERITY_BY_WORD, 
 
 MAX_IMPORT_ROWS = 20_000
 HEADER_SCAN_ROWS = 10
-FIELDS = ("number", "description", "category", "area", "severity", "opened_on", "part_number", "owner", "lead",
-          "next_report_on", "closed_on", "status", "comment")
+FIELDS = ("number", "description", "category", "customer", "area", "severity", "opened_on", "part_number", "owner",
+          "lead", "next_report_on", "closed_on", "status", "comment")
 REQUIRED = ("description", "opened_on", "owner")
 IGNORE = "ignore"
 STEP = "step:"
@@ -92,6 +92,7 @@ class ImportedIssue:
     opened_on: date
     number: str | None = None
     category: str | None = None
+    customer: str = ""                              # a customer's code or name (Admin › Customers); "" for none
     area: str | None = None
     part_number: str = ""
     severity: str = "B"
@@ -443,7 +444,8 @@ class _RowReader:
             return None
         return ImportedIssue(sheet_row=number, description=text["description"], owner=text["owner"],
                              lead=text["lead"] or text["owner"], opened_on=opened_on, number=text["number"] or None,
-                             category=text["category"] or None, area=text["area"] or self.table.sheet,
+                             category=text["category"] or None, customer=text["customer"],
+                             area=text["area"] or self.table.sheet,
                              part_number=text["part_number"], severity=severity, next_report_on=next_report_on,
                              closed_on=closed_on, status=status, comment=text["comment"], steps=steps,
                              sheet=self.table.sheet,

@@ -6,7 +6,7 @@ i18n key and its values; the page translates it. Callers use `from qr import sto
 
 The modules are layered, each importing only from those before it (tests/unit/test_store_layers.py holds
 the order): base · plants · configuration · customers · templates · accounts · displays · sessions · clocks · follow_ups · board ·
-eight_d_reports · lessons · outbox · issues · complaints · imports · qchart · meetings · meeting_reads · trend_frames · reminders.
+eight_d_reports · lessons · outbox · issues · complaints · import_names · imports · qchart · meetings · meeting_reads · trend_frames · reminders.
 """
 from qr.store.accounts import (USERNAME_MAX, SignedIn, accounts, authenticate, change_password, create_account,
                                create_admin, delete_demo_accounts, disable_demo_accounts, reset_password, set_role,

@@ -2,23 +2,21 @@
 import's own transaction), then applied with bulk inserts in one write transaction."""
 from dataclasses import dataclass, field
 from datetime import date
-import itertools
 import re
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from models import (Area, AuditEvent, Category, ImportMapping, Issue, IssueSequence, IssueStep, Person, StepTemplate,
-                    TemplateStep)
-from qr import db, import_words, rules, similar
+from models import AuditEvent, ImportMapping, Issue, IssueSequence, IssueStep, StepTemplate, TemplateStep
+from qr import db, rules, similar
 from qr.audit import Entity
 from qr.rules import ColourRule, Status, StepState, StepView
 from qr.sheet_import import CellError, ImportedIssue, shape_key
 from qr.store.base import (DESCRIPTION_MAX, EARLIEST_OPENED_ON, REASON_MAX, Context, ValidationFailed, _actor_names,
-                           _add_config, _audit, _authorize, _claim_version, _step_view, _text, command, query)
+                           _audit, _authorize, _claim_version, _step_view, _text, command, query)
+from qr.store.import_names import _Names
 from qr.store.issues import _cancel, _next_numbers
 from qr.store.lessons import _record_lesson
-from qr.store.plants import _default_plant_id
 from qr.store.templates import _active_steps
 
 NUMBER_MAX, NAME_MAX, PART_MAX = 20, 100, 100
@@ -26,7 +24,8 @@ _OUR_NUMBER = re.compile(r"^QR-(\d{4})-(\d{4,})$")
 _CHUNK = 500                                     # names per IN (…): well inside either database's limit
 # what the plan compares, read as plain rows: a 20,000-row sheet needs no ORM objects to be compared
 _ISSUE = sa.select(Issue.id, Issue.number, Issue.description, Issue.opened_on, Issue.part_number, Issue.owner_id,
-                   Issue.lead_id, Issue.next_report_on, Issue.closed_on, Issue.version)
+                   Issue.lead_id, Issue.next_report_on, Issue.closed_on, Issue.version, Issue.category_id,
+                   Issue.customer_id)
 _STEP = sa.select(IssueStep.id, IssueStep.issue_id, IssueStep.state, IssueStep.target_on, IssueStep.completed_on,
                   IssueStep.started_on, IssueStep.marked_worse, IssueStep.marked_worse_on, IssueStep.claimed_on,
                   TemplateStep.code).join(TemplateStep, IssueStep.template_step_id == TemplateStep.id)
@@ -66,15 +65,8 @@ class ImportOutcome:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
-    new_names: dict[str, list[str]] = field(default_factory=lambda: {"areas": [], "people": [], "categories": []})
-
-
-@dataclass(frozen=True)
-class _New:
-    """An area, person or category the import will create: its id is known only once it is written."""
-
-    kind: str
-    name: str
+    new_names: dict[str, list[str]] = field(default_factory=lambda: {"areas": [], "people": [], "categories": [],
+                                                                     "customers": []})
 
 
 @query
@@ -130,48 +122,6 @@ def _save_mapping(session: Session, mapping, *, actor_id, now) -> None:
 
 # ---------------------------------------------------------------- the plan
 
-class _Names:
-    """Areas, people and categories by any of their names, read once; unknown ones are planned for creation."""
-
-    def __init__(self, session: Session):
-        self.areas, self.people, self.categories = {}, {}, {}
-        self.codes = {"areas": set(), "categories": set()}
-        for area in session.exec(select(Area)).all():
-            self.codes["areas"].add(area.code)
-            for name in (area.code, area.name_zh, area.name_en):
-                self.areas.setdefault(name, area.id)
-        for person in session.exec(select(Person)).all():
-            for name in (person.name, person.name_en):
-                if name:
-                    self.people.setdefault(name, person.id)
-        categories = {c.id: c for c in session.exec(select(Category)).all()}
-        for category in categories.values():
-            self.codes["categories"].add(category.code)
-            parent = categories.get(category.parent_id)
-            names = [category.name_zh, category.name_en, category.code]
-            if parent is not None:
-                names += [rules.category_label(parent.name_zh, category.name_zh),
-                          rules.category_label(parent.name_en, category.name_en)]
-            for name in names:
-                self.categories.setdefault(name, category.id)
-        self.new: dict[str, dict[str, _New]] = {"areas": {}, "people": {}, "categories": {}}
-
-    def _find(self, kind: str, known: dict, name: str):
-        return known.get(name) or self.new[kind].setdefault(name, _New(kind, name))
-
-    def area(self, name: str):
-        return self._find("areas", self.areas, name)
-
-    def person(self, name: str):
-        return self._find("people", self.people, name)
-
-    def category(self, label: str):
-        return self._find("categories", self.categories, label)
-
-    def new_lists(self) -> dict[str, list[str]]:
-        return {kind: list(names) for kind, names in self.new.items()}
-
-
 @dataclass
 class _Item:
     row: ImportedIssue
@@ -222,7 +172,8 @@ class _Work:
         for name, required, limit in (("number", False, NUMBER_MAX), ("description", True, DESCRIPTION_MAX),
                                       ("part_number", False, PART_MAX), ("owner", True, NAME_MAX),
                                       ("lead", True, NAME_MAX), ("area", False, NAME_MAX),
-                                      ("category", False, NAME_MAX), ("comment", False, REASON_MAX)):
+                                      ("category", False, NAME_MAX), ("customer", False, NAME_MAX),
+                                      ("comment", False, REASON_MAX)):
             try:
                 values[name] = _text(getattr(row, name) or "", name, required=required, limit=limit)
             except ValidationFailed as problem:
@@ -262,8 +213,9 @@ class _Work:
         if not values["area"] and not row.sheet:
             self._error(row, "area", "import.err.required")
         item = _Item(row, values, "create", number=values["number"] or None)
+        category = self.names.category(values["category"] or self.names.uncategorised(values["customer"]))
         item.changes = {"template_id": template.id, "area": self.names.area(values["area"] or row.sheet),
-                        "category": self.names.category(values["category"] or "未分类"),
+                        "category": category, "customer_id": self._customer(row, values, category),
                         "owner_id": self.names.person(values["owner"]), "lead_id": self.names.person(values["lead"])}
         steps = self.template_steps[template.id]
         for template_step, target_on in zip(steps, rules.target_dates(row.opened_on,
@@ -281,6 +233,8 @@ class _Work:
                   "owner_id": self.names.person(values["owner"]), "lead_id": self.names.person(values["lead"])}
         if row.next_report_on is not None:
             wanted["next_report_on"] = row.next_report_on
+        if values["customer"]:               # a blank customer cell keeps the issue's customer, as a blank date does
+            wanted["customer_id"] = self._customer(row, values, issue.category_id)
         item.changes = {name: value for name, value in wanted.items() if getattr(issue, name) != value}
         if row.status != "open" and issue.closed_on is None:
             item.changes["closed_on"] = row.closed_on or self.ctx.day
@@ -291,6 +245,20 @@ class _Work:
         if item.changes or item.steps:
             item.action = "update"
         return item
+
+
+    def _customer(self, row: ImportedIssue, values: dict, category):
+        """The row's customer (an id, or one the import creates), None without one; a customer only on a customer's
+        complaint and never a retired one, as the app's own forms keep it."""
+        if not values["customer"]:
+            return None
+        if self.names.kind(category) != "external":
+            self._error(row, "customer", "import.err.customer_not_external")
+            return None
+        customer = self.names.customer(values["customer"])
+        if customer in self.names.retired_customers:
+            self._error(row, "customer", "import.err.customer_retired", value=values["customer"])
+        return customer
 
 
 def _says_more(letter: str | None, step: StepView, day: date, rule: ColourRule) -> bool:
@@ -332,7 +300,7 @@ class _Apply:
 
     def run(self, work: _Work) -> ImportOutcome:
         self.template_steps = work.template_steps
-        ids = self._create_names(work.names)
+        ids = work.names.create(self.session, actor_id=self.actor_id, now=self.ctx.now)
         outcome = ImportOutcome(new_names=work.names.new_lists())
         created = [item for item in work.items if item.action == "create"]
         self._number(created)
@@ -347,23 +315,6 @@ class _Apply:
         if self.events:
             db.insert_rows(self.session, AuditEvent.__table__, self.events)
         return outcome
-
-    def _create_names(self, names: _Names) -> dict[_New, int]:
-        ids = {}
-        for new in names.new["areas"].values():          # a sheet names no plant: the first plant's area
-            code = _free_code(names.codes["areas"], new.name[:20])
-            ids[new] = self._config(Area(code=code, name_zh=new.name, name_en=new.name,
-                                         plant_id=_default_plant_id(self.session)), new.name)
-        for new in names.new["people"].values():
-            ids[new] = self._config(Person(name=new.name), new.name)
-        for new in names.new["categories"].values():
-            kind = import_words.category_kind(new.name)
-            code = _free_code(names.codes["categories"], new.name[:40])
-            ids[new] = self._config(Category(code=code, name_zh=new.name, name_en=new.name, kind=kind), new.name)
-        return ids
-
-    def _config(self, row, label: str) -> int:
-        return _add_config(self.session, row, actor_id=self.actor_id, now=self.ctx.now, label=label, commit=False).id
 
     def _number(self, created: list[_Item]) -> None:
         """The sheet's own numbers stay; the counter moves past any of ours among them, the rest get the next."""
@@ -392,6 +343,7 @@ class _Apply:
         issue_rows = [{"number": item.number, "description": item.values["description"],
                        "similarity_key": similar.signature(item.values["description"]),
                        "category_id": ids.get(item.changes["category"], item.changes["category"]),
+                       "customer_id": ids.get(item.changes["customer_id"], item.changes["customer_id"]),
                        "area_id": ids.get(item.changes["area"], item.changes["area"]),
                        "part_number": item.values["part_number"], "severity": item.row.severity,
                        "owner_id": ids.get(item.changes["owner_id"], item.changes["owner_id"]),
@@ -490,10 +442,3 @@ class _Apply:
         self.session.flush()
         if closing and not cancelled:       # closed by the plant's sheet: its lesson goes to the library too
             _record_lesson(self.session, issue, self.ctx.now)
-
-
-def _free_code(taken: set[str], wanted: str) -> str:
-    code = next(c for c in itertools.chain([wanted], (f"{wanted[:15]}-{n}" for n in itertools.count(2)))
-                if c not in taken)
-    taken.add(code)
-    return code

@@ -124,3 +124,24 @@ def test_an_upload_over_the_import_limit_is_refused_in_words(plant, monkeypatch)
     at = _page(plant, "en")
     at.get("file_uploader")[0].upload("huge.xlsx", b"x" * (1024 * 1024 + 1), XLSX).run()
     assert [e.value for e in at.error] == ["The file is 1.0 MB, over the 1 MB limit: split it into smaller files."]
+
+
+def test_a_customer_column_is_previewed_with_the_customers_it_creates_and_imported(plant):
+    at = _page(plant, "en")
+    rows = [["Description", "Category", "Customer", "Open date", "Owner"],
+            ["Door trim clip broken", "客户投诉", "长城汽车", "2026-03-02", "张伟"]]
+    at.get("file_uploader")[0].upload("board.xlsx", _workbook(rows), XLSX).run()
+    assert not at.exception and "New customers: 长城汽车" in [text.value for text in at.text]
+    at.button(key="import_confirm").click().run()
+    assert store.board_frame().iloc[0]["customer"] == "长城汽车"
+
+
+def test_a_customer_on_an_internal_issue_is_a_cell_to_correct(plant):
+    at = _page(plant, "en")
+    rows = [["Description", "Category", "Customer", "Open date", "Owner"],
+            ["Burr on flange", "GP12", "上汽通用", "2026-03-02", "张伟"]]
+    at.get("file_uploader")[0].upload("board.xlsx", _workbook(rows), XLSX).run()
+    assert list(at.dataframe[-1].value.iloc[0]) == [
+        "总装车间", "C2", "A customer goes only on a customer complaint: empty this cell, or give the row a customer "
+                          "complaint category."]
+    assert not [b for b in at.button if b.key == "import_confirm"] and store.issue_count() == 0

@@ -28,7 +28,7 @@ def test_header_in_gm_order_under_a_title(exported):
     headers = [c.value for c in sheet[2]]
     assert headers[:9] == ["总体", "编号", "类别/来源", "问题描述", "提出日期", "零件号", "责任人", "牵头人", "下次汇报"]
     assert headers[9:] == ["遏制措施", "根本原因分析", "纠正措施实施", "防错/探测", "验证有效性", "PFMEA/控制计划更新",
-                           "标准化作业", "分层审核", "横向展开", "经验教训", "关闭日期", "状态"]
+                           "标准化作业", "分层审核", "横向展开", "经验教训", "关闭日期", "状态", "客户"]
 
 
 def test_every_issue_row_with_letters_and_matching_fills(exported):

@@ -13,6 +13,7 @@ from sqlmodel import Session, func, select
 from models import AuditEvent, Issue
 from qr import db, demo, excel, sheet_import, store
 from qr.board import sort_board
+from qr.i18n import error_message
 from tests.conftest import ROOT, plant_moment
 
 ON = date(2026, 3, 12)
@@ -116,6 +117,70 @@ def test_a_bad_cell_imports_nothing_and_names_the_cell(plant):
     assert store.issue_count() == 0
 
 
+CUSTOMER_HEADER = ["问题描述", "类别", "客户", "提出日期", "责任人"]
+
+
+def _customer_of(number: str) -> str | None:
+    return store.issue_detail(number, on=ON).issue["customer_code"] or None
+
+
+def test_a_customer_column_names_each_complaints_customer_by_code_or_either_name(plant):
+    store.create_customer(actor_id=None, code="SGM", name_zh="上汽通用", name_en="SAIC-GM")
+    store.create_customer(actor_id=None, code="FAW", name_zh="一汽-大众", name_en="FAW-VW")
+    rows = [CUSTOMER_HEADER,
+            ["门板卡扣断裂", "客户投诉", "上汽通用", "2026-03-02", "张伟"],
+            ["座椅异响", "客户投诉", "FAW", "2026-03-03", "张伟"],
+            ["[点我](http://x.example) =1+1", "PRR", "SAIC-GM", "2026-03-04", "张伟"],
+            ["尾门间隙超差", "售后/保修", "长城汽车", "2026-03-05", "张伟"],      # not kept yet: created, listed
+            ["GP12 毛刺", "GP12", "", "2026-03-06", "张伟"]]                     # internal, no customer
+    preview = sheet_import.read_board(_workbook(rows), store.step_columns())[2]
+    assert not preview.errors and preview.issues[0].cells["customer"] == "C2"
+    plan = store.plan_import(actor_id=None, issues=preview.issues, now=NOW)
+    assert plan.new_names["customers"] == ["长城汽车"] and not plan.errors
+    _, outcome = _import(_workbook(rows))
+    assert [_customer_of(number) for number in outcome.created] == ["SGM", "FAW", "SGM", "长城汽车", None]
+    made = next(c for c in store.customers() if c.code == "长城汽车")
+    assert (made.name_zh, made.name_en, made.active) == ("长城汽车", "长城汽车", True)
+
+    again = [CUSTOMER_HEADER, ["门板卡扣断裂", "客户投诉", "FAW-VW", "2026-03-02", "张伟"],   # moved to FAW
+             ["座椅异响", "客户投诉", "", "2026-03-03", "张伟"]]                          # blank: kept
+    _, second = _import(_workbook(again))
+    assert (second.updated, second.unchanged) == ([outcome.created[0]], [outcome.created[1]])
+    assert [_customer_of(number) for number in outcome.created[:2]] == ["FAW", "FAW"]
+    with Session(db.get_engine()) as session:
+        moved = session.exec(select(AuditEvent).where(AuditEvent.field == "customer_id")).one()
+    assert moved.reason == "test.xlsx, row 2"
+
+
+def test_a_complaint_list_without_a_category_column_imports_its_rows_as_customer_complaints(plant):
+    store.create_customer(actor_id=None, code="SGM", name_zh="上汽通用", name_en="SAIC-GM")
+    rows = [["问题描述", "主机厂", "提出日期", "责任人"],                     # a customer-service team's 客诉跟踪表
+            ["门板卡扣断裂", "SGM", "2026-03-02", "张伟"], ["内部发现：毛刺", "", "2026-03-03", "张伟"]]
+    _, outcome = _import(_workbook(rows))
+    board = store.board_frame(on=ON).set_index("number")
+    complaint, internal = (board.loc[number] for number in outcome.created)
+    assert (complaint["category_zh"], complaint["customer_code"]) == ("客户投诉", "SGM")
+    assert (internal["category_zh"], internal["customer_code"]) == ("未分类", "")
+
+
+def test_a_customer_on_an_internal_issue_or_a_retired_customer_imports_nothing(plant):
+    faw = store.create_customer(actor_id=None, code="FAW", name_zh="一汽-大众", name_en="FAW-VW")
+    store.update_customer(actor_id=None, customer_id=faw.id, name_zh="一汽-大众", name_en="FAW-VW", site="",
+                          active=False)
+    rows = [CUSTOMER_HEADER,
+            ["GP12 毛刺", "GP12", "上汽通用", "2026-03-02", "张伟"],
+            ["座椅异响", "客户投诉", "FAW", "2026-03-03", "张伟"],
+            ["门板卡扣断裂", "客户投诉", "上汽通用", "2026-03-04", "张伟"]]
+    preview = sheet_import.read_board(_workbook(rows), store.step_columns())[2]
+    plan = store.plan_import(actor_id=None, issues=preview.issues, now=NOW)
+    assert [(e.cell, e.key) for e in plan.errors] == [("C2", "import.err.customer_not_external"),
+                                                      ("C3", "import.err.customer_retired")]
+    assert "“FAW”已停用" in error_message(plan.errors[1].key, plan.errors[1].values, "zh")
+    with pytest.raises(store.ImportRefused):
+        _import(_workbook(rows))
+    assert store.issue_count() == 0 and [c.code for c in store.customers()] == ["FAW"]     # nobody created
+
+
 def test_reimporting_the_same_file_twice_creates_no_duplicates(plant):
     rows = [["Description", "Open date", "Owner"], ["无编号的问题", "2026-03-02", "张伟"]]
     content = _workbook(rows)
@@ -159,6 +224,8 @@ def test_export_then_import_gives_the_same_board(engine, empty_database):
                                                                       if c["code"] in r["steps"] else "NA")
                                                           for c in columns}) for r in frame.to_dict("records")}
     assert letters(after) == letters(before)
+    customer_of = lambda frame: dict(zip(frame["number"], frame["customer"]))
+    assert customer_of(after) == customer_of(before) and any(customer_of(before).values())   # created by the import
     fresh.dispose()
 
 

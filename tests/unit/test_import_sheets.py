@@ -108,6 +108,7 @@ def test_every_state_our_export_writes_reads_back(lang):
     ("Verification", "step:verified"), ("PFMEA", "step:pfmea"), ("Control Plan", "step:pfmea"),
     ("Standardized Work", "step:standard_work"), ("LPA", "step:lpa"), ("Lessons Learned", "step:lessons_learned"),
     ("PFMEA/控制计划", "step:pfmea"), ("Remarks", "comment"), ("备注", "comment"), ("Overall", "ignore"),
+    ("客户", "customer"), ("客户名称", "customer"), ("主机厂", "customer"), ("Customer", "customer"), ("OEM", "customer"),
 ])
 def test_header_words(plant, header, target):
     assert sheet_import.recognise(header, sheet_import.known_headers(store.step_columns())) == target
@@ -382,9 +383,11 @@ def test_cli_exports_every_issue_and_importing_it_back_changes_nothing(engine, d
     exported = _cli("export", str(path), "--include-closed", database_url=database_url)
     assert exported.returncode == 0, exported.stderr
     assert f"{store.issue_count()} issues written" in exported.stdout
-    sheet = openpyxl.load_workbook(path).active
-    statuses = [row[-1] for row in sheet.iter_rows(min_row=3, values_only=True)]
-    assert {"未关闭", "已关闭", "已取消"} <= set(statuses)
+    header, *rows = openpyxl.load_workbook(path).active.iter_rows(min_row=2, values_only=True)
+    assert {"未关闭", "已关闭", "已取消"} <= {row[header.index("状态")] for row in rows}
+    customers = {row[header.index("编号")]: row[header.index("客户")] for row in rows}
+    assert customers == {r["number"]: r["customer"] or None for r in closed.to_dict("records")}
+    assert {"上汽通用", "一汽-大众"} <= set(customers.values())        # the demo's complaints name their customers
     before = _snapshot()
     again = _cli("import", str(path), database_url=database_url)
     assert again.returncode == 0, again.stderr
