@@ -18,7 +18,7 @@ HEADER_FONT = Font(bold=True, color=excel(ON_NAVY))
 THIN = Side(style="thin", color=excel(GRID))
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 # widths in characters: overall, number, category, description, opened, part, owner, lead, next report; steps;
-# closed, status
+# closed, status, customer
 WIDTHS = [7, 15, 16, 48, 12, 15, 10, 10, 12]
 STEP_WIDTH, CLOSED_WIDTH, STATUS_WIDTH, CUSTOMER_WIDTH = 8, 12, 10, 14
 HEADER_ROW, FIRST_ROW = 2, 3
