@@ -131,7 +131,7 @@ TEXT: dict[str, dict[str, str]] = {
                     "en": "Upload the plant's existing board or problem list (.xlsx): the header may be anywhere in the first 10 rows, in Chinese or English; steps as letters or fill colours. Below, each column shows what it becomes, and you may change it; rows import only when all are correct."},
     "import.file": {"zh": "Excel文件", "en": "Excel file"},
     "import.sheet": {"zh": "工作表", "en": "Sheet"},
-    "import.errors": {"zh": "有{count}个单元格需要更正，未导入任何内容。", "en": "{count} cells need correcting; nothing was imported."},
+    "import.errors": {"zh": "有{count}个单元格需要更正，未导入任何内容。", "en": "Cells to correct: {count}. Nothing was imported."},
     "import.cell": {"zh": "单元格", "en": "Cell"},
     "import.problem": {"zh": "问题及处理", "en": "Problem and what to do"},
     "import.plan": {"zh": "将新建{created}个、更新{updated}个、保持{unchanged}个问题。", "en": "{created} issues will be created, {updated} updated, {unchanged} kept as they are."},

@@ -39,7 +39,7 @@ def test_cell_errors_are_listed_and_nothing_is_imported(plant):
     at = _page(plant, "en")
     rows = [["Description", "Open date", "Owner"], ["bad date", "2026-02-30", "张伟"]]
     at.get("file_uploader")[0].upload("board.xlsx", _workbook(rows), XLSX).run()
-    assert [e.value for e in at.error] == ["1 cells need correcting; nothing was imported."]
+    assert [e.value for e in at.error] == ["Cells to correct: 1. Nothing was imported."]
     table = at.dataframe[-1].value                                   # after the mapping editor
     assert list(table.iloc[0]) == ["总装车间", "B2", "“2026-02-30” is not a date I can read: write it like 2026-03-05."]
     assert not [b for b in at.button if b.key == "import_confirm"]
