@@ -352,7 +352,7 @@ def _board_row(record: dict, columns: list[dict], lang: str, now: datetime, tz, 
         closed = f'{t("cell.cancelled", lang)} {closed}'
     description = (complaint_views.complaint_marks(record, lang) + repeat_badge(record.get("repeat_of", ""), lang)
                    + _e(record["description"]))
-    category = _e(_name(record, "category", lang))
+    category, source = _category_and_customer(record, lang)
     if projector:    # at most two lines on the projector, the whole text in the tooltip
         description = f'<div class="qr-desc-text">{description}</div>'
         category = f'<div class="qr-cat-text">{category}</div>'
@@ -361,8 +361,7 @@ def _board_row(record: dict, columns: list[dict], lang: str, now: datetime, tz, 
         f'title="{_e(t("status." + overall, lang))}">{overall}{_escalation_badge(record["escalation_level"], lang)}</td>',
         f'<td class="qr-no"><a href="{_e(detail_link(record["number"], lang))}" target="_self">'
         f'{_e(record["number"])}</a></td>',
-        f'<td class="qr-cat" title="{_e(_name(record, "category", lang))}">{category}'
-        f'{clock_badges(record.get("clocks") or [], now, lang, tz)}</td>',
+        f'<td class="qr-cat" title="{_e(source)}">{category}{clock_badges(record.get("clocks") or [], now, lang, tz)}</td>',
         f'<td class="qr-desc" title="{_e(record["description"])}">{description}</td>',
         f'<td class="qr-date" title="{_e(_long_date(record["opened_on"]))}">{_short_date(record["opened_on"])} '
         f'<span class="qr-days">{_e(t("cell.days", lang, days=record["days_open"]))}</span></td>',
@@ -381,6 +380,17 @@ def _board_row(record: dict, columns: list[dict], lang: str, now: datetime, tz, 
     row_class = "qr-row qr-closed" if record["closed_on"] else "qr-row"
     return (f'<tr class="{row_class}" data-issue="{_e(record["number"])}" '
             f'data-escalation="{record["escalation_level"]}">{"".join(cells)}</tr>')
+
+
+def _category_and_customer(record: dict, lang: str) -> tuple[str, str]:
+    """The category cell's markup and its tooltip: a customer's complaint names its customer by code after the
+    category (the first question at the meeting is whose complaint it is), the tooltip by name."""
+    category = _name(record, "category", lang)
+    code = record.get("customer_code")
+    if not code:
+        return _e(category), category
+    name = record["customer_en" if lang == "en" else "customer"]
+    return f'{_e(category)} · <span class="qr-customer">{_e(code)}</span>', f"{category} · {name}"
 
 
 def render_header(counters: dict[str, int], quality: list[dict], lang: str, *, projector: bool = False) -> str:

@@ -2,6 +2,7 @@
 complaint, the facilitator's disposition (not valid closes it as such), the customer's acceptance that closes one
 (or the wait for it), and the board's marks for a complaint awaiting the customer or found not solved."""
 from datetime import timedelta
+import html
 
 import pandas as pd
 import pytest
@@ -264,3 +265,21 @@ def test_the_detail_escapes_what_people_typed(complaint):
     assert "<script>alert" not in html and "X&lt;b&gt; &lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert complaint_views.complaint_fields({"customer_code": "", "customer": "", "defect_quantity": float("nan"),
                                              "accepted_on": pd.NaT}, "zh") == []
+
+
+@pytest.mark.parametrize("lang, shown, tip", [("zh", "客户投诉 · ", "客户投诉 · <上汽通用> [SGM](x)"),
+                                              ("en", "Customer complaint · ", "Customer complaint · SAIC & GM")])
+def test_the_board_names_a_complaints_customer_after_its_category(complaint, lang, shown, tip):
+    issue = complaint["issue"]
+    sgm = store.create_customer(actor_id=None, code="<SGM>", name_zh="<上汽通用> [SGM](x)", name_en="SAIC & GM")
+    store.set_complaint_details(actor_id=complaint["lead"].id, issue_id=issue.id, customer_id=sgm.id,
+                                defect_quantity=None, expected_version=issue.version)
+    for projector in (False, True):
+        board = views.render_board(store.board_frame(), store.step_columns(), lang, projector=projector)
+        cell = board.split('<td class="qr-cat"')[1].split("</td>")[0]
+        assert f'{shown}<span class="qr-customer">&lt;SGM&gt;</span>' in cell           # the code, as text
+        assert html.unescape(cell.split('title="')[1].split('"')[0]) == tip                # the name, escaped
+        assert "<SGM>" not in cell and "<上汽通用>" not in cell
+    other = store.board_frame().iloc[0].to_dict() | {"customer_code": "", "customer": "", "customer_en": ""}
+    plain = views.render_board(pd.DataFrame([other]), store.step_columns(), lang)
+    assert 'class="qr-customer"' not in plain                                           # an issue of no customer

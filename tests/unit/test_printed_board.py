@@ -31,6 +31,9 @@ def printed_area(plant, open_issue):
             step = store.issue_detail(issue.number).steps[0]
             store.complete_step(actor_id=plant["lead"].id, step_id=step["id"], done_on=today,
                                 expected_version=issue.version, now=plant_moment(today))
+    sgm = store.create_customer(actor_id=None, code="SGM", name_zh="上汽通用")   # the last one: a customer's
+    store.set_complaint_details(actor_id=None, issue_id=issue.id, customer_id=sgm.id, defect_quantity=None,
+                                expected_version=store.issue_detail(issue.number).issue["version"])
     return sort_board(store.board_frame(on=today))
 
 
@@ -64,6 +67,7 @@ def test_the_text_holds_every_issue_number_and_the_chinese(printed, printed_area
     assert sorted(re.findall(r"QR-\d{4}-\d{4}", text)) == sorted(printed_area["number"])
     flat = re.sub(r"\s+", "", text)
     assert "客户投诉：左前门内饰板卡扣断裂第13批" in flat and "总装车间" in flat and "扫码更新" in flat
+    assert flat.count("客户投诉·SGM") == 1                                    # whose complaint, as on screen
 
 
 def _pages(pdf, tmp_path) -> list[Image.Image]:
