@@ -5,7 +5,6 @@ starts one); a copy of the migrated template is a CREATE DATABASE … TEMPLATE, 
 SQLite file copy. A missing server fails the run: it never falls back to SQLite.
 """
 import functools
-import itertools
 import os
 import shutil
 from pathlib import Path
@@ -18,8 +17,8 @@ BACKEND = os.environ.get("QR_TEST_DB", "sqlite")
 if BACKEND not in ("sqlite", "postgresql"):
     raise RuntimeError(f"QR_TEST_DB={BACKEND!r}: use sqlite or postgresql")
 
-_serial = itertools.count()
-made = 0          # databases made in this process: tests/conftest.py checks that a test said it would make them
+made = 0          # databases made in this process (their names count on it); tests/conftest.py checks that a test
+                  # said it would make them
 
 
 def pg_server_url() -> str:
@@ -53,7 +52,7 @@ def new_database(directory: Path, *, template: str | None = None, backend: str =
     """The URL of a new database: empty, or a copy of `template` (a URL this module made)."""
     global made
     made += 1
-    name = f"qrt_{os.getpid()}_{next(_serial)}"
+    name = f"qrt_{os.getpid()}_{made}"
     if backend == "sqlite":
         path = Path(directory) / f"{name}.db"
         if template is not None:
