@@ -361,7 +361,8 @@ def _board_row(record: dict, columns: list[dict], lang: str, now: datetime, tz, 
         f'title="{_e(t("status." + overall, lang))}">{overall}{_escalation_badge(record["escalation_level"], lang)}</td>',
         f'<td class="qr-no"><a href="{_e(detail_link(record["number"], lang))}" target="_self">'
         f'{_e(record["number"])}</a></td>',
-        f'<td class="qr-cat" title="{_e(source)}">{category}{clock_badges(record.get("clocks") or [], now, lang, tz)}</td>',
+        f'<td class="qr-cat" title="{_e(source)}">{category}'
+        f'{clock_badges(record.get("clocks") or [], now, lang, tz)}</td>',
         f'<td class="qr-desc" title="{_e(record["description"])}">{description}</td>',
         f'<td class="qr-date" title="{_e(_long_date(record["opened_on"]))}">{_short_date(record["opened_on"])} '
         f'<span class="qr-days">{_e(t("cell.days", lang, days=record["days_open"]))}</span></td>',

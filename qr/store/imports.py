@@ -246,7 +246,6 @@ class _Work:
             item.action = "update"
         return item
 
-
     def _customer(self, row: ImportedIssue, values: dict, category):
         """The row's customer (an id, or one the import creates), None without one; a customer only on a customer's
         complaint and never a retired one, as the app's own forms keep it."""
