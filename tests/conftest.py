@@ -6,6 +6,7 @@ database, which scripts/test runs in its SQLite pass only.
 """
 import os
 import sys
+from collections import Counter
 from contextlib import ExitStack, contextmanager
 from datetime import date, datetime, time, timezone
 from pathlib import Path
@@ -52,13 +53,28 @@ def _same_on_either_backend(item) -> bool:
 def pytest_collection_modifyitems(config, items):
     """In scripts/test's second pass, the tests that ran the same in the first are deselected: the browser-view
     tests (marker one_backend: markup, layout, scrolling do not depend on the database behind the page), the
-    tests that reach no database at all (rules, views, file formats) and the pg tests (their own databases)."""
-    if not SECOND_PASS:
-        return
-    ran_before = [item for item in items if _same_on_either_backend(item)]
-    if ran_before:
-        config.hook.pytest_deselected(items=ran_before)
-        items[:] = [item for item in items if not _same_on_either_backend(item)]
+    tests that reach no database at all (rules, views, file formats) and the pg tests (their own databases).
+    Then the files that start servers come first, so two workers do not end on them one after the other."""
+    if SECOND_PASS:
+        ran_before = [item for item in items if _same_on_either_backend(item)]
+        if ran_before:
+            config.hook.pytest_deselected(items=ran_before)
+            items[:] = [item for item in items if not _same_on_either_backend(item)]
+    items.sort(key=work_order(items))
+
+
+def work_order(items):
+    """Longest files first, by a rough cost (a server and browser file pays for its server's start and seconds a
+    test, a property test for its examples, a command-line test for its process, most others a fraction of a
+    second): pytest-xdist hands out whole files in this order (scripts/test passes --no-loadscope-reorder), so neither worker is left with a long file at the end."""
+    cost = Counter()
+    for item in items:
+        starts_servers = item.path.relative_to(ROOT / "tests").parts[0] in ("e2e", "pg")
+        if starts_servers and item.path not in cost:
+            cost[item.path] += 15
+        cost[item.path] += 5 if starts_servers else 3 if getattr(item.obj, "is_hypothesis_test", False) else \
+            1.5 if "subprocess" in vars(item.module) else 0.3
+    return lambda item: (-cost[item.path], str(item.path))
 
 
 def pytest_report_header(config):
