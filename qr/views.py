@@ -384,14 +384,15 @@ def _board_row(record: dict, columns: list[dict], lang: str, now: datetime, tz, 
 
 
 def _category_and_customer(record: dict, lang: str) -> tuple[str, str]:
-    """The category cell's markup and its tooltip: a customer's complaint names its customer by code after the
-    category (the first question at the meeting is whose complaint it is), the tooltip by name."""
+    """The category cell's markup and its tooltip: a customer's complaint names its customer by code before the
+    category (the first question at the meeting is whose complaint it is; a narrow cell cuts the category's end,
+    never the code), the tooltip by name."""
     category = _name(record, "category", lang)
     code = record.get("customer_code")
     if not code:
         return _e(category), category
     name = record["customer_en" if lang == "en" else "customer"]
-    return f'{_e(category)} · <span class="qr-customer">{_e(code)}</span>', f"{category} · {name}"
+    return f'<span class="qr-customer">{_e(code)}</span> · {_e(category)}', f"{name} · {category}"
 
 
 def render_header(counters: dict[str, int], quality: list[dict], lang: str, *, projector: bool = False) -> str:

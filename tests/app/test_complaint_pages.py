@@ -267,9 +267,9 @@ def test_the_detail_escapes_what_people_typed(complaint):
                                              "accepted_on": pd.NaT}, "zh") == []
 
 
-@pytest.mark.parametrize("lang, shown, tip", [("zh", "客户投诉 · ", "客户投诉 · <上汽通用> [SGM](x)"),
-                                              ("en", "Customer complaint · ", "Customer complaint · SAIC & GM")])
-def test_the_board_names_a_complaints_customer_after_its_category(complaint, lang, shown, tip):
+@pytest.mark.parametrize("lang, shown, tip", [("zh", " · 客户投诉", "<上汽通用> [SGM](x) · 客户投诉"),
+                                              ("en", " · Customer complaint", "SAIC & GM · Customer complaint")])
+def test_the_board_names_a_complaints_customer_before_its_category(complaint, lang, shown, tip):
     issue = complaint["issue"]
     sgm = store.create_customer(actor_id=None, code="<SGM>", name_zh="<上汽通用> [SGM](x)", name_en="SAIC & GM")
     store.set_complaint_details(actor_id=complaint["lead"].id, issue_id=issue.id, customer_id=sgm.id,
@@ -277,7 +277,7 @@ def test_the_board_names_a_complaints_customer_after_its_category(complaint, lan
     for projector in (False, True):
         board = views.render_board(store.board_frame(), store.step_columns(), lang, projector=projector)
         cell = board.split('<td class="qr-cat"')[1].split("</td>")[0]
-        assert f'{shown}<span class="qr-customer">&lt;SGM&gt;</span>' in cell           # the code, as text
+        assert f'<span class="qr-customer">&lt;SGM&gt;</span>{shown}' in cell           # the code, as text
         assert html.unescape(cell.split('title="')[1].split('"')[0]) == tip                # the name, escaped
         assert "<SGM>" not in cell and "<上汽通用>" not in cell
     other = store.board_frame().iloc[0].to_dict() | {"customer_code": "", "customer": "", "customer_en": ""}

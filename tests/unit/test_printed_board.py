@@ -67,7 +67,7 @@ def test_the_text_holds_every_issue_number_and_the_chinese(printed, printed_area
     assert sorted(re.findall(r"QR-\d{4}-\d{4}", text)) == sorted(printed_area["number"])
     flat = re.sub(r"\s+", "", text)
     assert "客户投诉：左前门内饰板卡扣断裂第13批" in flat and "总装车间" in flat and "扫码更新" in flat
-    assert flat.count("客户投诉·SGM") == 1                                    # whose complaint, as on screen
+    assert flat.count("SGM·客户投诉") == 1                                    # whose complaint, as on screen
 
 
 def _pages(pdf, tmp_path) -> list[Image.Image]:
