@@ -2,6 +2,7 @@
 clocks as the board and the trends read them."""
 from collections import defaultdict
 from datetime import date, datetime, timezone
+from functools import partial
 
 import pandas as pd
 import sqlalchemy as sa
@@ -9,8 +10,9 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from models import Category, Customer, Issue, Person, ResponseClock, ResponseRule
-from qr import trends
+from qr import rules, trends
 from qr.audit import Entity
+from qr.notices import working_day
 from qr.store.base import (EARLIEST_OPENED_ON, MAX_RESPONSE_MINUTES, REASON_MAX, Context, ValidationFailed, _audit,
                            _authorize, _commit_change, _frame, _get, _is_whole_number, _issue_command, _still_relevant,
                            _text, command, query)
@@ -49,6 +51,58 @@ def _response_rules(session: Session, category: Category, customer_id: int | Non
         if found := _rules_of(session, category_id, customer):
             return found
     return []
+
+
+def _started_clock(issue_id: int, rule: ResponseRule, received_at: datetime, ctx: Context) -> ResponseClock:
+    """A clock of `rule` from `received_at`, due after the rule's limit (working days only when the rule says so)."""
+    works = partial(working_day, rule=ctx.settings.notify_rule) if rule.working_time else None
+    return ResponseClock(issue_id=issue_id, code=rule.code, name_zh=rule.name_zh, name_en=rule.name_en,
+                         position=rule.position, started_at=received_at,
+                         due_at=rules.clock_due(received_at, rule.limit_minutes, ctx.tz, works))
+
+
+def _follow_the_customer(session: Session, issue: Issue, *, actor_id: int | None, ctx: Context) -> None:
+    """A complaint whose customer is named or changed answers to that customer's rules from then on: each clock not
+    yet answered is timed again from the moment the complaint was received, and clocks are added or dropped as the
+    rules say; an answered clock stays as it was answered. The audit trail keeps the clocks before and after. A
+    complaint of unknown arrival (imported from a sheet, or entered with neither a rule nor its arrival) has
+    nothing to count from and starts none."""
+    if issue.received_at is None:
+        return
+    wanted = {rule.code: rule for rule in _response_rules(session, session.get(Category, issue.category_id),
+                                                          issue.customer_id)}
+    clocks = list(session.exec(select(ResponseClock).where(ResponseClock.issue_id == issue.id)).all())
+    before = _clock_terms(clocks, ctx)
+    kept = []
+    for clock in clocks:
+        rule = wanted.get(clock.code)
+        if clock.responded_at is not None:
+            kept.append(clock)
+        elif rule is None:
+            session.delete(clock)
+        else:
+            timed = _started_clock(issue.id, rule, issue.received_at, ctx)
+            clock.name_zh, clock.name_en, clock.position = timed.name_zh, timed.name_en, timed.position
+            clock.started_at, clock.due_at = timed.started_at, timed.due_at
+            session.add(clock)
+            kept.append(clock)
+    codes = {clock.code for clock in kept}
+    for code, rule in wanted.items():
+        if code not in codes:
+            clock = _started_clock(issue.id, rule, issue.received_at, ctx)
+            session.add(clock)
+            kept.append(clock)
+    after = _clock_terms(kept, ctx)
+    if after != before:
+        _audit(session, at=ctx.now, actor_id=actor_id, entity=Entity.ISSUE, entity_id=issue.id, issue_id=issue.id,
+               field_name="response_clocks", old=before or None, new=after or None)
+
+
+def _clock_terms(clocks: list[ResponseClock], ctx: Context) -> str:
+    """The clocks as the audit trail keeps them: each one's code and when it is due, or that it was answered."""
+    return "; ".join(f"{clock.code} {'answered' if clock.responded_at else 'due'} "
+                     f"{(clock.responded_at or clock.due_at).astimezone(ctx.tz).strftime('%Y-%m-%d %H:%M')}"
+                     for clock in sorted(clocks, key=lambda clock: (clock.position, clock.code)))
 
 
 def _rule_label(rule: ResponseRule) -> str:

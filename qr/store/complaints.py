@@ -14,7 +14,7 @@ from qr.audit import Entity
 from qr.i18n import t
 from qr.store.base import (REASON_MAX, TEXT_MAX, Context, ValidationFailed, _audit, _commit_change, _date, _frame, _get,
                            _is_whole_number, _issue_command, _settings, _text, command, query)
-from qr.store.clocks import trends_clocks
+from qr.store.clocks import _follow_the_customer, trends_clocks
 from qr.store.customers import deliveries, _accept, _acceptance, _complaint_party
 from qr.store.issues import _cancel, _close, _reopen, _require_closable
 from qr.store.outbox import _issue_names, _notify
@@ -109,13 +109,16 @@ def record_rejection(*, session: Session, actor_id: int | None, issue_id: int, r
 @command
 def set_complaint_details(*, session: Session, actor_id: int | None, issue_id: int, customer_id: int | None,
                           defect_quantity: int | None, expected_version: int, ctx: Context) -> Issue:
-    """Whose complaint it is and how many bad parts it counts (the customer's PPM); clocks already running keep
-    the rules they started with."""
+    """Whose complaint it is and how many bad parts it counts (the customer's PPM); a new customer's response
+    rules time the clocks not yet answered."""
     issue = _issue_command(session, actor_id=actor_id, issue_id=issue_id, expected_version=expected_version,
                            now=ctx.now)
     party = _complaint_party(session, _kind(session, issue), customer_id, issue.supplier, defect_quantity)
+    new_customer = party["customer_id"] != issue.customer_id
     _change(session, issue, {"customer_id": party["customer_id"], "defect_quantity": party["defect_quantity"]},
             actor_id=actor_id, now=ctx.now)
+    if new_customer:
+        _follow_the_customer(session, issue, actor_id=actor_id, ctx=ctx)
     _commit_change(session)
     return issue
 

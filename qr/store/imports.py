@@ -14,6 +14,7 @@ from qr.rules import ColourRule, Status, StepState, StepView
 from qr.sheet_import import CellError, ImportedIssue, shape_key
 from qr.store.base import (DESCRIPTION_MAX, EARLIEST_OPENED_ON, REASON_MAX, Context, ValidationFailed, _actor_names,
                            _audit, _authorize, _claim_version, _step_view, _text, command, query)
+from qr.store.clocks import _follow_the_customer
 from qr.store.import_names import _Names
 from qr.store.issues import _cancel, _next_numbers
 from qr.store.lessons import _record_lesson
@@ -431,6 +432,8 @@ class _Apply:
                         old=getattr(issue, name), new=value, reason=why)
             setattr(issue, name, value)
         issue.similarity_key = similar.signature(issue.description)
+        if "customer_id" in changes:
+            _follow_the_customer(self.session, issue, actor_id=self.actor_id, ctx=self.ctx)
         if closing and cancelled:
             _cancel(self.session, issue, item.changes["closed_on"], actor_id=self.actor_id, now=self.ctx.now,
                     reason=item.values["comment"] or reason)

@@ -1,22 +1,20 @@
 """Issue commands: open, change a step, next report date, close, cancel, reopen, attach a file."""
 import secrets
 from datetime import date, datetime
-from functools import partial
 
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
-from models import (Area, Attachment, Category, Issue, IssueSequence, IssueStep, Person, ResponseClock, StepTemplate,
+from models import (Area, Attachment, Category, Issue, IssueSequence, IssueStep, Person, StepTemplate,
                     TemplateStep)
 from qr import db, eight_d, files, rules, similar
 from qr.audit import Entity
-from qr.notices import working_day
 from qr.rules import ColourRule, StepState
 from qr.store.base import (DESCRIPTION_MAX, EARLIEST_OPENED_ON, REASON_MAX, TEXT_MAX, Context, NotFound,
                            ValidationFailed, _audit, _authorize, _authorize_plant, _commit_change, _date, _get,
                            _issue_command, _may, _require_countermeasure, _set, _settings, _step_view, _text, command,
                            step_command)
-from qr.store.clocks import _received_at, _response_rules
+from qr.store.clocks import _received_at, _response_rules, _started_clock
 from qr.store.customers import _accept, _acceptance, _complaint_party
 from qr.store.eight_d_reports import _eight_d_content
 from qr.store.follow_ups import _drop_pending_follow_up, _plan_follow_up
@@ -101,13 +99,8 @@ def create_issue(*, session: Session, actor_id: int | None, description: str, ca
     session.flush()
     created = _audit(session, at=ctx.now, actor_id=actor_id, entity=Entity.ISSUE, entity_id=issue.id,
                      issue_id=issue.id, field_name="created", old=None, new=None)
-    tz = ctx.tz
-    works = partial(working_day, rule=ctx.settings.notify_rule)
     for rule in response_rules:
-        session.add(ResponseClock(issue_id=issue.id, code=rule.code, name_zh=rule.name_zh, name_en=rule.name_en,
-                                  position=rule.position, started_at=received_at,
-                                  due_at=rules.clock_due(received_at, rule.limit_minutes, tz,
-                                                         works if rule.working_time else None)))
+        session.add(_started_clock(issue.id, rule, received_at, ctx))
     for ts, target_on in zip(template_steps, rules.target_dates(opened_on, [t.guide_limit_days for t in template_steps])):
         step = IssueStep(issue_id=issue.id, template_step_id=ts.id, position=ts.position, target_on=target_on,
                          original_target_on=target_on)

@@ -118,6 +118,65 @@ def test_a_customer_wide_rule_serves_every_category_of_that_customer(plant, cust
     assert history[-1] == "FAW.ack"                          # the admin history names the rule's scope
 
 
+def test_a_new_customer_times_the_unanswered_clocks_by_its_rules(plant, customers):
+    """Entered as FAW's (no rules of its own), the complaint ran on the category's clocks; changed to SGM, whose only
+    rule is on site in 4 h, on site is timed again from the arrival and containment is dropped; the answered
+    acknowledgement stays. Back to FAW, the category's clocks come back, each due from the arrival."""
+    store.set_response_rule(actor_id=None, category_id=None, customer_id=customers["SGM"].id, code="on_site",
+                            name_zh="到现场", name_en="On site", limit_minutes=4 * 60)
+    day = date(2026, 12, 1)
+    issue = _complaint(plant, customers["FAW"], day, received_at=local(day, 9))
+    ack = _clock_rows(issue.number)["ack"]
+    answered = store.record_response(actor_id=None, clock_id=ack["id"], responded_at=local(day, 10),
+                                     responded_by_id=plant["lead"].id, how="电话", expected_version=issue.version,
+                                     now=local(day, 23, 30))
+    changed = store.set_complaint_details(actor_id=plant["lead"].id, issue_id=issue.id,
+                                          customer_id=customers["SGM"].id, defect_quantity=None,
+                                          expected_version=answered.version, now=local(day, 23, 40))
+    clocks = _clock_rows(issue.number)
+    assert {code: (c["due_at"], c["responded_at"]) for code, c in clocks.items()} == {
+        "ack": (local(day, 11), local(day, 10)), "on_site": (local(day, 13), None)}
+    assert clocks["on_site"]["name_zh"] == "到现场"
+    event = [e for e in db_events(issue.id) if e.field == "response_clocks"][-1]
+    assert (event.old, event.new) == ("ack answered 2026-12-01 10:00; containment due 2026-12-02 09:00; "
+                                      "on_site due 2026-12-03 09:00",
+                                      "ack answered 2026-12-01 10:00; on_site due 2026-12-01 13:00")
+    store.set_complaint_details(actor_id=plant["lead"].id, issue_id=issue.id, customer_id=customers["FAW"].id,
+                                defect_quantity=None, expected_version=changed.version, now=local(day, 23, 50))
+    assert {code: c["due_at"] for code, c in _clock_rows(issue.number).items()} == {
+        "ack": local(day, 11), "containment": local(day + timedelta(days=1), 9),
+        "on_site": local(day + timedelta(days=2), 9)}
+
+
+def test_a_complaint_of_a_category_without_rules_starts_its_customers_clocks_from_its_arrival(plant):
+    """Entered before the plant kept customers, in a customer category of no rules: no clock, its arrival kept.
+    Naming SGM, whose acknowledgement is due in an hour, starts that clock from the arrival; saving the same
+    customer again (a new count) leaves the clocks alone. Without a known arrival nothing starts."""
+    store.create_category(actor_id=None, code="recall", name_zh="召回", name_en="Recall", kind="external")
+    plant["categories"]["recall"] = next(c for c in store.reference_lists()["categories"] if c.code == "recall")
+    day = date(2026, 12, 1)
+    issue = _complaint(plant, None, day, category="recall", received_at=local(day, 21))
+    unknown = _complaint(plant, None, day, category="recall")
+    assert (_clock_rows(issue.number), _clock_rows(unknown.number)) == ({}, {})
+    sgm = store.create_customer(actor_id=None, code="SGM", name_zh="上汽通用", name_en="SAIC-GM")
+    store.set_response_rule(actor_id=None, category_id=None, customer_id=sgm.id, code="ack",
+                            name_zh="响应", name_en="Acknowledge", limit_minutes=60)
+    named = [store.set_complaint_details(actor_id=plant["lead"].id, issue_id=complaint.id, customer_id=sgm.id,
+                                         defect_quantity=None, expected_version=complaint.version,
+                                         now=local(day + timedelta(days=1), 8)) for complaint in (issue, unknown)]
+    assert {code: c["due_at"] for code, c in _clock_rows(issue.number).items()} == {"ack": local(day, 22)}
+    assert _clock_rows(unknown.number) == {} and store.issue_detail(unknown.number).issue["received_at"] is None
+    store.set_complaint_details(actor_id=plant["lead"].id, issue_id=issue.id, customer_id=sgm.id,
+                                defect_quantity=3, expected_version=named[0].version,
+                                now=local(day + timedelta(days=1), 9))
+    assert [e.field for e in db_events(issue.id)].count("response_clocks") == 1     # the same customer: untouched
+    assert _clock_rows(issue.number)["ack"]["due_at"] == local(day, 22)
+
+
+def _clock_rows(number: str) -> dict[str, dict]:
+    return {c["code"]: c for c in store.issue_detail(number).issue["clocks"]}
+
+
 def db_events(issue_id):
     with db.read_session() as session:
         statement = select(AuditEvent).order_by(AuditEvent.id)

@@ -2,7 +2,7 @@
 import io
 import subprocess
 import sys
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import openpyxl
@@ -150,6 +150,29 @@ def test_a_customer_column_names_each_complaints_customer_by_code_or_either_name
     with Session(db.get_engine()) as session:
         moved = session.exec(select(AuditEvent).where(AuditEvent.field == "customer_id")).one()
     assert moved.reason == "test.xlsx, row 2"
+
+
+def test_a_sheet_moving_a_complaint_to_another_customer_times_its_clocks_by_that_customers_rules(plant):
+    """A complaint entered in the app runs the category's clocks from its arrival; the sheet names SGM, whose only
+    rule is acknowledging in 30 minutes: the clocks follow, as they do when the app's form changes the customer.
+    The imported complaint (its arrival unknown) moved to SGM starts none."""
+    faw = store.create_customer(actor_id=None, code="FAW", name_zh="一汽-大众", name_en="FAW-VW")
+    sgm = store.create_customer(actor_id=None, code="SGM", name_zh="上汽通用", name_en="SAIC-GM")
+    store.set_response_rule(actor_id=None, category_id=None, customer_id=sgm.id, code="ack", name_zh="响应",
+                            name_en="Acknowledge", limit_minutes=30)
+    received = plant_moment(ON, 9)
+    entered = store.create_issue(actor_id=None, description="门板卡扣断裂", category_id=plant["categories"]["complaint"].id,
+                                 area_id=plant["area"].id, severity="A", owner_id=plant["owner"].id,
+                                 lead_id=plant["lead"].id, opened_on=ON, next_report_on=ON, customer_id=faw.id,
+                                 template_id=plant["templates"]["standard"].id, received_at=received, now=NOW)
+    imported = _import(_workbook([CUSTOMER_HEADER, ["座椅异响", "客户投诉", "FAW", "2026-03-03", "张伟"]]))[1]
+    header = ["编号", *CUSTOMER_HEADER]
+    _, outcome = _import(_workbook([header, [entered.number, "门板卡扣断裂", "客户投诉", "SGM", "2026-03-12", "张伟"],
+                                    [imported.created[0], "座椅异响", "客户投诉", "SGM", "2026-03-03", "张伟"]]))
+    assert sorted(outcome.updated) == sorted([entered.number, imported.created[0]])
+    clocks = {c["code"]: c["due_at"] for c in store.issue_detail(entered.number, on=ON).issue["clocks"]}
+    assert clocks == {"ack": received + timedelta(minutes=30)}
+    assert store.issue_detail(imported.created[0], on=ON).issue["clocks"] == []
 
 
 def test_a_complaint_list_without_a_category_column_imports_its_rows_as_customer_complaints(plant):
