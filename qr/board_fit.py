@@ -40,6 +40,9 @@ def _col_css(widths: dict[str, float], scope: str) -> str:
 
 # every board's base widths; a wider layout's container query overrides them (board_fit)
 TIGHT_COLUMNS_CSS = _col_css(_LAYOUTS[0]["widths"], ".qr-fit table.qr-board")
+# a board scrolling sideways (only the tight layout ever does) keeps its overall and number columns in view: the
+# number column stays put just right of the overall one
+TIGHT_OVERALL_EM = _TIGHT_EM["overall"]
 
 
 def board_fit(step_count: int, *, projector: bool, fill_rows: int | None = None, lang: str = "zh") -> tuple[str, str]:

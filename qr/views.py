@@ -12,7 +12,7 @@ from urllib.parse import quote_plus
 import pandas as pd
 
 from qr import complaint_views, eight_d
-from qr.board_fit import TIGHT_COLUMNS_CSS, board_fit
+from qr.board_fit import TIGHT_COLUMNS_CSS, TIGHT_OVERALL_EM, board_fit
 from qr import palette
 from qr.i18n import field_label, t
 from qr import rules
@@ -71,6 +71,10 @@ td.qr-overdue { outline: 3px solid $R; outline-offset: -3px; color: $R; font-wei
 .qr-fit table.qr-board td.qr-overall, .qr-fit table.qr-board td.qr-date,
 .qr-fit table.qr-board td.qr-desc { white-space: normal; }
 .qr-fit table.qr-board td.qr-date .qr-days { display: inline-block; }
+.qr-fit table.qr-board :is(td.qr-overall, td.qr-no, th:nth-child(-n+2)) { position: sticky; left: -1px; z-index: 1; }
+.qr-fit table.qr-board :is(td.qr-no, th:nth-child(2)) { left: calc($overall_em - 2px); box-shadow: 1px 0 0 $grid; }
+.qr-fit table.qr-board td.qr-no { background: #fff; }
+.qr-fit table.qr-board tr.qr-closed :is(td.qr-overall, td.qr-no) { opacity: 1; }
 .qr-fit table.qr-board .qr-days { font-size: .8em; }
 .qr-fit table.qr-board th.qr-step-head { padding: .15em 0; vertical-align: bottom; }
 .qr-fit table.qr-board th.qr-step-head > span { display: inline-block; writing-mode: vertical-rl;
@@ -107,7 +111,7 @@ table.qr-board.qr-projector .qr-clock-met { display: none; }
   .qr-card table.qr-board td.qr-step { min-width: 2.4em; }
 }
 </style>
-""").substitute(_COLOURS, tight_cols=TIGHT_COLUMNS_CSS)
+""").substitute(_COLOURS, tight_cols=TIGHT_COLUMNS_CSS, overall_em=f"{TIGHT_OVERALL_EM}em")
 
 
 def _e(value) -> str:

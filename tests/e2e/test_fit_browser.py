@@ -89,6 +89,34 @@ def test_desk_board_beside_the_sidebar_keeps_its_description(server, browser, wi
         assert not seen["past"], f"past the right edge of the {width} px viewport: {seen['past']}"
 
 
+def test_a_board_scrolled_sideways_on_a_phone_keeps_each_rows_status_and_number_in_view(server, browser):
+    """On a 390 px phone the board scrolls in its frame; scrolled to its last column, every row still shows its
+    overall status and number where they were, on top of the steps passing under them."""
+    page = open_page(browser, f"{server['url']}/?lang=en", width=390, height=844)
+    page.wait_for_selector("table.qr-board tr[data-issue] td[data-step]", timeout=60_000)
+    page.locator("table.qr-board thead").scroll_into_view_if_needed()
+    where = """() => [...document.querySelectorAll('table.qr-board tr[data-issue]')]
+      .filter(row => row.getBoundingClientRect().bottom < window.innerHeight).map(row => {
+      const seen = cell => { const box = cell.getBoundingClientRect();
+        const top = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+        return {left: Math.round(box.left), onTop: cell.contains(top)}; };
+      return {overall: seen(row.querySelector('td.qr-overall')), number: seen(row.querySelector('td.qr-no')),
+              step: Math.round(row.querySelector('td[data-step]').getBoundingClientRect().left)}; })"""
+    before = page.evaluate(where)
+    scrolled = page.evaluate("""() => { const frame = document.querySelector('table.qr-board').closest('.qr-wrap');
+      frame.scrollLeft = frame.scrollWidth; return frame.scrollLeft; }""")
+    page.wait_for_timeout(200)
+    after = page.evaluate(where)
+    page.close()
+    assert scrolled > 200, f"the phone's board did not scroll sideways ({scrolled} px)"
+    assert len(after) >= 3
+    moved = [abs(row[cell]["left"] - first[cell]["left"]) for row, first in zip(after, before)
+             for cell in ("overall", "number")]
+    assert max(moved) <= 2, f"status and number moved with the steps: {before} → {after}"   # (a pixel of overlap)
+    assert all(row["overall"]["onTop"] and row["number"]["onTop"] for row in after), after
+    assert all(row["step"] < first["step"] - 200 for row, first in zip(after, before))      # the steps moved
+
+
 def test_english_desk_board_shows_whole_names_at_1920(server, browser):
     """English names are longer than the 汉字 the columns were sized for: on a 1920 desk every owner, lead and head
     is shown whole (no "Wan…"), a long category wraps rather than losing its end."""
