@@ -4,6 +4,7 @@ from datetime import date, datetime
 from functools import partial
 from pathlib import Path
 import gzip
+import json
 import time
 from urllib.parse import urlencode
 
@@ -34,17 +35,26 @@ def prepare(lang: str) -> None:
         st.stop()
 
 
+# a browser without DecompressionStream (Chrome < 80, Firefox < 113, Safari < 16.4) is told so in the page's language
+# (?lang=en, as every page keeps it) instead of showing no board and no word
+_OLD_BROWSER = json.dumps({lang: t("board.old_browser", lang) for lang in LANGUAGES}, ensure_ascii=False)
 _BOARD_TABLE = st.components.v2.component(
     "qr_board_table", html='<div class="qr-board-root"></div>', isolate_styles=False,
     js="""export default function ({ data, parentElement }) {
   const root = parentElement.querySelector(".qr-board-root");
   if (!root) return;
+  if (typeof DecompressionStream === "undefined") {
+    const told = OLD_BROWSER;
+    root.textContent = told[new URLSearchParams(window.location.search).get("lang") === "en" ? "en" : "zh"];
+    root.setAttribute("role", "alert");
+    return;
+  }
   const ticket = (root.qrTicket = (root.qrTicket || 0) + 1);   // a later board wins over a slower earlier one
   const inflated = new Blob([data]).stream().pipeThrough(new DecompressionStream("gzip"));
   new Response(inflated).text().then((html) => {
     if (ticket === root.qrTicket && root.qrShown !== html) { root.innerHTML = html; root.qrShown = html; }
   });
-}""")
+}""".replace("OLD_BROWSER", _OLD_BROWSER))
 
 
 def show_board(payload: bytes, *, key: str) -> None:

@@ -18,6 +18,9 @@ TEXT: dict[str, dict[str, str]] = {
     "board.projector": {"zh": "投影模式", "en": "Projector mode"},
     "board.recently_closed": {"zh": "显示近7天关闭", "en": "Show closed in last 7 days"},
     "board.filters": {"zh": "筛选", "en": "Filter"},
+    "board.old_browser": {"zh": "此浏览器版本过旧，无法显示跟踪板。请更新浏览器（Chrome 80、Firefox 113、Safari 16.4 或更新版本）。",
+                          "en": "This browser is too old to show the board. Please update it (Chrome 80, Firefox 113, "
+                                "Safari 16.4 or later)."},
     "board.filter.area": {"zh": "区域", "en": "Area"},
     "board.filter.category": {"zh": "类别", "en": "Category"},
     "board.filter.owner": {"zh": "责任人", "en": "Owner"},

@@ -155,3 +155,19 @@ def test_the_board_asks_nothing_of_the_internet(server, browser):
     page.close()
     assert icons and all(icon.startswith(server["url"]) for icon in icons), icons
     assert elsewhere == []
+
+
+@pytest.mark.one_backend
+@pytest.mark.parametrize("lang, words", [("zh", "此浏览器版本过旧"), ("en", "This browser is too old")])
+def test_a_browser_too_old_to_inflate_the_board_is_told_so(server, browser, lang, words):
+    """Without DecompressionStream (Safari before 16.4, Firefox before 113) the board cannot be unpacked: the page
+    says so in its language instead of showing nothing."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    context.add_init_script("delete window.DecompressionStream")
+    page = context.new_page()
+    page.goto(f"{server['url']}/?lang={lang}", timeout=60_000)
+    told = page.locator('.qr-board-root[role="alert"]')
+    told.wait_for(timeout=60_000)
+    assert told.inner_text().startswith(words)
+    assert page.locator("table.qr-board").count() == 0
+    context.close()
