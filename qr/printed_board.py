@@ -69,7 +69,7 @@ def row_cells(record: dict, columns: list[dict], lang: str) -> list[Cell]:
         Cell(LETTER[overall], status=overall, small=f"▲{level}" if level else ""),
         Cell(record["number"]),
         Cell(" · ".join(filter(None, [record.get("customer_code"),
-                                      record["category_en" if english else "category_zh"]])), align="L"),  # as on screen
+                                      record["category_en" if english else "category_zh"]])), align="L"),  # as shown
         Cell(record["description"], align="L"),
         Cell(_short(record["opened_on"]), small=t("cell.days", lang, days=record["days_open"])),
         Cell(record["part_number"] or ""),

@@ -54,19 +54,19 @@ def pytest_collection_modifyitems(config, items):
     """In scripts/test's second pass, the tests that ran the same in the first are deselected: the browser-view
     tests (marker one_backend: markup, layout, scrolling do not depend on the database behind the page), the
     tests that reach no database at all (rules, views, file formats) and the pg tests (their own databases).
-    Then the files that start servers come first, so two workers do not end on them one after the other."""
+    Then the longest files come first (_work_order), so neither worker ends on a long one alone."""
     if SECOND_PASS:
         ran_before = [item for item in items if _same_on_either_backend(item)]
         if ran_before:
             config.hook.pytest_deselected(items=ran_before)
             items[:] = [item for item in items if not _same_on_either_backend(item)]
-    items.sort(key=work_order(items))
+    items.sort(key=_work_order(items))
 
 
-def work_order(items):
-    """Longest files first, by a rough cost (a server and browser file pays for its server's start and seconds a
-    test, a property test for its examples, a command-line test for its process, most others a fraction of a
-    second): pytest-xdist hands out whole files in this order (scripts/test passes --no-loadscope-reorder), so neither worker is left with a long file at the end."""
+def _work_order(items):
+    """Longest files first, by a rough cost in seconds (a server and browser file pays for its server's start and
+    seconds a test, a property test for its examples, a command-line test for its process, most others a fraction
+    of a second): pytest-xdist hands out whole files in this order (scripts/test passes --no-loadscope-reorder)."""
     cost = Counter()
     for item in items:
         starts_servers = item.path.relative_to(ROOT / "tests").parts[0] in ("e2e", "pg")
