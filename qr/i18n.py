@@ -694,6 +694,7 @@ TEXT: dict[str, dict[str, str]] = {
     "field.response_how": {"zh": "响应方式", "en": "How answered"},
     "field.clock": {"zh": "响应时限", "en": "Response clock"},
     "field.response_rule": {"zh": "响应规则", "en": "Response rule"},
+    "field.response_clocks": {"zh": "客户响应时钟", "en": "Customer response clocks"},
     "field.response_ack": {"zh": "响应客户", "en": "Customer answered"},
     "field.response_containment": {"zh": "客户处遏制", "en": "Containment at the customer"},
     "field.response_on_site": {"zh": "到场/初步分析", "en": "On site / first analysis"},

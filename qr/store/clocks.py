@@ -73,19 +73,21 @@ def _follow_the_customer(session: Session, issue: Issue, *, actor_id: int | None
                                                           issue.customer_id)}
     clocks = list(session.exec(select(ResponseClock).where(ResponseClock.issue_id == issue.id)).all())
     before = _clock_terms(clocks, ctx)
-    kept = []
+    kept, dropped = [], []
     for clock in clocks:
         rule = wanted.get(clock.code)
         if clock.responded_at is not None:
             kept.append(clock)
         elif rule is None:
-            session.delete(clock)
+            dropped.append(clock.id)
         else:
             timed = _started_clock(issue.id, rule, issue.received_at, ctx)
             clock.name_zh, clock.name_en, clock.position = timed.name_zh, timed.name_en, timed.position
             clock.started_at, clock.due_at = timed.started_at, timed.due_at
             session.add(clock)
             kept.append(clock)
+    if dropped:
+        session.execute(sa.delete(ResponseClock).where(ResponseClock.id.in_(dropped)))
     codes = {clock.code for clock in kept}
     for code, rule in wanted.items():
         if code not in codes:
