@@ -125,6 +125,8 @@ if plan.errors:
     st.stop()
 st.info(t("import.plan", lang, created=plan.count("create"), updated=plan.count("update"),
           unchanged=plan.count("keep")))
+if plan.without_customer:
+    st.warning(sheet_import.without_customer_message(plan.without_customer, lang))
 for kind, names in plan.new_names.items():
     if names:
         st.text(f"{t('import.new.' + kind, lang)}: {', '.join(names)}")

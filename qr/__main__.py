@@ -157,7 +157,7 @@ def _import(args) -> int:
     for column in preview.ignored:
         print(f"sheet {table.sheet}, column {column.letter} “{column.header}”: ignored", file=sys.stderr)
     try:
-        counts, new_names = _import_rows(args, table, mapping, columns, preview)
+        counts, new_names, without_customer = _import_rows(args, table, mapping, columns, preview)
     except store.ImportRefused as refusal:
         for error in refusal.problems:
             where = "cells" if ":" in error.cell else "cell"
@@ -169,24 +169,28 @@ def _import(args) -> int:
     for kind, names in new_names.items():
         if names:
             print(f"new {kind}: {', '.join(names)}")
+    if without_customer:
+        print(f"sheet {table.sheet}: {sheet_import.without_customer_message(without_customer, 'en')}", file=sys.stderr)
     return 0
 
 
-def _import_rows(args, table, mapping, columns, preview) -> tuple[list[int], dict[str, list[str]]]:
+def _import_rows(args, table, mapping, columns, preview) -> tuple[list[int], dict[str, list[str]], list[int]]:
     """The dry run (read-only) or the import (saving the mapping when a person changed it): created, updated and
-    kept counts, and the names created; ImportRefused names the cells to correct."""
+    kept counts, the names created and the rows of complaints left without a customer; ImportRefused names the
+    cells to correct."""
     if preview.errors:
         raise store.ImportRefused(preview.errors)
     if args.dry_run:
         plan = store.plan_import(actor_id=None, issues=preview.issues)
         if plan.errors:
             raise store.ImportRefused(plan.errors)
-        return [plan.count("create"), plan.count("update"), plan.count("keep")], plan.new_names
+        return [plan.count("create"), plan.count("update"), plan.count("keep")], plan.new_names, plan.without_customer
     saving = sheet_import.worth_saving(table, mapping, columns, store.saved_mapping(table.shape))
     outcome = store.import_issues(actor_id=None, issues=preview.issues,
                                   source=f"imported from {Path(args.file).name}, sheet {table.sheet}",
                                   mapping=sheet_import.mapping_json(table, mapping) if saving else None)
-    return [len(outcome.created), len(outcome.updated), len(outcome.unchanged)], outcome.new_names
+    return ([len(outcome.created), len(outcome.updated), len(outcome.unchanged)], outcome.new_names,
+            outcome.without_customer)
 
 
 @contextmanager

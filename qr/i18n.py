@@ -137,6 +137,11 @@ TEXT: dict[str, dict[str, str]] = {
     "import.errors": {"zh": "有{count}个单元格需要更正，未导入任何内容。", "en": "Cells to correct: {count}. Nothing was imported."},
     "import.cell": {"zh": "单元格", "en": "Cell"},
     "import.problem": {"zh": "问题及处理", "en": "Problem and what to do"},
+    "import.without_customer": {"zh": "{count}个客户投诉没有写客户(第{rows}行)。它们照样导入；导入后请在更新页面为每个问题选择客户："
+                                      "客户决定响应时钟和客户KPI。",
+                                "en": "{count} customer complaint(s) name no customer (rows {rows}). They are imported all the "
+                                      "same; afterwards choose each one's customer on the update page: it sets the response "
+                                      "clocks and the customer KPIs."},
     "import.plan": {"zh": "将新建{created}个、更新{updated}个、保持{unchanged}个问题。", "en": "{created} issues will be created, {updated} updated, {unchanged} kept as they are."},
     "import.new.areas": {"zh": "新区域", "en": "New areas"},
     "import.new.people": {"zh": "新人员", "en": "New people"},

@@ -359,6 +359,12 @@ def target_label(target: str | None, step_columns: list[dict], lang: str) -> str
     return t("import.to.field", lang, name=t(f"import.field.{target}", lang))
 
 
+def without_customer_message(rows: list[int], lang: str, *, shown: int = 20) -> str:
+    """The customers' complaints an import leaves without a customer, by sheet row (the first `shown` of them)."""
+    listed = ", ".join(map(str, rows[:shown])) + (" …" if len(rows) > shown else "")
+    return t("import.without_customer", lang, count=len(rows), rows=listed)
+
+
 def problem_message(error: CellError, lang: str) -> str:
     values = dict(error.values)
     if "field" in values:

@@ -48,7 +48,9 @@ class _Names:
                 self.categories.setdefault(name, category.id)
         self.kinds = {category.id: category.kind for category in categories.values()}
         self.retired_customers = set()
+        self.keeps_customers = False          # an active customer: the app's forms then ask each complaint for one
         for customer in session.exec(select(Customer)).all():
+            self.keeps_customers |= customer.active
             self.codes["customers"].add(customer.code)
             for name in (customer.code, customer.name_zh, customer.name_en):
                 if name:

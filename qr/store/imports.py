@@ -56,6 +56,7 @@ class ImportPlan:
     rows: list[PlannedRow]
     new_names: dict[str, list[str]]
     errors: list[CellError]
+    without_customer: list[int] = field(default_factory=list)     # sheet rows (_Work.without_customer)
 
     def count(self, action: str) -> int:
         return sum(row.action == action for row in self.rows)
@@ -68,6 +69,7 @@ class ImportOutcome:
     unchanged: list[str] = field(default_factory=list)
     new_names: dict[str, list[str]] = field(default_factory=lambda: {"areas": [], "people": [], "categories": [],
                                                                      "customers": []})
+    without_customer: list[int] = field(default_factory=list)
 
 
 @query
@@ -84,7 +86,7 @@ def plan_import(*, session: Session, actor_id: int | None, issues: list, ctx: Co
     _authorize(session, actor_id, "configure")
     work = _Work(session, ctx, issues)
     return ImportPlan([PlannedRow(item.row.sheet_row, item.number, item.action) for item in work.items],
-                      work.names.new_lists(), work.errors)
+                      work.names.new_lists(), work.errors, work.without_customer())
 
 
 @command
@@ -97,6 +99,7 @@ def import_issues(*, session: Session, actor_id: int | None, issues: list, sourc
     if work.errors:
         raise ImportRefused(work.errors)
     outcome = _Apply(session, ctx, actor_id, source).run(work)
+    outcome.without_customer = work.without_customer()
     if mapping is not None:
         _save_mapping(session, mapping, actor_id=actor_id, now=ctx.now)
     session.commit()
@@ -161,6 +164,21 @@ class _Work:
             issue = by_number.get(values["number"]) if values["number"] else \
                 by_text.get((values["description"], row.opened_on))
             self.items.append(self._new(row, values) if issue is None else self._compare(row, values, issue))
+
+    def without_customer(self) -> list[int]:
+        """Sheet rows of customers' complaints left without a customer while the plant keeps customers (or the sheet
+        brings some): the app's forms would ask for one. Imported all the same, and listed so someone fills them in
+        (a plant's first board often has no customer column)."""
+        if not (self.names.keeps_customers or self.names.new["customers"]):
+            return []
+        return [item.row.sheet_row for item in self.items if self._complaint_without_customer(item)]
+
+    def _complaint_without_customer(self, item: _Item) -> bool:
+        if item.action == "create":
+            category, customer = item.changes["category"], item.changes["customer_id"]
+        else:
+            category, customer = item.issue.category_id, item.changes.get("customer_id", item.issue.customer_id)
+        return customer is None and self.names.kind(category) == "external"
 
     def _error(self, row: ImportedIssue, name: str, key: str, **values) -> None:
         cell = row.cells.get(name) or f"{row.sheet_row}:{row.sheet_row}"

@@ -136,6 +136,22 @@ def test_a_customer_column_is_previewed_with_the_customers_it_creates_and_import
     assert store.board_frame().iloc[0]["customer"] == "长城汽车"
 
 
+def test_complaints_left_without_a_customer_are_named_before_the_import(plant):
+    """The plant keeps customers, so the app's forms ask each complaint for one; the sheet's second complaint has
+    none: the preview says which row, and the import goes ahead."""
+    store.create_customer(actor_id=None, code="SGM", name_zh="上汽通用", name_en="SAIC-GM")
+    at = _page(plant, "en")
+    rows = [["Description", "Category", "Customer", "Open date", "Owner"],
+            ["Door trim clip broken", "客户投诉", "SGM", "2026-03-02", "张伟"],
+            ["Seat squeak", "客户投诉", "", "2026-03-03", "张伟"]]
+    at.get("file_uploader")[0].upload("board.xlsx", _workbook(rows), XLSX).run()
+    assert [w.value for w in at.warning] == [
+        "1 customer complaint(s) name no customer (rows 3). They are imported all the same; afterwards choose each "
+        "one's customer on the update page: it sets the response clocks and the customer KPIs."]
+    at.button(key="import_confirm").click().run()
+    assert store.issue_count() == 2
+
+
 def test_a_customer_on_an_internal_issue_is_a_cell_to_correct(plant):
     at = _page(plant, "en")
     rows = [["Description", "Category", "Customer", "Open date", "Owner"],

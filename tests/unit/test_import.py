@@ -175,6 +175,29 @@ def test_a_sheet_moving_a_complaint_to_another_customer_times_its_clocks_by_that
     assert store.issue_detail(imported.created[0], on=ON).issue["clocks"] == []
 
 
+def test_complaints_left_without_a_customer_are_listed_once_the_plant_keeps_customers(plant):
+    """No customer kept and none in the sheet: nothing to ask for (the app's forms ask neither). Once the plant
+    keeps one, a complaint row with a blank customer (new, or an update of a complaint that has none) is listed by
+    its sheet row, imported all the same; internal rows and complaints with a customer are not."""
+    rows = [CUSTOMER_HEADER,
+            ["门板卡扣断裂", "客户投诉", "", "2026-03-02", "张伟"],
+            ["GP12 毛刺", "GP12", "", "2026-03-03", "张伟"]]
+    first = store.plan_import(actor_id=None, issues=sheet_import.read_board(_workbook(rows), store.step_columns())[2]
+                              .issues, now=NOW)
+    assert first.without_customer == []
+    _, outcome = _import(_workbook(rows))
+    assert outcome.without_customer == []
+    store.create_customer(actor_id=None, code="SGM", name_zh="上汽通用", name_en="SAIC-GM")
+    again = [*rows, ["座椅异响", "客户投诉", "", "2026-03-04", "张伟"], ["尾门间隙超差", "客户投诉", "SGM", "2026-03-05", "张伟"]]
+    preview = sheet_import.read_board(_workbook(again), store.step_columns())[2]
+    assert store.plan_import(actor_id=None, issues=preview.issues, now=NOW).without_customer == [2, 4]
+    _, second = _import(_workbook(again))
+    assert second.without_customer == [2, 4] and len(second.created) == 2
+    assert sheet_import.without_customer_message([2, 4], "zh").startswith("2个客户投诉没有写客户(第2, 4行)")
+    assert sheet_import.without_customer_message(list(range(2, 30)), "en", shown=3).startswith(
+        "28 customer complaint(s) name no customer (rows 2, 3, 4 …)")
+
+
 def test_a_complaint_list_without_a_category_column_imports_its_rows_as_customer_complaints(plant):
     store.create_customer(actor_id=None, code="SGM", name_zh="上汽通用", name_en="SAIC-GM")
     rows = [["问题描述", "主机厂", "提出日期", "责任人"],                     # a customer-service team's 客诉跟踪表
