@@ -109,6 +109,19 @@ table.qr-board.qr-projector .qr-clock-met { display: none; }
   .qr-card table.qr-board td::before { content: attr(data-label); display: block; font-size: .55em; font-weight: 400; }
   .qr-card table.qr-board td.qr-desc { flex-basis: 100%; }
   .qr-card table.qr-board td.qr-step { min-width: 2.4em; }
+  .qr-card table.qr-steps, .qr-card table.qr-steps tbody { display: block; }
+  .qr-card table.qr-steps thead { display: none; }
+  .qr-card table.qr-steps tr { display: flex; flex-wrap: wrap; gap: 0 4px; padding: 4px 0;
+                               border-bottom: 2px solid $grid; }
+  .qr-card table.qr-steps td { display: block; border: none; padding: 2px 6px; overflow-wrap: anywhere; }
+  .qr-card table.qr-steps td:empty { display: none; }
+  .qr-card table.qr-steps td::before { content: attr(data-label); display: block; font-size: .75em;
+                                       font-weight: 400; color: #555; }
+  .qr-card table.qr-steps td.qr-step::before { color: inherit; }
+  .qr-card table.qr-steps td.qr-step-name { flex-basis: 100%; font-weight: 700; }
+  .qr-card table.qr-steps td.qr-step-name::before, .qr-card table.qr-steps td.qr-step-name + td::before {
+    display: none; }
+  .qr-card table.qr-steps td.qr-pre { flex-basis: 100%; }
 }
 </style>
 """).substitute(_COLOURS, tight_cols=TIGHT_COLUMNS_CSS, overall_em=f"{TIGHT_OVERALL_EM}em")
@@ -470,9 +483,9 @@ def render_issue_detail(issue: dict, steps: list[dict], history: list[dict], lan
                   f'data-overall="{overall}">{overall}</td></tr>')
     field_rows += "".join(f'<tr><th>{_e(t(key, lang))}</th><td class="qr-pre">{_e(value)}</td></tr>'
                           for key, value in fields)
-    step_head = "".join(f"<th>{_e(t(k, lang))}</th>" for k in ("step.name", "step.eight_d", "step.status",
-                                                               "step.target", "step.completed",
-                                                               "step.countermeasure", "step.note"))
+    step_labels = [t(k, lang) for k in ("step.name", "step.eight_d", "step.status", "step.target", "step.completed",
+                                        "step.countermeasure", "step.note")]
+    step_head = "".join(f"<th>{_e(label)}</th>" for label in step_labels)
     step_rows = ""
     for step in steps:
         status = _status_code(step)
@@ -483,13 +496,15 @@ def render_issue_detail(issue: dict, steps: list[dict], history: list[dict], lan
             notes.append(t("step.na", lang, reason=step["na_reason"]))
         notes += step_notes(step, lang, NOTES[1:])
         marks, attributes = step_marks(step, lang)
-        step_rows += (f'<tr data-step-id="{step["id"]}"><td>{_e(_name(step, "name", lang))}</td>'
-                      f'<td><a href="{_e(detail_link(issue["number"], lang, eight_d.section_of(step["eight_d"])))}" '
-                      f'target="_self">{_e(step["eight_d"])}</a></td>'
-                      f'<td class="qr-step qr-{status}" data-status="{status}"{attributes}>{LETTER[status]}{marks}</td>'
-                      f'<td>{_long_date(step["target_on"])}</td><td>{_long_date(step["completed_on"])}</td>'
-                      f'<td class="qr-pre">{_e(step["countermeasure"])}</td>'
-                      f'<td class="qr-pre">{_e("; ".join(notes))}</td></tr>')
+        cells = [f'<td class="qr-step-name">{_e(_name(step, "name", lang))}</td>',
+                 f'<td><a href="{_e(detail_link(issue["number"], lang, eight_d.section_of(step["eight_d"])))}" '
+                 f'target="_self">{_e(step["eight_d"])}</a></td>',
+                 f'<td class="qr-step qr-{status}" data-status="{status}"{attributes}>{LETTER[status]}{marks}</td>',
+                 f'<td>{_long_date(step["target_on"])}</td>', f'<td>{_long_date(step["completed_on"])}</td>',
+                 f'<td class="qr-pre">{_e(step["countermeasure"])}</td>', f'<td class="qr-pre">{_e("; ".join(notes))}</td>']
+        step_rows += (f'<tr data-step-id="{step["id"]}">'
+                      + "".join(cell.replace("<td", f'<td data-label="{_e(label)}"', 1)
+                                for cell, label in zip(cells, step_labels)) + "</tr>")
     history_rows = "".join(
         f'<tr><td>{_e(h["at"].strftime("%Y-%m-%d %H:%M"))}</td>'
         f'<td>{_e(h["actor_en"] if lang == "en" else h["actor"])}</td>'
@@ -501,7 +516,7 @@ def render_issue_detail(issue: dict, steps: list[dict], history: list[dict], lan
                      f"<tbody>{history_rows}</tbody></table>" if history
                      else f"<p>{_e(t('detail.no_history', lang))}</p>")
     return (f'{BOARD_CSS}<table class="qr-detail qr-fields" data-issue="{_e(issue["number"])}">{field_rows}</table>'
-            f'<h3>{_e(t("detail.steps", lang))}</h3><div class="qr-wrap"><table class="qr-detail qr-steps">'
+            f'<h3>{_e(t("detail.steps", lang))}</h3><div class="qr-wrap qr-card"><table class="qr-detail qr-steps">'
             f"<thead><tr>{step_head}</tr></thead><tbody>{step_rows}</tbody></table></div>"
             f'<h3>{_e(t("detail.history", lang))}</h3><div class="qr-wrap">{history_table}</div>')
 

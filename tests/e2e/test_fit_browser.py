@@ -172,3 +172,28 @@ def test_presenter_row_wraps_on_a_phone(server, browser, assembly_meeting):
     assert all(label not in ("none", "normal", '""') for label in seen["labels"]), \
         f"wrapped step cells without their step's name: {seen['labels']}"
     assert seen["title"] >= 24
+
+
+def test_an_issues_steps_read_as_cards_on_a_phone(server, browser):
+    """The detail page's step table on a 390 px phone: each step a card (its name on a line of its own, then its
+    labelled status and dates, then its countermeasure), nothing scrolling sideways."""
+    page = open_page(browser, server["url"], width=390, height=844)
+    number = page.locator("table.qr-board tr[data-issue]").first.get_attribute("data-issue")
+    page.goto(f"{server['url']}/issue?no={number}", timeout=60_000)
+    page.wait_for_selector("table.qr-steps tr[data-step-id]", timeout=60_000)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "issue-steps-390x844.png"), full_page=True)
+    seen = page.evaluate("""() => {
+      const table = document.querySelector('table.qr-steps'), frame = table.closest('.qr-wrap');
+      const row = table.querySelector('tr[data-step-id]');
+      const top = cell => Math.round(cell.getBoundingClientRect().top);
+      return {frameScroll: frame.scrollWidth, frameWidth: frame.clientWidth,
+              page: document.scrollingElement.scrollWidth, viewport: document.scrollingElement.clientWidth,
+              nameTop: top(row.querySelector('td.qr-step-name')), statusTop: top(row.querySelector('td.qr-step')),
+              label: getComputedStyle(row.querySelector('td.qr-step'), '::before').content,
+              head: getComputedStyle(table.querySelector('thead')).display};
+    }""")
+    page.close()
+    assert seen["frameScroll"] <= seen["frameWidth"] and seen["page"] <= seen["viewport"], seen
+    assert seen["statusTop"] > seen["nameTop"], "the step's status stands beside its name, not under it"
+    assert seen["label"] in ('"状态"', "'状态'") and seen["head"] == "none", seen
