@@ -102,15 +102,13 @@ a.qr-8d-link { color: inherit; text-decoration: none; }
 table.qr-board.qr-projector .qr-clock-met { display: none; }
 .qr-card { container: qr-card / inline-size; }
 @container qr-card (max-width: 720px) {
-  .qr-card table.qr-board, .qr-card table.qr-board tbody { display: block; }
-  .qr-card table.qr-board thead { display: none; }
+  .qr-card :is(table.qr-board, table.qr-steps, .qr-board tbody, .qr-steps tbody) { display: block; }
+  .qr-card :is(table.qr-board, table.qr-steps) thead { display: none; }
   .qr-card table.qr-board tr { display: flex; flex-wrap: wrap; gap: 4px; }
   .qr-card table.qr-board td { display: block; white-space: normal; overflow-wrap: anywhere; padding: 2px 8px; }
   .qr-card table.qr-board td::before { content: attr(data-label); display: block; font-size: .55em; font-weight: 400; }
   .qr-card table.qr-board td.qr-desc { flex-basis: 100%; }
   .qr-card table.qr-board td.qr-step { min-width: 2.4em; }
-  .qr-card table.qr-steps, .qr-card table.qr-steps tbody { display: block; }
-  .qr-card table.qr-steps thead { display: none; }
   .qr-card table.qr-steps tr { display: flex; flex-wrap: wrap; gap: 0 4px; padding: 4px 0;
                                border-bottom: 2px solid $grid; }
   .qr-card table.qr-steps td { display: block; border: none; padding: 2px 6px; overflow-wrap: anywhere; }
@@ -393,11 +391,16 @@ def _board_row(record: dict, columns: list[dict], lang: str, now: datetime, tz, 
     cells += [step_cell(record["steps"].get(c["code"]), c, lang, number=record["number"],
                         with_countermeasure=not projector) for c in columns]
     cells.append(f'<td class="qr-date" title="{_e(_long_date(record["closed_on"]))}">{_e(closed)}</td>')
-    if labels:          # a wrapped card shows each cell's column above it (CSS ::before)
-        cells = [cell.replace("<td ", f'<td data-label="{_e(label)}" ', 1) for cell, label in zip(cells, labels)]
+    if labels:
+        cells = _labelled(cells, labels)
     row_class = "qr-row qr-closed" if record["closed_on"] else "qr-row"
     return (f'<tr class="{row_class}" data-issue="{_e(record["number"])}" '
             f'data-escalation="{record["escalation_level"]}">{"".join(cells)}</tr>')
+
+
+def _labelled(cells: list[str], labels: list[str]) -> list[str]:
+    """Each cell with its column's name: a wrapped card (.qr-card on a phone) shows it above the cell (CSS ::before)."""
+    return [cell.replace("<td", f'<td data-label="{_e(label)}"', 1) for cell, label in zip(cells, labels)]
 
 
 def _category_and_customer(record: dict, lang: str) -> tuple[str, str]:
@@ -502,9 +505,7 @@ def render_issue_detail(issue: dict, steps: list[dict], history: list[dict], lan
                  f'<td class="qr-step qr-{status}" data-status="{status}"{attributes}>{LETTER[status]}{marks}</td>',
                  f'<td>{_long_date(step["target_on"])}</td>', f'<td>{_long_date(step["completed_on"])}</td>',
                  f'<td class="qr-pre">{_e(step["countermeasure"])}</td>', f'<td class="qr-pre">{_e("; ".join(notes))}</td>']
-        step_rows += (f'<tr data-step-id="{step["id"]}">'
-                      + "".join(cell.replace("<td", f'<td data-label="{_e(label)}"', 1)
-                                for cell, label in zip(cells, step_labels)) + "</tr>")
+        step_rows += f'<tr data-step-id="{step["id"]}">{"".join(_labelled(cells, step_labels))}</tr>'
     history_rows = "".join(
         f'<tr><td>{_e(h["at"].strftime("%Y-%m-%d %H:%M"))}</td>'
         f'<td>{_e(h["actor_en"] if lang == "en" else h["actor"])}</td>'

@@ -53,12 +53,12 @@ def _response_rules(session: Session, category: Category, customer_id: int | Non
     return []
 
 
-def _started_clock(issue_id: int, rule: ResponseRule, received_at: datetime, ctx: Context) -> ResponseClock:
-    """A clock of `rule` from `received_at`, due after the rule's limit (working days only when the rule says so)."""
+def _timed_by(rule: ResponseRule, received_at: datetime, ctx: Context) -> dict:
+    """What a clock of `rule` from `received_at` holds: the rule's code, names and place, and its due moment after
+    the rule's limit (working days only when the rule says so). A new clock is made of it; a re-timed one takes it."""
     works = partial(working_day, rule=ctx.settings.notify_rule) if rule.working_time else None
-    return ResponseClock(issue_id=issue_id, code=rule.code, name_zh=rule.name_zh, name_en=rule.name_en,
-                         position=rule.position, started_at=received_at,
-                         due_at=rules.clock_due(received_at, rule.limit_minutes, ctx.tz, works))
+    return {"code": rule.code, "name_zh": rule.name_zh, "name_en": rule.name_en, "position": rule.position,
+            "started_at": received_at, "due_at": rules.clock_due(received_at, rule.limit_minutes, ctx.tz, works)}
 
 
 def _follow_the_customer(session: Session, issue: Issue, *, actor_id: int | None, ctx: Context) -> None:
@@ -81,9 +81,8 @@ def _follow_the_customer(session: Session, issue: Issue, *, actor_id: int | None
         elif rule is None:
             dropped.append(clock.id)
         else:
-            timed = _started_clock(issue.id, rule, issue.received_at, ctx)
-            clock.name_zh, clock.name_en, clock.position = timed.name_zh, timed.name_en, timed.position
-            clock.started_at, clock.due_at = timed.started_at, timed.due_at
+            for name, value in _timed_by(rule, issue.received_at, ctx).items():
+                setattr(clock, name, value)
             session.add(clock)
             kept.append(clock)
     if dropped:
@@ -91,7 +90,7 @@ def _follow_the_customer(session: Session, issue: Issue, *, actor_id: int | None
     codes = {clock.code for clock in kept}
     for code, rule in wanted.items():
         if code not in codes:
-            clock = _started_clock(issue.id, rule, issue.received_at, ctx)
+            clock = ResponseClock(issue_id=issue.id, **_timed_by(rule, issue.received_at, ctx))
             session.add(clock)
             kept.append(clock)
     after = _clock_terms(kept, ctx)

@@ -98,8 +98,9 @@ def import_issues(*, session: Session, actor_id: int | None, issues: list, sourc
     work = _Work(session, ctx, issues)
     if work.errors:
         raise ImportRefused(work.errors)
+    without_customer = work.without_customer()          # read from the plan, before anything is written
     outcome = _Apply(session, ctx, actor_id, source).run(work)
-    outcome.without_customer = work.without_customer()
+    outcome.without_customer = without_customer
     if mapping is not None:
         _save_mapping(session, mapping, actor_id=actor_id, now=ctx.now)
     session.commit()

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
-from models import (Area, Attachment, Category, Issue, IssueSequence, IssueStep, Person, StepTemplate,
+from models import (Area, Attachment, Category, Issue, IssueSequence, IssueStep, Person, ResponseClock, StepTemplate,
                     TemplateStep)
 from qr import db, eight_d, files, rules, similar
 from qr.audit import Entity
@@ -14,7 +14,7 @@ from qr.store.base import (DESCRIPTION_MAX, EARLIEST_OPENED_ON, REASON_MAX, TEXT
                            ValidationFailed, _audit, _authorize, _authorize_plant, _commit_change, _date, _get,
                            _issue_command, _may, _require_countermeasure, _set, _settings, _step_view, _text, command,
                            step_command)
-from qr.store.clocks import _received_at, _response_rules, _started_clock
+from qr.store.clocks import _received_at, _response_rules, _timed_by
 from qr.store.customers import _accept, _acceptance, _complaint_party
 from qr.store.eight_d_reports import _eight_d_content
 from qr.store.follow_ups import _drop_pending_follow_up, _plan_follow_up
@@ -100,7 +100,7 @@ def create_issue(*, session: Session, actor_id: int | None, description: str, ca
     created = _audit(session, at=ctx.now, actor_id=actor_id, entity=Entity.ISSUE, entity_id=issue.id,
                      issue_id=issue.id, field_name="created", old=None, new=None)
     for rule in response_rules:
-        session.add(_started_clock(issue.id, rule, received_at, ctx))
+        session.add(ResponseClock(issue_id=issue.id, **_timed_by(rule, received_at, ctx)))
     for ts, target_on in zip(template_steps, rules.target_dates(opened_on, [t.guide_limit_days for t in template_steps])):
         step = IssueStep(issue_id=issue.id, template_step_id=ts.id, position=ts.position, target_on=target_on,
                          original_target_on=target_on)
