@@ -436,6 +436,8 @@ TEXT: dict[str, dict[str, str]] = {
     "minutes.sheet.attendance": {"zh": "签到", "en": "Attendance"},
     "minutes.sheet.issues": {"zh": "问题", "en": "Issues"},
     "change.line": {"zh": "{field}：{old} → {new}", "en": "{field}: {old} → {new}"},
+    "history.call": {"zh": "{on} {contact}（{channel}）：{answers}", "en": "{on} {contact} ({channel}): {answers}"},
+    "history.answer": {"zh": "{question} {answer}", "en": "{question} {answer}"},
     "field.day": {"zh": "日期", "en": "Day"},
     "field.colour": {"zh": "颜色", "en": "Colour"},
     "field.note": {"zh": "说明", "en": "Note"},

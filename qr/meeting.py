@@ -5,6 +5,7 @@ import pandas as pd
 
 from qr import rules
 from qr.audit import Entity
+from qr.history_views import shown_value
 from qr.i18n import field_label, t
 
 
@@ -56,23 +57,10 @@ def countermeasure_steps(steps: list[dict]) -> list[dict]:
             if rules.Status(s["status"]) in (rules.Status.Y, rules.Status.R)]
 
 
-def _value(field: str, value: str | None, lang: str) -> str:
-    """An audited value as people read it: states and booleans in words, nothing as a dash."""
-    if value is None or value == "":
-        return "—"
-    if field == "on_board":
-        return t("review.on_board" if value == "True" else "review.on_list", lang)
-    if field == "escalated_level" and value.isdigit():
-        return t(f"escalation.{value}", lang)
-    if field == "state" and value in ("open", "done", "na"):
-        return t({"open": "step.state.open", "done": "status.G", "na": "status.NA"}[value], lang)
-    return value
-
-
 def change_text(change: dict, lang: str, step_names: dict[int, str] | None = None) -> str:
     """'Containment · Step state: Open → Completed' — which step, which field, from what to what."""
     line = t("change.line", lang, field=field_label(change["field"], lang),
-             old=_value(change["field"], change["old"], lang), new=_value(change["field"], change["new"], lang))
+             old=shown_value(change, "old", lang) or "—", new=shown_value(change, "new", lang) or "—")
     step = (step_names or {}).get(change.get("entity_id")) if change["entity"] == Entity.STEP else None
     return f"{step} · {line}" if step else line
 

@@ -14,6 +14,7 @@ import pandas as pd
 from qr import complaint_views, eight_d
 from qr.board_fit import TIGHT_COLUMNS_CSS, TIGHT_OVERALL_EM, board_fit
 from qr import palette
+from qr.history_views import shown_value
 from qr.i18n import field_label, t
 from qr import rules
 from qr.rules import ClockState, Status
@@ -89,6 +90,7 @@ table.qr-detail th, table.qr-detail td { border: 1px solid #c4c7c5; padding: 4px
                                          vertical-align: top; }
 table.qr-detail th { background: #eef1f6; white-space: nowrap; }
 table.qr-detail td.qr-step { text-align: center; font-weight: 700; }
+table.qr-detail td.qr-when { white-space: nowrap; }
 .qr-pre { white-space: pre-wrap; }
 a.qr-8d-link { color: inherit; text-decoration: none; }
 .qr-clocks { display: block; margin-top: 2px; }
@@ -102,24 +104,24 @@ a.qr-8d-link { color: inherit; text-decoration: none; }
 table.qr-board.qr-projector .qr-clock-met { display: none; }
 .qr-card { container: qr-card / inline-size; }
 @container qr-card (max-width: 720px) {
-  .qr-card :is(table.qr-board, table.qr-steps, .qr-board tbody, .qr-steps tbody) { display: block; }
-  .qr-card :is(table.qr-board, table.qr-steps) thead { display: none; }
+  .qr-card :is(table.qr-board, table.qr-rows, .qr-board tbody, .qr-rows tbody) { display: block; }
+  .qr-card :is(table.qr-board, table.qr-rows) thead { display: none; }
   .qr-card table.qr-board tr { display: flex; flex-wrap: wrap; gap: 4px; }
   .qr-card table.qr-board td { display: block; white-space: normal; overflow-wrap: anywhere; padding: 2px 8px; }
   .qr-card table.qr-board td::before { content: attr(data-label); display: block; font-size: .55em; font-weight: 400; }
   .qr-card table.qr-board td.qr-desc { flex-basis: 100%; }
   .qr-card table.qr-board td.qr-step { min-width: 2.4em; }
-  .qr-card table.qr-steps tr { display: flex; flex-wrap: wrap; gap: 0 4px; padding: 4px 0;
-                               border-bottom: 2px solid $grid; }
-  .qr-card table.qr-steps td { display: block; border: none; padding: 2px 6px; overflow-wrap: anywhere; }
-  .qr-card table.qr-steps td:empty { display: none; }
-  .qr-card table.qr-steps td::before { content: attr(data-label); display: block; font-size: .75em;
-                                       font-weight: 400; color: #555; }
-  .qr-card table.qr-steps td.qr-step::before { color: inherit; }
-  .qr-card table.qr-steps td.qr-step-name { flex-basis: 100%; font-weight: 700; }
-  .qr-card table.qr-steps td.qr-step-name::before, .qr-card table.qr-steps td.qr-step-name + td::before {
+  .qr-card table.qr-rows tr { display: flex; flex-wrap: wrap; gap: 0 4px; padding: 4px 0;
+                              border-bottom: 2px solid $grid; }
+  .qr-card table.qr-rows td { display: block; border: none; padding: 2px 6px; overflow-wrap: anywhere; }
+  .qr-card table.qr-rows td:empty { display: none; }
+  .qr-card table.qr-rows td::before { content: attr(data-label); display: block; font-size: .75em;
+                                      font-weight: 400; color: #555; }
+  .qr-card table.qr-rows td.qr-step::before { color: inherit; }
+  .qr-card table.qr-rows td.qr-card-title { flex-basis: 100%; font-weight: 700; }
+  .qr-card table.qr-rows td.qr-card-title::before, .qr-card table.qr-steps td.qr-card-title + td::before {
     display: none; }
-  .qr-card table.qr-steps td.qr-pre { flex-basis: 100%; }
+  .qr-card table.qr-rows td.qr-pre { flex-basis: 100%; }
 }
 </style>
 """).substitute(_COLOURS, tight_cols=TIGHT_COLUMNS_CSS, overall_em=f"{TIGHT_OVERALL_EM}em")
@@ -197,20 +199,24 @@ def render_clocks(issue: dict, now: datetime, lang: str, tz) -> str:
     """The detail's table of response clocks: due, state, time left or over, who answered when and how."""
     if not issue.get("clocks"):
         return ""
-    head = "".join(f"<th>{_e(t(f'clock.col.{k}', lang))}</th>"
-                   for k in ("name", "due", "state", "left", "responded_at", "responded_by", "how"))
+    labels = [t(f"clock.col.{k}", lang)
+              for k in ("name", "due", "state", "left", "responded_at", "responded_by", "how")]
+    head = "".join(f"<th>{_e(label)}</th>" for label in labels)
     rows = ""
     for clock in issue["clocks"]:
         state, _ = clock_view(clock, now)
         who = clock["responded_by_en"] if lang == "en" else clock["responded_by"]
-        rows += (f'<tr data-clock="{_e(clock["code"])}" data-clock-state="{state.value}">'
-                 f'<td>{_e(_name(clock, "name", lang))}</td><td>{_e(_local(clock["due_at"], tz))}</td>'
+        cells = [f'<td class="qr-card-title">{_e(_name(clock, "name", lang))}</td>',
+                 f'<td class="qr-when">{_e(_local(clock["due_at"], tz))}</td>',
                  f'<td><span class="qr-clock qr-clock-{state.value}">{_e(t(f"clock.state.{state.value}", lang))}'
-                 f'</span></td><td>{_e(clock_text(clock, now, lang))}</td>'
-                 f'<td>{_e(_local(clock["responded_at"], tz))}</td><td>{_e(who)}</td>'
-                 f'<td class="qr-pre">{_e(clock["how"])}</td></tr>')
+                 f'</span></td>', f'<td>{_e(clock_text(clock, now, lang))}</td>',
+                 f'<td class="qr-when">{_e(_local(clock["responded_at"], tz))}</td>', f'<td>{_e(who)}</td>',
+                 f'<td class="qr-pre">{_e(clock["how"])}</td>']
+        rows += (f'<tr data-clock="{_e(clock["code"])}" data-clock-state="{state.value}">'
+                 f'{"".join(_labelled(cells, labels))}</tr>')
     return (f'{BOARD_CSS}<p>{_e(t("detail.received_at", lang))}: <b>{_e(_local(issue["received_at"], tz))}</b></p>'
-            f'<div class="qr-wrap"><table class="qr-detail qr-clock-table"><thead><tr>{head}</tr></thead>'
+            f'<div class="qr-wrap qr-card"><table class="qr-detail qr-rows qr-clock-table">'
+            f"<thead><tr>{head}</tr></thead>"
             f"<tbody>{rows}</tbody></table></div>")
 
 
@@ -499,27 +505,35 @@ def render_issue_detail(issue: dict, steps: list[dict], history: list[dict], lan
             notes.append(t("step.na", lang, reason=step["na_reason"]))
         notes += step_notes(step, lang, NOTES[1:])
         marks, attributes = step_marks(step, lang)
-        cells = [f'<td class="qr-step-name">{_e(_name(step, "name", lang))}</td>',
+        cells = [f'<td class="qr-card-title">{_e(_name(step, "name", lang))}</td>',
                  f'<td><a href="{_e(detail_link(issue["number"], lang, eight_d.section_of(step["eight_d"])))}" '
                  f'target="_self">{_e(step["eight_d"])}</a></td>',
                  f'<td class="qr-step qr-{status}" data-status="{status}"{attributes}>{LETTER[status]}{marks}</td>',
                  f'<td>{_long_date(step["target_on"])}</td>', f'<td>{_long_date(step["completed_on"])}</td>',
                  f'<td class="qr-pre">{_e(step["countermeasure"])}</td>', f'<td class="qr-pre">{_e("; ".join(notes))}</td>']
         step_rows += f'<tr data-step-id="{step["id"]}">{"".join(_labelled(cells, step_labels))}</tr>'
-    history_rows = "".join(
-        f'<tr><td>{_e(h["at"].strftime("%Y-%m-%d %H:%M"))}</td>'
-        f'<td>{_e(h["actor_en"] if lang == "en" else h["actor"])}</td>'
-        f'<td>{_e(field_label(h["field"], lang))}</td><td class="qr-pre">{_e(h["old"])}</td>'
-        f'<td class="qr-pre">{_e(h["new"])}</td><td class="qr-pre">{_e(h["reason"])}</td></tr>' for h in history)
-    history_head = "".join(f"<th>{_e(t(k, lang))}</th>" for k in ("history.at", "history.actor", "history.field",
-                                                                  "history.old", "history.new", "history.reason"))
-    history_table = (f'<table class="qr-detail qr-history"><thead><tr>{history_head}</tr></thead>'
+    history_labels = [t(k, lang) for k in ("history.at", "history.actor", "history.field", "history.old",
+                                           "history.new", "history.reason")]
+    history_rows = "".join(_history_row(line, history_labels, lang) for line in history)
+    history_head = "".join(f"<th>{_e(label)}</th>" for label in history_labels)
+    history_table = (f'<table class="qr-detail qr-rows qr-history"><thead><tr>{history_head}</tr></thead>'
                      f"<tbody>{history_rows}</tbody></table>" if history
                      else f"<p>{_e(t('detail.no_history', lang))}</p>")
     return (f'{BOARD_CSS}<table class="qr-detail qr-fields" data-issue="{_e(issue["number"])}">{field_rows}</table>'
-            f'<h3>{_e(t("detail.steps", lang))}</h3><div class="qr-wrap qr-card"><table class="qr-detail qr-steps">'
+            f'<h3>{_e(t("detail.steps", lang))}</h3>'
+            f'<div class="qr-wrap qr-card"><table class="qr-detail qr-rows qr-steps">'
             f"<thead><tr>{step_head}</tr></thead><tbody>{step_rows}</tbody></table></div>"
-            f'<h3>{_e(t("detail.history", lang))}</h3><div class="qr-wrap">{history_table}</div>')
+            f'<h3>{_e(t("detail.history", lang))}</h3><div class="qr-wrap qr-card">{history_table}</div>')
+
+
+def _history_row(line: dict, labels: list[str], lang: str) -> str:
+    cells = [f'<td class="qr-when">{_e(line["at"].strftime("%Y-%m-%d %H:%M"))}</td>',
+             f'<td>{_e(line["actor_en"] if lang == "en" else line["actor"])}</td>',
+             f'<td>{_e(field_label(line["field"], lang))}</td>',
+             f'<td class="qr-pre">{_e(shown_value(line, "old", lang))}</td>',
+             f'<td class="qr-pre">{_e(shown_value(line, "new", lang))}</td>',
+             f'<td class="qr-pre">{_e(line["reason"])}</td>']
+    return f'<tr>{"".join(_labelled(cells, labels))}</tr>'
 
 
 def render_step_list(steps: list[dict], lang: str) -> str:

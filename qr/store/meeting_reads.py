@@ -15,7 +15,7 @@ from qr import meeting as meeting_rules
 from qr import rules
 from qr.audit import Entity
 from qr.store.base import Context, _get, _plain, _settings, query
-from qr.store.board import _history_line, _issue_records, board_frame
+from qr.store.board import _history_lines, _issue_records, board_frame
 
 
 @query
@@ -121,8 +121,8 @@ def meeting_changes(meeting_id: int, *, session: Session, ctx: Context) -> dict[
                                  AuditEvent.entity != Entity.DECISION)        # decisions are listed as such
                           .order_by(AuditEvent.id)).all()
     changes: dict[int, list[dict]] = defaultdict(list)
-    for event in events:
-        changes[event.issue_id].append(_history_line(event, tz))
+    for event, line in zip(events, _history_lines(session, events, tz)):
+        changes[event.issue_id].append(line)
     return dict(changes)
 
 

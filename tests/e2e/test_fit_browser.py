@@ -174,26 +174,33 @@ def test_presenter_row_wraps_on_a_phone(server, browser, assembly_meeting):
     assert seen["title"] >= 24
 
 
-def test_an_issues_steps_read_as_cards_on_a_phone(server, browser):
-    """The detail page's step table on a 390 px phone: each step a card (its name on a line of its own, then its
-    labelled status and dates, then its countermeasure), nothing scrolling sideways."""
+def test_an_issues_steps_clocks_and_history_read_as_cards_on_a_phone(server, browser):
+    """The detail page of a customer complaint on a 390 px phone: each step, response clock and history line a card
+    (a step's name on a line of its own, then its labelled status and dates, then its countermeasure), nothing
+    scrolling sideways."""
     page = open_page(browser, server["url"], width=390, height=844)
-    number = page.locator("table.qr-board tr[data-issue]").first.get_attribute("data-issue")
+    number = page.locator("table.qr-board tr[data-issue]:has(.qr-clock)").first.get_attribute("data-issue")
     page.goto(f"{server['url']}/issue?no={number}", timeout=60_000)
     page.wait_for_selector("table.qr-steps tr[data-step-id]", timeout=60_000)
+    page.wait_for_selector("table.qr-clock-table tr[data-clock]", timeout=60_000)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "issue-steps-390x844.png"), full_page=True)
     seen = page.evaluate("""() => {
-      const table = document.querySelector('table.qr-steps'), frame = table.closest('.qr-wrap');
-      const row = table.querySelector('tr[data-step-id]');
+      const table = document.querySelector('table.qr-steps'), row = table.querySelector('tr[data-step-id]');
       const top = cell => Math.round(cell.getBoundingClientRect().top);
-      return {frameScroll: frame.scrollWidth, frameWidth: frame.clientWidth,
+      const frames = [...document.querySelectorAll('table.qr-detail')].map(t => t.closest('.qr-wrap')).filter(f => f);
+      const history = document.querySelector('table.qr-history tbody tr td');
+      return {tables: [...document.querySelectorAll('table.qr-rows')].map(t => t.classList[2]),
+              sideways: frames.filter(f => f.scrollWidth > f.clientWidth).map(f => f.innerHTML.slice(0, 80)),
               page: document.scrollingElement.scrollWidth, viewport: document.scrollingElement.clientWidth,
-              nameTop: top(row.querySelector('td.qr-step-name')), statusTop: top(row.querySelector('td.qr-step')),
+              nameTop: top(row.querySelector('td.qr-card-title')), statusTop: top(row.querySelector('td.qr-step')),
               label: getComputedStyle(row.querySelector('td.qr-step'), '::before').content,
-              head: getComputedStyle(table.querySelector('thead')).display};
+              historyLabel: getComputedStyle(history, '::before').content,
+              heads: [...document.querySelectorAll('table.qr-rows thead')].map(h => getComputedStyle(h).display)};
     }""")
     page.close()
-    assert seen["frameScroll"] <= seen["frameWidth"] and seen["page"] <= seen["viewport"], seen
+    assert sorted(seen["tables"]) == ["qr-clock-table", "qr-history", "qr-steps"], seen
+    assert not seen["sideways"] and seen["page"] <= seen["viewport"], seen
     assert seen["statusTop"] > seen["nameTop"], "the step's status stands beside its name, not under it"
-    assert seen["label"] in ('"状态"', "'状态'") and seen["head"] == "none", seen
+    assert seen["label"] in ('"状态"', "'状态'") and seen["historyLabel"] in ('"时间"', "'时间'"), seen
+    assert seen["heads"] == ["none"] * 3, seen

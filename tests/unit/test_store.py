@@ -91,6 +91,28 @@ def test_complete_step_turns_it_green_and_records_who_and_when(plant, open_issue
     assert _version(issue.id) == issue.version + 1
 
 
+def test_history_names_the_person_and_the_issue_an_event_points_to(plant, open_issue):
+    """An owner's claim records who claimed by id, a repeat the earlier issue by id: the history names them, in each
+    language, with one read per kind named whatever the number of events."""
+    past, issue = open_issue(OPENED), open_issue(OPENED)
+    containment = _steps(issue.number)["containment"]
+    store.complete_step(actor_id=plant["owner"].id, step_id=containment["id"], done_on=date(2026, 3, 5),
+                        evidence="隔离200件", expected_version=issue.version, now=plant_moment(TODAY))
+    store.link_repeat(actor_id=plant["owner"].id, issue_id=issue.id, repeat_of_number=past.number,
+                      expected_version=issue.version + 1, now=plant_moment(TODAY))
+    history = {h["field"]: h for h in store.issue_detail(issue.number, on=TODAY).history}
+    claimed, repeat = history["claimed_by_id"], history["repeat_of_id"]
+    assert (claimed["old"], claimed["new"], claimed["new_en"]) == (None, "张伟", "Zhang Wei")
+    assert (repeat["new"], repeat["new_en"]) == (past.number, past.number)
+    assert history["evidence"]["new"] == "隔离200件"                     # typed text is kept as typed
+    sent, _ = statements_sent(db.get_engine(), lambda: store.issue_detail(issue.number, on=TODAY))
+    store.verify_step(actor_id=plant["lead"].id, step_id=containment["id"], expected_version=issue.version + 2,
+                      now=plant_moment(TODAY))                             # a second person named: still one read
+    after, detail = statements_sent(db.get_engine(), lambda: store.issue_detail(issue.number, on=TODAY))
+    assert after == sent
+    assert next(h for h in detail.history if h["field"] == "verified_by_id")["new_en"] == "Sun Li"
+
+
 def test_completion_date_must_lie_between_open_date_and_today(plant, open_issue):
     issue = open_issue(OPENED)
     step_id = _steps(issue.number)["containment"]["id"]
