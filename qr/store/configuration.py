@@ -12,8 +12,9 @@ from qr.config import MEETING_SETTINGS, Settings, load_settings
 from qr.notices import NotifyRule
 from qr.rules import ColourRule
 from qr.store.base import (CATEGORY_KINDS, Context, NotFound, ValidationFailed, _add_config, _audit, _authorize,
-                           _end_sessions, _get, _is_whole_number, _plain, _require_unique, _require_unique_email,
-                           _settings, _text, _update_fields, command, default_setting_values, query)
+                           _end_sessions, _get, _is_whole_number, _plain, _require_unique,
+                           _require_unique_email, _settings, _text, _update_fields, command, default_setting_values, query)
+from qr.store.history import _history_lines
 from qr.store.plants import _default_plant_id
 
 
@@ -331,7 +332,4 @@ def admin_history(*, session: Session, limit: int = 200) -> list[dict]:
     """The configuration's audit trail (people, areas, categories, templates, rules, accounts), newest first."""
     rows = session.exec(select(AuditEvent).where(AuditEvent.entity.in_(CONFIGURATION_ENTITIES))
                         .order_by(AuditEvent.id.desc()).limit(limit)).all()
-    tz = load_settings().tz
-    return [{"at": event.at.astimezone(tz), "actor": event.actor_name or "—",
-             "actor_en": event.actor_name_en or event.actor_name or "—", "entity": event.entity, "field": event.field,
-             "old": event.old, "new": event.new, "reason": event.reason} for event in rows]
+    return _history_lines(session, rows, load_settings().tz)
