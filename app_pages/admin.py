@@ -9,7 +9,7 @@ from app_pages._admin_notices import notices_section
 from app_pages._admin_plants import plants_section
 from app_pages._admin_templates import template_section
 from qr import rules, store
-from qr.history_views import shown_value
+from qr.history_views import shown_field, shown_value
 from qr.i18n import t
 
 lang = ui.language_from_url()
@@ -357,8 +357,8 @@ def history_section() -> None:
     """Who changed which configuration, when, from what to what (the audit trail, never edited)."""
     st.dataframe(pd.DataFrame([{t("history.at", lang): e["at"].strftime("%Y-%m-%d %H:%M"),
                                 t("history.actor", lang): e["actor_en"] if lang == "en" else e["actor"],
-                                t("field.setting", lang): e["entity"],
-                                t("history.field", lang): t(f"field.{e['field']}", lang),
+                                t("field.setting", lang): t(f"entity.{e['entity']}", lang),
+                                t("history.field", lang): shown_field(e["entity"], e["field"], lang),
                                 t("history.old", lang): shown_value(e, "old", lang),
                                 t("history.new", lang): shown_value(e, "new", lang), t("history.reason", lang): e["reason"]}
                                for e in store.admin_history()]), hide_index=True, width="stretch")

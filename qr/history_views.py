@@ -4,7 +4,8 @@ import re
 from datetime import datetime
 
 from qr import rules
-from qr.i18n import t
+from qr.audit import Entity
+from qr.i18n import field_label, t
 
 # The store writes a call back as "2026-11-10 Contact (phone): solved=False, satisfaction=4, speed=3, …"
 # (store.record_follow_up / record_open_call); the contact is free text, so the channel is the last "(word): ".
@@ -16,6 +17,17 @@ _ANSWER_LABELS = {"solved": "field.solved", "satisfaction": "follow.col.satisfac
 _CODED = {"disposition": ("disposition", rules.DISPOSITIONS),
           "responsibility": ("responsibility", rules.RESPONSIBILITIES),
           "accepted_how": ("accept_how", rules.ACCEPTANCE_CHANNELS)}
+
+
+def shown_field(entity: str, field: str, lang: str) -> str:
+    """What an event changed: a month's delivered quantity and a category's response rule are audited under their
+    own keys ("SGM.2026-10", "complaint.ack"), named here by what they are."""
+    if entity == Entity.DELIVERY and "." in field:
+        customer, month = field.rsplit(".", 1)
+        return f"{t('field.quantity', lang)} {customer} {month}"
+    if entity == Entity.RESPONSE_RULE and "." in field:
+        return f"{t('field.response_rule', lang)} {field}"
+    return field_label(field, lang)
 
 
 def shown_value(line: dict, side: str, lang: str) -> str:

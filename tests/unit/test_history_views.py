@@ -1,7 +1,7 @@
 """How an audited value reads in the issue's history and the meeting's changes (no database)."""
 import pytest
 
-from qr.history_views import readable_value, shown_value
+from qr.history_views import readable_value, shown_field, shown_value
 
 
 @pytest.mark.parametrize("field, value, lang, shown", [
@@ -51,3 +51,13 @@ def test_a_call_written_some_other_way_is_shown_as_written():
 def test_a_history_line_shows_the_side_in_the_readers_language():
     line = {"field": "owner_id", "old": "张伟", "old_en": "Zhang Wei", "new": "孙丽", "new_en": "Sun Li"}
     assert (shown_value(line, "old", "en"), shown_value(line, "new", "zh")) == ("Zhang Wei", "孙丽")
+
+
+@pytest.mark.parametrize("entity, field, lang, shown", [
+    ("customerdelivery", "FAW-VW.2026-10", "zh", "交付数量 FAW-VW 2026-10"),
+    ("response_rule", "complaint.ack", "en", "Response rule complaint.ack"),
+    ("setting", "follow_up_rule", "zh", "回访规则"),
+    ("8d", "8d.D3.checked_plant", "en", "D3 Checked in the plant"),
+])
+def test_what_an_event_changed_is_named(entity, field, lang, shown):
+    assert shown_field(entity, field, lang) == shown
