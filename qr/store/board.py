@@ -18,11 +18,16 @@ from qr.store.base import RECENTLY_CLOSED_DAYS, NotFound, _get, _settings, _step
 from qr.store.clocks import _clocks_by_issue
 from qr.store.history import _history_lines
 
+# Made once: an alias built at every read costs SQLAlchemy its column proxies each time (issue_detail took 6.7 ms of
+# CPU with them, 2.8 ms without).
+_OWNER, _LEAD, _UPLOADER = aliased(Person, name="owner"), aliased(Person, name="lead"), aliased(Person, name="uploader")
+_PARENT_CATEGORY, _REPEATED = aliased(Category, name="parent_category"), aliased(Issue, name="repeated")
+
 
 @query
 def attachments(issue_id: int, *, session: Session) -> list[dict]:
     """What is attached to an issue, without the bytes (those load only on download)."""
-    uploader = aliased(Person)
+    uploader = _UPLOADER
     rows = session.exec(select(Attachment.id, Attachment.kind, Attachment.file_name, Attachment.file_type,
                                Attachment.size, Attachment.step_id, Attachment.uploaded_at, uploader.name)
                         .join(uploader, Attachment.uploaded_by_id == uploader.id, isouter=True)
@@ -139,8 +144,7 @@ def _issue_records(session: Session, shown, on: date) -> list[dict]:
     their names, all their steps, their clocks (and the configured rules, once)."""
     settings = _settings(session)
     rule = ColourRule(settings.colour_rule)
-    owner, lead = aliased(Person), aliased(Person)
-    parent, repeated = aliased(Category), aliased(Issue)
+    owner, lead, parent, repeated = _OWNER, _LEAD, _PARENT_CATEGORY, _REPEATED
     issue_rows = session.exec(
         select(Issue, Category, parent.name_zh, parent.name_en, Area, owner.name, owner.name_en,
                lead.name, lead.name_en, repeated.number, Customer.code, Customer.name_zh, Customer.name_en)

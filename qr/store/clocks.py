@@ -17,6 +17,9 @@ from qr.store.base import (EARLIEST_OPENED_ON, MAX_RESPONSE_MINUTES, REASON_MAX,
                            _authorize, _commit_change, _frame, _get, _is_whole_number, _issue_command, _still_relevant,
                            _text, command, query)
 
+# Made once: an alias built at every read costs SQLAlchemy its column proxies each time.
+_RESPONDER = aliased(Person, name="responder")
+
 
 def _moment_value(value, key: str) -> datetime:
     """A moment from a page or a caller: aware, so it means one instant whatever the server's zone."""
@@ -221,7 +224,7 @@ def record_response(*, session: Session, actor_id: int | None, clock_id: int, re
 
 def _clocks_by_issue(session: Session, issue_filter) -> dict[int, list[dict]]:
     """Each issue's response clocks in rule order, with who answered, as plain dicts for the board."""
-    responder = aliased(Person)
+    responder = _RESPONDER
     rows = session.exec(select(ResponseClock, responder.name, responder.name_en)
                         .join(responder, ResponseClock.responded_by_id == responder.id, isouter=True)
                         .join(Issue, ResponseClock.issue_id == Issue.id).where(issue_filter)

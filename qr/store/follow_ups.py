@@ -11,6 +11,9 @@ from qr import rules, trends
 from qr.audit import Entity
 from qr.store.base import _audit, _frame, _settings, query, today
 
+# Made once: an alias built at every read costs SQLAlchemy its column proxies each time.
+_OWNER, _PARENT_CATEGORY = aliased(Person, name="owner"), aliased(Category, name="parent_category")
+
 
 def _plan_follow_up(session: Session, issue: Issue, *, actor_id, now) -> None:
     """Closing plans the call back: required for a customer (external) or severity-A issue, a candidate for the
@@ -42,7 +45,7 @@ def follow_ups(*, session: Session, on: date | None = None) -> list[dict]:
     """Every planned call back with its issue, newest closing first; `proposed` marks the internal ones the
     weekly sample still needs, `overdue` a call not made by its due day."""
     on = on or today()
-    owner, parent = aliased(Person), aliased(Category)
+    owner, parent = _OWNER, _PARENT_CATEGORY
     rows = session.exec(select(FollowUp, Issue.number, Issue.description, Issue.version, Category.kind,
                                Category.name_zh, Category.name_en, parent.name_zh, parent.name_en, owner.name,
                                owner.name_en)

@@ -22,6 +22,10 @@ CANDIDATES_READ = 20_000     # the newest past issues of the category a proposal
 LESSON_COLUMNS = ["issue_id", "number", "part_number", "process", "category_id", "category_zh", "category_en",
                   "area_id", "area_zh", "area_en", "opened_on", "closed_on", "problem", "root_cause", "what_changed",
                   "documents", "targets", "targets_settled"]
+
+# Made once: an alias built at every read costs SQLAlchemy its column proxies each time.
+_OWNER, _PARENT_CATEGORY = aliased(Person, name="owner"), aliased(Category, name="parent_category")
+
 _ROOT_FIELDS = ("occurrence_root", "detection_root", "systemic_root")
 # the D7 fields a lesson names its updated documents from, with the acronyms plants use in either language
 _DOCUMENT_FIELDS = {"pfmea": "PFMEA", "control_plan": "CP", "standard_work": "SW", "lpa": "LPA"}
@@ -185,7 +189,7 @@ def lessons(*, session: Session, part: str = "", process: str = "", category_id:
             area_id: int | None = None, text: str = "") -> pd.DataFrame:
     """The lessons library, newest closing first, narrowed by part number (or its start), process, category (with
     its sub-types), area and words found in the problem, root cause, change or documents."""
-    parent = aliased(Category)
+    parent = _PARENT_CATEGORY
     settled = func.sum(sa.case((ReadAcrossTarget.state != "open", 1), else_=0))
     targets = (select(ReadAcrossTarget.issue_id, func.count().label("total"), settled.label("settled"))
                .group_by(ReadAcrossTarget.issue_id).subquery())
@@ -215,7 +219,7 @@ def lessons(*, session: Session, part: str = "", process: str = "", category_id:
 
 @query
 def read_across_targets(issue_id: int, *, session: Session) -> list[dict]:
-    owner = aliased(Person)
+    owner = _OWNER
     rows = session.exec(select(ReadAcrossTarget, owner.name, owner.name_en)
                         .join(owner, ReadAcrossTarget.owner_id == owner.id)
                         .where(ReadAcrossTarget.issue_id == issue_id).order_by(ReadAcrossTarget.id)).all()

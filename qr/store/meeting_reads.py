@@ -17,6 +17,9 @@ from qr.audit import Entity
 from qr.store.base import Context, _get, _plain, _settings, query
 from qr.store.board import _history_lines, _issue_records, board_frame
 
+# Made once: an alias built at every read costs SQLAlchemy its column proxies each time.
+_OWNER = aliased(Person, name="owner")
+
 
 @query
 def meeting_on(area_id: int, held_on: date, *, session: Session) -> dict | None:
@@ -129,7 +132,7 @@ def meeting_changes(meeting_id: int, *, session: Session, ctx: Context) -> dict[
 @query
 def meeting_decisions(meeting_id: int, *, session: Session) -> list[dict]:
     """The meeting's decisions in the order taken, with the issue number and the action owner's names."""
-    owner = aliased(Person)
+    owner = _OWNER
     rows = session.exec(select(MeetingDecision, Issue.number, owner.name, owner.name_en)
                         .join(Issue, MeetingDecision.issue_id == Issue.id)
                         .join(owner, MeetingDecision.action_owner_id == owner.id, isouter=True)
@@ -231,7 +234,7 @@ def update_compliance_frames(*, session: Session, start: date, end: date, area_i
         meetings = pd.concat([meetings, pd.DataFrame(now_rows, columns=compliance.MEETING_COLUMNS)],
                              ignore_index=True) if now_rows else meetings
     first = meetings["started_at"].min() if not meetings.empty else ctx.now
-    owner = aliased(Person)
+    owner = _OWNER
     statement = (select(Issue.id, Issue.number, Issue.area_id, Issue.owner_id, owner.name, owner.name_en,
                         Issue.opened_on, Issue.closed_on, Issue.on_board)
                  .join(owner, Issue.owner_id == owner.id)

@@ -23,6 +23,8 @@ _NOT_IN_TRENDS = (AuditEvent.entity.in_([Entity.ATTACHMENT, Entity.EIGHT_D, Enti
                                          Entity.DISPLAY_TOKEN, Entity.IMPORT_MAPPING])
                   | ((AuditEvent.entity == Entity.STEP) & (AuditEvent.field == "countermeasure"))
                   | ((AuditEvent.entity == Entity.ISSUE) & (AuditEvent.field == "next_report_on")))
+# Made once: an alias built at every read costs SQLAlchemy its column proxies each time.
+_REPEATED = aliased(Issue, name="repeated")
 
 
 @query
@@ -56,7 +58,7 @@ TREND_HISTORY_COLUMNS = ["issue_id", "entity", "entity_id", "field", "old", "new
 def trends_issues(*, session: Session, since: date | None = None) -> pd.DataFrame:
     """Every issue that counts from `since` on, closed ones too, named by its top-level category. The names come
     from the small tables, not joined to each of a plant group's fifty thousand rows."""
-    repeated = aliased(Issue)
+    repeated = _REPEATED
     frame = _days_frame(session, sa.select(
         Issue.id, Issue.number, Issue.description, Issue.category_id, Issue.area_id, Issue.severity, Issue.owner_id,
         _raw(Issue.opened_on), _raw(Issue.closed_on), Issue.cancelled, _raw(repeated.closed_on))
