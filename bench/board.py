@@ -40,7 +40,7 @@ def bare_page() -> None:
 
 
 def markup_floor(board_html: str) -> tuple[int, int]:
-    """Bytes and count of the board's rows cut to what no board can do without: the stable markup of DESIGN.md §5
+    """Bytes and count of the board's rows cut to what no board can do without: the stable markup of docs/interfaces.md
     (data-issue, data-status, data-overall) around each row's visible text, with no class, style, link or tooltip
     and without the end tags HTML lets a table leave out. The raw HTML goal is measured against it."""
     rows = re.findall(r'<tr class="qr-row".*?</tr>', board_html, re.S)
