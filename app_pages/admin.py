@@ -360,7 +360,8 @@ def history_section() -> None:
                                 t("field.setting", lang): t(f"entity.{e['entity']}", lang),
                                 t("history.field", lang): shown_field(e["entity"], e["field"], lang),
                                 t("history.old", lang): shown_value(e, "old", lang),
-                                t("history.new", lang): shown_value(e, "new", lang), t("history.reason", lang): e["reason"]}
+                                t("history.new", lang): shown_value(e, "new", lang),
+                                t("history.reason", lang): e["reason"]}
                                for e in store.admin_history()]), hide_index=True, width="stretch")
 
 

@@ -9,8 +9,8 @@ from qr.i18n import field_label, t
 
 # The store writes a call back as "2026-11-10 Contact (phone): solved=False, satisfaction=4, speed=3, …"
 # (store.record_follow_up / record_open_call); the contact is free text, so the channel is the last "(word): ".
-_CALL = re.compile(r"(?P<on>\d{4}-\d{2}-\d{2}) (?P<contact>.*) \((?P<channel>[a-z]+)\): (?P<answers>(?:\w+=\w+(?:, )?)+)",
-                   re.S)
+_CALL = re.compile(r"(?P<on>\d{4}-\d{2}-\d{2}) (?P<contact>.*) \((?P<channel>[a-z]+)\): "
+                   r"(?P<answers>(?:\w+=\w+(?:, )?)+)", re.S)
 _ANSWER_LABELS = {"solved": "field.solved", "satisfaction": "follow.col.satisfaction", "speed": "month.col.speed",
                   "solving": "month.col.solving", "attitude": "month.col.attitude"}
 # Fields whose audited value is a code with a translation of its own: the translation's prefix and the codes.
@@ -51,6 +51,8 @@ def readable_value(field: str, value: str | None, lang: str) -> str:
         return t(f"{_CODED[field][0]}.{value}", lang)
     if field == "reviewed_at":
         return _moment(value)
+    if field == "target" and (kind := value.partition(": ")[0]) in rules.READ_ACROSS_KINDS:
+        return f"{t(f'readacross.kind.{kind}', lang)}: {value.partition(': ')[2]}"
     if field in ("follow_up_done", "open_call") and (call := _CALL.fullmatch(value)):
         return _call_text(call, lang)
     return value

@@ -344,6 +344,8 @@ class FollowUpRule:
 DISPOSITIONS = ("valid", "invalid")
 RESPONSIBILITIES = ("ours", "supplier", "customer", "shared")
 ACCEPTANCE_CHANNELS = ("signed", "email", "phone", "visit", "portal", "other")
+# Where a fix is read across to (横向展开): another line, area or plant, or a similar part.
+READ_ACROSS_KINDS = ("line", "area", "plant", "part")
 
 
 def valid_share(valid: int, invalid: int) -> float | None:

@@ -527,6 +527,7 @@ def render_issue_detail(issue: dict, steps: list[dict], history: list[dict], lan
 
 
 def _history_row(line: dict, labels: list[str], lang: str) -> str:
+    """One history line; its cells carry their column's name for the card a phone shows."""
     cells = [f'<td class="qr-when">{_e(line["at"].strftime("%Y-%m-%d %H:%M"))}</td>',
              f'<td>{_e(line["actor_en"] if lang == "en" else line["actor"])}</td>',
              f'<td>{_e(field_label(line["field"], lang))}</td>',

@@ -12,8 +12,8 @@ from qr.config import MEETING_SETTINGS, Settings, load_settings
 from qr.notices import NotifyRule
 from qr.rules import ColourRule
 from qr.store.base import (CATEGORY_KINDS, Context, NotFound, ValidationFailed, _add_config, _audit, _authorize,
-                           _end_sessions, _get, _is_whole_number, _plain, _require_unique,
-                           _require_unique_email, _settings, _text, _update_fields, command, default_setting_values, query)
+                           _end_sessions, _get, _is_whole_number, _plain, _require_unique, _require_unique_email,
+                           _settings, _text, _update_fields, command, default_setting_values, query)
 from qr.store.history import _history_lines
 from qr.store.plants import _default_plant_id
 

@@ -11,12 +11,12 @@ from sqlmodel import Session, select
 from models import Area, Category, EightDReport, Issue, IssueStep, Lesson, Person, Plant, ReadAcrossTarget, TemplateStep
 from qr import similar
 from qr.audit import Entity
-from qr.rules import StepState
+from qr.rules import READ_ACROSS_KINDS, StepState
 from qr.store.base import (REASON_MAX, TEXT_MAX, Context, NotFound, ValidationFailed, _audit, _commit_change, _date,
                            _get, _issue_command, _text, command, query)
 
 READ_ACROSS_STEP = "read_across"
-TARGET_KINDS = ("line", "area", "plant", "part")
+TARGET_KINDS = READ_ACROSS_KINDS
 TARGET_STATES = ("done", "na")
 CANDIDATES_READ = 20_000     # the newest past issues of the category a proposal compares (a bounded read)
 LESSON_COLUMNS = ["issue_id", "number", "part_number", "process", "category_id", "category_zh", "category_en",

@@ -15,7 +15,8 @@ from qr import meeting as meeting_rules
 from qr import rules
 from qr.audit import Entity
 from qr.store.base import Context, _get, _plain, _settings, query
-from qr.store.board import _history_lines, _issue_records, board_frame
+from qr.store.board import _issue_records, board_frame
+from qr.store.history import _history_lines
 
 # Made once: an alias built at every read costs SQLAlchemy its column proxies each time.
 _OWNER = aliased(Person, name="owner")

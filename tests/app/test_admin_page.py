@@ -330,7 +330,7 @@ def test_the_history_keeps_the_name_the_actor_had_and_english_names_in_english(a
                         active=False)
     history = next(df.value for df in _admin_page(admin_plant, lang="en").dataframe
                    if {"Who", "New"} <= set(df.value.columns))
-    assert history[history["New"] == "No"]["Who"].tolist() == ["Wang Xin"]   # in English: the English name, "No" for False
+    assert history[history["New"] == "No"]["Who"].tolist() == ["Wang Xin"]   # English names, "No" for False
     assert {"Area", "Person"} <= set(history["Setting"]), history["Setting"].unique()
     assert not [field for field in history["Field"] if field.startswith("field.")]     # every change named
 

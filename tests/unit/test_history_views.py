@@ -14,6 +14,8 @@ from qr.history_views import readable_value, shown_field, shown_value
     ("escalated_level", "3", "zh", "厂长"),
     ("state", "na", "en", "Not applicable"),
     ("reviewed_at", "2026-09-14T08:00:00+08:00", "zh", "2026-09-14 08:00"),
+    ("target", "line: 焊装B线 R11–R14", "zh", "产线: 焊装B线 R11–R14"),
+    ("target", "part: 5401-0318", "en", "Similar part: 5401-0318"),
     ("closed_on", None, "zh", ""),
     ("countermeasure", "", "en", ""),
 ])

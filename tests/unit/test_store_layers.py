@@ -7,9 +7,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 STORE = ROOT / "qr" / "store"
-LAYERS = ("base", "history", "plants", "configuration", "customers", "templates", "accounts", "displays", "sessions", "clocks", "follow_ups", "board",
-          "eight_d_reports", "lessons", "outbox", "issues", "complaints", "import_names", "imports", "qchart", "meetings", "meeting_reads", "trend_frames",
-          "reminders")
+LAYERS = ("base", "history", "plants", "configuration", "customers", "templates", "accounts", "displays", "sessions",
+          "clocks", "follow_ups", "board", "eight_d_reports", "lessons", "outbox", "issues", "complaints",
+          "import_names", "imports", "qchart", "meetings", "meeting_reads", "trend_frames", "reminders")
 MAX_LINES = 500
 
 
