@@ -12,14 +12,22 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy import func, update
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from models import Account, Area, AuditEvent, BoardSetting, Issue, IssueStep, Person, SignInSession, TemplateStep
+from models import (Account, Area, AuditEvent, BoardSetting, Category, Issue, IssueStep, Person, SignInSession,
+                    TemplateStep)
 from qr import db, metrics, rules
 from qr.audit import Entity
 from qr.config import MEETING_SETTINGS, Settings, load_settings
 from qr.notices import NotifyRule
 from qr.rules import AdmissionRule, ColourRule, StepState, StepView
+
+# The store's aliases, made once: SQLAlchemy builds an alias's column proxies when it is made, and one made at every
+# read cost an issue's detail read more than half its CPU (6.7 ms with them, 2.8 ms without).
+_OWNER, _LEAD = aliased(Person, name="owner"), aliased(Person, name="lead")
+_RESPONDER, _UPLOADER = aliased(Person, name="responder"), aliased(Person, name="uploader")
+_PARENT_CATEGORY, _REPEATED = aliased(Category, name="parent_category"), aliased(Issue, name="repeated")
 
 DESCRIPTION_MAX = 2000
 TEXT_MAX = 2000

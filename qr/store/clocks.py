@@ -6,19 +6,15 @@ from functools import partial
 
 import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from models import Category, Customer, Issue, Person, ResponseClock, ResponseRule
 from qr import rules, trends
 from qr.audit import Entity
 from qr.notices import working_day
-from qr.store.base import (EARLIEST_OPENED_ON, MAX_RESPONSE_MINUTES, REASON_MAX, Context, ValidationFailed, _audit,
-                           _authorize, _commit_change, _frame, _get, _is_whole_number, _issue_command, _still_relevant,
-                           _text, command, query)
-
-# Made once: an alias built at every read costs SQLAlchemy its column proxies each time.
-_RESPONDER = aliased(Person, name="responder")
+from qr.store.base import (_RESPONDER, EARLIEST_OPENED_ON, MAX_RESPONSE_MINUTES, REASON_MAX, Context, ValidationFailed,
+                           _audit, _authorize, _commit_change, _frame, _get, _is_whole_number, _issue_command,
+                           _still_relevant, _text, command, query)
 
 
 def _moment_value(value, key: str) -> datetime:

@@ -3,16 +3,12 @@ from datetime import date
 
 import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from models import Category, FollowUp, Issue, Person
+from models import Category, FollowUp, Issue
 from qr import rules, trends
 from qr.audit import Entity
-from qr.store.base import _audit, _frame, _settings, query, today
-
-# Made once: an alias built at every read costs SQLAlchemy its column proxies each time.
-_OWNER, _PARENT_CATEGORY = aliased(Person, name="owner"), aliased(Category, name="parent_category")
+from qr.store.base import _OWNER, _PARENT_CATEGORY, _audit, _frame, _settings, query, today
 
 
 def _plan_follow_up(session: Session, issue: Issue, *, actor_id, now) -> None:

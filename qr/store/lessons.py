@@ -5,15 +5,14 @@ from datetime import date
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy import func
-from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from models import Area, Category, EightDReport, Issue, IssueStep, Lesson, Person, Plant, ReadAcrossTarget, TemplateStep
 from qr import similar
 from qr.audit import Entity
 from qr.rules import READ_ACROSS_KINDS, StepState
-from qr.store.base import (REASON_MAX, TEXT_MAX, Context, NotFound, ValidationFailed, _audit, _commit_change, _date,
-                           _get, _issue_command, _text, command, query)
+from qr.store.base import (_OWNER, _PARENT_CATEGORY, REASON_MAX, TEXT_MAX, Context, NotFound, ValidationFailed, _audit,
+                           _commit_change, _date, _get, _issue_command, _text, command, query)
 
 READ_ACROSS_STEP = "read_across"
 TARGET_KINDS = READ_ACROSS_KINDS
@@ -22,9 +21,6 @@ CANDIDATES_READ = 20_000     # the newest past issues of the category a proposal
 LESSON_COLUMNS = ["issue_id", "number", "part_number", "process", "category_id", "category_zh", "category_en",
                   "area_id", "area_zh", "area_en", "opened_on", "closed_on", "problem", "root_cause", "what_changed",
                   "documents", "targets", "targets_settled"]
-
-# Made once: an alias built at every read costs SQLAlchemy its column proxies each time.
-_OWNER, _PARENT_CATEGORY = aliased(Person, name="owner"), aliased(Category, name="parent_category")
 
 _ROOT_FIELDS = ("occurrence_root", "detection_root", "systemic_root")
 # the D7 fields a lesson names its updated documents from, with the acronyms plants use in either language

@@ -5,7 +5,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import pandas as pd
-from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from models import (Area, AuditEvent, Category, Issue, Meeting, MeetingAttendance, MeetingDecision, MeetingReport,
@@ -14,12 +13,9 @@ from qr import compliance
 from qr import meeting as meeting_rules
 from qr import rules
 from qr.audit import Entity
-from qr.store.base import Context, _get, _plain, _settings, query
+from qr.store.base import _OWNER, Context, _get, _plain, _settings, query
 from qr.store.board import _issue_records, board_frame
 from qr.store.history import _history_lines
-
-# Made once: an alias built at every read costs SQLAlchemy its column proxies each time.
-_OWNER = aliased(Person, name="owner")
 
 
 @query

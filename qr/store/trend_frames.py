@@ -7,7 +7,6 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy import func
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import aliased
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.sql.visitors import InternalTraversal
 from sqlmodel import Session
@@ -15,7 +14,7 @@ from sqlmodel import Session
 from models import Area, AuditEvent, Category, Issue, IssueStep, Person, TemplateStep
 from qr.audit import Entity
 from qr.rules import ColourRule, StepState
-from qr.store.base import LATE_COMMIT_WINDOW, _REOPENED, _frame, _still_relevant, query
+from qr.store.base import _REPEATED, LATE_COMMIT_WINDOW, _REOPENED, _frame, _still_relevant, query
 
 # Events no trends KPI reads: what owners write most between meetings (their countermeasure text, the 8D, files,
 # the next report date), and accounts, channels, display tokens and import mappings.
@@ -23,8 +22,6 @@ _NOT_IN_TRENDS = (AuditEvent.entity.in_([Entity.ATTACHMENT, Entity.EIGHT_D, Enti
                                          Entity.DISPLAY_TOKEN, Entity.IMPORT_MAPPING])
                   | ((AuditEvent.entity == Entity.STEP) & (AuditEvent.field == "countermeasure"))
                   | ((AuditEvent.entity == Entity.ISSUE) & (AuditEvent.field == "next_report_on")))
-# Made once: an alias built at every read costs SQLAlchemy its column proxies each time.
-_REPEATED = aliased(Issue, name="repeated")
 
 
 @query
