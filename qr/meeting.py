@@ -5,8 +5,8 @@ import pandas as pd
 
 from qr import rules
 from qr.audit import Entity
-from qr.history_views import shown_value
-from qr.i18n import field_label, t
+from qr.history_views import shown_field, shown_value
+from qr.i18n import t
 
 
 def reporting_order(frame: pd.DataFrame, saved: dict[int, int]) -> pd.DataFrame:
@@ -59,7 +59,7 @@ def countermeasure_steps(steps: list[dict]) -> list[dict]:
 
 def change_text(change: dict, lang: str, step_names: dict[int, str] | None = None) -> str:
     """'Containment · Step state: Open → Completed' — which step, which field, from what to what."""
-    line = t("change.line", lang, field=field_label(change["field"], lang),
+    line = t("change.line", lang, field=shown_field(change["entity"], change["field"], lang),
              old=shown_value(change, "old", lang) or "—", new=shown_value(change, "new", lang) or "—")
     step = (step_names or {}).get(change.get("entity_id")) if change["entity"] == Entity.STEP else None
     return f"{step} · {line}" if step else line

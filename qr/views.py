@@ -14,8 +14,8 @@ import pandas as pd
 from qr import complaint_views, eight_d
 from qr.board_fit import TIGHT_COLUMNS_CSS, TIGHT_OVERALL_EM, board_fit
 from qr import palette
-from qr.history_views import shown_value
-from qr.i18n import field_label, t
+from qr.history_views import shown_field, shown_value
+from qr.i18n import t
 from qr import rules
 from qr.rules import ClockState, Status
 
@@ -530,7 +530,7 @@ def _history_row(line: dict, labels: list[str], lang: str) -> str:
     """One history line; its cells carry their column's name for the card a phone shows."""
     cells = [f'<td class="qr-when">{_e(line["at"].strftime("%Y-%m-%d %H:%M"))}</td>',
              f'<td>{_e(line["actor_en"] if lang == "en" else line["actor"])}</td>',
-             f'<td>{_e(field_label(line["field"], lang))}</td>',
+             f'<td>{_e(shown_field(line["entity"], line["field"], lang))}</td>',
              f'<td class="qr-pre">{_e(shown_value(line, "old", lang))}</td>',
              f'<td class="qr-pre">{_e(shown_value(line, "new", lang))}</td>',
              f'<td class="qr-pre">{_e(line["reason"])}</td>']
